@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * uroce's configuration: which netdevs become devices, under what names,
+ * and which are grouped into LAG devices. Read from /etc/uroce/uroce.conf
+ * (or $UROCE_CONF) and the UROCE_* environment; see uroce.conf(5).
+ */
+#ifndef UROCE_CONFIG_H
+#define UROCE_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define UROCE_DEV_NAME_MAX 64	/* as ibv_device.name */
+#define UROCE_LAG_MAX_MEMBERS 8
+
+struct uroce_rename {
+	char ifname[IF_NAMESIZE];
+	char devname[UROCE_DEV_NAME_MAX];
+};
+
+struct uroce_lag {
+	char name[UROCE_DEV_NAME_MAX];	/* device name, e.g. "uroce_lag0" */
+	unsigned int nmembers;
+	char members[UROCE_LAG_MAX_MEMBERS][IF_NAMESIZE];
+};
+
+struct uroce_conf {
+	/* include/exclude are lists of shell globs (fnmatch) on ifnames */
+	char **include;
+	size_t ninclude;
+	char **exclude;
+	size_t nexclude;
+	bool lo;			/* expose the loopback device */
+	struct uroce_rename *renames;
+	size_t nrenames;
+	struct uroce_lag *lags;
+	size_t nlags;
+};
+
+/*
+ * Parses configuration text. @origin names it in error messages. On a
+ * syntax error returns -EINVAL and, if @err is not NULL, writes a one-line
+ * message "origin:line: what" into it. Later settings override earlier
+ * ones; lists accumulate.
+ */
+int uroce_conf_parse(struct uroce_conf *conf, const char *text,
+		     const char *origin, char *err, size_t errlen);
+
+/*
+ * Loads the defaults, then the file ($UROCE_CONF or /etc/uroce/uroce.conf;
+ * a missing file is not an error), then the environment (UROCE_INCLUDE,
+ * UROCE_EXCLUDE, UROCE_LO, UROCE_RENAME). Errors are logged and the
+ * offending setting ignored. Returns 0 or -ENOMEM.
+ */
+int uroce_conf_load(struct uroce_conf *conf);
+void uroce_conf_free(struct uroce_conf *conf);
+
+/*
+ * Decides whether netdev @ifname becomes a device of its own and under
+ * which name (written to @devname). Members of a LAG are not devices of
+ * their own. Returns true if it is a device.
+ */
+bool uroce_conf_netdev_device(const struct uroce_conf *conf,
+			      const char *ifname, bool is_loopback,
+			      char *devname, size_t devname_len);
+
+#endif /* UROCE_CONFIG_H */

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * GID table computation. Pure: no I/O, so that it can be unit-tested with
+ * made-up address dumps.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "providers/uroce/gid.h"
+
+enum gid_class {
+	GID_IPV4_PRIMARY,
+	GID_IPV4,
+	GID_IPV6_GLOBAL,
+	GID_IPV6_LINK,
+	GID_NCLASSES,
+	GID_SKIP = GID_NCLASSES,
+};
+
+static bool is_link_local6(const struct rtnl_addr *a)
+{
+	return a->scope == RT_SCOPE_LINK ||
+	       (a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80);
+}
+
+static enum gid_class gid_classify(const struct rtnl_addr *a, int ifindex,
+				   bool *have_primary)
+{
+	if (a->ifindex != ifindex ||
+	    (a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+		return GID_SKIP;
+	if (a->family == AF_INET) {
+		/* The kernel lists an interface's primaries first. */
+		if (!*have_primary && !(a->flags & IFA_F_SECONDARY)) {
+			*have_primary = true;
+			return GID_IPV4_PRIMARY;
+		}
+		return GID_IPV4;
+	}
+	if (a->family == AF_INET6)
+		return is_link_local6(a) ? GID_IPV6_LINK : GID_IPV6_GLOBAL;
+	return GID_SKIP;
+}
+
+static void gid_from_addr(const struct rtnl_addr *a, struct uroce_gid *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->family = a->family;
+	g->ifindex = a->ifindex;
+	if (a->family == AF_INET) {
+		g->gid.raw[10] = 0xff;
+		g->gid.raw[11] = 0xff;
+		memcpy(&g->gid.raw[12], a->addr, 4);
+	} else {
+		memcpy(g->gid.raw, a->addr, 16);
+	}
+}
+
+static bool gid_present(const struct uroce_gid *tbl, unsigned int n,
+			const struct uroce_gid *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(tbl[i].gid.raw, g->gid.raw, sizeof(g->gid.raw)))
+			return true;
+	return false;
+}
+
+unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
+			     int ifindex, struct uroce_gid *tbl,
+			     unsigned int len)
+{
+	unsigned int n = 0;
+	int class;
+	size_t i;
+
+	/* One pass per class keeps the kernel's order inside each class. */
+	for (class = 0; class < GID_NCLASSES; class++) {
+		bool have_primary = false;
+
+		for (i = 0; i < naddrs && n < len; i++) {
+			struct uroce_gid g;
+
+			if (gid_classify(&addrs[i], ifindex, &have_primary) !=
+			    (enum gid_class)class)
+				continue;
+			gid_from_addr(&addrs[i], &g);
+			if (!gid_present(tbl, n, &g))
+				tbl[n++] = g;
+		}
+	}
+	return n;
+}

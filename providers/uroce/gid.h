@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The RoCE v2 GID table of a netdev, computed from its addresses. */
+#ifndef UROCE_GID_H
+#define UROCE_GID_H
+
+#include <stddef.h>
+#include <infiniband/verbs.h>
+
+#include "util/rtnl.h"
+
+#define UROCE_GID_TBL_LEN 32
+
+struct uroce_gid {
+	union ibv_gid gid;	/* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
+	int family;		/* AF_INET or AF_INET6 */
+	int ifindex;		/* the netdev that carries the address */
+};
+
+/*
+ * Fills @tbl (room for @len entries) with the GIDs of netdev @ifindex from
+ * the address dump @addrs, and returns how many it filled. All are RoCE
+ * v2. Order: the primary IPv4 address, the other IPv4 addresses, the
+ * IPv6 addresses that are not link-local, then the link-local ones; so
+ * index 0 is the primary IPv4 address or, without IPv4, a global IPv6,
+ * or a link-local one. Tentative and DAD-failed addresses are left out;
+ * duplicates appear once. Within a class the kernel's order is kept.
+ */
+unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
+			     int ifindex, struct uroce_gid *tbl,
+			     unsigned int len);
+
+#endif /* UROCE_GID_H */

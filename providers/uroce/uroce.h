@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The uroce provider's internal types: devices, contexts and verbs objects,
+ * and the functions its files share. Not a public header.
+ */
+#ifndef UROCE_PROVIDER_H
+#define UROCE_PROVIDER_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "driver.h"
+#include "providers/uroce/config.h"
+#include "providers/uroce/gid.h"
+#include "providers/uroce/keytab.h"
+
+#define container_of(ptr, type, member)                                    \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define UROCE_PORT 1		/* the only port of every device */
+
+/* A tiny intrusive doubly linked list for the per-context object lists. */
+struct uroce_list {
+	struct uroce_list *next, *prev;
+};
+
+static inline void uroce_list_init(struct uroce_list *head)
+{
+	head->next = head;
+	head->prev = head;
+}
+
+static inline void uroce_list_add(struct uroce_list *head,
+				  struct uroce_list *node)
+{
+	node->next = head->next;
+	node->prev = head;
+	head->next->prev = node;
+	head->next = node;
+}
+
+static inline void uroce_list_del(struct uroce_list *node)
+{
+	node->prev->next = node->next;
+	node->next->prev = node->prev;
+	node->next = node;
+	node->prev = node;
+}
+
+struct uroce_member {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+};
+
+struct uroce_device {
+	struct verbs_device vdev;	/* must be first */
+	/* The network namespace the device was listed in. */
+	dev_t netns_dev;
+	ino_t netns_ino;
+	bool lag;
+	/* One member for a plain device; LAG members in configured order. */
+	unsigned int nmembers;
+	struct uroce_member members[UROCE_LAG_MAX_MEMBERS];
+};
+
+/*
+ * What the port looks like, computed from one rtnetlink dump. Queries are
+ * served from a copy of it: a thread that moved to another namespace must
+ * still see the context's netdev.
+ */
+struct uroce_port_state {
+	bool present;		/* the netdev (a LAG member) still exists */
+	bool running;		/* up with carrier: IBV_PORT_ACTIVE */
+	int ifindex;		/* the netdev that serves the port */
+	unsigned int mtu;
+	enum ibv_mtu active_mtu;
+	uint32_t speed_mbps;	/* 0: unknown */
+	uint8_t active_width;
+	uint8_t active_speed;
+	unsigned int ngids;
+	struct uroce_gid gids[UROCE_GID_TBL_LEN];
+};
+
+struct uroce_context {
+	struct verbs_context vctx;	/* first, as providers do */
+	struct uroce_device *dev;
+	/* /proc/thread-self/ns/net of the opening thread: sockets go there */
+	int netns_fd;
+
+	pthread_mutex_t state_lock;	/* protects state */
+	struct uroce_port_state state;
+
+	/* the monitor thread, see monitor.c */
+	int mon_fd;			/* rtnetlink monitor socket */
+	int stop_fd;			/* eventfd: the thread exits */
+	pthread_t mon_thread;
+	bool mon_running;
+	bool fatal;			/* netdev gone; only the monitor uses it */
+
+	/*
+	 * Memory regions by key. Readers (the data path) hold mr_lock for
+	 * reading while they use an MR; dereg takes it for writing, so once
+	 * it returns no reader can still touch the region.
+	 */
+	pthread_rwlock_t mr_lock;
+	struct uroce_keytab mrs;
+
+	pthread_mutex_t obj_lock;	/* protects the object lists */
+	struct uroce_list pds;
+	struct uroce_list cqs;
+	atomic_uint npd, nmr, ncq;	/* against the device limits */
+	atomic_uint next_handle;
+};
+
+struct uroce_pd {
+	struct ibv_pd ibv_pd;
+	/* MRs, QPs, AHs, SRQs using it: dealloc is refused while non-zero */
+	atomic_uint use;
+	struct uroce_list node;
+};
+
+struct uroce_mr {
+	struct ibv_mr ibv_mr;
+	struct uroce_pd *pd;
+	uint64_t iova;		/* the address the keys' users see */
+	int access;		/* IBV_ACCESS_* as registered */
+};
+
+struct uroce_cq {
+	struct ibv_cq ibv_cq;
+	pthread_spinlock_t lock;	/* protects everything below */
+	struct ibv_wc *ring;
+	uint32_t size;			/* a power of two; size - 1 usable */
+	uint32_t head;			/* next to poll, free running */
+	uint32_t tail;			/* next to fill, free running */
+	bool armed;
+	bool solicited_only;
+	bool overrun;			/* IBV_EVENT_CQ_ERR was posted */
+	atomic_uint use;		/* QPs attached: destroy gives EBUSY */
+	struct uroce_list node;
+};
+
+static inline struct uroce_context *to_uctx(struct ibv_context *ctx)
+{
+	return container_of(ctx, struct uroce_context, vctx.context);
+}
+
+static inline struct uroce_device *to_udev(struct ibv_device *dev)
+{
+	return container_of(dev, struct uroce_device, vdev.device);
+}
+
+static inline struct uroce_pd *to_upd(struct ibv_pd *pd)
+{
+	return container_of(pd, struct uroce_pd, ibv_pd);
+}
+
+static inline struct uroce_mr *to_umr(struct ibv_mr *mr)
+{
+	return container_of(mr, struct uroce_mr, ibv_mr);
+}
+
+static inline struct uroce_cq *to_ucq(struct ibv_cq *cq)
+{
+	return container_of(cq, struct uroce_cq, ibv_cq);
+}
+
+extern const struct verbs_context_ops uroce_ops;
+
+/* device.c */
+int uroce_list_devices(struct verbs_device ***list);
+void uroce_free_device(struct verbs_device *vdev);
+int uroce_netns_id(int fd, dev_t *dev, ino_t *ino);
+
+/* context.c */
+struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
+					  void *private_data);
+void uroce_free_context(struct ibv_context *ibctx);
+
+/* state.c: reads the port state in the calling thread's namespace */
+int uroce_state_read(const struct uroce_device *dev,
+		     struct uroce_port_state *st);
+
+/* monitor.c */
+int uroce_monitor_start(struct uroce_context *ctx);
+void uroce_monitor_stop(struct uroce_context *ctx);
+
+/* ethtool.c */
+uint32_t uroce_netdev_speed(const char *ifname);
+void uroce_speed_to_ib(uint32_t mbps, uint8_t *width, uint8_t *speed);
+enum ibv_mtu uroce_active_mtu(unsigned int netdev_mtu);
+
+/* query.c */
+int uroce_query_device_ex(struct ibv_context *ibctx,
+			  const struct ibv_query_device_ex_input *input,
+			  struct ibv_device_attr_ex *attr, size_t attr_size);
+
+/* port.c */
+int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
+		     struct ibv_port_attr *port_attr, size_t port_attr_len);
+int uroce_query_gid_ex(struct ibv_context *ibctx, uint32_t port_num,
+		       uint32_t gid_index, struct ibv_gid_entry *entry);
+int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
+		     __be16 *pkey);
+
+/* pd.c */
+struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);
+int uroce_dealloc_pd(struct ibv_pd *ibpd);
+void uroce_pd_destroy_all(struct uroce_context *ctx);
+
+/* mr.c */
+struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
+			    uint64_t hca_va, int access);
+int uroce_dereg_mr(struct ibv_mr *ibmr);
+void uroce_mr_destroy_all(struct uroce_context *ctx);
+/*
+ * The MR that @key (an lkey or an rkey: uroce uses one key for both)
+ * names, or NULL. The caller holds ctx->mr_lock for reading and checks
+ * the MR's access flags and bounds itself.
+ */
+struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
+
+/* cq.c */
+struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
+			       struct ibv_comp_channel *channel,
+			       int comp_vector);
+int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
+int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only);
+int uroce_resize_cq(struct ibv_cq *ibcq, int cqe);
+int uroce_destroy_cq(struct ibv_cq *ibcq);
+void uroce_cq_destroy_all(struct uroce_context *ctx);
+/*
+ * Adds a completion (the data path's entry point). @solicited: the
+ * completion is for a message with the solicited event bit. Returns 0,
+ * or ENOSPC on overrun, after which the CQ is in error and
+ * IBV_EVENT_CQ_ERR has been posted.
+ */
+int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc,
+		  bool solicited);
+
+#endif /* UROCE_PROVIDER_H */

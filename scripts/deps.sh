@@ -1,0 +1,24 @@
+#!/bin/bash
+# Installs, with apt-get, everything uroce's build, demo and tests need on
+# Debian 12. Installs only what is missing, so a second run is quick.
+set -euo pipefail
+
+pkgs=(
+	build-essential cmake pkg-config python3 clang
+	iproute2 nftables procps kmod valgrind pandoc
+	# rdma-core's headers, for the ABI test, and Debian's unmodified
+	# rdma-core programs, which the conformance tests run on uroce.
+	libibverbs-dev ibverbs-utils rdmacm-utils perftest
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

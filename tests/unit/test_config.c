@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* providers/uroce/config.c: parsing, environment and device decisions. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "providers/uroce/config.h"
+
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "%s:%d: check failed: %s\n",    \
+				__FILE__, __LINE__, #cond);             \
+			exit(1);                                        \
+		}                                                       \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                 \
+	do {                                                            \
+		const char *a_ = (a), *b_ = (b);                        \
+		if (!a_ || strcmp(a_, b_)) {                            \
+			fprintf(stderr, "%s:%d: '%s' != '%s'\n",        \
+				__FILE__, __LINE__, a_ ? a_ : "(null)", \
+				b_);                                    \
+			exit(1);                                        \
+		}                                                       \
+	} while (0)
+
+static void conf_init(struct uroce_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->lo = true;
+}
+
+/* The device name of @ifname, or NULL if it is not a device. */
+static const char *dev(const struct uroce_conf *conf, const char *ifname)
+{
+	static char name[UROCE_DEV_NAME_MAX];
+
+	if (!uroce_conf_netdev_device(conf, ifname, !strcmp(ifname, "lo"),
+				      name, sizeof(name)))
+		return NULL;
+	return name;
+}
+
+static void test_good(void)
+{
+	static const char text[] =
+		"# uroce.conf\n"
+		"\n"
+		"include eth* net1   # trailing comment\n"
+		"include\tib?,bond0\r\n"
+		"exclude docker0 veth*\n"
+		"   loopback   off\n"
+		"rename eth0 mydev\n"
+		"rename eth9 x.y-z_9\n"
+		"rename eth0 newname\n"
+		"lag uroce_lag0 eth1,eth2\n"
+		"lag lag1 eth3, eth4 eth5\n"
+		"include a#b\n"
+		"#include ignored\n"
+		"lag lag1 eth6,eth7"; /* no final newline; replaces lag1 */
+	struct uroce_conf conf;
+	char err[256] = "junk";
+
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, text, "good.conf", err, sizeof(err)) ==
+	      0);
+	CHECK(err[0] == '\0');
+	CHECK(conf.ninclude == 5);
+	CHECK_STR(conf.include[0], "eth*");
+	CHECK_STR(conf.include[1], "net1");
+	CHECK_STR(conf.include[2], "ib?");
+	CHECK_STR(conf.include[3], "bond0");
+	CHECK_STR(conf.include[4], "a#b");
+	CHECK(conf.nexclude == 2);
+	CHECK_STR(conf.exclude[0], "docker0");
+	CHECK_STR(conf.exclude[1], "veth*");
+	CHECK(!conf.lo);
+	CHECK(conf.nrenames == 2);
+	CHECK_STR(conf.renames[0].ifname, "eth0");
+	CHECK_STR(conf.renames[0].devname, "newname");
+	CHECK_STR(conf.renames[1].devname, "x.y-z_9");
+	CHECK(conf.nlags == 2);
+	CHECK_STR(conf.lags[0].name, "uroce_lag0");
+	CHECK(conf.lags[0].nmembers == 2);
+	CHECK_STR(conf.lags[0].members[0], "eth1");
+	CHECK_STR(conf.lags[0].members[1], "eth2");
+	CHECK_STR(conf.lags[1].name, "lag1");
+	CHECK(conf.lags[1].nmembers == 2);
+	CHECK_STR(conf.lags[1].members[0], "eth6");
+	CHECK_STR(conf.lags[1].members[1], "eth7");
+
+	/* Parsing more into the same conf accumulates and overrides. */
+	CHECK(uroce_conf_parse(&conf, "include x\nloopback yes\n"
+				      "lag lag1 eth3,eth4,eth5\n",
+			       "more", err, sizeof(err)) == 0);
+	CHECK(conf.ninclude == 6);
+	CHECK_STR(conf.include[5], "x");
+	CHECK(conf.lo);
+	CHECK(conf.nlags == 2 && conf.lags[1].nmembers == 3);
+
+	uroce_conf_free(&conf);
+	CHECK(!conf.include && !conf.ninclude && !conf.renames && !conf.lags);
+	uroce_conf_free(&conf); /* freeing twice is harmless */
+
+	/* Empty and comment-only texts. */
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, "", "empty", err, sizeof(err)) == 0);
+	CHECK(uroce_conf_parse(&conf, "\n\n  # x\n\t\n", NULL, NULL, 0) == 0);
+	CHECK(conf.lo && !conf.ninclude && !conf.nlags);
+	uroce_conf_free(&conf);
+}
+
+static void test_bool_values(void)
+{
+	static const char *const on[] = { "on", "1", "yes", "true", "ON" };
+	static const char *const off[] = { "off", "0", "no", "false", "Off" };
+	struct uroce_conf conf;
+	char line[64];
+	size_t i;
+
+	conf_init(&conf);
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		snprintf(line, sizeof(line), "loopback %s", off[i]);
+		CHECK(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
+		CHECK(!conf.lo);
+		snprintf(line, sizeof(line), "loopback %s", on[i]);
+		CHECK(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
+		CHECK(conf.lo);
+	}
+	uroce_conf_free(&conf);
+}
+
+/* One bad line: -EINVAL, @msg, and nothing of the line applied. */
+static void bad(const char *text, const char *msg)
+{
+	struct uroce_conf conf;
+	char err[256];
+
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, "rename eth8 taken\n"
+				      "lag lagx ethA,ethB\n",
+			       "base", err, sizeof(err)) == 0);
+	if (uroce_conf_parse(&conf, text, "bad.conf", err, sizeof(err)) !=
+		    -EINVAL ||
+	    strcmp(err, msg)) {
+		fprintf(stderr, "%s:%d: for '%s' got '%s', expected '%s'\n",
+			__FILE__, __LINE__, text, err, msg);
+		exit(1);
+	}
+	CHECK(conf.ninclude == 0 && conf.nexclude == 0 && conf.lo);
+	CHECK(conf.nrenames == 1 && conf.nlags == 1);
+	CHECK(conf.lags[0].nmembers == 2);
+	uroce_conf_free(&conf);
+}
+
+static void test_bad(void)
+{
+	char long_line[5000], words[400];
+	int i;
+
+	bad("frobnicate on", "bad.conf:1: unknown keyword 'frobnicate'");
+	bad("\n\nInclude eth0", "bad.conf:3: unknown keyword 'Include'");
+	bad("include", "bad.conf:1: include: expected at least one pattern");
+	bad("exclude ,", "bad.conf:1: exclude: expected at least one pattern");
+	bad("loopback", "bad.conf:1: loopback: expected on or off");
+	bad("loopback maybe", "bad.conf:1: loopback: expected on or off");
+	bad("loopback on off", "bad.conf:1: loopback: expected on or off");
+	bad("rename eth0", "bad.conf:1: rename: expected IFNAME DEVNAME");
+	bad("rename eth0 a b", "bad.conf:1: rename: expected IFNAME DEVNAME");
+	bad("rename eth0 my/dev",
+	    "bad.conf:1: rename: invalid device name 'my/dev'");
+	bad("rename eth0 my:dev",
+	    "bad.conf:1: rename: invalid device name 'my:dev'");
+	bad("rename eth0 "
+	    "a123456789b123456789c123456789d123456789e123456789f123456789abcd",
+	    "bad.conf:1: rename: invalid device name "
+	    "'a123456789b123456789c123456789d123456789e123456789f123456789abcd'");
+	bad("rename eth0123456789abc x",
+	    "bad.conf:1: rename: invalid interface name 'eth0123456789abc'");
+	bad("rename a/b x", "bad.conf:1: rename: invalid interface name 'a/b'");
+	bad("rename .. x", "bad.conf:1: rename: invalid interface name '..'");
+	bad("rename eth1 taken",
+	    "bad.conf:1: rename: taken is already the name of eth8");
+	bad("rename eth1 lagx",
+	    "bad.conf:1: rename: lagx is already the name of a lag");
+	bad("lag", "bad.conf:1: lag: expected NAME IFNAME,IFNAME...");
+	bad("lag l0", "bad.conf:1: lag: expected NAME IFNAME,IFNAME...");
+	bad("lag l0 eth1", "bad.conf:1: lag l0: needs 2 to 8 members");
+	bad("lag l0 eth1,", "bad.conf:1: lag l0: needs 2 to 8 members");
+	bad("lag l0 a,b,c,d,e,f,g,h,i",
+	    "bad.conf:1: lag l0: needs 2 to 8 members");
+	bad("lag l0 eth1,eth2,eth1", "bad.conf:1: lag l0: eth1 listed twice");
+	bad("lag l0 eth1,ethA",
+	    "bad.conf:1: lag l0: ethA is already a member of lagx");
+	bad("lag l/0 eth1,eth2", "bad.conf:1: lag: invalid device name 'l/0'");
+	bad("lag taken eth1,eth2",
+	    "bad.conf:1: lag: taken is already the name of eth8");
+	bad("lag l0 eth1,eth0123456789abc",
+	    "bad.conf:1: lag l0: invalid interface name 'eth0123456789abc'");
+
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	memcpy(long_line, "include ", 8);
+	bad(long_line, "bad.conf:1: line longer than 4096 characters");
+
+	/* 65 words */
+	words[0] = '\0';
+	strcat(words, "include");
+	for (i = 0; i < 64; i++)
+		strcat(words, " e");
+	bad(words, "bad.conf:1: more than 64 words");
+
+	memset(long_line, 'x', 300);
+	memcpy(long_line, "include ", 8);
+	long_line[300] = '\0';
+	bad(long_line, "bad.conf:1: include: pattern too long");
+}
+
+static void test_partial(void)
+{
+	/* Bad lines are skipped, good ones apply, the first error wins. */
+	static const char text[] = "include eth*\n"
+				   "bogus\n"
+				   "exclude eth9\n"
+				   "lag l0 eth1\n"
+				   "loopback off\n";
+	struct uroce_conf conf;
+	char err[256], small[12];
+
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, text, "p.conf", err, sizeof(err)) ==
+	      -EINVAL);
+	CHECK_STR(err, "p.conf:2: unknown keyword 'bogus'");
+	CHECK(conf.ninclude == 1 && conf.nexclude == 1 && !conf.lo);
+	CHECK(conf.nlags == 0);
+	uroce_conf_free(&conf);
+
+	/* A short error buffer is truncated, not overrun; NULL is fine. */
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, text, "p.conf", small, sizeof(small)) ==
+	      -EINVAL);
+	CHECK_STR(small, "p.conf:2: u");
+	CHECK(uroce_conf_parse(&conf, text, NULL, NULL, 0) == -EINVAL);
+	CHECK(uroce_conf_parse(&conf, "x", NULL, err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "config:1: unknown keyword 'x'");
+	uroce_conf_free(&conf);
+}
+
+static void test_decisions(void)
+{
+	struct uroce_conf conf;
+	char small[8];
+
+	/* Defaults: everything, lo included, named uroce_<ifname>. */
+	conf_init(&conf);
+	CHECK_STR(dev(&conf, "eth0"), "uroce_eth0");
+	CHECK_STR(dev(&conf, "lo"), "uroce_lo");
+	CHECK_STR(dev(&conf, "verylongifname1"), "uroce_verylongifname1");
+	CHECK(!dev(&conf, ""));
+	CHECK(uroce_conf_netdev_device(&conf, "eth0", false, NULL, 0));
+	CHECK(uroce_conf_netdev_device(&conf, "eth0", false, small,
+				       sizeof(small)));
+	CHECK_STR(small, "uroce_e");
+
+	CHECK(uroce_conf_parse(&conf,
+			       "include eth* net1\n"
+			       "exclude eth9 veth*\n"
+			       "rename eth0 mydev\n"
+			       "lag bond eth1,eth2\n",
+			       "d", NULL, 0) == 0);
+	CHECK_STR(dev(&conf, "eth0"), "mydev");
+	CHECK(!dev(&conf, "eth1")); /* lag members are not devices */
+	CHECK(!dev(&conf, "eth2"));
+	CHECK_STR(dev(&conf, "eth3"), "uroce_eth3");
+	CHECK(!dev(&conf, "eth9"));  /* excluded */
+	CHECK_STR(dev(&conf, "net1"), "uroce_net1");
+	CHECK(!dev(&conf, "net2"));  /* not included */
+	CHECK(!dev(&conf, "veth0")); /* not included either */
+	CHECK_STR(dev(&conf, "lo"), "uroce_lo"); /* include does not hide lo */
+
+	CHECK(uroce_conf_parse(&conf, "loopback off", "d", NULL, 0) == 0);
+	CHECK(!dev(&conf, "lo"));
+	/* "lo" only is loopback when the caller says so */
+	CHECK(!uroce_conf_netdev_device(&conf, "lo", false, NULL, 0));
+	uroce_conf_free(&conf);
+
+	/* lo on, but excluded */
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, "exclude l*", "d", NULL, 0) == 0);
+	CHECK(!dev(&conf, "lo"));
+	CHECK_STR(dev(&conf, "eth0"), "uroce_eth0");
+	uroce_conf_free(&conf);
+
+	/* lo as a lag member is not a device of its own either */
+	conf_init(&conf);
+	CHECK(uroce_conf_parse(&conf, "lag l lo,eth0", "d", NULL, 0) == 0);
+	CHECK(!dev(&conf, "lo") && !dev(&conf, "eth0"));
+	uroce_conf_free(&conf);
+}
+
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+
+static const char *tmpfile_with(const char *name, const char *text,
+				size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	CHECK(f);
+	CHECK(fwrite(text, 1, len, f) == len);
+	CHECK(fclose(f) == 0);
+	return path;
+}
+
+static void clear_env(void)
+{
+	unsetenv("UROCE_CONF");
+	unsetenv("UROCE_INCLUDE");
+	unsetenv("UROCE_EXCLUDE");
+	unsetenv("UROCE_LO");
+	unsetenv("UROCE_RENAME");
+}
+
+static void test_load(void)
+{
+	static const char file[] = "include eth* net*\n"
+				   "exclude net9\n"
+				   "nonsense here\n"
+				   "loopback off\n"
+				   "rename eth0 fromfile\n"
+				   "rename eth1 one\n"
+				   "lag l0 eth5,eth6\n";
+	struct uroce_conf conf;
+	const char *path;
+	char big[4096];
+	size_t i;
+
+	CHECK(mkdtemp(tmpdir));
+	clear_env();
+
+	/* A missing file gives the defaults. */
+	setenv("UROCE_CONF", "/nonexistent/uroce.conf", 1);
+	CHECK(uroce_conf_load(&conf) == 0);
+	CHECK(conf.lo && !conf.ninclude && !conf.nexclude && !conf.nrenames &&
+	      !conf.nlags);
+	uroce_conf_free(&conf);
+
+	/* Empty UROCE_CONF: no file. A directory: warned about, ignored. */
+	setenv("UROCE_CONF", "", 1);
+	CHECK(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
+	uroce_conf_free(&conf);
+	setenv("UROCE_CONF", tmpdir, 1);
+	CHECK(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
+	uroce_conf_free(&conf);
+
+	/* A file with a NUL byte is not a configuration. */
+	path = tmpfile_with("nul.conf", "loopback off\0x\n", 15);
+	setenv("UROCE_CONF", path, 1);
+	CHECK(uroce_conf_load(&conf) == 0 && conf.lo);
+	uroce_conf_free(&conf);
+
+	/* The file; its bad line is skipped. */
+	path = tmpfile_with("uroce.conf", file, strlen(file));
+	setenv("UROCE_CONF", path, 1);
+	CHECK(uroce_conf_load(&conf) == 0);
+	CHECK(conf.ninclude == 2 && conf.nexclude == 1 && !conf.lo);
+	CHECK(conf.nrenames == 2 && conf.nlags == 1);
+	CHECK_STR(dev(&conf, "eth0"), "fromfile");
+	CHECK(!dev(&conf, "lo"));
+	uroce_conf_free(&conf);
+
+	/* The environment overrides the file; lists are replaced. */
+	setenv("UROCE_INCLUDE", "ib*, eth0\tnet9", 1);
+	setenv("UROCE_EXCLUDE", "", 1);
+	setenv("UROCE_LO", "1", 1);
+	setenv("UROCE_RENAME", "eth0=fromenv, bad,eth2=x/y ,eth3=three "
+			       "eth4=one,eth5=five,=z",
+	       1);
+	CHECK(uroce_conf_load(&conf) == 0);
+	CHECK(conf.ninclude == 3);
+	CHECK_STR(conf.include[0], "ib*");
+	CHECK_STR(conf.include[1], "eth0");
+	CHECK_STR(conf.include[2], "net9");
+	CHECK(conf.nexclude == 0 && conf.exclude == NULL);
+	CHECK(conf.lo);
+	CHECK_STR(dev(&conf, "eth0"), "fromenv");
+	CHECK_STR(dev(&conf, "net9"), "uroce_net9");
+	CHECK(!dev(&conf, "eth2")); /* not included */
+	CHECK_STR(dev(&conf, "lo"), "uroce_lo");
+	/* eth2=x/y, eth4=one (taken by eth1) and =z are skipped */
+	CHECK(conf.nrenames == 4);
+	CHECK_STR(conf.renames[2].ifname, "eth3");
+	CHECK_STR(conf.renames[2].devname, "three");
+	CHECK_STR(conf.renames[3].ifname, "eth5");
+	uroce_conf_free(&conf);
+
+	/* Bad values are ignored whole. */
+	setenv("UROCE_LO", "perhaps", 1);
+	for (i = 0; i < sizeof(big) - 1; i += 2) {
+		big[i] = 'x';
+		big[i + 1] = ',';
+	}
+	big[sizeof(big) - 1] = '\0';
+	setenv("UROCE_INCLUDE", big, 1); /* too many patterns */
+	setenv("UROCE_EXCLUDE", "a,b", 1);
+	CHECK(uroce_conf_load(&conf) == 0);
+	CHECK(!conf.lo); /* from the file */
+	CHECK(conf.ninclude == 2);
+	CHECK_STR(conf.include[0], "eth*");
+	CHECK(conf.nexclude == 2);
+	CHECK_STR(conf.exclude[1], "b");
+	uroce_conf_free(&conf);
+
+	/* Loading over a freed conf, repeatedly, does not leak. */
+	for (i = 0; i < 3; i++) {
+		CHECK(uroce_conf_load(&conf) == 0);
+		uroce_conf_free(&conf);
+	}
+
+	clear_env();
+	CHECK(unlink(tmpfile_with("nul.conf", "", 0)) == 0);
+	CHECK(unlink(tmpfile_with("uroce.conf", "", 0)) == 0);
+	CHECK(rmdir(tmpdir) == 0);
+}
+
+int main(void)
+{
+	/* Exercise the warning path of uroce_conf_load. */
+	setenv("UROCE_LOG", "warn", 1);
+	test_good();
+	test_bool_values();
+	test_bad();
+	test_partial();
+	test_decisions();
+	test_load();
+	printf("test_config: ok\n");
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * rtnetlink queries in the calling thread's network namespace: the netdevs
+ * and addresses uroce builds its devices and GID tables from, and a
+ * monitor socket for changes.
+ */
+#ifndef UROCE_UTIL_RTNL_H
+#define UROCE_UTIL_RTNL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rtnl_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	unsigned int flags;		/* IFF_* from ifi_flags */
+	unsigned int mtu;
+	uint8_t operstate;		/* IF_OPER_* */
+	uint8_t carrier;		/* IFLA_CARRIER, 1 if absent */
+	unsigned short type;		/* ARPHRD_* */
+	uint8_t addr[32];		/* IFLA_ADDRESS */
+	uint8_t addr_len;
+	int master;			/* IFLA_MASTER ifindex or 0 */
+	char kind[16];			/* IFLA_INFO_KIND ("veth", "bond"...) */
+};
+
+struct rtnl_addr {
+	int ifindex;
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* 4 bytes used for AF_INET */
+	uint8_t prefixlen;
+	uint8_t scope;			/* RT_SCOPE_* */
+	uint32_t flags;			/* IFA_F_* (IFA_FLAGS when present) */
+};
+
+/*
+ * Dumps every link / address of the calling thread's network namespace,
+ * in the kernel's order. On success returns 0 and a malloc'd array the
+ * caller frees; on failure returns a negative errno.
+ */
+int rtnl_dump_links(struct rtnl_link **links, size_t *n);
+int rtnl_dump_addrs(struct rtnl_addr **addrs, size_t *n);
+
+/* One link by ifindex; returns 0, -ENODEV or a negative errno. */
+int rtnl_get_link(int ifindex, struct rtnl_link *link);
+/* One link by name (LAG members are named in the configuration). */
+int rtnl_get_link_by_name(const char *name, struct rtnl_link *link);
+
+/* Link is administratively up and has carrier (lo: up is enough). */
+bool rtnl_link_running(const struct rtnl_link *link);
+
+/*
+ * Opens a netlink socket, in the calling thread's namespace, subscribed to
+ * link and IPv4/IPv6 address changes. Returns the fd (O_CLOEXEC,
+ * O_NONBLOCK) or a negative errno.
+ */
+int rtnl_monitor_open(void);
+/*
+ * Drains pending notifications from a monitor fd. Returns >0 if any
+ * message was read (the caller then re-dumps what it cares about), 0 if
+ * none, a negative errno on failure. ENOBUFS (overrun) counts as a change.
+ */
+int rtnl_monitor_drain(int fd);
+
+#endif /* UROCE_UTIL_RTNL_H */
