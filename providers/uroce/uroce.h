@@ -170,6 +170,21 @@ static inline struct uroce_cq *to_ucq(struct ibv_cq *cq)
 	return container_of(cq, struct uroce_cq, ibv_cq);
 }
 
+/* Takes one of @max slots of a per-context object count. */
+static inline bool uroce_count_get(atomic_uint *count, unsigned int max)
+{
+	if (atomic_fetch_add(count, 1) >= max) {
+		atomic_fetch_sub(count, 1);
+		return false;
+	}
+	return true;
+}
+
+static inline void uroce_count_put(atomic_uint *count)
+{
+	atomic_fetch_sub(count, 1);
+}
+
 extern const struct verbs_context_ops uroce_ops;
 
 /* device.c */

@@ -9,24 +9,23 @@
 
 #include "providers/uroce/config.h"
 
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n",    \
-				__FILE__, __LINE__, #cond);             \
-			exit(1);                                        \
-		}                                                       \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			exit(1);                                               \
+		}                                                              \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                 \
-	do {                                                            \
-		const char *a_ = (a), *b_ = (b);                        \
-		if (!a_ || strcmp(a_, b_)) {                            \
-			fprintf(stderr, "%s:%d: '%s' != '%s'\n",        \
-				__FILE__, __LINE__, a_ ? a_ : "(null)", \
-				b_);                                    \
-			exit(1);                                        \
-		}                                                       \
+#define CHECK_STR(a, b)                                                    \
+	do {                                                               \
+		const char *a_ = (a), *b_ = (b);                           \
+		if (!a_ || strcmp(a_, b_)) {                               \
+			fprintf(stderr, "%s:%d: '%s' != '%s'\n", __FILE__, \
+				__LINE__, a_ ? a_ : "(null)", b_);         \
+			exit(1);                                           \
+		}                                                          \
 	} while (0)
 
 static void conf_init(struct uroce_conf *conf)
@@ -40,8 +39,8 @@ static const char *dev(const struct uroce_conf *conf, const char *ifname)
 {
 	static char name[UROCE_DEV_NAME_MAX];
 
-	if (!uroce_conf_netdev_device(conf, ifname, !strcmp(ifname, "lo"),
-				      name, sizeof(name)))
+	if (!uroce_conf_netdev_device(conf, ifname, !strcmp(ifname, "lo"), name,
+				      sizeof(name)))
 		return NULL;
 	return name;
 }
@@ -95,8 +94,9 @@ static void test_good(void)
 	CHECK_STR(conf.lags[1].members[1], "eth7");
 
 	/* Parsing more into the same conf accumulates and overrides. */
-	CHECK(uroce_conf_parse(&conf, "include x\nloopback yes\n"
-				      "lag lag1 eth3,eth4,eth5\n",
+	CHECK(uroce_conf_parse(&conf,
+			       "include x\nloopback yes\n"
+			       "lag lag1 eth3,eth4,eth5\n",
 			       "more", err, sizeof(err)) == 0);
 	CHECK(conf.ninclude == 6);
 	CHECK_STR(conf.include[5], "x");
@@ -106,6 +106,17 @@ static void test_good(void)
 	uroce_conf_free(&conf);
 	CHECK(!conf.include && !conf.ninclude && !conf.renames && !conf.lags);
 	uroce_conf_free(&conf); /* freeing twice is harmless */
+	conf_init(&conf);
+
+	/* The longest names fit. */
+	CHECK(uroce_conf_parse(&conf,
+			       "rename eth0123456789ab "
+			       "123456789b123456789c123456789d123456789e"
+			       "123456789f123456789abcd",
+			       "long", err, sizeof(err)) == 0);
+	CHECK(strlen(conf.renames[conf.nrenames - 1].devname) == 63);
+	CHECK(strlen(conf.renames[conf.nrenames - 1].ifname) == 15);
+	uroce_conf_free(&conf);
 
 	/* Empty and comment-only texts. */
 	conf_init(&conf);
@@ -142,8 +153,9 @@ static void bad(const char *text, const char *msg)
 	char err[256];
 
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, "rename eth8 taken\n"
-				      "lag lagx ethA,ethB\n",
+	CHECK(uroce_conf_parse(&conf,
+			       "rename eth8 taken\n"
+			       "lag lagx ethA,ethB\n",
 			       "base", err, sizeof(err)) == 0);
 	if (uroce_conf_parse(&conf, text, "bad.conf", err, sizeof(err)) !=
 		    -EINVAL ||
@@ -176,10 +188,11 @@ static void test_bad(void)
 	    "bad.conf:1: rename: invalid device name 'my/dev'");
 	bad("rename eth0 my:dev",
 	    "bad.conf:1: rename: invalid device name 'my:dev'");
-	bad("rename eth0 "
-	    "a123456789b123456789c123456789d123456789e123456789f123456789abcd",
-	    "bad.conf:1: rename: invalid device name "
-	    "'a123456789b123456789c123456789d123456789e123456789f123456789abcd'");
+	/* 64 characters: one too many */
+#define LONG64 \
+	"a123456789b123456789c123456789d123456789e123456789f123456789abcd"
+	bad("rename eth0 " LONG64,
+	    "bad.conf:1: rename: invalid device name '" LONG64 "'");
 	bad("rename eth0123456789abc x",
 	    "bad.conf:1: rename: invalid interface name 'eth0123456789abc'");
 	bad("rename a/b x", "bad.conf:1: rename: invalid interface name 'a/b'");
@@ -277,9 +290,9 @@ static void test_decisions(void)
 	CHECK(!dev(&conf, "eth1")); /* lag members are not devices */
 	CHECK(!dev(&conf, "eth2"));
 	CHECK_STR(dev(&conf, "eth3"), "uroce_eth3");
-	CHECK(!dev(&conf, "eth9"));  /* excluded */
+	CHECK(!dev(&conf, "eth9")); /* excluded */
 	CHECK_STR(dev(&conf, "net1"), "uroce_net1");
-	CHECK(!dev(&conf, "net2"));  /* not included */
+	CHECK(!dev(&conf, "net2")); /* not included */
 	CHECK(!dev(&conf, "veth0")); /* not included either */
 	CHECK_STR(dev(&conf, "lo"), "uroce_lo"); /* include does not hide lo */
 
@@ -305,8 +318,7 @@ static void test_decisions(void)
 
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
 
-static const char *tmpfile_with(const char *name, const char *text,
-				size_t len)
+static const char *tmpfile_with(const char *name, const char *text, size_t len)
 {
 	static char path[256];
 	FILE *f;
@@ -317,6 +329,33 @@ static const char *tmpfile_with(const char *name, const char *text,
 	CHECK(fwrite(text, 1, len, f) == len);
 	CHECK(fclose(f) == 0);
 	return path;
+}
+
+static int saved_stderr = -1;
+static FILE *capture;
+
+static void capture_stderr_start(void)
+{
+	fflush(stderr);
+	capture = tmpfile();
+	CHECK(capture);
+	saved_stderr = dup(STDERR_FILENO);
+	CHECK(saved_stderr >= 0);
+	CHECK(dup2(fileno(capture), STDERR_FILENO) == STDERR_FILENO);
+}
+
+static void capture_stderr_end(char *buf, size_t len)
+{
+	size_t n;
+
+	fflush(stderr);
+	CHECK(dup2(saved_stderr, STDERR_FILENO) == STDERR_FILENO);
+	close(saved_stderr);
+	rewind(capture);
+	n = fread(buf, 1, len - 1, capture);
+	buf[n] = '\0';
+	fclose(capture);
+	fputs(buf, stderr); /* still show what was logged */
 }
 
 static void clear_env(void)
@@ -339,7 +378,7 @@ static void test_load(void)
 				   "lag l0 eth5,eth6\n";
 	struct uroce_conf conf;
 	const char *path;
-	char big[4096];
+	char big[4096], log[1024];
 	size_t i;
 
 	CHECK(mkdtemp(tmpdir));
@@ -366,10 +405,13 @@ static void test_load(void)
 	CHECK(uroce_conf_load(&conf) == 0 && conf.lo);
 	uroce_conf_free(&conf);
 
-	/* The file; its bad line is skipped. */
+	/* The file; its bad line is skipped and logged with its number. */
 	path = tmpfile_with("uroce.conf", file, strlen(file));
 	setenv("UROCE_CONF", path, 1);
+	capture_stderr_start();
 	CHECK(uroce_conf_load(&conf) == 0);
+	capture_stderr_end(log, sizeof(log));
+	CHECK(strstr(log, "uroce.conf:3: unknown keyword 'nonsense'"));
 	CHECK(conf.ninclude == 2 && conf.nexclude == 1 && !conf.lo);
 	CHECK(conf.nrenames == 2 && conf.nlags == 1);
 	CHECK_STR(dev(&conf, "eth0"), "fromfile");
@@ -380,8 +422,9 @@ static void test_load(void)
 	setenv("UROCE_INCLUDE", "ib*, eth0\tnet9", 1);
 	setenv("UROCE_EXCLUDE", "", 1);
 	setenv("UROCE_LO", "1", 1);
-	setenv("UROCE_RENAME", "eth0=fromenv, bad,eth2=x/y ,eth3=three "
-			       "eth4=one,eth5=five,=z",
+	setenv("UROCE_RENAME",
+	       "eth0=fromenv, bad,eth2=x/y ,eth3=three "
+	       "eth4=one,eth5=five,=z",
 	       1);
 	CHECK(uroce_conf_load(&conf) == 0);
 	CHECK(conf.ninclude == 3);
@@ -419,6 +462,8 @@ static void test_load(void)
 	uroce_conf_free(&conf);
 
 	/* Loading over a freed conf, repeatedly, does not leak. */
+	clear_env();
+	setenv("UROCE_CONF", path, 1);
 	for (i = 0; i < 3; i++) {
 		CHECK(uroce_conf_load(&conf) == 0);
 		uroce_conf_free(&conf);

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_arp.h>
+#include <net/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
@@ -21,13 +21,13 @@
 
 #include "util/rtnl.h"
 
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n",    \
-				__FILE__, __LINE__, #cond);             \
-			exit(1);                                        \
-		}                                                       \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			exit(1);                                               \
+		}                                                              \
 	} while (0)
 
 static const struct rtnl_link *find_link(const struct rtnl_link *links,
@@ -93,7 +93,8 @@ static void test_current_ns(void)
 
 	CHECK(rtnl_dump_addrs(&addrs, &naddrs) == 0);
 	for (i = 0; i < naddrs; i++) {
-		CHECK(addrs[i].family == AF_INET || addrs[i].family == AF_INET6);
+		CHECK(addrs[i].family == AF_INET ||
+		      addrs[i].family == AF_INET6);
 		CHECK(addrs[i].prefixlen <=
 		      (addrs[i].family == AF_INET ? 32 : 128));
 		/* every address belongs to a link of the dump */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Contexts: what ibv_open_device creates. A context belongs to the network
+ * namespace of the thread that opened it, whatever that thread does later.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/rtnl.h"
+#include "providers/uroce/uroce.h"
+
+/* A device listed in one namespace cannot be opened from another. */
+static int check_netns(const struct uroce_device *dev, int fd)
+{
+	dev_t ns_dev;
+	ino_t ns_ino;
+	int ret;
+
+	ret = uroce_netns_id(fd, &ns_dev, &ns_ino);
+	if (ret)
+		return ret;
+	if (dev->netns_ino && (ns_dev != dev->netns_dev ||
+			       ns_ino != dev->netns_ino))
+		return ENODEV;
+	return 0;
+}
+
+static void context_free(struct uroce_context *ctx)
+{
+	uroce_mr_destroy_all(ctx);
+	uroce_cq_destroy_all(ctx);
+	uroce_pd_destroy_all(ctx);
+	uroce_keytab_free(&ctx->mrs);
+	if (ctx->mon_fd >= 0)
+		close(ctx->mon_fd);
+	if (ctx->netns_fd >= 0)
+		close(ctx->netns_fd);
+	pthread_rwlock_destroy(&ctx->mr_lock);
+	pthread_mutex_destroy(&ctx->obj_lock);
+	pthread_mutex_destroy(&ctx->state_lock);
+	verbs_uninit_context(&ctx->vctx);
+	free(ctx);
+}
+
+struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
+					  void *private_data)
+{
+	struct uroce_device *dev = to_udev(ibdev);
+	struct uroce_context *ctx;
+	int ret;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = verbs_init_context(&ctx->vctx, ibdev);
+	if (ret) {
+		free(ctx);
+		errno = ret < 0 ? -ret : ret;
+		return NULL;
+	}
+	verbs_set_ops(&ctx->vctx, &uroce_ops);
+	ctx->dev = dev;
+	ctx->mon_fd = -1;
+	ctx->stop_fd = -1;
+	pthread_mutex_init(&ctx->state_lock, NULL);
+	pthread_mutex_init(&ctx->obj_lock, NULL);
+	pthread_rwlock_init(&ctx->mr_lock, NULL);
+	uroce_keytab_init(&ctx->mrs);
+	uroce_list_init(&ctx->pds);
+	uroce_list_init(&ctx->cqs);
+
+	ctx->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ctx->netns_fd < 0) {
+		ret = errno;
+		uroce_err("%s: cannot open /proc/thread-self/ns/net: %s",
+			  ibdev->name, strerror(ret));
+		goto err;
+	}
+	ret = check_netns(dev, ctx->netns_fd);
+	if (ret)
+		goto err;
+
+	/* Subscribe before the first dump so that no change slips between. */
+	ctx->mon_fd = rtnl_monitor_open();
+	if (ctx->mon_fd < 0) {
+		ret = -ctx->mon_fd;
+		goto err;
+	}
+	ret = -uroce_state_read(dev, &ctx->state);
+	if (ret)
+		goto err;
+	if (!ctx->state.present) {
+		ret = ENODEV;
+		goto err;
+	}
+	ret = uroce_monitor_start(ctx);
+	if (ret)
+		goto err;
+	return &ctx->vctx;
+err:
+	context_free(ctx);
+	errno = ret;
+	return NULL;
+}
+
+void uroce_free_context(struct ibv_context *ibctx)
+{
+	struct uroce_context *ctx = to_uctx(ibctx);
+
+	uroce_monitor_stop(ctx);
+	context_free(ctx);
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Memory regions. Nothing is pinned: the data path copies from and to the
+ * process's own memory, so registration only checks that the range is
+ * mapped and hands out a key. No mlock, no RLIMIT_MEMLOCK.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "providers/uroce/caps.h"
+#include "providers/uroce/uroce.h"
+
+/* Newer kernels' flush access bits (IB_UVERBS_ACCESS_FLUSH_*). */
+#define ACCESS_FLUSH_GLOBAL (1 << 8)
+#define ACCESS_FLUSH_PERSISTENT (1 << 9)
+
+/*
+ * Access bits uroce knows. HUGETLB is a hint, ZERO_BASED and MW_BIND
+ * matter only to memory windows; the optional range (RELAXED_ORDERING and
+ * up) holds hints a device may ignore, as the kernel lets it.
+ */
+#define ACCESS_KNOWN                                                       \
+	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |                \
+	 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC |               \
+	 IBV_ACCESS_MW_BIND | IBV_ACCESS_ZERO_BASED | IBV_ACCESS_ON_DEMAND | \
+	 IBV_ACCESS_HUGETLB | ACCESS_FLUSH_GLOBAL |                        \
+	 ACCESS_FLUSH_PERSISTENT | IBV_ACCESS_OPTIONAL_RANGE)
+
+/* The kernel's order of checks (ib_check_mr_access) and its errnos. */
+static int check_access(int access)
+{
+	if ((access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) &&
+	    !(access & IBV_ACCESS_LOCAL_WRITE))
+		return EINVAL;
+	if (access & ~ACCESS_KNOWN)
+		return EINVAL;
+	/* Every page is always "present" to uroce, but ODP promises more. */
+	if (access & (IBV_ACCESS_ON_DEMAND | ACCESS_FLUSH_GLOBAL |
+		      ACCESS_FLUSH_PERSISTENT))
+		return EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * Whether [addr, addr + length) is mapped, asked with mincore() a chunk at
+ * a time. Unmapped memory is EFAULT, as the kernel reports it when it
+ * cannot pin a range.
+ */
+static int range_mapped(uintptr_t addr, size_t length, uintptr_t page)
+{
+	unsigned char vec[4096];
+	uintptr_t start = addr & ~(page - 1);
+	uintptr_t last = (addr + length - 1) & ~(page - 1);
+	size_t npages = (last - start) / page + 1, n;
+
+	while (npages) {
+		n = npages < sizeof(vec) ? npages : sizeof(vec);
+		if (mincore((void *)start, n * page, vec)) {
+			if (errno == EAGAIN)
+				continue;
+			return errno == ENOMEM ? EFAULT : errno;
+		}
+		start += n * page;
+		npages -= n;
+	}
+	return 0;
+}
+
+/*
+ * A fresh random key. rkeys travel to peers: they must not be guessable
+ * from one another, so they come from the kernel's generator; the
+ * fallback only serves a generator that is not ready yet.
+ */
+static uint32_t random_key(void)
+{
+	static _Atomic uint64_t fallback;
+	struct timespec ts;
+	uint64_t x;
+	uint32_t key;
+
+	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) == sizeof(key))
+		return key;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = atomic_fetch_add(&fallback, 0x9e3779b97f4a7c15ull) ^
+	    ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+	    (uint64_t)getpid();
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)(x ^ (x >> 31));
+}
+
+/* Called with mr_lock held for writing. */
+static int mr_insert(struct uroce_context *ctx, struct uroce_mr *mr)
+{
+	uint32_t key;
+	int ret;
+
+	do {
+		key = random_key();
+		if (!key || key == UINT32_MAX)
+			ret = EEXIST;
+		else
+			ret = uroce_keytab_insert(&ctx->mrs, key, mr);
+	} while (ret == EEXIST);
+	if (ret)
+		return ret;
+	mr->ibv_mr.lkey = key;
+	mr->ibv_mr.rkey = key;
+	return 0;
+}
+
+struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
+			    uint64_t hca_va, int access)
+{
+	struct uroce_context *ctx = to_uctx(ibpd->context);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr;
+	struct uroce_mr *mr;
+	int ret;
+
+	ret = check_access(access);
+	if (ret)
+		goto err;
+	/* The kernel wants the address and the IOVA at the same page offset. */
+	if (!addr || !length || start + length - 1 < start ||
+	    hca_va + length - 1 < hca_va || ((start ^ hca_va) & (page - 1))) {
+		ret = EINVAL;
+		goto err;
+	}
+	ret = range_mapped(start, length, page);
+	if (ret)
+		goto err;
+	if (!uroce_count_get(&ctx->nmr, UROCE_MAX_MR)) {
+		ret = ENOMEM;
+		goto err;
+	}
+	mr = calloc(1, sizeof(*mr));
+	if (!mr) {
+		ret = ENOMEM;
+		goto err_count;
+	}
+	mr->ibv_mr.context = ibpd->context;
+	mr->ibv_mr.pd = ibpd;
+	mr->ibv_mr.addr = addr;
+	mr->ibv_mr.length = length;
+	mr->ibv_mr.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	mr->pd = to_upd(ibpd);
+	mr->iova = hca_va;
+	mr->access = access;
+
+	pthread_rwlock_wrlock(&ctx->mr_lock);
+	ret = mr_insert(ctx, mr);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (ret)
+		goto err_free;
+	atomic_fetch_add(&mr->pd->use, 1);
+	return &mr->ibv_mr;
+
+err_free:
+	free(mr);
+err_count:
+	uroce_count_put(&ctx->nmr);
+err:
+	errno = ret;
+	return NULL;
+}
+
+int uroce_dereg_mr(struct ibv_mr *ibmr)
+{
+	struct uroce_context *ctx = to_uctx(ibmr->context);
+	struct uroce_mr *mr = to_umr(ibmr);
+	void *found;
+
+	/* Once the write lock is ours no reader is inside the region. */
+	pthread_rwlock_wrlock(&ctx->mr_lock);
+	found = uroce_keytab_lookup(&ctx->mrs, ibmr->lkey);
+	if (found == mr)
+		uroce_keytab_remove(&ctx->mrs, ibmr->lkey);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (found != mr)
+		return EINVAL;
+
+	atomic_fetch_sub(&mr->pd->use, 1);
+	uroce_count_put(&ctx->nmr);
+	free(mr);
+	return 0;
+}
+
+struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key)
+{
+	return uroce_keytab_lookup(&ctx->mrs, key);
+}
+
+static void mr_free(void *obj, void *arg)
+{
+	free(obj);
+}
+
+/* ibv_close_device with MRs left: free them as the kernel would. */
+void uroce_mr_destroy_all(struct uroce_context *ctx)
+{
+	uroce_keytab_for_each(&ctx->mrs, mr_free, NULL);
+	uroce_keytab_free(&ctx->mrs);
+}

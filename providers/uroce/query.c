@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ibv_query_device(_ex): the device's attributes and limits (caps.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "providers/uroce/caps.h"
+#include "providers/uroce/uroce.h"
+
+/*
+ * Only what uroce does or is designed to do: RNR NAKs, port events, a
+ * system image GUID, UD address vectors bound to the port, resizable SRQs.
+ */
+#define UROCE_DEVICE_CAP_FLAGS                                             \
+	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID |           \
+	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE |    \
+	 IBV_DEVICE_SRQ_RESIZE)
+
+static void fill_attr(const struct uroce_device *dev,
+		      struct ibv_device_attr *a)
+{
+	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UROCE_PROVIDER_VERSION);
+	a->node_guid = dev->vdev.node_guid;
+	a->sys_image_guid = dev->vdev.node_guid;
+	a->max_mr_size = UINT64_MAX;
+	a->page_size_cap = UROCE_PAGE_SIZE_CAP;
+	a->vendor_id = UROCE_VENDOR_ID;
+	a->vendor_part_id = UROCE_VENDOR_PART_ID;
+	a->hw_ver = UROCE_HW_VER;
+	a->max_qp = UROCE_MAX_QP;
+	a->max_qp_wr = UROCE_MAX_QP_WR;
+	a->device_cap_flags = UROCE_DEVICE_CAP_FLAGS;
+	a->max_sge = UROCE_MAX_SGE;
+	a->max_sge_rd = UROCE_MAX_SGE_RD;
+	a->max_cq = UROCE_MAX_CQ;
+	a->max_cqe = UROCE_MAX_CQE;
+	a->max_mr = UROCE_MAX_MR;
+	a->max_pd = UROCE_MAX_PD;
+	a->max_qp_rd_atom = UROCE_MAX_QP_RD_ATOM;
+	a->max_res_rd_atom = UROCE_MAX_RES_RD_ATOM;
+	a->max_qp_init_rd_atom = UROCE_MAX_QP_INIT_RD_ATOM;
+	a->atomic_cap = IBV_ATOMIC_HCA;
+	a->max_mcast_grp = UROCE_MAX_MCAST_GRP;
+	a->max_mcast_qp_attach = UROCE_MAX_MCAST_QP_ATTACH;
+	a->max_total_mcast_qp_attach = UROCE_MAX_TOTAL_MCAST_QP_ATTACH;
+	a->max_ah = UROCE_MAX_AH;
+	a->max_srq = UROCE_MAX_SRQ;
+	a->max_srq_wr = UROCE_MAX_SRQ_WR;
+	a->max_srq_sge = UROCE_MAX_SRQ_SGE;
+	a->max_pkeys = UROCE_MAX_PKEYS;
+	a->local_ca_ack_delay = UROCE_LOCAL_CA_ACK_DELAY;
+	a->phys_port_cnt = 1;
+}
+
+int uroce_query_device_ex(struct ibv_context *ibctx,
+			  const struct ibv_query_device_ex_input *input,
+			  struct ibv_device_attr_ex *attr, size_t attr_size)
+{
+	struct uroce_context *ctx = to_uctx(ibctx);
+	struct ibv_device_attr_ex a;
+
+	if ((input && input->comp_mask) || !attr ||
+	    attr_size < sizeof(attr->orig_attr))
+		return EINVAL;
+
+	memset(&a, 0, sizeof(a));
+	fill_attr(ctx->dev, &a.orig_attr);
+	a.device_cap_flags_ex = UROCE_DEVICE_CAP_FLAGS;
+	a.phys_port_cnt_ex = 1;
+	/* No ODP, timestamps, TSO, RSS, tag matching or DM: all zero. */
+
+	/* Never write past attr_size; zero what a newer caller added. */
+	if (attr_size > sizeof(a)) {
+		memset((char *)attr + sizeof(a), 0, attr_size - sizeof(a));
+		attr_size = sizeof(a);
+	}
+	memcpy(attr, &a, attr_size);
+	return 0;
+}
