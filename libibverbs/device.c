@@ -131,6 +131,8 @@ int verbs_init_context(struct verbs_context *vctx, struct ibv_device *dev)
 	ctx->async_fd = fds[0];
 	priv->async_wfd = fds[1];
 	ctx->num_comp_vectors = 1;
+	/* Tells verbs_get_ctx() in applications that vctx surrounds ctx. */
+	ctx->abi_compat = __VERBS_ABI_IS_EXTENDED;
 	pthread_mutex_init(&ctx->mutex, NULL);
 	verbs_set_ops(vctx, &verbs_dummy_ops);
 	return 0;

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 
+#include <infiniband/uroce_private.h>
+
 #include "driver.h"
 
 /* Hangs off verbs_context.priv: what the library keeps per context. */
@@ -27,18 +29,6 @@ struct verbs_async_rec {
 extern const struct verbs_context_ops verbs_dummy_ops;
 
 /*
- * GID types as rdma-core's tools see them through the private symbol
- * ibv_query_gid_type() (IBVERBS_PRIVATE_34).
- */
-enum ibv_gid_type_sysfs {
-	IBV_GID_TYPE_SYSFS_IB_ROCE_V1,
-	IBV_GID_TYPE_SYSFS_ROCE_V2,
-};
-
-int ibv_query_gid_type(struct ibv_context *context, uint8_t port_num,
-		       unsigned int index, enum ibv_gid_type_sysfs *type);
-
-/*
  * What binaries from before port_cap_flags2 pass to ibv_query_port(): the
  * struct up to and including 'flags'.
  */
@@ -46,7 +36,9 @@ int ibv_query_gid_type(struct ibv_context *context, uint8_t port_num,
 
 static inline struct verbs_ex_private *verbs_priv(struct ibv_context *ctx)
 {
-	return verbs_get_ctx(ctx)->priv;
+	/* Every context is a verbs_context: skip verbs_get_ctx()'s check. */
+	return ((struct verbs_context *)((char *)ctx -
+		offsetof(struct verbs_context, context)))->priv;
 }
 
 static inline const struct verbs_context_ops *get_ops(struct ibv_context *ctx)

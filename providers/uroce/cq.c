@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Completion queues: a ring of struct ibv_wc per CQ under its own lock.
+ * The data path adds completions with uroce_cq_push(); the application
+ * takes them with ibv_poll_cq().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "providers/uroce/caps.h"
+#include "providers/uroce/uroce.h"
+
+/* The ring for @cqe usable entries: one slot stays free. */
+static uint32_t ring_size(int cqe)
+{
+	uint32_t size = 1;
+
+	while (size < (uint32_t)cqe + 1)
+		size <<= 1;
+	return size;
+}
+
+struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
+			       struct ibv_comp_channel *channel,
+			       int comp_vector)
+{
+	struct uroce_context *ctx = to_uctx(ibctx);
+	struct uroce_cq *cq;
+	int ret;
+
+	if (cqe < 1 || cqe > UROCE_MAX_CQE || comp_vector < 0 ||
+	    comp_vector >= ibctx->num_comp_vectors) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!uroce_count_get(&ctx->ncq, UROCE_MAX_CQ)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = ENOMEM;
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		goto err;
+	cq->size = ring_size(cqe);
+	cq->ring = calloc(cq->size, sizeof(*cq->ring));
+	if (!cq->ring)
+		goto err_free;
+	ret = pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+	if (ret)
+		goto err_free;
+
+	verbs_init_cq(&cq->ibv_cq, ibctx, channel, NULL);
+	cq->ibv_cq.cqe = cq->size - 1;
+	cq->ibv_cq.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_add(&ctx->cqs, &cq->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
+	return &cq->ibv_cq;
+
+err_free:
+	free(cq->ring);
+	free(cq);
+err:
+	uroce_count_put(&ctx->ncq);
+	errno = ret;
+	return NULL;
+}
+
+int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
+{
+	struct uroce_cq *cq = to_ucq(ibcq);
+	uint32_t avail, i;
+
+	if (num_entries < 0 || (num_entries && !wc))
+		return -EINVAL;
+
+	pthread_spin_lock(&cq->lock);
+	avail = cq->tail - cq->head;
+	if (avail > (uint32_t)num_entries)
+		avail = num_entries;
+	for (i = 0; i < avail; i++)
+		wc[i] = cq->ring[(cq->head + i) & (cq->size - 1)];
+	cq->head += avail;
+	pthread_spin_unlock(&cq->lock);
+	return avail;
+}
+
+int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
+{
+	struct uroce_cq *cq = to_ucq(ibcq);
+
+	pthread_spin_lock(&cq->lock);
+	/* A request for any completion is not narrowed by a later one. */
+	if (cq->armed)
+		cq->solicited_only = cq->solicited_only && solicited_only;
+	else
+		cq->solicited_only = solicited_only;
+	cq->armed = true;
+	pthread_spin_unlock(&cq->lock);
+	return 0;
+}
+
+int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc,
+		  bool solicited)
+{
+	bool notify = false, overrun = false;
+	struct ibv_async_event ev;
+
+	pthread_spin_lock(&cq->lock);
+	if (cq->overrun || cq->tail - cq->head >= cq->size - 1) {
+		/* Overrun leaves the CQ in error for good (IBTA CQ overrun). */
+		overrun = !cq->overrun;
+		cq->overrun = true;
+		pthread_spin_unlock(&cq->lock);
+		if (overrun) {
+			memset(&ev, 0, sizeof(ev));
+			ev.event_type = IBV_EVENT_CQ_ERR;
+			ev.element.cq = &cq->ibv_cq;
+			verbs_post_async_event(cq->ibv_cq.context, &ev);
+		}
+		return ENOSPC;
+	}
+	cq->ring[cq->tail & (cq->size - 1)] = *wc;
+	cq->tail++;
+	/* Solicited-only arming also fires on errors, as the IBTA asks. */
+	if (cq->armed && (!cq->solicited_only || solicited ||
+			  wc->status != IBV_WC_SUCCESS)) {
+		cq->armed = false;
+		notify = true;
+	}
+	pthread_spin_unlock(&cq->lock);
+
+	if (notify && cq->ibv_cq.channel)
+		verbs_post_comp_event(cq->ibv_cq.channel, &cq->ibv_cq);
+	return 0;
+}
+
+int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
+{
+	struct uroce_cq *cq = to_ucq(ibcq);
+	struct ibv_wc *ring, *old;
+	uint32_t size, used, i;
+
+	if (cqe < 1 || cqe > UROCE_MAX_CQE)
+		return EINVAL;
+	size = ring_size(cqe);
+	ring = calloc(size, sizeof(*ring));
+	if (!ring)
+		return ENOMEM;
+
+	pthread_spin_lock(&cq->lock);
+	used = cq->tail - cq->head;
+	if (used > size - 1) {
+		pthread_spin_unlock(&cq->lock);
+		free(ring);
+		return EINVAL;
+	}
+	for (i = 0; i < used; i++)
+		ring[i] = cq->ring[(cq->head + i) & (cq->size - 1)];
+	old = cq->ring;
+	cq->ring = ring;
+	cq->size = size;
+	cq->head = 0;
+	cq->tail = used;
+	cq->ibv_cq.cqe = size - 1;
+	pthread_spin_unlock(&cq->lock);
+	free(old);
+	return 0;
+}
+
+static void cq_free(struct uroce_cq *cq)
+{
+	pthread_spin_destroy(&cq->lock);
+	free(cq->ring);
+	free(cq);
+}
+
+int uroce_destroy_cq(struct ibv_cq *ibcq)
+{
+	struct uroce_context *ctx = to_uctx(ibcq->context);
+	struct uroce_cq *cq = to_ucq(ibcq);
+
+	if (atomic_load(&cq->use))
+		return EBUSY;
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_del(&cq->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
+	uroce_count_put(&ctx->ncq);
+	cq_free(cq);
+	return 0;
+}
+
+/* ibv_close_device with CQs left: free them as the kernel would. */
+void uroce_cq_destroy_all(struct uroce_context *ctx)
+{
+	struct uroce_cq *cq;
+
+	while (ctx->cqs.next != &ctx->cqs) {
+		cq = container_of(ctx->cqs.next, struct uroce_cq, node);
+		uroce_list_del(&cq->node);
+		cq_free(cq);
+	}
+}

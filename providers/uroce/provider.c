@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the provider exports to libibverbs: the verbs_provider symbol (the
+ * only one the version script lets out) and the context ops.
+ */
+#include "providers/uroce/uroce.h"
+
+/* Ops left out fail with EOPNOTSUPP in libibverbs. */
+const struct verbs_context_ops uroce_ops = {
+	.query_device_ex = uroce_query_device_ex,
+	.query_port = uroce_query_port,
+	.query_gid_ex = uroce_query_gid_ex,
+	.query_pkey = uroce_query_pkey,
+
+	.alloc_pd = uroce_alloc_pd,
+	.dealloc_pd = uroce_dealloc_pd,
+	.reg_mr = uroce_reg_mr,
+	/* rereg_mr: not yet; libibverbs answers EOPNOTSUPP. */
+	.dereg_mr = uroce_dereg_mr,
+
+	.create_cq = uroce_create_cq,
+	.poll_cq = uroce_poll_cq,
+	.req_notify_cq = uroce_req_notify_cq,
+	.resize_cq = uroce_resize_cq,
+	.destroy_cq = uroce_destroy_cq,
+
+	.free_context = uroce_free_context,
+};
+
+const struct verbs_provider verbs_provider = {
+	.name = "uroce",
+	.abi = VERBS_PROVIDER_ABI,
+	.list_devices = uroce_list_devices,
+	.alloc_context = uroce_alloc_context,
+	.free_device = uroce_free_device,
+};
