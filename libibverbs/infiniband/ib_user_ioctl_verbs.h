@@ -133,7 +133,8 @@ enum ib_uverbs_flow_action_esp_keymat_aes_gcm_iv_algo {
 
 struct ib_uverbs_flow_action_esp_keymat_aes_gcm {
 	__aligned_u64 iv;
-	__u32 iv_algo;		/* ib_uverbs_flow_action_esp_keymat_aes_gcm_iv_algo */
+	/* enum ib_uverbs_flow_action_esp_keymat_aes_gcm_iv_algo */
+	__u32 iv_algo;
 	__u32 salt;
 	__u32 icv_len;
 	__u32 key_len;

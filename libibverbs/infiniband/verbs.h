@@ -571,9 +571,10 @@ enum {
 				IBV_WC_EX_WITH_DLID_PATH_BITS
 };
 
+/* (the int cast keeps C++20 from frowning at mixing two enum types) */
 enum {
 	IBV_CREATE_CQ_SUP_WC_FLAGS =
-		IBV_WC_STANDARD_FLAGS |
+		(int)IBV_WC_STANDARD_FLAGS |
 		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP |
 		IBV_WC_EX_WITH_CVLAN |
 		IBV_WC_EX_WITH_FLOW_TAG |
@@ -878,7 +879,7 @@ enum ibv_wq_attr_mask {
 struct ibv_wq_attr {
 	uint32_t attr_mask;		/* enum ibv_wq_attr_mask */
 	enum ibv_wq_state wq_state;	/* target state */
-	enum ibv_wq_state curr_wq_state; /* state the caller believes it is in */
+	enum ibv_wq_state curr_wq_state; /* the state it is believed in */
 	uint32_t flags;			/* enum ibv_wq_flags */
 	uint32_t flags_mask;		/* which of flags to change */
 };
@@ -2067,7 +2068,8 @@ enum ibv_parent_domain_init_attr_mask {
 struct ibv_parent_domain_init_attr {
 	struct ibv_pd *pd;		/* required */
 	struct ibv_td *td;		/* optional */
-	uint32_t comp_mask;		/* enum ibv_parent_domain_init_attr_mask */
+	/* enum ibv_parent_domain_init_attr_mask */
+	uint32_t comp_mask;
 	void *(*alloc)(struct ibv_pd *pd, void *pd_context, size_t size,
 		       size_t alignment, uint64_t resource_type);
 	void (*free)(struct ibv_pd *pd, void *pd_context, void *ptr,
@@ -2167,8 +2169,9 @@ struct verbs_context {
 				    struct ibv_wq_init_attr *wq_init_attr);
 	int (*query_rt_values)(struct ibv_context *context,
 			       struct ibv_values_ex *values);
-	struct ibv_cq_ex *(*create_cq_ex)(struct ibv_context *context,
-					  struct ibv_cq_init_attr_ex *init_attr);
+	struct ibv_cq_ex *(*create_cq_ex)(
+		struct ibv_context *context,
+		struct ibv_cq_init_attr_ex *init_attr);
 	struct verbs_ex_private *priv;
 	int (*query_device_ex)(struct ibv_context *context,
 			       const struct ibv_query_device_ex_input *input,
@@ -2919,8 +2922,9 @@ int ibv_destroy_qp(struct ibv_qp *qp);
  */
 
 /* The new WQ starts in IBV_WQS_RESET */
-static inline struct ibv_wq *ibv_create_wq(struct ibv_context *context,
-					   struct ibv_wq_init_attr *wq_init_attr)
+static inline struct ibv_wq *
+ibv_create_wq(struct ibv_context *context,
+	      struct ibv_wq_init_attr *wq_init_attr)
 {
 	struct verbs_context *vctx = verbs_get_ctx_op(context, create_wq);
 	struct ibv_wq *wq;
@@ -3089,8 +3093,9 @@ ibv_attach_counters_point_flow(struct ibv_counters *counters,
 			       struct ibv_counter_attach_attr *attr,
 			       struct ibv_flow *flow)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(counters->context,
-						      attach_counters_point_flow);
+	struct verbs_context *vctx;
+
+	vctx = verbs_get_ctx_op(counters->context, attach_counters_point_flow);
 
 	if (!vctx)
 		return EOPNOTSUPP;

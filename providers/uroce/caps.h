@@ -18,10 +18,10 @@
 #ifndef UROCE_CAPS_H
 #define UROCE_CAPS_H
 
-#define UROCE_VENDOR_ID 0xffffff	/* no IEEE OUI, as rxe */
+#define UROCE_VENDOR_ID 0xffffff /* no IEEE OUI, as rxe */
 #define UROCE_VENDOR_PART_ID 0
 #define UROCE_HW_VER 0
-#define UROCE_PAGE_SIZE_CAP 0xfffff000ull	/* 4 KiB .. 2 GiB pages */
+#define UROCE_PAGE_SIZE_CAP 0xfffff000ull /* 4 KiB .. 2 GiB pages */
 
 #define UROCE_MAX_QP (1 << 16)
 #define UROCE_MAX_QP_WR (1 << 14)
@@ -33,7 +33,7 @@
 #define UROCE_MAX_PD (1 << 16)
 #define UROCE_MAX_QP_RD_ATOM 128
 #define UROCE_MAX_QP_INIT_RD_ATOM 128
-#define UROCE_MAX_RES_RD_ATOM (UROCE_MAX_QP_RD_ATOM * 2016)	/* rxe's */
+#define UROCE_MAX_RES_RD_ATOM (UROCE_MAX_QP_RD_ATOM * 2016) /* rxe's */
 #define UROCE_MAX_MCAST_GRP 8192
 #define UROCE_MAX_MCAST_QP_ATTACH 56
 #define UROCE_MAX_TOTAL_MCAST_QP_ATTACH \
@@ -43,6 +43,6 @@
 #define UROCE_MAX_SRQ_WR (1 << 14)
 #define UROCE_MAX_SRQ_SGE 32
 #define UROCE_MAX_PKEYS 1
-#define UROCE_LOCAL_CA_ACK_DELAY 15	/* 4.096 us * 2^15 = 134 ms */
+#define UROCE_LOCAL_CA_ACK_DELAY 15 /* 4.096 us * 2^15 = 134 ms */
 
 #endif /* UROCE_CAPS_H */

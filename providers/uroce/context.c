@@ -23,8 +23,8 @@ static int check_netns(const struct uroce_device *dev, int fd)
 	ret = uroce_netns_id(fd, &ns_dev, &ns_ino);
 	if (ret)
 		return ret;
-	if (dev->netns_ino && (ns_dev != dev->netns_dev ||
-			       ns_ino != dev->netns_ino))
+	if (dev->netns_ino &&
+	    (ns_dev != dev->netns_dev || ns_ino != dev->netns_ino))
 		return ENODEV;
 	return 0;
 }

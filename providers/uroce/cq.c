@@ -101,8 +101,7 @@ int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 	return 0;
 }
 
-int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc,
-		  bool solicited)
+int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited)
 {
 	bool notify = false, overrun = false;
 	struct ibv_async_event ev;

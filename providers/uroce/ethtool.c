@@ -21,8 +21,8 @@
 #define ROCE_OVERHEAD (40 + 8 + 12 + 4)
 
 /* Used when the netdev reports no speed (lo, some virtual devices). */
-#define DEFAULT_WIDTH 2			/* 4X */
-#define DEFAULT_SPEED 32		/* EDR: 4X EDR = 100 Gb/s */
+#define DEFAULT_WIDTH 2 /* 4X */
+#define DEFAULT_SPEED 32 /* EDR: 4X EDR = 100 Gb/s */
 
 static int ethtool_ioctl(int fd, const char *ifname, void *data)
 {
@@ -101,19 +101,19 @@ static const struct {
 	uint8_t width;
 	uint8_t speed;
 } ib_rates[] = {
-	{ 800000, 4, 128 },	/* 8X NDR */
-	{ 400000, 2, 128 },	/* 4X NDR */
-	{ 200000, 2, 64 },	/* 4X HDR */
-	{ 100000, 2, 32 },	/* 4X EDR */
-	{ 56000, 2, 16 },	/* 4X FDR */
-	{ 50000, 16, 32 },	/* 2X EDR */
-	{ 40000, 2, 4 },	/* 4X QDR */
-	{ 25000, 1, 32 },	/* 1X EDR */
-	{ 20000, 2, 2 },	/* 4X DDR */
-	{ 14000, 1, 16 },	/* 1X FDR */
-	{ 10000, 1, 4 },	/* 1X QDR */
-	{ 5000, 1, 2 },		/* 1X DDR */
-	{ 0, 1, 1 },		/* 1X SDR */
+	{ 800000, 4, 128 }, /* 8X NDR */
+	{ 400000, 2, 128 }, /* 4X NDR */
+	{ 200000, 2, 64 }, /* 4X HDR */
+	{ 100000, 2, 32 }, /* 4X EDR */
+	{ 56000, 2, 16 }, /* 4X FDR */
+	{ 50000, 16, 32 }, /* 2X EDR */
+	{ 40000, 2, 4 }, /* 4X QDR */
+	{ 25000, 1, 32 }, /* 1X EDR */
+	{ 20000, 2, 2 }, /* 4X DDR */
+	{ 14000, 1, 16 }, /* 1X FDR */
+	{ 10000, 1, 4 }, /* 1X QDR */
+	{ 5000, 1, 2 }, /* 1X DDR */
+	{ 0, 1, 1 }, /* 1X SDR */
 };
 
 void uroce_speed_to_ib(uint32_t mbps, uint8_t *width, uint8_t *speed)

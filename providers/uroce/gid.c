@@ -79,14 +79,14 @@ unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
 	size_t i;
 
 	/* One pass per class keeps the kernel's order inside each class. */
-	for (class = 0; class < GID_NCLASSES; class++) {
+	for (class = 0; class < GID_NCLASSES; class ++) {
 		bool have_primary = false;
 
 		for (i = 0; i < naddrs && n < len; i++) {
 			struct uroce_gid g;
 
 			if (gid_classify(&addrs[i], ifindex, &have_primary) !=
-			    (enum gid_class)class)
+			    (enum gid_class) class)
 				continue;
 			gid_from_addr(&addrs[i], &g);
 			if (!gid_present(tbl, n, &g))

@@ -11,9 +11,9 @@
 #define UROCE_GID_TBL_LEN 32
 
 struct uroce_gid {
-	union ibv_gid gid;	/* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
-	int family;		/* AF_INET or AF_INET6 */
-	int ifindex;		/* the netdev that carries the address */
+	union ibv_gid gid; /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */
+	int family; /* AF_INET or AF_INET6 */
+	int ifindex; /* the netdev that carries the address */
 };
 
 /*

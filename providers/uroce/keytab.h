@@ -16,7 +16,7 @@ struct uroce_keytab_slot {
 
 struct uroce_keytab {
 	struct uroce_keytab_slot *slots;
-	uint32_t mask;		/* number of slots - 1, or 0 when empty */
+	uint32_t mask; /* number of slots - 1, or 0 when empty */
 	uint32_t count;
 };
 

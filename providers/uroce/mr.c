@@ -24,14 +24,14 @@
  * matter only to memory windows; the optional range (RELAXED_ORDERING and
  * up) holds hints a device may ignore, as the kernel lets it.
  */
-#define ACCESS_KNOWN                                                       \
-	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |                \
-	 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC |               \
-	 IBV_ACCESS_MW_BIND | IBV_ACCESS_ZERO_BASED | IBV_ACCESS_ON_DEMAND | \
-	 IBV_ACCESS_HUGETLB | ACCESS_FLUSH_GLOBAL |                        \
-	 ACCESS_FLUSH_PERSISTENT | IBV_ACCESS_OPTIONAL_RANGE)
+#define ACCESS_KNOWN                                                          \
+	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |                   \
+	 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC |                  \
+	 IBV_ACCESS_MW_BIND | IBV_ACCESS_ZERO_BASED | IBV_ACCESS_ON_DEMAND |  \
+	 IBV_ACCESS_HUGETLB | ACCESS_FLUSH_GLOBAL | ACCESS_FLUSH_PERSISTENT | \
+	 IBV_ACCESS_OPTIONAL_RANGE)
 
-/* The kernel's order of checks (ib_check_mr_access) and its errnos. */
+/* The kernel's checks (ib_check_mr_access), in its order and errnos. */
 static int check_access(int access)
 {
 	if ((access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) &&
@@ -123,12 +123,16 @@ struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 	struct uroce_mr *mr;
 	int ret;
 
+	/* The kernel's order: the IOVA's page offset, access, the range. */
+	if ((start ^ hca_va) & (page - 1)) {
+		ret = EINVAL;
+		goto err;
+	}
 	ret = check_access(access);
 	if (ret)
 		goto err;
-	/* The kernel wants the address and the IOVA at the same page offset. */
 	if (!addr || !length || start + length - 1 < start ||
-	    hca_va + length - 1 < hca_va || ((start ^ hca_va) & (page - 1))) {
+	    hca_va + length - 1 < hca_va) {
 		ret = EINVAL;
 		goto err;
 	}

@@ -37,7 +37,7 @@ int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
 	attr.port_cap_flags = IBV_PORT_CM_SUP | IBV_PORT_IP_BASED_GIDS;
 	attr.max_msg_sz = 1U << 31;
 	attr.pkey_tbl_len = 1;
-	attr.max_vl_num = 1;		/* VL0 only */
+	attr.max_vl_num = 1; /* VL0 only */
 	attr.link_layer = IBV_LINK_LAYER_ETHERNET;
 	/*
 	 * lid, sm_lid, lmc, sm_sl and the counters stay 0: there is no
@@ -58,8 +58,7 @@ int uroce_query_gid_ex(struct ibv_context *ibctx, uint32_t port_num,
 	struct uroce_context *ctx = to_uctx(ibctx);
 	int ret = 0;
 
-	if (port_num != UROCE_PORT || gid_index >= UROCE_GID_TBL_LEN ||
-	    !entry)
+	if (port_num != UROCE_PORT || gid_index >= UROCE_GID_TBL_LEN || !entry)
 		return EINVAL;
 
 	pthread_mutex_lock(&ctx->state_lock);
@@ -82,6 +81,6 @@ int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 {
 	if (port_num != UROCE_PORT || index != 0 || !pkey)
 		return EINVAL;
-	*pkey = htobe16(0xffff);	/* the default, full-member P_Key */
+	*pkey = htobe16(0xffff); /* the default, full-member P_Key */
 	return 0;
 }

@@ -11,13 +11,12 @@
  * Only what uroce does or is designed to do: RNR NAKs, port events, a
  * system image GUID, UD address vectors bound to the port, resizable SRQs.
  */
-#define UROCE_DEVICE_CAP_FLAGS                                             \
-	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID |           \
-	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE |    \
+#define UROCE_DEVICE_CAP_FLAGS                                          \
+	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID |        \
+	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE | \
 	 IBV_DEVICE_SRQ_RESIZE)
 
-static void fill_attr(const struct uroce_device *dev,
-		      struct ibv_device_attr *a)
+static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)
 {
 	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UROCE_PROVIDER_VERSION);
 	a->node_guid = dev->vdev.node_guid;

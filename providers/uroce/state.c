@@ -75,8 +75,7 @@ int uroce_state_read(const struct uroce_device *dev,
 	st->mtu = link->mtu;
 	st->active_mtu = uroce_active_mtu(link->mtu);
 	st->speed_mbps = uroce_netdev_speed(link->name);
-	uroce_speed_to_ib(st->speed_mbps, &st->active_width,
-			  &st->active_speed);
+	uroce_speed_to_ib(st->speed_mbps, &st->active_width, &st->active_speed);
 	st->ngids = uroce_gid_table(addrs, naddrs, link->ifindex, st->gids,
 				    UROCE_GID_TBL_LEN);
 out:

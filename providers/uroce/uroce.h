@@ -19,10 +19,10 @@
 #include "providers/uroce/gid.h"
 #include "providers/uroce/keytab.h"
 
-#define container_of(ptr, type, member)                                    \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
-#define UROCE_PORT 1		/* the only port of every device */
+#define UROCE_PORT 1 /* the only port of every device */
 
 /* A tiny intrusive doubly linked list for the per-context object lists. */
 struct uroce_list {
@@ -58,7 +58,7 @@ struct uroce_member {
 };
 
 struct uroce_device {
-	struct verbs_device vdev;	/* must be first */
+	struct verbs_device vdev; /* must be first */
 	/* The network namespace the device was listed in. */
 	dev_t netns_dev;
 	ino_t netns_ino;
@@ -74,12 +74,12 @@ struct uroce_device {
  * still see the context's netdev.
  */
 struct uroce_port_state {
-	bool present;		/* the netdev (a LAG member) still exists */
-	bool running;		/* up with carrier: IBV_PORT_ACTIVE */
-	int ifindex;		/* the netdev that serves the port */
+	bool present; /* the netdev (a LAG member) still exists */
+	bool running; /* up with carrier: IBV_PORT_ACTIVE */
+	int ifindex; /* the netdev that serves the port */
 	unsigned int mtu;
 	enum ibv_mtu active_mtu;
-	uint32_t speed_mbps;	/* 0: unknown */
+	uint32_t speed_mbps; /* 0: unknown */
 	uint8_t active_width;
 	uint8_t active_speed;
 	unsigned int ngids;
@@ -87,20 +87,20 @@ struct uroce_port_state {
 };
 
 struct uroce_context {
-	struct verbs_context vctx;	/* first, as providers do */
+	struct verbs_context vctx; /* first, as providers do */
 	struct uroce_device *dev;
 	/* /proc/thread-self/ns/net of the opening thread: sockets go there */
 	int netns_fd;
 
-	pthread_mutex_t state_lock;	/* protects state */
+	pthread_mutex_t state_lock; /* protects state */
 	struct uroce_port_state state;
 
 	/* the monitor thread, see monitor.c */
-	int mon_fd;			/* rtnetlink monitor socket */
-	int stop_fd;			/* eventfd: the thread exits */
+	int mon_fd; /* rtnetlink monitor socket */
+	int stop_fd; /* eventfd: the thread exits */
 	pthread_t mon_thread;
 	bool mon_running;
-	bool fatal;			/* netdev gone; only the monitor uses it */
+	bool fatal; /* netdev gone; only the monitor uses it */
 
 	/*
 	 * Memory regions by key. Readers (the data path) hold mr_lock for
@@ -110,10 +110,10 @@ struct uroce_context {
 	pthread_rwlock_t mr_lock;
 	struct uroce_keytab mrs;
 
-	pthread_mutex_t obj_lock;	/* protects the object lists */
+	pthread_mutex_t obj_lock; /* protects the object lists */
 	struct uroce_list pds;
 	struct uroce_list cqs;
-	atomic_uint npd, nmr, ncq;	/* against the device limits */
+	atomic_uint npd, nmr, ncq; /* against the device limits */
 	atomic_uint next_handle;
 };
 
@@ -127,21 +127,21 @@ struct uroce_pd {
 struct uroce_mr {
 	struct ibv_mr ibv_mr;
 	struct uroce_pd *pd;
-	uint64_t iova;		/* the address the keys' users see */
-	int access;		/* IBV_ACCESS_* as registered */
+	uint64_t iova; /* the address the keys' users see */
+	int access; /* IBV_ACCESS_* as registered */
 };
 
 struct uroce_cq {
 	struct ibv_cq ibv_cq;
-	pthread_spinlock_t lock;	/* protects everything below */
+	pthread_spinlock_t lock; /* protects everything below */
 	struct ibv_wc *ring;
-	uint32_t size;			/* a power of two; size - 1 usable */
-	uint32_t head;			/* next to poll, free running */
-	uint32_t tail;			/* next to fill, free running */
+	uint32_t size; /* a power of two; size - 1 usable */
+	uint32_t head; /* next to poll, free running */
+	uint32_t tail; /* next to fill, free running */
 	bool armed;
 	bool solicited_only;
-	bool overrun;			/* IBV_EVENT_CQ_ERR was posted */
-	atomic_uint use;		/* QPs attached: destroy gives EBUSY */
+	bool overrun; /* IBV_EVENT_CQ_ERR was posted */
+	atomic_uint use; /* QPs attached: destroy gives EBUSY */
 	struct uroce_list node;
 };
 
@@ -255,7 +255,6 @@ void uroce_cq_destroy_all(struct uroce_context *ctx);
  * or ENOSPC on overrun, after which the CQ is in error and
  * IBV_EVENT_CQ_ERR has been posted.
  */
-int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc,
-		  bool solicited);
+int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited);
 
 #endif /* UROCE_PROVIDER_H */

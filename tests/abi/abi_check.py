@@ -324,7 +324,8 @@ def probe_items(model, macro_names, int_macros):
             "P(\"defined %s\", 0);\n#endif\n" % (name, name, name)))
         if name in int_macros:
             items.append(Item("macro %s" % name,
-                              "P(\"macro %s\", (long long)(%s));" % (name, name)))
+                              "P(\"macro %s\", (long long)(%s));"
+                              % (name, name)))
     return items
 
 
@@ -448,7 +449,9 @@ def compile_check(cc, cxx, ours, workdir):
     for h in HEADERS + ["uroce_private.h"]:
         if not os.path.exists(os.path.join(ours, "infiniband", h)):
             continue
-        for lang, comp, std in (("c", cc, "gnu11"), ("c++", cxx, "c++11")):
+        for lang, comp, std in (("c", cc, "gnu11"), ("c", cc, "gnu99"),
+                                ("c++", cxx, "c++11"),
+                                ("c++", cxx, "c++20")):
             if not comp:
                 continue
             src = os.path.join(workdir, "hdr.%s" % ("c" if lang == "c"
@@ -467,8 +470,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ours", required=True,
                     help="uroce include dir (holding infiniband/)")
-    ap.add_argument("--system", default="/usr/include",
-                    help="system include dir (default /usr/include)")
     ap.add_argument("--cc", default=os.environ.get("CC") or "cc")
     ap.add_argument("--cxx", default=None,
                     help="C++ compiler for the header compile check")
@@ -477,7 +478,8 @@ def main():
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
 
-    sysdir = os.path.join(args.system, "infiniband")
+    # the reference: rdma-core's headers in the compiler's default path
+    sysdir = "/usr/include/infiniband"
     if not os.path.exists(os.path.join(sysdir, "verbs.h")):
         print("abi: %s/verbs.h not installed (libibverbs-dev); skipping"
               % sysdir)

@@ -6,6 +6,9 @@ ABI breaks in the copy (one of each kind the checker claims to cover),
 runs abi_check.py against the copy and passes only if every planted break
 is reported and the checker exits with status 1.
 
+Then does the same with logic-only breaks of the inlines, which must be
+caught by inline_check.py.
+
 Exit status: 0 all breaks detected, 1 something went unnoticed (or the
 mutation no longer applies), 77 the system headers are absent (skip).
 """
@@ -46,6 +49,61 @@ MUTATIONS = [
 ]
 
 
+# Logic-only breaks (no layout change) that the inline trace must catch:
+# (file, pattern, replacement)
+INLINE_MUTATIONS = [
+    # ENOSYS from query_device_ex no longer falls back to ibv_query_device
+    ("verbs.h", r"ret != EOPNOTSUPP && ret != ENOSYS", "ret != EOPNOTSUPP"),
+    # the verbs_context.sz bound is off by one
+    ("verbs.h", r"__vctx->sz < sizeof\(\*__vctx\) -",
+     "__vctx->sz <= sizeof(*__vctx) -"),
+]
+
+
+def mutate(ours, tmp, muts):
+    shutil.copytree(os.path.join(ours, "infiniband"),
+                    os.path.join(tmp, "infiniband"))
+    for mut in muts:
+        fname, pat, rep = mut[0], mut[1], mut[2]
+        path = os.path.join(tmp, "infiniband", fname)
+        with open(path) as fp:
+            text = fp.read()
+        new, n = re.subn(pat, rep, text, count=1)
+        if n != 1:
+            print("abi_detects_change: mutation %r no longer applies to "
+                  "%s; update the test" % (pat, fname))
+            return False
+        with open(path, "w") as fp:
+            fp.write(new)
+    return True
+
+
+def inline_phase(ours, extra):
+    """A logic-only break: the layout check passes, the trace check fails."""
+    tmp = tempfile.mkdtemp(prefix="uroce-abi-inl-")
+    try:
+        if not mutate(ours, tmp, INLINE_MUTATIONS):
+            return False
+        cc = []
+        if "--cc" in extra:
+            cc = ["--cc", extra[extra.index("--cc") + 1]]
+        res = subprocess.run([sys.executable,
+                              os.path.join(HERE, "inline_check.py"),
+                              "--ours", tmp] + cc,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+        if res.returncode != 1 or "0 differences" in res.stdout:
+            print("MISSED: inline logic breaks not detected (exit %d)"
+                  % res.returncode)
+            print(res.stdout)
+            return False
+        last = res.stdout.strip().splitlines()[-1]
+        print("detected: inline logic breaks (%s)" % last)
+        return True
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: abi_detects_change.py OURS_INCLUDE_DIR [checker args]")
@@ -58,19 +116,8 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="uroce-abi-mut-")
     try:
-        shutil.copytree(os.path.join(ours, "infiniband"),
-                        os.path.join(tmp, "infiniband"))
-        for fname, pat, rep, _ in MUTATIONS:
-            path = os.path.join(tmp, "infiniband", fname)
-            with open(path) as fp:
-                text = fp.read()
-            new, n = re.subn(pat, rep, text, count=1)
-            if n != 1:
-                print("abi_detects_change: mutation %r no longer applies to "
-                      "%s; update the test" % (pat, fname))
-                return 1
-            with open(path, "w") as fp:
-                fp.write(new)
+        if not mutate(ours, tmp, MUTATIONS):
+            return 1
 
         res = subprocess.run([sys.executable,
                               os.path.join(HERE, "abi_check.py"),
@@ -98,6 +145,8 @@ def main():
             else:
                 print("MISSED: %s (planted with %r)" % (expect, pat))
                 ok = False
+        if not inline_phase(ours, extra):
+            ok = False
         if not ok:
             print("---- checker output ----")
             print(out)

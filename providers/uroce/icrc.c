@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * CRC-32 for the ICRC. zlib's table-driven crc32 is the portable path; on
+ * x86-64 with PCLMULQDQ, buffers of 64 bytes and more are folded with
+ * carry-less multiplies (Intel's "Fast CRC Computation for Generic
+ * Polynomials Using PCLMULQDQ"), several times faster on packet payloads.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <zlib.h>
+
+#include "providers/uroce/icrc.h"
+
+#define ICRC_BTH_LEN 12
+#define ICRC_BTH_MASKED_BYTE 4 /* FECN, BECN, resv6a */
+#define ICRC_UDP_LEN 8
+#define ICRC_IPV4_LEN 20
+#define ICRC_IPV6_LEN 40
+#define ICRC_LRH_ONES 8
+
+static uint32_t crc32_table(uint32_t crc, const uint8_t *p, size_t len)
+{
+	/* crc32_z takes a size_t length; crc32 only an unsigned int. */
+	return (uint32_t)crc32_z(crc, p, len);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define HAVE_CLMUL_PATH 1
+
+static int have_clmul;
+
+__attribute__((constructor)) static void icrc_detect_cpu(void)
+{
+	unsigned int a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d))
+		have_clmul = !!(c & bit_PCLMUL);
+}
+
+/*
+ * Folding constants for the bit-reflected polynomial 0x04C11DB7, each
+ * x^n mod P(x) reflected to 33 bits: the pairs fold a 128-bit lane
+ * forward by 512 bits (four lanes) and by 128 bits (one lane), K5 folds
+ * 64 bits into 32, and MU/POLY are the Barrett reduction's floor(x^64 / P)
+ * and P.
+ */
+#define K1 0x154442bd4ull /* x^(4*128+32) */
+#define K2 0x1c6e41596ull /* x^(4*128-32) */
+#define K3 0x1751997d0ull /* x^(128+32) */
+#define K4 0x0ccaa009eull /* x^(128-32) */
+#define K5 0x163cd6124ull /* x^64 */
+#define MU 0x1f7011641ull
+#define POLY 0x1db710641ull
+
+__attribute__((target("pclmul"))) static inline __m128i
+fold(__m128i x, __m128i k, __m128i next)
+{
+	__m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
+	__m128i hi = _mm_clmulepi64_si128(x, k, 0x11);
+
+	return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+/*
+ * @crc is the raw CRC register (not inverted); @len is at least 64 and a
+ * multiple of 16.
+ */
+__attribute__((target("pclmul"))) static uint32_t
+crc32_clmul(uint32_t crc, const uint8_t *p, size_t len)
+{
+	const __m128i k12 = _mm_set_epi64x(K2, K1);
+	const __m128i k34 = _mm_set_epi64x(K4, K3);
+	const __m128i k5 = _mm_set_epi64x(0, K5);
+	const __m128i mupoly = _mm_set_epi64x(MU, POLY);
+	const __m128i low32 = _mm_set_epi32(0, 0, 0, -1);
+	__m128i x0, x1, x2, x3, t;
+
+	x0 = _mm_loadu_si128((const __m128i *)p);
+	x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+	x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)crc));
+	p += 64;
+	len -= 64;
+
+	/* Four independent lanes keep the multiplier busy. */
+	while (len >= 64) {
+		x0 = fold(x0, k12, _mm_loadu_si128((const __m128i *)p));
+		x1 = fold(x1, k12, _mm_loadu_si128((const __m128i *)(p + 16)));
+		x2 = fold(x2, k12, _mm_loadu_si128((const __m128i *)(p + 32)));
+		x3 = fold(x3, k12, _mm_loadu_si128((const __m128i *)(p + 48)));
+		p += 64;
+		len -= 64;
+	}
+
+	x0 = fold(x0, k34, x1);
+	x0 = fold(x0, k34, x2);
+	x0 = fold(x0, k34, x3);
+	while (len >= 16) {
+		x0 = fold(x0, k34, _mm_loadu_si128((const __m128i *)p));
+		p += 16;
+		len -= 16;
+	}
+
+	/* 128 bits to 64: the low half moves up by 64 bits. */
+	t = _mm_clmulepi64_si128(x0, k34, 0x10);
+	x0 = _mm_xor_si128(_mm_srli_si128(x0, 8), t);
+
+	/* 64 bits to 32. */
+	t = _mm_srli_si128(x0, 4);
+	x0 = _mm_clmulepi64_si128(_mm_and_si128(x0, low32), k5, 0x00);
+	x0 = _mm_xor_si128(x0, t);
+
+	/* Barrett reduction to the 32-bit remainder. */
+	t = x0;
+	x0 = _mm_clmulepi64_si128(_mm_and_si128(x0, low32), mupoly, 0x10);
+	x0 = _mm_clmulepi64_si128(_mm_and_si128(x0, low32), mupoly, 0x00);
+	x0 = _mm_xor_si128(x0, t);
+	return (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(x0, 4));
+}
+#endif
+
+uint32_t uroce_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+#ifdef HAVE_CLMUL_PATH
+	if (len >= 64 && have_clmul) {
+		size_t n = len & ~(size_t)15;
+
+		/* zlib's value is the inverted register. */
+		crc = ~crc32_clmul(~crc, p, n);
+		p += n;
+		len -= n;
+	}
+#endif
+	return len ? crc32_table(crc, p, len) : crc;
+}
+
+static void put_be16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Writes the masked IP and UDP headers at @p; returns the bytes written. */
+static size_t icrc_ip_udp(uint8_t *p, const struct uroce_icrc_hdr *hdr,
+			  size_t udp_len)
+{
+	size_t n;
+
+	if (hdr->family == AF_INET6) {
+		p[0] = 0x6f; /* version 6, traffic class masked ... */
+		p[1] = 0xff; /* ... and the flow label too */
+		p[2] = 0xff;
+		p[3] = 0xff;
+		put_be16(p + 4, udp_len);
+		p[6] = IPPROTO_UDP;
+		p[7] = 0xff; /* hop limit */
+		memcpy(p + 8, &hdr->src.v6, 16);
+		memcpy(p + 24, &hdr->dst.v6, 16);
+		n = ICRC_IPV6_LEN;
+	} else {
+		p[0] = 0x45;
+		p[1] = 0xff; /* TOS */
+		put_be16(p + 2, ICRC_IPV4_LEN + udp_len);
+		put_be16(p + 4, hdr->ip_id);
+		put_be16(p + 6, hdr->ip_frag_off);
+		p[8] = 0xff; /* TTL */
+		p[9] = IPPROTO_UDP;
+		p[10] = 0xff; /* header checksum */
+		p[11] = 0xff;
+		memcpy(p + 12, &hdr->src.v4, 4);
+		memcpy(p + 16, &hdr->dst.v4, 4);
+		n = ICRC_IPV4_LEN;
+	}
+	p += n;
+	put_be16(p, hdr->sport);
+	put_be16(p + 2, hdr->dport);
+	put_be16(p + 4, udp_len);
+	p[6] = 0xff; /* UDP checksum */
+	p[7] = 0xff;
+	return n + ICRC_UDP_LEN;
+}
+
+uint32_t uroce_icrc(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
+		    int iovcnt)
+{
+	uint8_t ph[ICRC_LRH_ONES + ICRC_IPV6_LEN + ICRC_UDP_LEN + ICRC_BTH_LEN];
+	size_t len = UROCE_ICRC_LEN, n, bth = 0, skip;
+	uint32_t crc;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+
+	memset(ph, 0xff, ICRC_LRH_ONES);
+	n = ICRC_LRH_ONES;
+	n += icrc_ip_udp(ph + n, hdr, ICRC_UDP_LEN + len);
+
+	/* The BTH may straddle pieces: gather it to mask byte 4. */
+	for (i = 0; i < iovcnt && bth < ICRC_BTH_LEN; i++) {
+		skip = iov[i].iov_len;
+		if (skip > ICRC_BTH_LEN - bth)
+			skip = ICRC_BTH_LEN - bth;
+		memcpy(ph + n + bth, iov[i].iov_base, skip);
+		bth += skip;
+	}
+	if (bth > ICRC_BTH_MASKED_BYTE)
+		ph[n + ICRC_BTH_MASKED_BYTE] = 0xff;
+	crc = uroce_crc32(0, ph, n + bth);
+
+	skip = ICRC_BTH_LEN;
+	for (i = 0; i < iovcnt; i++) {
+		const uint8_t *base = iov[i].iov_base;
+		size_t l = iov[i].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		crc = uroce_crc32(crc, base + skip, l - skip);
+		skip = 0;
+	}
+	return crc;
+}
