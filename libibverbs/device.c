@@ -111,6 +111,24 @@ int ibv_get_device_index(struct ibv_device *device)
 	return verbs_get_device(device)->index;
 }
 
+/*
+ * A pipe for events: the application reads (and may make its end
+ * non-blocking); the writer never blocks, so an application that does not
+ * read its events cannot stall the provider's threads. An event that finds
+ * the pipe full is dropped and logged.
+ */
+static int event_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	if (fcntl(fds[1], F_SETFL, O_NONBLOCK)) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	return 0;
+}
+
 int verbs_init_context(struct verbs_context *vctx, struct ibv_device *dev)
 {
 	struct ibv_context *ctx = &vctx->context;
@@ -120,7 +138,7 @@ int verbs_init_context(struct verbs_context *vctx, struct ibv_device *dev)
 	priv = calloc(1, sizeof(*priv));
 	if (!priv)
 		return ENOMEM;
-	if (pipe2(fds, O_CLOEXEC)) {
+	if (event_pipe(fds)) {
 		free(priv);
 		return errno;
 	}
@@ -195,7 +213,11 @@ int verbs_post_async_event(struct ibv_context *ctx,
 	do {
 		n = write(verbs_priv(ctx)->async_wfd, &rec, sizeof(rec));
 	} while (n < 0 && errno == EINTR);
-	return n == sizeof(rec) ? 0 : errno;
+	if (n == sizeof(rec))
+		return 0;
+	uroce_warn("async event %s dropped: %s",
+		   ibv_event_type_str(event->event_type), strerror(errno));
+	return errno;
 }
 
 int ibv_get_async_event(struct ibv_context *context,
@@ -282,7 +304,7 @@ struct ibv_comp_channel *ibv_create_comp_channel(struct ibv_context *context)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (pipe2(fds, O_CLOEXEC)) {
+	if (event_pipe(fds)) {
 		free(vch);
 		return NULL;
 	}
@@ -322,7 +344,10 @@ int verbs_post_comp_event(struct ibv_comp_channel *channel, struct ibv_cq *cq)
 	do {
 		n = write(vch->wfd, &cq, sizeof(cq));
 	} while (n < 0 && errno == EINTR);
-	return n == sizeof(cq) ? 0 : errno;
+	if (n == sizeof(cq))
+		return 0;
+	uroce_warn("completion event dropped: %s", strerror(errno));
+	return errno;
 }
 
 int ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq,

@@ -48,8 +48,7 @@ void flag_line(const char *name, uint64_t bits, void *arg)
 		       (unsigned long long)bits);
 }
 
-static int print_device(struct ibv_device *dev, uint8_t only_port,
-			int verbose)
+static int print_device(struct ibv_device *dev, uint8_t only_port, int verbose)
 {
 	struct ibv_device_attr_ex attr;
 	struct ibv_device_attr *a = &attr.orig_attr;
@@ -126,10 +125,13 @@ static void usage(const char *argv0)
 {
 	printf("Usage: %s             print the ca attributes\n\n", argv0);
 	printf("Options:\n"
-	       "  -d, --ib-dev=<dev>     use IB device <dev> (default first device found)\n"
-	       "  -i, --ib-port=<port>   use port <port> of IB device (default all ports)\n"
+	       "  -d, --ib-dev=<dev>     use IB device <dev> "
+	       "(default first device found)\n"
+	       "  -i, --ib-port=<port>   use port <port> of IB device "
+	       "(default all ports)\n"
 	       "  -l, --list             print only the IB devices names\n"
-	       "  -v, --verbose          print all the attributes of the IB device(s)\n");
+	       "  -v, --verbose          print all the attributes of the IB "
+	       "device(s)\n");
 }
 
 int main(int argc, char *argv[])
@@ -140,7 +142,7 @@ int main(int argc, char *argv[])
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct ibv_device **list, **dev, *found;
 	const char *devname = NULL;

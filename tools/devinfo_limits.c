@@ -26,8 +26,8 @@ static void print_odp(const struct ibv_device_attr_ex *attr)
 		[1] = "ODP_SUPPORT_IMPLICIT",
 	};
 	static const char *const transport[64] = {
-		[0] = "SUPPORT_SEND",  [1] = "SUPPORT_RECV",
-		[2] = "SUPPORT_WRITE", [3] = "SUPPORT_READ",
+		[0] = "SUPPORT_SEND",	[1] = "SUPPORT_RECV",
+		[2] = "SUPPORT_WRITE",	[3] = "SUPPORT_READ",
 		[4] = "SUPPORT_ATOMIC", [5] = "SUPPORT_SRQ",
 	};
 	const struct ibv_odp_caps *odp = &attr->odp_caps;
@@ -43,8 +43,8 @@ static void print_odp(const struct ibv_device_attr_ex *attr)
 	unsigned int i;
 
 	printf("\tgeneral_odp_caps:\n");
-	print_flag_list(odp->general_caps, IBV_ODP_SUPPORT |
-			IBV_ODP_SUPPORT_IMPLICIT, general);
+	print_flag_list(odp->general_caps,
+			IBV_ODP_SUPPORT | IBV_ODP_SUPPORT_IMPLICIT, general);
 	for (i = 0; i < sizeof(per) / sizeof(per[0]); i++) {
 		printf("\t%s:\n", per[i].name);
 		if (!per[i].caps)

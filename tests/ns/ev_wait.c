@@ -108,6 +108,25 @@ static struct ibv_context *open_by_name(const char *name)
 	return ctx;
 }
 
+static const char *port_state_name(enum ibv_port_state state)
+{
+	switch (state) {
+	case IBV_PORT_NOP:
+		return "PORT_NOP";
+	case IBV_PORT_DOWN:
+		return "PORT_DOWN";
+	case IBV_PORT_INIT:
+		return "PORT_INIT";
+	case IBV_PORT_ARMED:
+		return "PORT_ARMED";
+	case IBV_PORT_ACTIVE:
+		return "PORT_ACTIVE";
+	case IBV_PORT_ACTIVE_DEFER:
+		return "PORT_ACTIVE_DEFER";
+	}
+	return "PORT_UNKNOWN";
+}
+
 /* What the open context sees now: port state and GID table. */
 static void print_port(struct ibv_context *ctx)
 {
@@ -121,7 +140,7 @@ static void print_port(struct ibv_context *ctx)
 	if (ret)
 		printf("port_state=error(%s)\n", strerror(ret));
 	else
-		printf("port_state=%s\n", ibv_port_state_str(attr.state));
+		printf("port_state=%s\n", port_state_name(attr.state));
 	n = ibv_query_gid_table(ctx, gids, 64, 0);
 	if (n < 0)
 		printf("gids=error(%s)\n", strerror(-n));

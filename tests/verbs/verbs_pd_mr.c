@@ -15,11 +15,21 @@
 
 static long page;
 
-/* A check that registration failed with @err and left nothing behind. */
+/*
+ * A check that registration failed with @err and left nothing behind. An
+ * MR registered by mistake is deregistered so that the checks after it do
+ * not fail for that reason too.
+ */
 #define CHECK_REG_FAILS(call, err)                                         \
 	do {                                                               \
 		int __fds = count_fds();                                   \
-		CHECK_NULL(call, err);                                     \
+		struct ibv_mr *__mr;                                       \
+		errno = 0;                                                 \
+		__mr = (call);                                             \
+		CHECK(__mr == NULL);                                       \
+		CHECK_EQ(errno, (err));                                    \
+		if (__mr)                                                  \
+			ibv_dereg_mr(__mr);                                \
 		CHECK_EQ(count_fds(), __fds);                              \
 	} while (0)
 
@@ -82,9 +92,12 @@ static void check_mr(struct ibv_context *ctx)
 		if (i % 2)
 			mrs[i] = ibv_reg_mr(pd, buf + i * 4096, 4096, rw);
 		else
-			mrs[i] = ibv_reg_mr_iova2(pd, buf + i * 4096, 4096,
-						  0x100000000ull * (i + 1),
-						  IBV_ACCESS_LOCAL_WRITE);
+			/* The IOVA keeps the address's page offset. */
+			mrs[i] = ibv_reg_mr_iova2(
+				pd, buf + i * 4096, 4096,
+				0x100000000ull * (i + 1) +
+					((uintptr_t)buf & (page - 1)),
+				IBV_ACCESS_LOCAL_WRITE);
 		REQUIRE(mrs[i]);
 		CHECK(mrs[i]->context == ctx);
 		CHECK(mrs[i]->pd == pd);
@@ -141,7 +154,8 @@ static void check_mr_bad(struct ibv_context *ctx)
 	REQUIRE(pd);
 
 	CHECK_REG_FAILS(ibv_reg_mr(NULL, buf, 4096, 0), EINVAL);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(NULL, buf, 4096, 0, 0), EINVAL);
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(NULL, buf, 4096, (uintptr_t)buf, 0),
+			EINVAL);
 	CHECK_RET(ibv_dereg_mr(NULL), EINVAL);
 
 	/* Unknown access bits, outside the optional range. */
@@ -150,7 +164,9 @@ static void check_mr_bad(struct ibv_context *ctx)
 				   IBV_ACCESS_LOCAL_WRITE | (1 << 15)),
 			EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 4096, 1 << 30), EINVAL);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096, 0, 1u << 31), EINVAL);
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096, (uintptr_t)buf,
+					 1u << 31),
+			EINVAL);
 
 	/* Remote write or atomic needs local write (IBTA 10.6.3.1). */
 	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_REMOTE_WRITE),
@@ -161,14 +177,26 @@ static void check_mr_bad(struct ibv_context *ctx)
 			EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_REMOTE_ATOMIC),
 			EINVAL);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096, 0x1000,
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096, (uintptr_t)buf,
 					 IBV_ACCESS_REMOTE_WRITE),
+			EINVAL);
+
+	/*
+	 * An IOVA whose page offset is not the address's, as the kernel's
+	 * ib_uverbs_reg_mr() refuses it.
+	 */
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096,
+					 ((uintptr_t)buf & ~(page - 1)) +
+						 (((uintptr_t)buf + 1) &
+						  (page - 1)),
+					 IBV_ACCESS_LOCAL_WRITE),
 			EINVAL);
 
 	/* Empty, NULL or wrapping ranges. */
 	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 0, IBV_ACCESS_LOCAL_WRITE),
 			EINVAL);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 0, 0, 0), EINVAL);
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 0, (uintptr_t)buf, 0),
+			EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, NULL, 4096, IBV_ACCESS_LOCAL_WRITE),
 			EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, SIZE_MAX, IBV_ACCESS_LOCAL_WRITE),
@@ -188,7 +216,8 @@ static void check_mr_bad(struct ibv_context *ctx)
 	REQUIRE(munmap(map, page) == 0);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, map, page, IBV_ACCESS_LOCAL_WRITE),
 			EFAULT);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, map, page, 0x1000, 0), EFAULT);
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, map, page, 0x10000000, 0),
+			EFAULT);
 
 	/*
 	 * Inaccessible memory fails, and read-only memory cannot be

@@ -92,7 +92,6 @@ char *format_rate(uint32_t mbps, char *buf)
 	/* 2500 is "2.5", not "2.500" */
 	for (; frac % 10 == 0; frac /= 10)
 		digits--;
-	snprintf(buf, RATE_STR_LEN, "%u.%0*u Gb/s", mbps / 1000, digits,
-		 frac);
+	snprintf(buf, RATE_STR_LEN, "%u.%0*u Gb/s", mbps / 1000, digits, frac);
 	return buf;
 }

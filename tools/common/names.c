@@ -13,7 +13,7 @@ static const char *lookup(const char *const *table, size_t n, long i,
 	return table[i];
 }
 
-#define LOOKUP(table, i, unknown)                                        \
+#define LOOKUP(table, i, unknown) \
 	lookup(table, ARRAY_SIZE(table), (long)(i), unknown)
 
 const char *transport_name(enum ibv_transport_type transport)
@@ -62,12 +62,9 @@ const char *port_state_name(enum ibv_port_state state)
 const char *phys_state_name(uint8_t phys_state)
 {
 	static const char *const names[] = {
-		[1] = "SLEEP",
-		[2] = "POLLING",
-		[3] = "DISABLED",
-		[4] = "PORT_CONFIGURATION_TRAINING",
-		[5] = "LINK_UP",
-		[6] = "LINK_ERROR_RECOVERY",
+		[1] = "SLEEP",	  [2] = "POLLING",
+		[3] = "DISABLED", [4] = "PORT_CONFIGURATION_TRAINING",
+		[5] = "LINK_UP",  [6] = "LINK_ERROR_RECOVERY",
 		[7] = "PHY_TEST",
 	};
 
@@ -77,10 +74,8 @@ const char *phys_state_name(uint8_t phys_state)
 const char *mtu_name(enum ibv_mtu mtu)
 {
 	static const char *const names[] = {
-		[IBV_MTU_256] = "256",
-		[IBV_MTU_512] = "512",
-		[IBV_MTU_1024] = "1024",
-		[IBV_MTU_2048] = "2048",
+		[IBV_MTU_256] = "256",	 [IBV_MTU_512] = "512",
+		[IBV_MTU_1024] = "1024", [IBV_MTU_2048] = "2048",
 		[IBV_MTU_4096] = "4096",
 	};
 
@@ -106,8 +101,8 @@ const char *width_name(uint8_t width)
 const char *lane_speed_name(uint8_t speed)
 {
 	static const char *const names[] = {
-		[1] = "2.5 Gbps",   [2] = "5.0 Gbps",	[4] = "10.0 Gbps",
-		[8] = "10.0 Gbps",  [16] = "14.0 Gbps", [32] = "25.0 Gbps",
+		[1] = "2.5 Gbps",   [2] = "5.0 Gbps",	  [4] = "10.0 Gbps",
+		[8] = "10.0 Gbps",  [16] = "14.0 Gbps",	  [32] = "25.0 Gbps",
 		[64] = "50.0 Gbps", [128] = "100.0 Gbps",
 	};
 
@@ -152,38 +147,36 @@ struct flag_name {
 	const char *name;
 };
 
-#define FLAG(prefix, x) { prefix##x, #x }
-
 static const struct flag_name cap_flags[] = {
-	FLAG(IBV_DEVICE_, RESIZE_MAX_WR),
-	FLAG(IBV_DEVICE_, BAD_PKEY_CNTR),
-	FLAG(IBV_DEVICE_, BAD_QKEY_CNTR),
-	FLAG(IBV_DEVICE_, RAW_MULTI),
-	FLAG(IBV_DEVICE_, AUTO_PATH_MIG),
-	FLAG(IBV_DEVICE_, CHANGE_PHY_PORT),
-	FLAG(IBV_DEVICE_, UD_AV_PORT_ENFORCE),
-	FLAG(IBV_DEVICE_, CURR_QP_STATE_MOD),
-	FLAG(IBV_DEVICE_, SHUTDOWN_PORT),
-	FLAG(IBV_DEVICE_, INIT_TYPE),
-	FLAG(IBV_DEVICE_, PORT_ACTIVE_EVENT),
-	FLAG(IBV_DEVICE_, SYS_IMAGE_GUID),
-	FLAG(IBV_DEVICE_, RC_RNR_NAK_GEN),
-	FLAG(IBV_DEVICE_, SRQ_RESIZE),
-	FLAG(IBV_DEVICE_, N_NOTIFY_CQ),
-	FLAG(IBV_DEVICE_, MEM_WINDOW),
-	FLAG(IBV_DEVICE_, UD_IP_CSUM),
-	FLAG(IBV_DEVICE_, XRC),
-	FLAG(IBV_DEVICE_, MEM_MGT_EXTENSIONS),
-	FLAG(IBV_DEVICE_, MEM_WINDOW_TYPE_2A),
-	FLAG(IBV_DEVICE_, MEM_WINDOW_TYPE_2B),
-	FLAG(IBV_DEVICE_, RC_IP_CSUM),
-	FLAG(IBV_DEVICE_, RAW_IP_CSUM),
-	FLAG(IBV_DEVICE_, MANAGED_FLOW_STEERING),
+	{ IBV_DEVICE_RESIZE_MAX_WR, "RESIZE_MAX_WR" },
+	{ IBV_DEVICE_BAD_PKEY_CNTR, "BAD_PKEY_CNTR" },
+	{ IBV_DEVICE_BAD_QKEY_CNTR, "BAD_QKEY_CNTR" },
+	{ IBV_DEVICE_RAW_MULTI, "RAW_MULTI" },
+	{ IBV_DEVICE_AUTO_PATH_MIG, "AUTO_PATH_MIG" },
+	{ IBV_DEVICE_CHANGE_PHY_PORT, "CHANGE_PHY_PORT" },
+	{ IBV_DEVICE_UD_AV_PORT_ENFORCE, "UD_AV_PORT_ENFORCE" },
+	{ IBV_DEVICE_CURR_QP_STATE_MOD, "CURR_QP_STATE_MOD" },
+	{ IBV_DEVICE_SHUTDOWN_PORT, "SHUTDOWN_PORT" },
+	{ IBV_DEVICE_INIT_TYPE, "INIT_TYPE" },
+	{ IBV_DEVICE_PORT_ACTIVE_EVENT, "PORT_ACTIVE_EVENT" },
+	{ IBV_DEVICE_SYS_IMAGE_GUID, "SYS_IMAGE_GUID" },
+	{ IBV_DEVICE_RC_RNR_NAK_GEN, "RC_RNR_NAK_GEN" },
+	{ IBV_DEVICE_SRQ_RESIZE, "SRQ_RESIZE" },
+	{ IBV_DEVICE_N_NOTIFY_CQ, "N_NOTIFY_CQ" },
+	{ IBV_DEVICE_MEM_WINDOW, "MEM_WINDOW" },
+	{ IBV_DEVICE_UD_IP_CSUM, "UD_IP_CSUM" },
+	{ IBV_DEVICE_XRC, "XRC" },
+	{ IBV_DEVICE_MEM_MGT_EXTENSIONS, "MEM_MGT_EXTENSIONS" },
+	{ IBV_DEVICE_MEM_WINDOW_TYPE_2A, "MEM_WINDOW_TYPE_2A" },
+	{ IBV_DEVICE_MEM_WINDOW_TYPE_2B, "MEM_WINDOW_TYPE_2B" },
+	{ IBV_DEVICE_RC_IP_CSUM, "RC_IP_CSUM" },
+	{ IBV_DEVICE_RAW_IP_CSUM, "RAW_IP_CSUM" },
+	{ IBV_DEVICE_MANAGED_FLOW_STEERING, "MANAGED_FLOW_STEERING" },
 };
 
 static const struct flag_name cap_flags_ex[] = {
-	FLAG(IBV_DEVICE_, RAW_SCATTER_FCS),
-	FLAG(IBV_DEVICE_, PCI_WRITE_END_PADDING),
+	{ IBV_DEVICE_RAW_SCATTER_FCS, "RAW_SCATTER_FCS" },
+	{ IBV_DEVICE_PCI_WRITE_END_PADDING, "PCI_WRITE_END_PADDING" },
 };
 
 void for_each_cap_flag(uint64_t flags, int ex,

@@ -3,7 +3,6 @@
  * uroce dev [show [DEV]]: one line per device, as rdma dev shows them;
  * -d adds the device's limits and capability flags.
  */
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,22 +10,7 @@
 #include "tools/common/names.h"
 #include "tools/uroce/uroce.h"
 
-/* The int limits of ibv_device_attr; NULL names start a new text line. */
-static const struct {
-	const char *name;
-	size_t offset;
-} limits[] = {
-#define LIMIT(f) { #f, offsetof(struct ibv_device_attr, f) }
-	LIMIT(max_qp), LIMIT(max_qp_wr), LIMIT(max_sge), LIMIT(max_sge_rd),
-	LIMIT(max_srq), LIMIT(max_srq_wr), LIMIT(max_srq_sge), { NULL, 0 },
-	LIMIT(max_cq), LIMIT(max_cqe), LIMIT(max_mr), LIMIT(max_pd),
-	LIMIT(max_mw), LIMIT(max_ah), { NULL, 0 },
-	LIMIT(max_qp_rd_atom), LIMIT(max_qp_init_rd_atom),
-	LIMIT(max_res_rd_atom), { NULL, 0 },
-	LIMIT(max_mcast_grp), LIMIT(max_mcast_qp_attach),
-	LIMIT(max_total_mcast_qp_attach),
-#undef LIMIT
-};
+#define OUT_LIMIT(u, a, f) out_uint(u, #f, (a)->f)
 
 struct cap_list {
 	struct uroce *u;
@@ -68,7 +52,6 @@ static void print_details(struct uroce *u, struct ibv_device *dev,
 			  const struct ibv_device_attr_ex *attr)
 {
 	const struct ibv_device_attr *a = &attr->orig_attr;
-	size_t i;
 
 	out_detail_line(u);
 	out_str(u, "transport", transport_name(dev->transport_type));
@@ -77,14 +60,28 @@ static void print_details(struct uroce *u, struct ibv_device *dev,
 	out_hex(u, "hw_ver", a->hw_ver);
 	out_uint(u, "phys_port_cnt", a->phys_port_cnt);
 	out_detail_line(u);
-	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		if (!limits[i].name) {
-			out_detail_line(u);
-			continue;
-		}
-		out_uint(u, limits[i].name,
-			 *(const int *)((const char *)a + limits[i].offset));
-	}
+	OUT_LIMIT(u, a, max_qp);
+	OUT_LIMIT(u, a, max_qp_wr);
+	OUT_LIMIT(u, a, max_sge);
+	OUT_LIMIT(u, a, max_sge_rd);
+	OUT_LIMIT(u, a, max_srq);
+	OUT_LIMIT(u, a, max_srq_wr);
+	OUT_LIMIT(u, a, max_srq_sge);
+	out_detail_line(u);
+	OUT_LIMIT(u, a, max_cq);
+	OUT_LIMIT(u, a, max_cqe);
+	OUT_LIMIT(u, a, max_mr);
+	OUT_LIMIT(u, a, max_pd);
+	OUT_LIMIT(u, a, max_mw);
+	OUT_LIMIT(u, a, max_ah);
+	out_detail_line(u);
+	OUT_LIMIT(u, a, max_qp_rd_atom);
+	OUT_LIMIT(u, a, max_qp_init_rd_atom);
+	OUT_LIMIT(u, a, max_res_rd_atom);
+	out_detail_line(u);
+	OUT_LIMIT(u, a, max_mcast_grp);
+	OUT_LIMIT(u, a, max_mcast_qp_attach);
+	OUT_LIMIT(u, a, max_total_mcast_qp_attach);
 	out_str(u, "atomic_cap", atomic_cap_name(a->atomic_cap));
 	out_detail_line(u);
 	out_hex(u, "max_mr_size", a->max_mr_size);
@@ -150,7 +147,7 @@ int do_dev(struct uroce *u, int argc, char **argv)
 		{ "show", dev_show },
 		{ "list", dev_show },
 		{ "help", dev_help },
-		{}
+		{},
 	};
 
 	return dispatch(u, cmds, argc, argv, "dev");

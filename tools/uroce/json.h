@@ -14,8 +14,8 @@
 struct json {
 	FILE *f;
 	bool pretty;
-	bool first;		/* nothing written yet in this container */
-	bool after_key;		/* a key was written, its value comes next */
+	bool first; /* nothing written yet in this container */
+	bool after_key; /* a key was written, its value comes next */
 	unsigned int depth;
 };
 
@@ -35,8 +35,7 @@ void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 
-static inline void json_kv_str(struct json *j, const char *key,
-			       const char *s)
+static inline void json_kv_str(struct json *j, const char *key, const char *s)
 {
 	json_key(j, key);
 	json_str(j, s);

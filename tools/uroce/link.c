@@ -17,12 +17,11 @@
 #include "tools/uroce/uroce.h"
 
 struct link_filter {
-	unsigned int port;	/* 0: every port */
-	const char *netns;	/* the caller's, the same for every port */
+	unsigned int port; /* 0: every port */
+	const char *netns; /* the caller's, the same for every port */
 };
 
-static int print_gids(struct uroce *u, struct ibv_context *ctx,
-		      uint8_t port)
+static int print_gids(struct uroce *u, struct ibv_context *ctx, uint8_t port)
 {
 	char gid[GID_STR_LEN], ifname[IF_NAMESIZE];
 	struct ibv_gid_entry *e;
@@ -183,7 +182,8 @@ static int link_show(struct uroce *u, int argc, char **argv)
 		return 1;
 	ret = netns_identify(netns, sizeof(netns));
 	if (ret) {
-		fprintf(stderr, "uroce: cannot identify the network namespace: %s\n",
+		fprintf(stderr,
+			"uroce: cannot identify the network namespace: %s\n",
 			strerror(-ret));
 		return 1;
 	}
@@ -210,7 +210,7 @@ int do_link(struct uroce *u, int argc, char **argv)
 		{ "show", link_show },
 		{ "list", link_show },
 		{ "help", link_help },
-		{}
+		{},
 	};
 
 	return dispatch(u, cmds, argc, argv, "link");

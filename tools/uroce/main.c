@@ -17,7 +17,7 @@ static const struct uroce_cmd objects[] = {
 	{ "dev", do_dev },
 	{ "link", do_link },
 	{ "help", do_help },
-	{}
+	{},
 };
 
 static void usage(FILE *f)
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct uroce u = {};
 	bool pretty = false;

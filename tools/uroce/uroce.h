@@ -13,9 +13,9 @@
 #include "tools/uroce/json.h"
 
 struct uroce {
-	bool json;		/* -j */
-	bool details;		/* -d */
-	struct json jw;		/* the output when json */
+	bool json; /* -j */
+	bool details; /* -d */
+	struct json jw; /* the output when json */
 };
 
 /* An object's command, or an object in main.c's table. */
