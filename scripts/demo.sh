@@ -27,6 +27,11 @@ for ns in "$a" "$b"; do
 done
 ip -n "$a" link set veth-a up
 ip -n "$b" link set veth-b up
+# veth reports carrier a moment after both ends are up.
+for i in $(seq 50); do
+	ip -n "$b" link show veth-b | grep -q 'state UP' && break
+	sleep 0.1
+done
 
 export LD_LIBRARY_PATH=$build/lib
 run() {

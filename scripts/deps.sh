@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential cmake pkg-config python3 clang
+	build-essential cmake pkg-config python3 clang zlib1g-dev
 	iproute2 nftables procps kmod valgrind pandoc
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.

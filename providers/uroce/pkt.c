@@ -8,21 +8,21 @@
 
 #include "providers/uroce/pkt.h"
 
-#define HDRS_LEN(h)                                                 \
-	(((h) & UROCE_HDR_RETH ? UROCE_RETH_LEN : 0) +              \
-	 ((h) & UROCE_HDR_AETH ? UROCE_AETH_LEN : 0) +              \
-	 ((h) & UROCE_HDR_ATMETH ? UROCE_ATMETH_LEN : 0) +          \
-	 ((h) & UROCE_HDR_DETH ? UROCE_DETH_LEN : 0) +              \
-	 ((h) & UROCE_HDR_IMMDT ? UROCE_IMMDT_LEN : 0) +            \
-	 ((h) & UROCE_HDR_IETH ? UROCE_IETH_LEN : 0) +              \
-	 ((h) & UROCE_HDR_ATMACK ? UROCE_ATMACK_LEN : 0))
+#define HDRS_LEN(h)                                        \
+	((UROCE_HDR_RETH & (h) ? UROCE_RETH_LEN : 0) +     \
+	 (UROCE_HDR_AETH & (h) ? UROCE_AETH_LEN : 0) +     \
+	 (UROCE_HDR_ATMETH & (h) ? UROCE_ATMETH_LEN : 0) + \
+	 (UROCE_HDR_DETH & (h) ? UROCE_DETH_LEN : 0) +     \
+	 (UROCE_HDR_IMMDT & (h) ? UROCE_IMMDT_LEN : 0) +   \
+	 (UROCE_HDR_IETH & (h) ? UROCE_IETH_LEN : 0) +     \
+	 (UROCE_HDR_ATMACK & (h) ? UROCE_ATMACK_LEN : 0))
 
-#define OP(op, n, f, h)                                                \
-	[op] = { .name = n,                                            \
-		 .flags = UROCE_OPF_VALID | (f) |                      \
-			  ((h) & UROCE_HDR_IMMDT ? UROCE_OPF_IMM : 0) | \
-			  ((h) & UROCE_HDR_IETH ? UROCE_OPF_INV : 0),  \
-		 .hdrs = (h),                                          \
+#define OP(op, n, f, h)                                                 \
+	[op] = { .name = n,                                             \
+		 .flags = UROCE_OPF_VALID | (f) |                       \
+			  (UROCE_HDR_IMMDT & (h) ? UROCE_OPF_IMM : 0) | \
+			  (UROCE_HDR_IETH & (h) ? UROCE_OPF_INV : 0),   \
+		 .hdrs = (h),                                           \
 		 .hdr_len = UROCE_BTH_LEN + HDRS_LEN(h) }
 
 /* Defined by the IBTA but not implemented: named, so the drop says so. */
@@ -52,10 +52,8 @@ const struct uroce_opcode_info uroce_opcodes[256] = {
 	OP(UROCE_OP_RC_SEND_ONLY, "RC_SEND_ONLY", SEND | ONLY, 0),
 	OP(UROCE_OP_RC_SEND_ONLY_IMM, "RC_SEND_ONLY_WITH_IMMEDIATE",
 	   SEND | ONLY, IMM),
-	OP(UROCE_OP_RC_WRITE_FIRST, "RC_RDMA_WRITE_FIRST", WRITE | FIRST,
-	   RETH),
-	OP(UROCE_OP_RC_WRITE_MIDDLE, "RC_RDMA_WRITE_MIDDLE", WRITE | MIDDLE,
-	   0),
+	OP(UROCE_OP_RC_WRITE_FIRST, "RC_RDMA_WRITE_FIRST", WRITE | FIRST, RETH),
+	OP(UROCE_OP_RC_WRITE_MIDDLE, "RC_RDMA_WRITE_MIDDLE", WRITE | MIDDLE, 0),
 	OP(UROCE_OP_RC_WRITE_LAST, "RC_RDMA_WRITE_LAST", WRITE | LAST, 0),
 	OP(UROCE_OP_RC_WRITE_LAST_IMM, "RC_RDMA_WRITE_LAST_WITH_IMMEDIATE",
 	   WRITE | LAST, IMM),
@@ -96,10 +94,8 @@ const struct uroce_opcode_info uroce_opcodes[256] = {
 	OP(UROCE_OP_UC_SEND_ONLY, "UC_SEND_ONLY", SEND | ONLY, 0),
 	OP(UROCE_OP_UC_SEND_ONLY_IMM, "UC_SEND_ONLY_WITH_IMMEDIATE",
 	   SEND | ONLY, IMM),
-	OP(UROCE_OP_UC_WRITE_FIRST, "UC_RDMA_WRITE_FIRST", WRITE | FIRST,
-	   RETH),
-	OP(UROCE_OP_UC_WRITE_MIDDLE, "UC_RDMA_WRITE_MIDDLE", WRITE | MIDDLE,
-	   0),
+	OP(UROCE_OP_UC_WRITE_FIRST, "UC_RDMA_WRITE_FIRST", WRITE | FIRST, RETH),
+	OP(UROCE_OP_UC_WRITE_MIDDLE, "UC_RDMA_WRITE_MIDDLE", WRITE | MIDDLE, 0),
 	OP(UROCE_OP_UC_WRITE_LAST, "UC_RDMA_WRITE_LAST", WRITE | LAST, 0),
 	OP(UROCE_OP_UC_WRITE_LAST_IMM, "UC_RDMA_WRITE_LAST_WITH_IMMEDIATE",
 	   WRITE | LAST, IMM),
@@ -138,11 +134,14 @@ static bool opcode_known(uint8_t opcode)
 	       tr == UROCE_TR_XRC;
 }
 
+/* clang-format off */
 const uint16_t uroce_aeth_credit_table[31] = {
-	0,    1,    2,    3,     4,     6,     8,     12,    16,    24,   32,
-	48,   64,   96,   128,   192,   256,   384,   512,   768,   1024, 1536,
-	2048, 3072, 4096, 6144,  8192,  12288, 16384, 24576, 32768,
+	0, 1, 2, 3, 4, 6, 8, 12,
+	16, 24, 32, 48, 64, 96, 128, 192,
+	256, 384, 512, 768, 1024, 1536, 2048, 3072,
+	4096, 6144, 8192, 12288, 16384, 24576, 32768,
 };
+/* clang-format on */
 
 unsigned int uroce_aeth_credit_code(unsigned int credits)
 {
@@ -153,12 +152,14 @@ unsigned int uroce_aeth_credit_code(unsigned int credits)
 	return code;
 }
 
+/* clang-format off */
 const uint32_t uroce_rnr_timer_us[32] = {
-	655360, 10,	20,	30,	40,	 60,	 80,	 120,
-	160,	240,	320,	480,	640,	 960,	 1280,	 1920,
-	2560,	3840,	5120,	7680,	10240,	 15360,	 20480,	 30720,
-	40960,	61440,	81920,	122880, 163840, 245760, 327680, 491520,
+	655360, 10, 20, 30, 40, 60, 80, 120,
+	160, 240, 320, 480, 640, 960, 1280, 1920,
+	2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
 };
+/* clang-format on */
 
 unsigned int uroce_rnr_timer_code(uint32_t usec)
 {
@@ -192,11 +193,13 @@ static const char *const drop_names[UROCE_DROP_MAX] = {
 
 const char *uroce_drop_name(int reason)
 {
-	if (reason < 0)
-		reason = -reason;
-	if (reason >= UROCE_DROP_MAX || !drop_names[reason])
+	/* Negated in unsigned arithmetic: INT_MIN must not overflow. */
+	unsigned int r = reason < 0 ? 0u - (unsigned int)reason :
+				      (unsigned int)reason;
+
+	if (r >= UROCE_DROP_MAX || !drop_names[r])
 		return "unknown";
-	return drop_names[reason];
+	return drop_names[r];
 }
 
 /* First and middle packets carry exactly one path MTU of payload. */

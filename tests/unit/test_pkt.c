@@ -83,30 +83,30 @@ static const struct {
 	uint8_t hdrs;
 	uint8_t hdr_len;
 	char kind; /* F(irst), M(iddle), L(ast), O(nly) */
-	char dir;  /* q: request, s: response */
+	char dir; /* q: request, s: response */
 	bool payload;
 } expected_ops[] = {
-	{ 0x00, 0, 12, 'F', 'q', 1 },	    { 0x01, 0, 12, 'M', 'q', 1 },
-	{ 0x02, 0, 12, 'L', 'q', 1 },	    { 0x03, I, 16, 'L', 'q', 1 },
-	{ 0x04, 0, 12, 'O', 'q', 1 },	    { 0x05, I, 16, 'O', 'q', 1 },
-	{ 0x06, R, 28, 'F', 'q', 1 },	    { 0x07, 0, 12, 'M', 'q', 1 },
-	{ 0x08, 0, 12, 'L', 'q', 1 },	    { 0x09, I, 16, 'L', 'q', 1 },
-	{ 0x0a, R, 28, 'O', 'q', 1 },	    { 0x0b, R | I, 32, 'O', 'q', 1 },
-	{ 0x0c, R, 28, 'O', 'q', 0 },	    { 0x0d, A, 16, 'F', 's', 1 },
-	{ 0x0e, 0, 12, 'M', 's', 1 },	    { 0x0f, A, 16, 'L', 's', 1 },
-	{ 0x10, A, 16, 'O', 's', 1 },	    { 0x11, A, 16, 'O', 's', 0 },
+	{ 0x00, 0, 12, 'F', 'q', 1 },	   { 0x01, 0, 12, 'M', 'q', 1 },
+	{ 0x02, 0, 12, 'L', 'q', 1 },	   { 0x03, I, 16, 'L', 'q', 1 },
+	{ 0x04, 0, 12, 'O', 'q', 1 },	   { 0x05, I, 16, 'O', 'q', 1 },
+	{ 0x06, R, 28, 'F', 'q', 1 },	   { 0x07, 0, 12, 'M', 'q', 1 },
+	{ 0x08, 0, 12, 'L', 'q', 1 },	   { 0x09, I, 16, 'L', 'q', 1 },
+	{ 0x0a, R, 28, 'O', 'q', 1 },	   { 0x0b, R | I, 32, 'O', 'q', 1 },
+	{ 0x0c, R, 28, 'O', 'q', 0 },	   { 0x0d, A, 16, 'F', 's', 1 },
+	{ 0x0e, 0, 12, 'M', 's', 1 },	   { 0x0f, A, 16, 'L', 's', 1 },
+	{ 0x10, A, 16, 'O', 's', 1 },	   { 0x11, A, 16, 'O', 's', 0 },
 	{ 0x12, A | AA, 24, 'O', 's', 0 }, { 0x13, AT, 40, 'O', 'q', 0 },
-	{ 0x14, AT, 40, 'O', 'q', 0 },	    { 0x16, IE, 16, 'L', 'q', 1 },
+	{ 0x14, AT, 40, 'O', 'q', 0 },	   { 0x16, IE, 16, 'L', 'q', 1 },
 	{ 0x17, IE, 16, 'O', 'q', 1 },
 
-	{ 0x20, 0, 12, 'F', 'q', 1 },	    { 0x21, 0, 12, 'M', 'q', 1 },
-	{ 0x22, 0, 12, 'L', 'q', 1 },	    { 0x23, I, 16, 'L', 'q', 1 },
-	{ 0x24, 0, 12, 'O', 'q', 1 },	    { 0x25, I, 16, 'O', 'q', 1 },
-	{ 0x26, R, 28, 'F', 'q', 1 },	    { 0x27, 0, 12, 'M', 'q', 1 },
-	{ 0x28, 0, 12, 'L', 'q', 1 },	    { 0x29, I, 16, 'L', 'q', 1 },
-	{ 0x2a, R, 28, 'O', 'q', 1 },	    { 0x2b, R | I, 32, 'O', 'q', 1 },
+	{ 0x20, 0, 12, 'F', 'q', 1 },	   { 0x21, 0, 12, 'M', 'q', 1 },
+	{ 0x22, 0, 12, 'L', 'q', 1 },	   { 0x23, I, 16, 'L', 'q', 1 },
+	{ 0x24, 0, 12, 'O', 'q', 1 },	   { 0x25, I, 16, 'O', 'q', 1 },
+	{ 0x26, R, 28, 'F', 'q', 1 },	   { 0x27, 0, 12, 'M', 'q', 1 },
+	{ 0x28, 0, 12, 'L', 'q', 1 },	   { 0x29, I, 16, 'L', 'q', 1 },
+	{ 0x2a, R, 28, 'O', 'q', 1 },	   { 0x2b, R | I, 32, 'O', 'q', 1 },
 
-	{ 0x64, D, 20, 'O', 'q', 1 },	    { 0x65, D | I, 24, 'O', 'q', 1 },
+	{ 0x64, D, 20, 'O', 'q', 1 },	   { 0x65, D | I, 24, 'O', 'q', 1 },
 };
 
 static int expected_index(unsigned int op)
@@ -178,11 +178,10 @@ static void test_opcode_table(void)
 		CHECK_AT(!!(f & UROCE_OPF_IMM) == !!(info->hdrs & I), op, 0);
 		CHECK_AT(!!(f & UROCE_OPF_INV) == !!(info->hdrs & IE), op, 0);
 		/* Exactly one kind of operation. */
-		CHECK_AT(__builtin_popcount(f & (UROCE_OPF_SEND |
-						 UROCE_OPF_WRITE |
-						 UROCE_OPF_READ |
-						 UROCE_OPF_ATOMIC |
-						 UROCE_OPF_ACK)) == 1 ||
+		CHECK_AT(__builtin_popcount(f &
+					    (UROCE_OPF_SEND | UROCE_OPF_WRITE |
+					     UROCE_OPF_READ | UROCE_OPF_ATOMIC |
+					     UROCE_OPF_ACK)) == 1 ||
 				 op == UROCE_OP_RC_ATOMIC_ACK,
 			 op, 0);
 		CHECK_AT(!!strstr(info->name, "SEND") == !!(f & UROCE_OPF_SEND),
@@ -252,9 +251,8 @@ static void random_pkt(uint8_t op, uint32_t paylen, struct uroce_pkt *p)
 	p->reth.len = rnd32();
 	p->aeth.syndrome = uroce_aeth_ack(rnd32() & 0x1f);
 	if (op == UROCE_OP_RC_ACK && (rnd32() & 1))
-		p->aeth.syndrome = rnd32() & 1 ?
-					   uroce_aeth_rnr_nak(rnd32()) :
-					   uroce_aeth_nak(rnd32() % 5);
+		p->aeth.syndrome = rnd32() & 1 ? uroce_aeth_rnr_nak(rnd32()) :
+						 uroce_aeth_nak(rnd32() % 5);
 	p->aeth.msn = rnd32() & UROCE_QPN_MASK;
 	p->atmeth.va = rnd64();
 	p->atmeth.rkey = rnd32();
@@ -313,10 +311,10 @@ static int parse_exact(const uint8_t *src, size_t len, struct uroce_pkt *out,
 	ret = uroce_pkt_parse(copy, len, out);
 	if (!ret) {
 		CHECK(out->buf == copy && out->len == len);
-		CHECK(out->payload >= copy &&
-		      out->payload + out->paylen + out->bth.pad +
-				      UROCE_ICRC_LEN ==
-			      copy + len);
+		CHECK(out->payload >= copy && out->payload + out->paylen +
+							      out->bth.pad +
+							      UROCE_ICRC_LEN ==
+						      copy + len);
 		if (icrc_ok)
 			*icrc_ok = !uroce_pkt_check_icrc(out, &ip4);
 	}
@@ -360,8 +358,7 @@ static void check_same(const struct uroce_pkt *a, const struct uroce_pkt *b)
 			 op, a->paylen);
 	else
 		CHECK_AT(!b->atmeth.va && !b->atmeth.compare, op, 0);
-	CHECK_AT(b->atmack ==
-			 (info->hdrs & UROCE_HDR_ATMACK ? a->atmack : 0),
+	CHECK_AT(b->atmack == (info->hdrs & UROCE_HDR_ATMACK ? a->atmack : 0),
 		 op, 0);
 	if (info->hdrs & UROCE_HDR_DETH)
 		CHECK_AT(b->deth.qkey == a->deth.qkey &&
@@ -370,8 +367,7 @@ static void check_same(const struct uroce_pkt *a, const struct uroce_pkt *b)
 	else
 		CHECK_AT(!b->deth.qkey && !b->deth.sqpn, op, 0);
 	CHECK_AT(b->imm == (info->hdrs & UROCE_HDR_IMMDT ? a->imm : 0), op, 0);
-	CHECK_AT(b->ieth == (info->hdrs & UROCE_HDR_IETH ? a->ieth : 0), op,
-		 0);
+	CHECK_AT(b->ieth == (info->hdrs & UROCE_HDR_IETH ? a->ieth : 0), op, 0);
 }
 
 static void test_round_trip(void)
@@ -414,38 +410,37 @@ static void test_wire_bytes(void)
 {
 	static const uint8_t write_imm[] = {
 		0x0b, 0xb0, 0xff, 0xff, 0x00, 0x12, 0x34, 0x56, /* BTH */
-		0x80, 0xab, 0xcd, 0xef,
-		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* RETH */
+		0x80, 0xab, 0xcd, 0xef, 0x01, 0x02, 0x03, 0x04,
+		0x05, 0x06, 0x07, 0x08, /* RETH */
 		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 		0xde, 0xad, 0xbe, 0xef, /* ImmDt */
 	};
 	static const uint8_t cmp_swap[] = {
 		0x13, 0x40, 0x80, 0x01, 0x00, 0x00, 0x00, 0x02, /* BTH */
-		0x00, 0x00, 0x00, 0x07,
-		0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87, /* va */
+		0x00, 0x00, 0x00, 0x07, 0xf0, 0xe1, 0xd2, 0xc3,
+		0xb4, 0xa5, 0x96, 0x87, /* va */
 		0xaa, 0xbb, 0xcc, 0xdd, /* rkey */
 		0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, /* swap */
 		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* compare */
 	};
 	static const uint8_t atomic_ack[] = {
 		0x12, 0x00, 0xff, 0xff, 0x00, 0xff, 0xff, 0xfe, /* BTH */
-		0x00, 0xff, 0xff, 0xff,
-		0x1f, 0x00, 0x01, 0x02, /* AETH */
+		0x00, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x01, 0x02, /* AETH */
 		0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* orig */
 	};
 	static const uint8_t ud_imm[] = {
 		0x65, 0x10, 0x7f, 0xff, 0x00, 0x00, 0x00, 0x01, /* BTH */
-		0x00, 0x00, 0x00, 0x00,
-		0x80, 0x01, 0x00, 0x00, 0x00, 0xab, 0xcd, 0xef, /* DETH */
+		0x00, 0x00, 0x00, 0x00, 0x80, 0x01, 0x00, 0x00,
+		0x00, 0xab, 0xcd, 0xef, /* DETH */
 		0x01, 0x02, 0x03, 0x04, /* ImmDt */
 	};
 	static const uint8_t send_inv[] = {
 		0x17, 0x80, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00, /* BTH */
-		0x00, 0x00, 0x00, 0x01,
-		0x12, 0x34, 0x56, 0x78, /* IETH */
+		0x00, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78, /* IETH */
 	};
 	static const uint8_t rnr_nak[] = {
-		0x11, 0x00, 0xff, 0xff, 0x00, 0x00, 0x04, 0x01, /* BTH */
+		0x11, 0x00, 0xff, 0xff,
+		0x00, 0x00, 0x04, 0x01, /* BTH */
 		0x00, 0x00, 0x00, 0x05,
 		0x2e, 0x00, 0x00, 0x09, /* AETH: RNR NAK, 1.28 ms */
 	};
@@ -484,8 +479,9 @@ static void test_wire_bytes(void)
 				    .pkey = 0xffff,
 				    .dqpn = 0xfffffe,
 				    .psn = 0xffffff };
-	p.aeth = (struct uroce_aeth){
-		uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), 0x102 };
+	p.aeth =
+		(struct uroce_aeth){ uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
+				     0x102 };
 	p.atmack = 0x8877665544332211ull;
 	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(atomic_ack));
 	CHECK(!memcmp(buf, atomic_ack, sizeof(atomic_ack)));
@@ -634,8 +630,8 @@ static void test_truncation(void)
 					want = -UROCE_DROP_SHORT;
 				else if (len % 4)
 					want = -UROCE_DROP_BAD_LENGTH;
-				else if (info->flags & (UROCE_OPF_FIRST |
-							UROCE_OPF_MIDDLE))
+				else if (info->flags &
+					 (UROCE_OPF_FIRST | UROCE_OPF_MIDDLE))
 					want = is_ib_mtu(len - hl - 4) ?
 						       0 :
 						       -UROCE_DROP_BAD_LENGTH;
@@ -655,10 +651,10 @@ static void test_truncation(void)
 				CHECK(longer);
 				memcpy(longer, buf, full);
 				got = parse_exact(longer, len, &out, NULL);
-				if (len % 4 || !(info->flags &
-						 UROCE_OPF_PAYLOAD) ||
-				    (info->flags & (UROCE_OPF_FIRST |
-						    UROCE_OPF_MIDDLE)) ||
+				if (len % 4 ||
+				    !(info->flags & UROCE_OPF_PAYLOAD) ||
+				    (info->flags &
+				     (UROCE_OPF_FIRST | UROCE_OPF_MIDDLE)) ||
 				    paylen == UROCE_MTU_MAX)
 					CHECK_AT(got == -UROCE_DROP_BAD_LENGTH,
 						 op, len);
@@ -678,10 +674,10 @@ static void set_pad(uint8_t *buf, unsigned int pad)
 
 static void test_version_pad_length(void)
 {
-	static const uint32_t lens[] = { 4,    8,    128,  252,  256,  260,
-					 300,  508,  512,  516,  1000, 1024,
-					 2048, 3000, 4092, 4096, 4100, 4104,
-					 8192 };
+	static const uint32_t lens[] = { 4,    8,    128,  252,	 256,
+					 260,  300,  508,  512,	 516,
+					 1000, 1024, 2048, 3000, 4092,
+					 4096, 4100, 4104, 8192 };
 	static uint8_t payload[8192];
 	struct uroce_pkt in, out;
 	unsigned int i, v, pad;
@@ -785,11 +781,11 @@ static void test_bad_opcodes(void)
 
 static void test_aeth(void)
 {
-	static const uint8_t aeth_ops[] = {
-		UROCE_OP_RC_ACK, UROCE_OP_RC_ATOMIC_ACK,
-		UROCE_OP_RC_READ_RESP_FIRST, UROCE_OP_RC_READ_RESP_LAST,
-		UROCE_OP_RC_READ_RESP_ONLY
-	};
+	static const uint8_t aeth_ops[] = { UROCE_OP_RC_ACK,
+					    UROCE_OP_RC_ATOMIC_ACK,
+					    UROCE_OP_RC_READ_RESP_FIRST,
+					    UROCE_OP_RC_READ_RESP_LAST,
+					    UROCE_OP_RC_READ_RESP_ONLY };
 	static uint8_t payload[256];
 	unsigned int i, s;
 
@@ -851,10 +847,10 @@ static void test_tables(void)
 {
 	/* IBTA table 45, in milliseconds. */
 	static const double rnr_ms[32] = {
-		655.36, 0.01,  0.02,   0.03,   0.04,   0.06,   0.08,  0.12,
-		0.16,	0.24,  0.32,   0.48,   0.64,   0.96,   1.28,  1.92,
-		2.56,	3.84,  5.12,   7.68,   10.24,  15.36,  20.48, 30.72,
-		40.96,	61.44, 81.92,  122.88, 163.84, 245.76, 327.68, 491.52,
+		655.36, 0.01,  0.02,  0.03,   0.04,   0.06,   0.08,   0.12,
+		0.16,	0.24,  0.32,  0.48,   0.64,   0.96,   1.28,   1.92,
+		2.56,	3.84,  5.12,  7.68,   10.24,  15.36,  20.48,  30.72,
+		40.96,	61.44, 81.92, 122.88, 163.84, 245.76, 327.68, 491.52,
 	};
 	unsigned int i, r;
 
@@ -908,6 +904,7 @@ static void test_tables(void)
 			CHECK(strcmp(name, uroce_drop_name((int)r)));
 	}
 	CHECK(!strcmp(uroce_drop_name(UROCE_DROP_MAX), "unknown"));
+	CHECK(!strcmp(uroce_drop_name(INT32_MIN), "unknown"));
 	CHECK(!strcmp(uroce_drop_name(-UROCE_DROP_SHORT), "short"));
 	CHECK(!strcmp(uroce_drop_name(-UROCE_DROP_BAD_ICRC), "bad_icrc"));
 }
@@ -926,8 +923,9 @@ static void test_fuzz(void)
 
 		rnd_fill(buf, len);
 		if (i & 1) {
-			buf[0] = expected_ops[rnd32() %
-					      ARRAY_SIZE(expected_ops)].op;
+			buf[0] =
+				expected_ops[rnd32() % ARRAY_SIZE(expected_ops)]
+					.op;
 			if (len > 1)
 				buf[1] &= 0xf0;
 		}
@@ -1012,8 +1010,8 @@ struct wire {
 };
 
 static void wire_from(struct wire *w, const struct uroce_icrc_hdr *h,
-		      size_t pkt_len, uint8_t tos, uint8_t ttl,
-		      uint32_t flow, uint16_t ip_csum, uint16_t udp_csum)
+		      size_t pkt_len, uint8_t tos, uint8_t ttl, uint32_t flow,
+		      uint16_t ip_csum, uint16_t udp_csum)
 {
 	size_t udp_len = 8 + pkt_len + 4;
 
@@ -1071,20 +1069,20 @@ static uint32_t oracle_icrc(const struct wire *w, const uint8_t *pkt,
 	p += 8;
 	memcpy(p, w->ip, w->ip_len);
 	if (w->ip_len == 20) {
-		p[1] = 0xff;		/* TOS */
-		p[8] = 0xff;		/* TTL */
-		p[10] = p[11] = 0xff;	/* header checksum */
+		p[1] = 0xff; /* TOS */
+		p[8] = 0xff; /* TTL */
+		p[10] = p[11] = 0xff; /* header checksum */
 	} else {
-		p[0] |= 0x0f;		/* traffic class ... */
+		p[0] |= 0x0f; /* traffic class ... */
 		p[1] = p[2] = p[3] = 0xff; /* ... and flow label */
-		p[7] = 0xff;		/* hop limit */
+		p[7] = 0xff; /* hop limit */
 	}
 	p += w->ip_len;
 	memcpy(p, w->udp, 8);
-	p[6] = p[7] = 0xff;		/* UDP checksum */
+	p[6] = p[7] = 0xff; /* UDP checksum */
 	p += 8;
 	memcpy(p, pkt, pkt_len);
-	p[4] = 0xff;			/* BTH resv8a: FECN, BECN, resv6 */
+	p[4] = 0xff; /* BTH resv8a: FECN, BECN, resv6 */
 	p += pkt_len;
 	crc = (uint32_t)crc32(0, img, (uInt)(p - img));
 	free(img);
@@ -1160,21 +1158,77 @@ static void test_icrc_captures(void)
 {
 	static const uint8_t cnp[] = {
 		/* BTH: CNP, P_Key 0xffff, BECN, QPN 0x118, PSN 0 */
-		0x81, 0x00, 0xff, 0xff, 0x40, 0x00, 0x01, 0x18, 0x00, 0x00,
-		0x00, 0x00,
+		0x81,
+		0x00,
+		0xff,
+		0xff,
+		0x40,
+		0x00,
+		0x01,
+		0x18,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
 		/* 16 reserved bytes */
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
 	};
 	static const uint8_t cnp_icrc[4] = { 0x82, 0xfd, 0x00, 0x2a };
 	static const uint8_t uc_send[] = {
 		/* BTH: UC_SEND_ONLY, MigReq, pad 2, QPN 211, PSN 13571856 */
-		0x24, 0x60, 0xff, 0xff, 0x00, 0x00, 0x00, 0xd3, 0x00, 0xcf,
-		0x17, 0x10,
+		0x24,
+		0x60,
+		0xff,
+		0xff,
+		0x00,
+		0x00,
+		0x00,
+		0xd3,
+		0x00,
+		0xcf,
+		0x17,
+		0x10,
 		/* 18 bytes of payload and 2 of pad */
-		0x46, 0x30, 0x81, 0x8b, 0xe2, 0x89, 0x35, 0xd9, 0x0e, 0x9a,
-		0x95, 0x50, 0x54, 0x01, 0xbe, 0x88, 0x5e, 0x50, 0x00, 0x00,
+		0x46,
+		0x30,
+		0x81,
+		0x8b,
+		0xe2,
+		0x89,
+		0x35,
+		0xd9,
+		0x0e,
+		0x9a,
+		0x95,
+		0x50,
+		0x54,
+		0x01,
+		0xbe,
+		0x88,
+		0x5e,
+		0x50,
+		0x00,
+		0x00,
 		/* ICRC */
-		0x78, 0xf3, 0x53, 0xf3,
+		0x78,
+		0xf3,
+		0x53,
+		0xf3,
 	};
 	struct uroce_icrc_hdr h;
 	struct uroce_pkt out;

@@ -98,7 +98,8 @@ static void test_against_reference(void)
 		int64_t d = ref_diff(a, b);
 
 		if (i & 1) /* half the pairs close together, maybe wrapping */
-			b = (a + (uint32_t)(rand() % 64) - 32) & M, d = ref_diff(a, b);
+			b = (a + (uint32_t)(rand() % 64) - 32) & M,
+			d = ref_diff(a, b);
 		CHECK(uroce_psn_diff(a, b) == d);
 		CHECK(uroce_psn_before(a, b) == (d < 0));
 		CHECK(uroce_psn_after(a, b) == (d > 0));

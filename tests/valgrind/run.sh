@@ -36,10 +36,21 @@ vg() {
 	report "$name" "$rc"
 }
 
-# report NAME RC: says how the run went; counts a failure.
+# report NAME RC: says how the run went; counts a failure. A program that
+# failed its own checks (exit 1) with a clean valgrind log is left to its
+# own ctest test: this one is about memory errors and leaks.
 report() {
-	if (($2 == 0)); then
+	local errors
+
+	errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' \
+		"$TMP/$1.vg" 2>/dev/null | tail -1)
+	if (($2 == 0)) && [[ $errors == 0 ]]; then
 		log "$1: no errors, no leaks"
+		return
+	fi
+	if (($2 == 1)) && [[ $errors == 0 ]]; then
+		log "$1: no errors, no leaks (but its own checks failed:" \
+			"$(tail -1 "$TMP/$1.out"))"
 		return
 	fi
 	failed=$((failed + 1))
