@@ -21,9 +21,14 @@ static uint32_t ring_size(int cqe)
 	return size;
 }
 
-struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
-			       struct ibv_comp_channel *channel,
-			       int comp_vector)
+/*
+ * Creates a CQ for ibv_create_cq and ibv_create_cq_ex (cq_ex.c), with
+ * cq_context NULL. @timestamps: keep a completion time per ring slot.
+ * Returns NULL with errno set on failure.
+ */
+struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
+				 struct ibv_comp_channel *channel,
+				 int comp_vector, bool timestamps)
 {
 	struct uroce_context *ctx = to_uctx(ibctx);
 	struct uroce_cq *cq;
@@ -46,9 +51,18 @@ struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
 	cq->ring = calloc(cq->size, sizeof(*cq->ring));
 	if (!cq->ring)
 		goto err_free;
+	if (timestamps) {
+		cq->ts = calloc(cq->size, sizeof(*cq->ts));
+		if (!cq->ts)
+			goto err_free;
+		cq->timestamps = true;
+	}
 	ret = pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
 	if (ret)
 		goto err_free;
+	ret = pthread_spin_init(&cq->poll_lock, PTHREAD_PROCESS_PRIVATE);
+	if (ret)
+		goto err_lock;
 
 	verbs_init_cq(&cq->ibv_cq, ibctx, channel, NULL);
 	cq->ibv_cq.cqe = cq->size - 1;
@@ -56,9 +70,12 @@ struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
 	pthread_mutex_lock(&ctx->obj_lock);
 	uroce_list_add(&ctx->cqs, &cq->node);
 	pthread_mutex_unlock(&ctx->obj_lock);
-	return &cq->ibv_cq;
+	return cq;
 
+err_lock:
+	pthread_spin_destroy(&cq->lock);
 err_free:
+	free(cq->ts);
 	free(cq->ring);
 	free(cq);
 err:
@@ -67,6 +84,17 @@ err:
 	return NULL;
 }
 
+struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
+			       struct ibv_comp_channel *channel,
+			       int comp_vector)
+{
+	struct uroce_cq *cq;
+
+	cq = uroce_cq_create(ibctx, cqe, channel, comp_vector, false);
+	return cq ? &cq->ibv_cq : NULL;
+}
+
+/* cq_ex.c's start_poll/next_poll drain the ring too: keep them in step. */
 int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 {
 	struct uroce_cq *cq = to_ucq(ibcq);
@@ -105,6 +133,7 @@ int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited)
 {
 	bool notify = false, overrun = false;
 	struct ibv_async_event ev;
+	uint64_t now = cq->timestamps ? uroce_cq_clock_ns() : 0;
 
 	pthread_spin_lock(&cq->lock);
 	if (cq->overrun || cq->tail - cq->head >= cq->size - 1) {
@@ -121,6 +150,8 @@ int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited)
 		return ENOSPC;
 	}
 	cq->ring[cq->tail & (cq->size - 1)] = *wc;
+	if (cq->ts)
+		cq->ts[cq->tail & (cq->size - 1)] = now;
 	cq->tail++;
 	/* Solicited-only arming also fires on errors, as the IBTA asks. */
 	if (cq->armed && (!cq->solicited_only || solicited ||
@@ -139,6 +170,7 @@ int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
 {
 	struct uroce_cq *cq = to_ucq(ibcq);
 	struct ibv_wc *ring, *old;
+	uint64_t *ts = NULL, *old_ts;
 	uint32_t size, used, i;
 
 	if (cqe < 1 || cqe > UROCE_MAX_CQE)
@@ -147,30 +179,46 @@ int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
 	ring = calloc(size, sizeof(*ring));
 	if (!ring)
 		return ENOMEM;
+	if (cq->timestamps) {
+		ts = calloc(size, sizeof(*ts));
+		if (!ts) {
+			free(ring);
+			return ENOMEM;
+		}
+	}
 
 	pthread_spin_lock(&cq->lock);
 	used = cq->tail - cq->head;
 	if (used > size - 1) {
 		pthread_spin_unlock(&cq->lock);
+		free(ts);
 		free(ring);
 		return EINVAL;
 	}
-	for (i = 0; i < used; i++)
+	for (i = 0; i < used; i++) {
 		ring[i] = cq->ring[(cq->head + i) & (cq->size - 1)];
+		if (ts)
+			ts[i] = cq->ts[(cq->head + i) & (cq->size - 1)];
+	}
 	old = cq->ring;
+	old_ts = cq->ts;
 	cq->ring = ring;
+	cq->ts = ts;
 	cq->size = size;
 	cq->head = 0;
 	cq->tail = used;
 	cq->ibv_cq.cqe = size - 1;
 	pthread_spin_unlock(&cq->lock);
 	free(old);
+	free(old_ts);
 	return 0;
 }
 
 static void cq_free(struct uroce_cq *cq)
 {
+	pthread_spin_destroy(&cq->poll_lock);
 	pthread_spin_destroy(&cq->lock);
+	free(cq->ts);
 	free(cq->ring);
 	free(cq);
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * CRC-32 for the ICRC. zlib's table-driven crc32 is the portable path; on
- * x86-64 with PCLMULQDQ, buffers of 64 bytes and more are folded with
- * carry-less multiplies (Intel's "Fast CRC Computation for Generic
- * Polynomials Using PCLMULQDQ"), several times faster on packet payloads.
+ * CRC-32 for the ICRC. On x86-64 with PCLMULQDQ, buffers of 64 bytes and
+ * more are folded with carry-less multiplies (Intel's "Fast CRC Computation
+ * for Generic Polynomials Using PCLMULQDQ"); short buffers, the tails and
+ * other CPUs use slicing-by-8 tables. Both beat zlib's crc32, whose
+ * byte-at-a-time loop for short buffers made the ~60 bytes of pseudo-header
+ * and transport headers cost as much as a 1 KiB payload.
  */
 #include <string.h>
 #include <sys/socket.h>
-#include <zlib.h>
 
 #include "providers/uroce/icrc.h"
 
@@ -18,13 +19,54 @@
 #define ICRC_IPV6_LEN 40
 #define ICRC_LRH_ONES 8
 
-static uint32_t crc32_table(uint32_t crc, const uint8_t *p, size_t len)
+#define CRC32_POLY_REFLECTED 0xedb88320u
+
+/* crc_table[k][b]: byte b followed by k zero bytes, for slicing-by-8. */
+static uint32_t crc_table[8][256];
+
+static void crc_table_init(void)
 {
-	/* crc32_z takes a size_t length; crc32 only an unsigned int. */
-	return (uint32_t)crc32_z(crc, p, len);
+	uint32_t c;
+	int i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = (uint32_t)i;
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ CRC32_POLY_REFLECTED : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (i = 0; i < 256; i++)
+		for (k = 1; k < 8; k++)
+			crc_table[k][i] =
+				(crc_table[k - 1][i] >> 8) ^
+				crc_table[0][crc_table[k - 1][i] & 0xff];
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* @crc is the raw register, not inverted. */
+static uint32_t crc32_slice8(uint32_t crc, const uint8_t *p, size_t len)
+{
+	for (; len >= 8; p += 8, len -= 8) {
+		uint32_t lo = crc ^ get_le32(p), hi = get_le32(p + 4);
+
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return crc;
+}
+
+/* UROCE_ICRC_PORTABLE builds only the table path, so tests can cover it. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+	!defined(UROCE_ICRC_PORTABLE)
 #include <cpuid.h>
 #include <immintrin.h>
 
@@ -32,7 +74,7 @@ static uint32_t crc32_table(uint32_t crc, const uint8_t *p, size_t len)
 
 static int have_clmul;
 
-__attribute__((constructor)) static void icrc_detect_cpu(void)
+static void detect_cpu(void)
 {
 	unsigned int a, b, c, d;
 
@@ -41,11 +83,11 @@ __attribute__((constructor)) static void icrc_detect_cpu(void)
 }
 
 /*
- * Folding constants for the bit-reflected polynomial 0x04C11DB7, each
- * x^n mod P(x) reflected to 33 bits: the pairs fold a 128-bit lane
- * forward by 512 bits (four lanes) and by 128 bits (one lane), K5 folds
- * 64 bits into 32, and MU/POLY are the Barrett reduction's floor(x^64 / P)
- * and P.
+ * Folding constants for P(x) = 0x104C11DB7 in the bit-reflected domain,
+ * each x^n mod P(x) reflected and shifted left by one: the pairs fold a
+ * 128-bit lane forward by 512 bits (four lanes) and by 128 bits (one
+ * lane), K5 folds 64 bits into 32, and MU and POLY are the Barrett
+ * reduction's floor(x^64 / P(x)) and P(x) itself, reflected.
  */
 #define K1 0x154442bd4ull /* x^(4*128+32) */
 #define K2 0x1c6e41596ull /* x^(4*128-32) */
@@ -121,23 +163,35 @@ crc32_clmul(uint32_t crc, const uint8_t *p, size_t len)
 	x0 = _mm_xor_si128(x0, t);
 	return (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(x0, 4));
 }
+#else
+static void detect_cpu(void)
+{
+}
 #endif
+
+/* Before any caller: the tables are then read-only, so thread-safe. */
+__attribute__((constructor)) static void icrc_init(void)
+{
+	crc_table_init();
+	detect_cpu();
+}
 
 uint32_t uroce_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
+	/* zlib's value is the inverted register. */
+	crc = ~crc;
 #ifdef HAVE_CLMUL_PATH
 	if (len >= 64 && have_clmul) {
 		size_t n = len & ~(size_t)15;
 
-		/* zlib's value is the inverted register. */
-		crc = ~crc32_clmul(~crc, p, n);
+		crc = crc32_clmul(crc, p, n);
 		p += n;
 		len -= n;
 	}
 #endif
-	return len ? crc32_table(crc, p, len) : crc;
+	return ~crc32_slice8(crc, p, len);
 }
 
 static void put_be16(uint8_t *p, size_t v)

@@ -190,7 +190,7 @@ struct uroce_opcode_info {
 /* Indexed by opcode; entries without UROCE_OPF_VALID are not accepted. */
 extern const struct uroce_opcode_info uroce_opcodes[256];
 
-/* The opcode's name, or "RESERVED". */
+/* The opcode's name; "RD", "XRC" or "RESERVED" for one without its own. */
 const char *uroce_opcode_name(uint8_t opcode);
 
 /*

@@ -19,6 +19,7 @@ const struct verbs_context_ops uroce_ops = {
 	.dereg_mr = uroce_dereg_mr,
 
 	.create_cq = uroce_create_cq,
+	.create_cq_ex = uroce_create_cq_ex,
 	.poll_cq = uroce_poll_cq,
 	.req_notify_cq = uroce_req_notify_cq,
 	.resize_cq = uroce_resize_cq,

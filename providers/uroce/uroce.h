@@ -132,9 +132,30 @@ struct uroce_mr {
 };
 
 struct uroce_cq {
-	struct ibv_cq ibv_cq;
+	/*
+	 * struct ibv_cq_ex begins with the fields of struct ibv_cq, so one
+	 * CQ serves both ibv_create_cq and ibv_create_cq_ex (cq_ex.c).
+	 */
+	union {
+		struct ibv_cq ibv_cq;
+		struct ibv_cq_ex ibv_cq_ex;
+	};
+	/* Set at creation, then constant: read without the lock. */
+	bool timestamps; /* ts[] kept: each completion is stamped */
+	bool single_threaded; /* IBV_CREATE_CQ_ATTR_SINGLE_THREADED */
+	uint64_t wc_flags; /* IBV_WC_EX_WITH_* asked for (create_cq_ex) */
+	/*
+	 * ibv_start_poll .. ibv_end_poll (cq_ex.c): poll_lock is held for
+	 * the whole session (never by the data path); cur is the completion
+	 * returned last, which the ibv_wc_read_*() accessors read.
+	 */
+	pthread_spinlock_t poll_lock;
+	struct ibv_wc cur;
+	uint64_t cur_ts;
+
 	pthread_spinlock_t lock; /* protects everything below */
 	struct ibv_wc *ring;
+	uint64_t *ts; /* ns of CLOCK_MONOTONIC per ring slot, or NULL */
 	uint32_t size; /* a power of two; size - 1 usable */
 	uint32_t head; /* next to poll, free running */
 	uint32_t tail; /* next to fill, free running */
@@ -241,6 +262,9 @@ void uroce_mr_destroy_all(struct uroce_context *ctx);
 struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
 
 /* cq.c */
+struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
+				 struct ibv_comp_channel *channel,
+				 int comp_vector, bool timestamps);
 struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
 			       struct ibv_comp_channel *channel,
 			       int comp_vector);
@@ -256,5 +280,11 @@ void uroce_cq_destroy_all(struct uroce_context *ctx);
  * IBV_EVENT_CQ_ERR has been posted.
  */
 int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited);
+
+/* cq_ex.c */
+struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
+				     struct ibv_cq_init_attr_ex *attr);
+/* The clock of completion timestamps: CLOCK_MONOTONIC in ns. */
+uint64_t uroce_cq_clock_ns(void);
 
 #endif /* UROCE_PROVIDER_H */

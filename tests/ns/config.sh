@@ -6,7 +6,11 @@
 # environment over the file, and the per-namespace /etc/uroce/uroce.conf
 # that `ip netns exec` provides. Debian's ibv_devices and ibv_devinfo show
 # the result.
+
+# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ns_setup
@@ -127,6 +131,7 @@ default_conf() {
 
 	mkdir -p "$d/uroce"
 	printf 'loopback off\nexclude eth9\n' >"$d/uroce/uroce.conf"
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
 	timeout "$CMD_TIMEOUT" ip netns exec "$A" sh -c '
 		mount -t overlay overlay -o lowerdir="$1":/etc /etc ||
 			exit 77

@@ -6,7 +6,11 @@
 # exactly that namespace's devices (uroce_lo and its own veth end), with
 # the port state, MTU and GIDs of its own netdevs. uroce's own tools, when
 # built, agree.
+
+# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ns_setup

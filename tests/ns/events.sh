@@ -6,7 +6,11 @@
 # or administratively) raises IBV_EVENT_PORT_ERR and the port goes
 # PORT_DOWN; getting it back raises IBV_EVENT_PORT_ACTIVE. The contexts of
 # other devices see none of it.
+
+# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ns_setup
@@ -30,7 +34,8 @@ ip -n "$A" addr add 10.99.2.11/24 dev vethA
 ev_finish "$ev" out
 expect_match "GID_CHANGE on address add" "$out" "^event GID_CHANGE port 1$"
 # The open context's own table has the new GID, after GID 0.
-expect_match "GID 0 of the open context" "$out" "^gid\[0\]=::ffff:10\.99\.2\.1$"
+expect_match "GID 0 of the open context" "$out" \
+	"^gid\[0\]=::ffff:10\.99\.2\.1$"
 expect_match "new GID in the open context" "$out" \
 	"^gid\[[1-9][0-9]*\]=::ffff:10\.99\.2\.11$"
 info=$(devinfo_of "$A")
@@ -92,8 +97,11 @@ log "carrier back: PORT_ACTIVE"
 
 # vethA itself goes down and up: the open context sees both; while down
 # the netdev is no device for new listings.
+ev_start down "$A" uroce_vethA PORT_ERR 10000
 ev_start ev "$A" uroce_vethA PORT_ERR,PORT_ACTIVE 20000
 ip -n "$A" link set vethA down
+ev_finish "$down" out
+expect_match "port state after link down" "$out" "^port_state=PORT_DOWN$"
 ev_seen "$ev" "^event PORT_ERR port 1$"
 list=$(devices_of "$A")
 expect_eq "devices of A while vethA is down" "$(words <<<"$list")" "uroce_lo"

@@ -160,24 +160,41 @@ in_ns() {
 		LD_LIBRARY_PATH="$LIBDIR" "$@"
 }
 
+# debian_tool NS [VAR=VALUE...] TOOL ARGS...: runs Debian's /usr/bin/TOOL
+# in NS and prints its output; fails if it fails or writes to stderr.
+debian_tool() {
+	local ns=$1 out err="$TMP/stderr.$RANDOM"
+	local -a envs=()
+
+	shift
+	while (($#)) && [[ $1 == *=* ]]; do
+		envs+=("$1")
+		shift
+	done
+	out=$(in_ns "$ns" "${envs[@]}" "/usr/bin/$1" "${@:2}" 2>"$err") ||
+		fail "$* in $ns failed: $out $(cat "$err")"
+	if [[ -s $err ]]; then
+		fail "$* in $ns wrote to stderr: $(cat "$err")"
+	fi
+	rm -f "$err"
+	printf '%s\n' "$out"
+}
+
 # The device names Debian's ibv_devices lists in NS, one a line, sorted.
 devices_of() {
 	local ns=$1 out
 
 	shift
-	out=$(in_ns "$ns" "$@" /usr/bin/ibv_devices) ||
-		fail "ibv_devices in $ns failed: $out"
+	out=$(debian_tool "$ns" "$@" ibv_devices) || exit 1
 	awk 'NR > 2 && NF { print $1 }' <<<"$out" | sort
 }
 
 # Debian's ibv_devinfo -v in NS.
 devinfo_of() {
-	local ns=$1 out
+	local ns=$1
 
 	shift
-	out=$(in_ns "$ns" "$@" /usr/bin/ibv_devinfo -v 2>&1) ||
-		fail "ibv_devinfo -v in $ns failed: $out"
-	printf '%s\n' "$out"
+	debian_tool "$ns" "$@" ibv_devinfo -v
 }
 
 # The hca_id names of ibv_devinfo output on stdin, sorted.

@@ -5,7 +5,11 @@
 # device list and joins B's once it is up with an address there. A context
 # open on it in A gets IBV_EVENT_PORT_ERR and IBV_EVENT_DEVICE_FATAL; the
 # peer's device in B goes down and comes back.
+
+# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ns_setup

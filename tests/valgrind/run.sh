@@ -6,7 +6,11 @@
 # address changes and Debian's ibv_devices and ibv_devinfo -v inside a
 # namespace. Any valgrind error or leak (definite, indirect or possible)
 # fails the test. uroce.supp holds suppressions for code uroce does not own.
+
+# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
+# shellcheck source=../ns/lib.sh
 . "$(dirname "$0")/../ns/lib.sh"
 
 SUPP="$(dirname "$0")/uroce.supp"
@@ -19,6 +23,7 @@ command -v valgrind >/dev/null || skip "valgrind is not installed"
 (($#)) || fail "usage: run.sh PROGRAM..."
 test_init
 
+# shellcheck disable=SC2054 # the commas are valgrind's
 VG=(valgrind --leak-check=full
 	--show-leak-kinds=definite,indirect,possible
 	--errors-for-leak-kinds=definite,indirect,possible

@@ -18,28 +18,32 @@
 static int check_failures;
 
 /* A failed CHECK is reported and counted; the test goes on. */
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		int __e = errno;                                           \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed "         \
-				"(errno %d: %s)\n", __FILE__, __LINE__,    \
-				#cond, __e, strerror(__e));                \
-			check_failures++;                                  \
-		}                                                          \
-		errno = __e;                                               \
+#define CHECK(cond)                                             \
+	do {                                                    \
+		int __e = errno;                                \
+		if (!(cond)) {                                  \
+			fprintf(stderr,                         \
+				"%s:%d: CHECK(%s) failed "      \
+				"(errno %d: %s)\n",             \
+				__FILE__, __LINE__, #cond, __e, \
+				strerror(__e));                 \
+			check_failures++;                       \
+		}                                               \
+		errno = __e;                                    \
 	} while (0)
 
 /* A failed REQUIRE ends the test: what follows depends on it. */
-#define REQUIRE(cond)                                                      \
-	do {                                                               \
-		int __e = errno;                                           \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed "       \
-				"(errno %d: %s)\n", __FILE__, __LINE__,    \
-				#cond, __e, strerror(__e));                \
-			exit(1);                                           \
-		}                                                          \
+#define REQUIRE(cond)                                           \
+	do {                                                    \
+		int __e = errno;                                \
+		if (!(cond)) {                                  \
+			fprintf(stderr,                         \
+				"%s:%d: REQUIRE(%s) failed "    \
+				"(errno %d: %s)\n",             \
+				__FILE__, __LINE__, #cond, __e, \
+				strerror(__e));                 \
+			exit(1);                                \
+		}                                               \
 	} while (0)
 
 /* Two integers compare equal; both values are printed on failure. */
@@ -48,9 +52,10 @@ static int check_failures;
 		long long __a = (long long)(a), __b = (long long)(b);      \
 		int __e = errno;                                           \
 		if (__a != __b) {                                          \
-			fprintf(stderr, "%s:%d: CHECK_EQ(%s, %s) failed: " \
-				"%lld != %lld (errno %d: %s)\n", __FILE__, \
-				__LINE__, #a, #b, __a, __b, __e,           \
+			fprintf(stderr,                                    \
+				"%s:%d: CHECK_EQ(%s, %s) failed: "         \
+				"%lld != %lld (errno %d: %s)\n",           \
+				__FILE__, __LINE__, #a, #b, __a, __b, __e, \
 				strerror(__e));                            \
 			check_failures++;                                  \
 		}                                                          \
@@ -64,26 +69,26 @@ static int check_failures;
  * A verb that returns -1 and sets errno fails with @err. errno is cleared
  * first so that a stale value cannot pass the check.
  */
-#define CHECK_ERRNO(call, err)                                             \
-	do {                                                               \
-		long long __r;                                             \
-		errno = 0;                                                 \
-		__r = (long long)(call);                                   \
-		CHECK_EQ(__r, -1);                                         \
-		CHECK_EQ(errno, (err));                                    \
+#define CHECK_ERRNO(call, err)           \
+	do {                             \
+		long long __r;           \
+		errno = 0;               \
+		__r = (long long)(call); \
+		CHECK_EQ(__r, -1);       \
+		CHECK_EQ(errno, (err));  \
 	} while (0)
 
 /*
  * A verb that returns a pointer fails with NULL and errno @err. A pointer
  * it returns by mistake is leaked rather than freed with an unknown verb.
  */
-#define CHECK_NULL(call, err)                                              \
-	do {                                                               \
-		const void *__p;                                           \
-		errno = 0;                                                 \
-		__p = (const void *)(call);                                \
-		CHECK(__p == NULL);                                        \
-		CHECK_EQ(errno, (err));                                    \
+#define CHECK_NULL(call, err)               \
+	do {                                \
+		const void *__p;            \
+		errno = 0;                  \
+		__p = (const void *)(call); \
+		CHECK(__p == NULL);         \
+		CHECK_EQ(errno, (err));     \
 	} while (0)
 
 /* Open file descriptors of the process (the directory's own excluded). */
@@ -137,8 +142,7 @@ static inline struct ibv_context *open_dev(const char *name)
 		fprintf(stderr, "device %s not found; the %d devices are:\n",
 			name, n);
 		for (i = 0; i < n; i++)
-			fprintf(stderr, "  %s\n",
-				ibv_get_device_name(list[i]));
+			fprintf(stderr, "  %s\n", ibv_get_device_name(list[i]));
 		exit(1);
 	}
 	ibv_free_device_list(list);

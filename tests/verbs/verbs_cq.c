@@ -11,11 +11,11 @@
 
 #include "check.h"
 
-#define CHECK_CQ_FAILS(call, err)                                          \
-	do {                                                               \
-		int __fds = count_fds();                                   \
-		CHECK_NULL(call, err);                                     \
-		CHECK_EQ(count_fds(), __fds);                              \
+#define CHECK_CQ_FAILS(call, err)             \
+	do {                                  \
+		int __fds = count_fds();      \
+		CHECK_NULL(call, err);        \
+		CHECK_EQ(count_fds(), __fds); \
 	} while (0)
 
 static int fd_is_open(int fd)
@@ -76,8 +76,7 @@ static void check_cq(struct ibv_context *ctx,
 		CHECK_RET(ibv_resize_cq(cq, -1), EINVAL);
 		CHECK_RET(ibv_resize_cq(cq, INT_MIN), EINVAL);
 		if (attr->max_cqe < INT_MAX)
-			CHECK_RET(ibv_resize_cq(cq, attr->max_cqe + 1),
-				  EINVAL);
+			CHECK_RET(ibv_resize_cq(cq, attr->max_cqe + 1), EINVAL);
 		if (attr->max_cqe < INT_MAX)
 			CHECK_RET(ibv_resize_cq(cq, INT_MAX), EINVAL);
 		CHECK_EQ(cq->cqe, cqe);
@@ -99,8 +98,8 @@ static void check_cq_bad(struct ibv_context *ctx,
 	CHECK_CQ_FAILS(ibv_create_cq(ctx, -1, NULL, NULL, 0), EINVAL);
 	CHECK_CQ_FAILS(ibv_create_cq(ctx, INT_MIN, NULL, NULL, 0), EINVAL);
 	if (attr->max_cqe < INT_MAX)
-		CHECK_CQ_FAILS(ibv_create_cq(ctx, attr->max_cqe + 1, NULL,
-					     NULL, 0),
+		CHECK_CQ_FAILS(ibv_create_cq(ctx, attr->max_cqe + 1, NULL, NULL,
+					     0),
 			       EINVAL);
 	if (attr->max_cqe < INT_MAX)
 		CHECK_CQ_FAILS(ibv_create_cq(ctx, INT_MAX, NULL, NULL, 0),

@@ -143,8 +143,8 @@ static void check_query_port(struct ibv_context *ctx,
 	CHECK(pattr->active_width == 1 || pattr->active_width == 2 ||
 	      pattr->active_width == 4 || pattr->active_width == 8 ||
 	      pattr->active_width == 16);
-	CHECK(pattr->active_speed && !(pattr->active_speed &
-				       (pattr->active_speed - 1)));
+	CHECK(pattr->active_speed &&
+	      !(pattr->active_speed & (pattr->active_speed - 1)));
 
 	/* The exported, older entry point fills the same leading fields. */
 	memset(&compat, 0xa5, sizeof(compat));
@@ -229,8 +229,7 @@ static void check_gids(struct ibv_context *ctx,
 	n = ibv_query_gid_table(ctx, table, 256, 0);
 	CHECK_EQ(n, used);
 	for (t = table; n > 0 && t < table + n; t++) {
-		CHECK_RET(ibv_query_gid_ex(ctx, 1, t->gid_index, &entry, 0),
-			  0);
+		CHECK_RET(ibv_query_gid_ex(ctx, 1, t->gid_index, &entry, 0), 0);
 		CHECK(!memcmp(&entry, t, sizeof(entry)));
 	}
 	CHECK(!memcmp(&table[0].gid, &expect, sizeof(expect)));

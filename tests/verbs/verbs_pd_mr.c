@@ -20,17 +20,17 @@ static long page;
  * MR registered by mistake is deregistered so that the checks after it do
  * not fail for that reason too.
  */
-#define CHECK_REG_FAILS(call, err)                                         \
-	do {                                                               \
-		int __fds = count_fds();                                   \
-		struct ibv_mr *__mr;                                       \
-		errno = 0;                                                 \
-		__mr = (call);                                             \
-		CHECK(__mr == NULL);                                       \
-		CHECK_EQ(errno, (err));                                    \
-		if (__mr)                                                  \
-			ibv_dereg_mr(__mr);                                \
-		CHECK_EQ(count_fds(), __fds);                              \
+#define CHECK_REG_FAILS(call, err)            \
+	do {                                  \
+		int __fds = count_fds();      \
+		struct ibv_mr *__mr;          \
+		errno = 0;                    \
+		__mr = (call);                \
+		CHECK(__mr == NULL);          \
+		CHECK_EQ(errno, (err));       \
+		if (__mr)                     \
+			ibv_dereg_mr(__mr);   \
+		CHECK_EQ(count_fds(), __fds); \
 	} while (0)
 
 static void check_pd(struct ibv_context *ctx)
@@ -93,11 +93,11 @@ static void check_mr(struct ibv_context *ctx)
 			mrs[i] = ibv_reg_mr(pd, buf + i * 4096, 4096, rw);
 		else
 			/* The IOVA keeps the address's page offset. */
-			mrs[i] = ibv_reg_mr_iova2(
-				pd, buf + i * 4096, 4096,
-				0x100000000ull * (i + 1) +
-					((uintptr_t)buf & (page - 1)),
-				IBV_ACCESS_LOCAL_WRITE);
+			mrs[i] = ibv_reg_mr_iova2(pd, buf + i * 4096, 4096,
+						  0x100000000ull * (i + 1) +
+							  ((uintptr_t)buf &
+							   (page - 1)),
+						  IBV_ACCESS_LOCAL_WRITE);
 		REQUIRE(mrs[i]);
 		CHECK(mrs[i]->context == ctx);
 		CHECK(mrs[i]->pd == pd);
@@ -185,16 +185,15 @@ static void check_mr_bad(struct ibv_context *ctx)
 	 * An IOVA whose page offset is not the address's, as the kernel's
 	 * ib_uverbs_reg_mr() refuses it.
 	 */
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 4096,
-					 ((uintptr_t)buf & ~(page - 1)) +
-						 (((uintptr_t)buf + 1) &
-						  (page - 1)),
-					 IBV_ACCESS_LOCAL_WRITE),
-			EINVAL);
+	CHECK_REG_FAILS(
+		ibv_reg_mr_iova2(pd, buf, 4096,
+				 ((uintptr_t)buf & ~(page - 1)) +
+					 (((uintptr_t)buf + 1) & (page - 1)),
+				 IBV_ACCESS_LOCAL_WRITE),
+		EINVAL);
 
 	/* Empty, NULL or wrapping ranges. */
-	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 0, IBV_ACCESS_LOCAL_WRITE),
-			EINVAL);
+	CHECK_REG_FAILS(ibv_reg_mr(pd, buf, 0, IBV_ACCESS_LOCAL_WRITE), EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, buf, 0, (uintptr_t)buf, 0),
 			EINVAL);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, NULL, 4096, IBV_ACCESS_LOCAL_WRITE),
@@ -216,8 +215,7 @@ static void check_mr_bad(struct ibv_context *ctx)
 	REQUIRE(munmap(map, page) == 0);
 	CHECK_REG_FAILS(ibv_reg_mr(pd, map, page, IBV_ACCESS_LOCAL_WRITE),
 			EFAULT);
-	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, map, page, 0x10000000, 0),
-			EFAULT);
+	CHECK_REG_FAILS(ibv_reg_mr_iova2(pd, map, page, 0x10000000, 0), EFAULT);
 
 	/*
 	 * Inaccessible memory fails, and read-only memory cannot be
@@ -230,8 +228,8 @@ static void check_mr_bad(struct ibv_context *ctx)
 	CHECK_REG_FAILS(ibv_reg_mr(pd, map, page, IBV_ACCESS_LOCAL_WRITE),
 			EFAULT);
 	{
-		struct ibv_mr *ro = ibv_reg_mr(pd, map, page,
-					       IBV_ACCESS_REMOTE_READ);
+		struct ibv_mr *ro =
+			ibv_reg_mr(pd, map, page, IBV_ACCESS_REMOTE_READ);
 
 		CHECK(ro != NULL);
 		if (ro)

@@ -39,33 +39,33 @@ static void outcome(const char *verb, int supported)
 }
 
 /* A verb uroce does not provide at all: must fail with EOPNOTSUPP. */
-#define UNSUPPORTED_PTR(call)                                              \
-	do {                                                               \
-		CHECK_NULL(call, EOPNOTSUPP);                              \
-		outcome(#call, 0);                                         \
+#define UNSUPPORTED_PTR(call)                 \
+	do {                                  \
+		CHECK_NULL(call, EOPNOTSUPP); \
+		outcome(#call, 0);            \
 	} while (0)
 
-#define UNSUPPORTED_INT(call)                                              \
-	do {                                                               \
-		CHECK_RET(call, EOPNOTSUPP);                               \
-		outcome(#call, 0);                                         \
+#define UNSUPPORTED_INT(call)                \
+	do {                                 \
+		CHECK_RET(call, EOPNOTSUPP); \
+		outcome(#call, 0);           \
 	} while (0)
 
 /*
  * A verb uroce may provide: NULL and EOPNOTSUPP, or an object that
  * @destroy (an expression of 'obj') frees with 0.
  */
-#define MAYBE_PTR(type, call, destroy)                                     \
-	do {                                                               \
-		type *obj;                                                 \
-		errno = 0;                                                 \
-		obj = (call);                                              \
-		if (obj) {                                                 \
-			CHECK_RET(destroy, 0);                             \
-		} else {                                                   \
-			CHECK_EQ(errno, EOPNOTSUPP);                       \
-		}                                                          \
-		outcome(#call, obj != NULL);                               \
+#define MAYBE_PTR(type, call, destroy)               \
+	do {                                         \
+		type *obj;                           \
+		errno = 0;                           \
+		obj = (call);                        \
+		if (obj) {                           \
+			CHECK_RET(destroy, 0);       \
+		} else {                             \
+			CHECK_EQ(errno, EOPNOTSUPP); \
+		}                                    \
+		outcome(#call, obj != NULL);         \
 	} while (0)
 
 static void check_objects(void)
@@ -82,13 +82,17 @@ static void check_objects(void)
 	struct ibv_qp_init_attr qp_attr = {
 		.send_cq = NULL,
 		.recv_cq = NULL,
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.cap = { .max_send_wr = 16,
+			 .max_recv_wr = 16,
+			 .max_send_sge = 1,
+			 .max_recv_sge = 1 },
 		.qp_type = IBV_QPT_RC,
 	};
 	struct ibv_qp_init_attr_ex qp_ex = {
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.cap = { .max_send_wr = 16,
+			 .max_recv_wr = 16,
+			 .max_send_sge = 1,
+			 .max_recv_sge = 1 },
 		.qp_type = IBV_QPT_RC,
 		.comp_mask = IBV_QP_INIT_ATTR_PD |
 			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
@@ -156,8 +160,8 @@ static void check_objects(void)
 		int ret;
 
 		errno = 0;
-		ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL,
-				   NULL, 0, IBV_ACCESS_LOCAL_WRITE);
+		ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL,
+				   0, IBV_ACCESS_LOCAL_WRITE);
 		if (ret) {
 			CHECK_EQ(ret, IBV_REREG_MR_ERR_INPUT);
 			CHECK_EQ(errno, EOPNOTSUPP);
@@ -169,8 +173,8 @@ static void check_objects(void)
 			 IBV_REREG_MR_ERR_INPUT);
 		CHECK_EQ(errno, EINVAL);
 		errno = 0;
-		CHECK_EQ(ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD, NULL, NULL,
-				      0, 0),
+		CHECK_EQ(ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD, NULL, NULL, 0,
+				      0),
 			 IBV_REREG_MR_ERR_INPUT);
 		CHECK_EQ(errno, EINVAL);
 		errno = 0;
@@ -200,7 +204,8 @@ static void check_never(void)
 	struct ibv_counters_init_attr counters = {};
 	struct ibv_flow_action_esp_attr esp = {};
 	struct ibv_qp_open_attr open_qp = {};
-	struct ibv_values_ex values = { .comp_mask = IBV_VALUES_MASK_RAW_CLOCK };
+	struct ibv_values_ex values = { .comp_mask =
+						IBV_VALUES_MASK_RAW_CLOCK };
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)buf,
 		.length = sizeof(buf),
@@ -225,11 +230,11 @@ static void check_never(void)
 	UNSUPPORTED_PTR(ibv_import_pd(ctx, pd->handle));
 	UNSUPPORTED_PTR(ibv_import_mr(pd, mr->handle));
 	UNSUPPORTED_PTR(ibv_import_dm(ctx, 1));
-	UNSUPPORTED_PTR(ibv_reg_dmabuf_mr(pd, 0, 4096, 0, 0,
-					  IBV_ACCESS_LOCAL_WRITE));
+	UNSUPPORTED_PTR(
+		ibv_reg_dmabuf_mr(pd, 0, 4096, 0, 0, IBV_ACCESS_LOCAL_WRITE));
 	UNSUPPORTED_INT(ibv_query_rt_values_ex(ctx, &values));
-	UNSUPPORTED_INT(ibv_advise_mr(pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0,
-				      &sge, 1));
+	UNSUPPORTED_INT(
+		ibv_advise_mr(pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, &sge, 1));
 }
 
 int main(void)

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The data path's internal types: sockets, queue pairs, work queue
+ * entries, address handles, SRQs and the per-context engine. Included at
+ * the end of uroce.h; not a public header.
+ *
+ * Locking, outermost first: a socket's lock (its slot table, and one
+ * drainer at a time), then a QP's lock (everything in the QP: requester,
+ * responder, completer and its transmit batch), then ctx->mr_lock for
+ * reading while memory is touched, then a CQ's or SRQ's lock. The engine
+ * walks the QP list under dp->qp_list_lock, then takes a QP's lock.
+ */
+#ifndef UROCE_DP_H
+#define UROCE_DP_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "providers/uroce/caps.h"
+#include "providers/uroce/counters.h"
+#include "providers/uroce/pkt.h"
+
+#define UROCE_SOCK_SLOTS 256
+#define UROCE_MAX_SOCKS 256
+#define UROCE_MAX_INLINE 1024
+#define UROCE_TX_BATCH 32
+#define UROCE_TX_IOV (UROCE_MAX_SGE + 3)
+#define UROCE_RX_BATCH 32
+#define UROCE_RX_BUF (UROCE_MTU_MAX + 256)
+/* RC: unacknowledged packets at most, and AckReq at least this often. */
+#define UROCE_RC_WINDOW 1024
+#define UROCE_ACKREQ_EVERY 64
+/* The least retransmit timeout, whatever attr.timeout says. */
+#define UROCE_MIN_TIMEOUT_NS (10ull * 1000 * 1000)
+
+struct uroce_qp;
+
+/* Where packets of a QP or an AH go, and how their ICRC is computed. */
+struct uroce_path {
+	struct sockaddr_in6 dst; /* IPv4 peers as ::ffff:a.b.c.d */
+	struct in6_addr src; /* the source GID's address */
+	struct uroce_icrc_hdr icrc; /* sport, dport filled */
+};
+
+struct uroce_sock {
+	int fd;
+	uint16_t port;
+	pthread_mutex_t lock; /* slots, nused, and the rx buffers */
+	struct uroce_qp *slots[UROCE_SOCK_SLOTS];
+	unsigned int nused;
+	/* receive buffers, used under lock */
+	struct mmsghdr msg[UROCE_RX_BATCH];
+	struct iovec iov[UROCE_RX_BATCH];
+	struct sockaddr_in6 from[UROCE_RX_BATCH];
+	union {
+		char buf[UROCE_RX_BATCH][64];
+		struct cmsghdr align;
+	} cmsg;
+	uint8_t *bufs; /* UROCE_RX_BATCH * UROCE_RX_BUF */
+};
+
+struct uroce_txpkt {
+	uint8_t hdr[UROCE_HDR_MAX];
+	uint8_t trailer[UROCE_TRAILER_MAX + 1];
+	struct iovec iov[UROCE_TX_IOV];
+	struct sockaddr_in6 dst;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cmsg;
+};
+
+/* Packets waiting for one sendmmsg; all go out through @fd. */
+struct uroce_txb {
+	int fd;
+	unsigned int n;
+	struct uroce_txpkt pkt[UROCE_TX_BATCH];
+	struct mmsghdr msg[UROCE_TX_BATCH];
+};
+
+enum uroce_wqe_flag {
+	UROCE_WQE_INLINE = 1 << 0,
+};
+
+/* A send WQE, copied from ibv_send_wr; sge[] then inline data follow. */
+struct uroce_send_wqe {
+	uint64_t wr_id;
+	uint32_t opcode; /* enum ibv_wr_opcode */
+	uint32_t send_flags;
+	uint32_t flags; /* enum uroce_wqe_flag */
+	uint32_t imm; /* wire order */
+	uint64_t remote_addr;
+	uint32_t rkey;
+	uint32_t length; /* the whole message */
+	uint64_t compare_add;
+	uint64_t swap;
+	/* UD */
+	struct uroce_path ud_path;
+	uint32_t remote_qpn;
+	uint32_t remote_qkey;
+	/* progress */
+	uint32_t first_psn, last_psn;
+	uint32_t npkts;
+	uint32_t num_sge;
+	struct ibv_sge sge[];
+};
+
+struct uroce_recv_wqe {
+	uint64_t wr_id;
+	uint32_t num_sge;
+	uint32_t length;
+	struct ibv_sge sge[];
+};
+
+/* A ring of fixed-stride entries; head and tail run free. */
+struct uroce_ring {
+	uint8_t *buf;
+	uint32_t size; /* a power of two */
+	uint32_t stride;
+	uint32_t head; /* next to fill */
+	uint32_t tail; /* oldest in use */
+};
+
+static inline void *uroce_ring_at(struct uroce_ring *r, uint32_t idx)
+{
+	return r->buf + (size_t)(idx & (r->size - 1)) * r->stride;
+}
+
+struct uroce_srq {
+	struct ibv_srq ibv_srq;
+	struct uroce_pd *pd;
+	pthread_spinlock_t lock;
+	struct uroce_ring rq;
+	uint32_t max_wr, max_sge;
+	uint32_t limit; /* 0: not armed */
+};
+
+struct uroce_ah {
+	struct ibv_ah ibv_ah;
+	struct uroce_pd *pd;
+	struct uroce_path path; /* dst port left 0: set from the WR */
+};
+
+/* A READ or atomic the responder answered, for replaying duplicates. */
+struct uroce_rd_hist {
+	bool valid;
+	bool atomic;
+	uint32_t psn, last_psn;
+	uint64_t va;
+	uint32_t rkey;
+	uint32_t len;
+	uint64_t orig; /* atomic: the original value */
+};
+
+struct uroce_qp {
+	struct ibv_qp ibv_qp;
+	struct uroce_context *ctx;
+	struct uroce_pd *pd;
+	struct uroce_cq *scq, *rcq;
+	struct uroce_srq *srq;
+	struct uroce_sock *sock;
+	struct uroce_list node; /* dp->qps */
+	pthread_mutex_t lock;
+
+	enum ibv_qp_state state;
+	struct ibv_qp_attr attr; /* as set by modify_qp */
+	struct ibv_qp_cap cap;
+	bool sq_sig_all;
+	uint32_t mtu;
+	struct uroce_path path; /* RC/UC peer */
+
+	struct uroce_ring sq, rq;
+
+	/* requester */
+	struct {
+		uint32_t psn; /* next PSN to send */
+		uint32_t cur; /* SQ index of the WQE being sent */
+		uint32_t cur_pkt; /* its next packet */
+		uint32_t rd_out; /* READs and atomics outstanding */
+		uint64_t timer; /* retransmit deadline, ns; 0: idle */
+		uint64_t rnr_timer; /* resend after RNR NAK; 0: none */
+		unsigned int retry, rnr_retry;
+		uint32_t last_nak_psn;
+		bool nak_seen;
+	} req;
+
+	/* completer */
+	struct {
+		uint32_t psn; /* oldest unacknowledged PSN */
+		uint32_t msn;
+	} comp;
+
+	/* responder */
+	struct {
+		uint32_t psn; /* expected PSN */
+		uint32_t msn;
+		bool nak_sent; /* a sequence NAK for this gap went out */
+		bool ack_pending;
+		uint32_t ack_psn;
+		bool in_send; /* a multi-packet SEND fills wqe */
+		bool wqe_valid;
+		struct uroce_recv_wqe *wqe; /* rwqe_buf */
+		uint32_t offset; /* bytes of the message so far */
+		bool drop_msg; /* UC: rest of a broken message */
+		bool in_write;
+		uint64_t va; /* next WRITE address */
+		uint32_t rkey;
+		uint32_t resid; /* WRITE bytes left */
+		unsigned int hist_next;
+		struct uroce_rd_hist *hist;
+		unsigned int nhist;
+		uint8_t *rwqe_buf;
+		/* UD: the sender and the destination address, for the GRH */
+		struct sockaddr_in6 ud_from;
+		struct in6_addr ud_dst;
+	} resp;
+
+	struct uroce_qp_counters cnt;
+	struct uroce_txb txb;
+};
+
+/* Per-context data path state. */
+struct uroce_dp {
+	struct uroce_context *ctx;
+	pthread_mutex_t sock_lock; /* socket creation and slot allocation */
+	struct uroce_sock *socks[UROCE_MAX_SOCKS];
+	atomic_uint nsocks;
+
+	pthread_mutex_t qp_list_lock;
+	struct uroce_list qps;
+
+	/* the engine thread */
+	pthread_t thread;
+	bool running;
+	int epfd;
+	int evfd;
+	atomic_bool stop;
+	atomic_bool idle; /* sleeping without a deadline: wake to arm one */
+	/* socket creation requests, served by the engine thread */
+	pthread_mutex_t req_lock;
+	pthread_cond_t req_cond;
+	bool req_pending;
+	int req_fd; /* result: fd, or -errno */
+
+	struct uroce_counters cnt;
+};
+
+static inline struct uroce_qp *to_uqp(struct ibv_qp *qp)
+{
+	return container_of(qp, struct uroce_qp, ibv_qp);
+}
+
+static inline struct uroce_srq *to_usrq(struct ibv_srq *srq)
+{
+	return container_of(srq, struct uroce_srq, ibv_srq);
+}
+
+static inline struct uroce_ah *to_uah(struct ibv_ah *ah)
+{
+	return container_of(ah, struct uroce_ah, ibv_ah);
+}
+
+uint64_t uroce_now_ns(void);
+
+/* engine.c */
+int uroce_engine_start(struct uroce_context *ctx);
+void uroce_engine_stop(struct uroce_context *ctx);
+void uroce_engine_kick(struct uroce_dp *dp);
+int uroce_engine_socket(struct uroce_dp *dp);
+
+/* sock.c */
+int uroce_sock_open(void);
+int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
+void uroce_sock_detach(struct uroce_qp *qp);
+void uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool block);
+void uroce_sock_free(struct uroce_sock *s);
+int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
+		   const union ibv_gid *dgid, struct uroce_path *path);
+void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
+			  uint16_t dport);
+int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
+
+/* tx.c */
+void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
+		  const struct uroce_path *path, struct uroce_pkt *pkt,
+		  const struct iovec *pay, int npay);
+void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
+
+/* fault.c */
+void uroce_fault_init(void);
+bool uroce_fault_on(void);
+/* Reorders, duplicates or drops entries of @msg; returns the new count. */
+unsigned int uroce_fault_apply(struct uroce_counters *cnt,
+			       struct mmsghdr *msg, unsigned int n,
+			       struct mmsghdr *out);
+
+/* qp.c */
+struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
+			       struct ibv_qp_init_attr *attr);
+int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+		    int attr_mask);
+int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+		   int attr_mask, struct ibv_qp_init_attr *init_attr);
+int uroce_destroy_qp(struct ibv_qp *ibqp);
+/* Moves @qp to ERR and flushes its queues; under qp->lock. */
+void uroce_qp_error(struct uroce_qp *qp);
+void uroce_qp_destroy_all(struct uroce_context *ctx);
+
+/* send.c */
+int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+		    struct ibv_send_wr **bad_wr);
+void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status);
+
+/* req.c: sends what it can; under qp->lock */
+void uroce_req_progress(struct uroce_qp *qp);
+/* Resends from @psn on. */
+void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn);
+
+/* recv.c */
+int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
+		    struct ibv_recv_wr **bad_wr);
+/* Takes the next receive WQE into @buf; false if none. */
+bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf);
+void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
+			 const struct ibv_wc *wc);
+
+/* srq.c */
+struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
+				 struct ibv_srq_init_attr *attr);
+int uroce_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
+		     int mask);
+int uroce_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr);
+int uroce_destroy_srq(struct ibv_srq *ibsrq);
+int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
+			struct ibv_recv_wr **bad_wr);
+bool uroce_srq_take(struct uroce_srq *srq, struct uroce_recv_wqe *buf);
+
+/* resp.c: a request packet for @qp, from @from; under qp->lock */
+void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
+void uroce_resp_flush_ack(struct uroce_qp *qp);
+
+/* comp.c: a response packet for @qp; under qp->lock */
+void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
+/* Runs @qp's expired timers; returns its next deadline or 0. */
+uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
+
+/* ah.c */
+struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr);
+int uroce_destroy_ah(struct ibv_ah *ibah);
+
+/* mem.c: checked access to registered memory, under ctx->mr_lock */
+/*
+ * The host address of [va, va + len) in the MR of @key, if the MR belongs
+ * to @pd, allows @access and covers the range; NULL otherwise.
+ */
+void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
+		    uint32_t key, uint64_t va, uint64_t len, int access);
+/*
+ * Copies between @buf and the scatter list @sge at byte @offset of it.
+ * @to_sge: write into the list (needs LOCAL_WRITE). Returns 0,
+ * IBV_WC_LOC_LEN_ERR or IBV_WC_LOC_PROT_ERR.
+ */
+int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
+		   const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
+		   void *buf, uint32_t len, bool to_sge);
+/* Fills @iov with the pieces of [offset, offset + len) of @sge. */
+int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
+		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
+		  uint32_t len, struct iovec *iov, int maxiov);
+
+#endif /* UROCE_DP_H */

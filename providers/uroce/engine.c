@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The per-context engine thread. Created by alloc_context, it lives in the
+ * context's network namespace, so it also creates the sockets that a
+ * thread which has since moved to another namespace asks for. It drains
+ * sockets nobody else is polling (a one-sided target never calls into the
+ * library) and runs the QPs' timers: epoll's timeout is the nearest
+ * deadline, at most a tick while any timer is armed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "providers/uroce/uroce.h"
+
+#define TICK_MS 5
+/* Ticks without a timer before the engine sleeps until kicked. */
+#define IDLE_TICKS 200
+
+uint64_t uroce_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void uroce_engine_kick(struct uroce_dp *dp)
+{
+	uint64_t one = 1;
+
+	if (write(dp->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		uroce_warn("engine kick: %s", strerror(errno));
+}
+
+/* Whether the calling thread is in the context's network namespace. */
+static bool in_ctx_netns(struct uroce_context *ctx)
+{
+	struct stat a, b;
+
+	if (stat("/proc/thread-self/ns/net", &a) || fstat(ctx->netns_fd, &b))
+		return false;
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+int uroce_engine_socket(struct uroce_dp *dp)
+{
+	int fd;
+
+	if (in_ctx_netns(dp->ctx))
+		return uroce_sock_open();
+	pthread_mutex_lock(&dp->req_lock);
+	dp->req_pending = true;
+	uroce_engine_kick(dp);
+	while (dp->req_pending)
+		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
+	fd = dp->req_fd;
+	pthread_mutex_unlock(&dp->req_lock);
+	return fd;
+}
+
+static void serve_requests(struct uroce_dp *dp)
+{
+	pthread_mutex_lock(&dp->req_lock);
+	if (dp->req_pending) {
+		dp->req_fd = uroce_sock_open();
+		dp->req_pending = false;
+		pthread_cond_broadcast(&dp->req_cond);
+	}
+	pthread_mutex_unlock(&dp->req_lock);
+}
+
+/* Runs expired timers; returns the earliest deadline left, or 0. */
+static uint64_t run_timers(struct uroce_dp *dp)
+{
+	uint64_t now = uroce_now_ns(), next = 0, d;
+	struct uroce_list *n;
+	struct uroce_qp *qp;
+
+	pthread_mutex_lock(&dp->qp_list_lock);
+	for (n = dp->qps.next; n != &dp->qps; n = n->next) {
+		qp = container_of(n, struct uroce_qp, node);
+		pthread_mutex_lock(&qp->lock);
+		d = uroce_comp_timers(qp, now);
+		pthread_mutex_unlock(&qp->lock);
+		if (d && (!next || d < next))
+			next = d;
+	}
+	pthread_mutex_unlock(&dp->qp_list_lock);
+	return next;
+}
+
+static void *engine_main(void *arg)
+{
+	struct uroce_dp *dp = arg;
+	struct epoll_event ev[16];
+	unsigned int idle_ticks = 0;
+	uint64_t next, now, buf;
+	int n, i, timeout;
+
+	while (!atomic_load(&dp->stop)) {
+		/* Idle first, then scan: a timer armed meanwhile kicks us. */
+		atomic_store(&dp->idle, idle_ticks >= IDLE_TICKS);
+		next = run_timers(dp);
+		if (next) {
+			atomic_store(&dp->idle, false);
+			idle_ticks = 0;
+			now = uroce_now_ns();
+			timeout = next <= now ? 0 :
+				  (int)((next - now + 999999) / 1000000);
+			if (timeout > TICK_MS)
+				timeout = TICK_MS;
+		} else if (idle_ticks < IDLE_TICKS) {
+			idle_ticks++;
+			timeout = TICK_MS;
+		} else {
+			timeout = -1;
+		}
+		n = epoll_wait(dp->epfd, ev, 16, timeout);
+		for (i = 0; i < n; i++) {
+			if (!ev[i].data.ptr) {
+				if (read(dp->evfd, &buf, sizeof(buf)) < 0)
+					buf = 0;
+				serve_requests(dp);
+				idle_ticks = 0;
+				continue;
+			}
+			uroce_sock_drain(dp, ev[i].data.ptr, true);
+		}
+	}
+	return NULL;
+}
+
+int uroce_engine_start(struct uroce_context *ctx)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t all, old;
+	struct uroce_dp *dp;
+	int ret;
+
+	uroce_fault_init();
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return ENOMEM;
+	dp->ctx = ctx;
+	dp->evfd = -1;
+	pthread_mutex_init(&dp->sock_lock, NULL);
+	pthread_mutex_init(&dp->qp_list_lock, NULL);
+	pthread_mutex_init(&dp->req_lock, NULL);
+	pthread_cond_init(&dp->req_cond, NULL);
+	uroce_list_init(&dp->qps);
+	dp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (dp->epfd < 0)
+		goto err_errno;
+	dp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dp->evfd < 0)
+		goto err_errno;
+	ev.data.ptr = NULL;
+	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, dp->evfd, &ev))
+		goto err_errno;
+	ctx->dp = dp;
+	/* The application's signals are for its own threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(&dp->thread, NULL, engine_main, dp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		ctx->dp = NULL;
+		goto err;
+	}
+	dp->running = true;
+	return 0;
+err_errno:
+	ret = errno;
+err:
+	if (dp->evfd >= 0)
+		close(dp->evfd);
+	if (dp->epfd >= 0)
+		close(dp->epfd);
+	free(dp);
+	return ret;
+}
+
+void uroce_engine_stop(struct uroce_context *ctx)
+{
+	struct uroce_dp *dp = ctx->dp;
+	unsigned int i;
+
+	if (!dp)
+		return;
+	if (dp->running) {
+		atomic_store(&dp->stop, true);
+		uroce_engine_kick(dp);
+		pthread_join(dp->thread, NULL);
+	}
+	uroce_qp_destroy_all(ctx);
+	for (i = 0; i < atomic_load(&dp->nsocks); i++)
+		uroce_sock_free(dp->socks[i]);
+	close(dp->evfd);
+	close(dp->epfd);
+	pthread_mutex_destroy(&dp->sock_lock);
+	pthread_mutex_destroy(&dp->qp_list_lock);
+	pthread_mutex_destroy(&dp->req_lock);
+	pthread_cond_destroy(&dp->req_cond);
+	free(dp);
+	ctx->dp = NULL;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Queue pairs: creation, the IBTA state machine (RESET, INIT, RTR, RTS,
+ * SQD, SQE, ERR), queries and destruction. A QP lives in one slot of one
+ * of its context's sockets, which gives it its number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "providers/uroce/uroce.h"
+
+/*
+ * The IBTA attribute-mask table lives in qp_attr.c (another file, being
+ * written); until it is linked in, only the transitions are checked.
+ */
+int uroce_qp_attr_check(enum ibv_qp_type type, enum ibv_qp_state cur,
+			enum ibv_qp_state next, int attr_mask)
+	__attribute__((weak));
+
+static uint32_t pow2(uint32_t n)
+{
+	uint32_t s = 1;
+
+	while (s < n)
+		s <<= 1;
+	return s;
+}
+
+static int ring_init(struct uroce_ring *r, uint32_t n, size_t stride)
+{
+	r->size = pow2(n ? n : 1);
+	r->stride = (uint32_t)((stride + 7) & ~(size_t)7);
+	r->head = r->tail = 0;
+	r->buf = calloc(r->size, r->stride);
+	return r->buf ? 0 : ENOMEM;
+}
+
+static int check_init_attr(struct uroce_pd *pd, struct ibv_qp_init_attr *a)
+{
+	if (a->qp_type != IBV_QPT_RC && a->qp_type != IBV_QPT_UC &&
+	    a->qp_type != IBV_QPT_UD)
+		return EOPNOTSUPP;
+	if (!a->send_cq || !a->recv_cq)
+		return EINVAL;
+	if (a->send_cq->context != pd->ibv_pd.context ||
+	    a->recv_cq->context != pd->ibv_pd.context)
+		return EINVAL;
+	if (a->cap.max_send_wr > UROCE_MAX_QP_WR ||
+	    a->cap.max_send_sge > UROCE_MAX_SGE ||
+	    a->cap.max_inline_data > UROCE_MAX_INLINE)
+		return EINVAL;
+	if (!a->srq && (a->cap.max_recv_wr > UROCE_MAX_QP_WR ||
+			a->cap.max_recv_sge > UROCE_MAX_SGE))
+		return EINVAL;
+	return 0;
+}
+
+static void qp_free(struct uroce_qp *qp)
+{
+	free(qp->sq.buf);
+	free(qp->rq.buf);
+	free(qp->resp.rwqe_buf);
+	free(qp->resp.hist);
+	pthread_mutex_destroy(&qp->lock);
+	free(qp);
+}
+
+struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
+			       struct ibv_qp_init_attr *attr)
+{
+	struct uroce_context *ctx = to_uctx(ibpd->context);
+	struct uroce_pd *pd = to_upd(ibpd);
+	struct uroce_qp *qp;
+	uint32_t nsge, inl;
+	int ret;
+
+	ret = check_init_attr(pd, attr);
+	if (ret)
+		goto err;
+	if (!ctx->dp) {
+		ret = ENODEV;
+		goto err;
+	}
+	ret = ENOMEM;
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		goto err;
+	pthread_mutex_init(&qp->lock, NULL);
+	qp->ctx = ctx;
+	qp->pd = pd;
+	qp->scq = to_ucq(attr->send_cq);
+	qp->rcq = to_ucq(attr->recv_cq);
+	qp->srq = attr->srq ? to_usrq(attr->srq) : NULL;
+	qp->sq_sig_all = attr->sq_sig_all;
+
+	nsge = attr->cap.max_send_sge ? attr->cap.max_send_sge : 1;
+	inl = attr->cap.max_inline_data < 64 ? 64 : attr->cap.max_inline_data;
+	if (ring_init(&qp->sq, attr->cap.max_send_wr,
+		      sizeof(struct uroce_send_wqe) +
+			      nsge * sizeof(struct ibv_sge) + inl))
+		goto err_free;
+	qp->cap.max_send_wr = attr->cap.max_send_wr;
+	qp->cap.max_send_sge = nsge;
+	qp->cap.max_inline_data = inl;
+	if (!qp->srq) {
+		nsge = attr->cap.max_recv_sge ? attr->cap.max_recv_sge : 1;
+		if (ring_init(&qp->rq, attr->cap.max_recv_wr,
+			      sizeof(struct uroce_recv_wqe) +
+				      nsge * sizeof(struct ibv_sge)))
+			goto err_free;
+		qp->cap.max_recv_wr = attr->cap.max_recv_wr;
+		qp->cap.max_recv_sge = nsge;
+	}
+	qp->resp.rwqe_buf = malloc(sizeof(struct uroce_recv_wqe) +
+				   UROCE_MAX_SGE * sizeof(struct ibv_sge));
+	qp->resp.wqe = (struct uroce_recv_wqe *)qp->resp.rwqe_buf;
+	qp->resp.nhist = UROCE_MAX_QP_RD_ATOM;
+	qp->resp.hist = calloc(qp->resp.nhist, sizeof(*qp->resp.hist));
+	if (!qp->resp.rwqe_buf || !qp->resp.hist)
+		goto err_free;
+
+	ret = uroce_sock_attach(ctx->dp, qp);
+	if (ret)
+		goto err_free;
+	qp->txb.fd = qp->sock->fd;
+	qp->state = IBV_QPS_RESET;
+	qp->attr.pkey_index = 0;
+	qp->attr.port_num = UROCE_PORT;
+	qp->mtu = 1024;
+
+	pthread_mutex_lock(&ctx->dp->qp_list_lock);
+	uroce_list_add(&ctx->dp->qps, &qp->node);
+	pthread_mutex_unlock(&ctx->dp->qp_list_lock);
+	atomic_fetch_add(&qp->scq->use, 1);
+	atomic_fetch_add(&qp->rcq->use, 1);
+	atomic_fetch_add(&pd->use, 1);
+	if (qp->srq)
+		atomic_fetch_add(&qp->srq->use, 1);
+
+	attr->cap = qp->cap;
+	if (qp->srq) {
+		attr->cap.max_recv_wr = 0;
+		attr->cap.max_recv_sge = 0;
+	}
+	qp->ibv_qp.context = ibpd->context;
+	qp->ibv_qp.pd = ibpd;
+	qp->ibv_qp.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	qp->ibv_qp.state = IBV_QPS_RESET;
+	return &qp->ibv_qp;
+
+err_free:
+	qp_free(qp);
+err:
+	errno = ret;
+	return NULL;
+}
+
+static bool transition_ok(enum ibv_qp_state cur, enum ibv_qp_state next)
+{
+	if (next == IBV_QPS_RESET || next == IBV_QPS_ERR)
+		return true;
+	switch (cur) {
+	case IBV_QPS_RESET:
+		return next == IBV_QPS_INIT;
+	case IBV_QPS_INIT:
+		return next == IBV_QPS_INIT || next == IBV_QPS_RTR;
+	case IBV_QPS_RTR:
+		return next == IBV_QPS_RTS;
+	case IBV_QPS_RTS:
+		return next == IBV_QPS_RTS || next == IBV_QPS_SQD;
+	case IBV_QPS_SQD:
+		return next == IBV_QPS_SQD || next == IBV_QPS_RTS;
+	case IBV_QPS_SQE:
+		return next == IBV_QPS_RTS;
+	default:
+		return false;
+	}
+}
+
+/* Values the QP cannot take, whatever the state. */
+static int check_values(struct uroce_qp *qp, struct ibv_qp_attr *a, int mask)
+{
+	if ((mask & IBV_QP_PORT) && a->port_num != UROCE_PORT)
+		return EINVAL;
+	if ((mask & IBV_QP_PKEY_INDEX) && a->pkey_index >= UROCE_MAX_PKEYS)
+		return EINVAL;
+	if ((mask & IBV_QP_PATH_MTU) &&
+	    (a->path_mtu < IBV_MTU_256 || a->path_mtu > IBV_MTU_4096))
+		return EINVAL;
+	if ((mask & IBV_QP_MAX_QP_RD_ATOMIC) &&
+	    a->max_rd_atomic > UROCE_MAX_QP_INIT_RD_ATOM)
+		return EINVAL;
+	if ((mask & IBV_QP_MAX_DEST_RD_ATOMIC) &&
+	    a->max_dest_rd_atomic > UROCE_MAX_QP_RD_ATOM)
+		return EINVAL;
+	if ((mask & IBV_QP_RQ_PSN) && !uroce_psn_valid(a->rq_psn))
+		return EINVAL;
+	if ((mask & IBV_QP_SQ_PSN) && !uroce_psn_valid(a->sq_psn))
+		return EINVAL;
+	if ((mask & IBV_QP_DEST_QPN) && a->dest_qp_num > UROCE_QPN_MASK)
+		return EINVAL;
+	if ((mask & (IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY)) &&
+	    (a->retry_cnt > 7 || a->rnr_retry > 7))
+		return EINVAL;
+	if ((mask & IBV_QP_MIN_RNR_TIMER) && a->min_rnr_timer > 31)
+		return EINVAL;
+	if ((mask & IBV_QP_TIMEOUT) && a->timeout > 31)
+		return EINVAL;
+	if ((mask & IBV_QP_AV) && !a->ah_attr.is_global)
+		return EINVAL; /* RoCE needs a GRH */
+	(void)qp;
+	return 0;
+}
+
+static void copy_attrs(struct uroce_qp *qp, struct ibv_qp_attr *a, int mask)
+{
+	struct ibv_qp_attr *q = &qp->attr;
+
+	if (mask & IBV_QP_PKEY_INDEX)
+		q->pkey_index = a->pkey_index;
+	if (mask & IBV_QP_PORT)
+		q->port_num = a->port_num;
+	if (mask & IBV_QP_QKEY)
+		q->qkey = a->qkey;
+	if (mask & IBV_QP_ACCESS_FLAGS)
+		q->qp_access_flags = a->qp_access_flags;
+	if (mask & IBV_QP_PATH_MTU) {
+		q->path_mtu = a->path_mtu;
+		qp->mtu = 128u << a->path_mtu;
+	}
+	if (mask & IBV_QP_AV)
+		q->ah_attr = a->ah_attr;
+	if (mask & IBV_QP_DEST_QPN)
+		q->dest_qp_num = a->dest_qp_num;
+	if (mask & IBV_QP_RQ_PSN)
+		q->rq_psn = a->rq_psn;
+	if (mask & IBV_QP_SQ_PSN)
+		q->sq_psn = a->sq_psn;
+	if (mask & IBV_QP_TIMEOUT)
+		q->timeout = a->timeout;
+	if (mask & IBV_QP_RETRY_CNT)
+		q->retry_cnt = a->retry_cnt;
+	if (mask & IBV_QP_RNR_RETRY)
+		q->rnr_retry = a->rnr_retry;
+	if (mask & IBV_QP_MIN_RNR_TIMER)
+		q->min_rnr_timer = a->min_rnr_timer;
+	if (mask & IBV_QP_MAX_QP_RD_ATOMIC)
+		q->max_rd_atomic = a->max_rd_atomic;
+	if (mask & IBV_QP_MAX_DEST_RD_ATOMIC)
+		q->max_dest_rd_atomic = a->max_dest_rd_atomic;
+	if (mask & IBV_QP_EN_SQD_ASYNC_NOTIFY)
+		q->en_sqd_async_notify = a->en_sqd_async_notify;
+}
+
+static void qp_reset(struct uroce_qp *qp)
+{
+	qp->sq.head = qp->sq.tail = 0;
+	qp->rq.head = qp->rq.tail = 0;
+	memset(&qp->req, 0, sizeof(qp->req));
+	memset(&qp->comp, 0, sizeof(qp->comp));
+	qp->resp.psn = 0;
+	qp->resp.msn = 0;
+	qp->resp.nak_sent = false;
+	qp->resp.ack_pending = false;
+	qp->resp.in_send = false;
+	qp->resp.wqe_valid = false;
+	qp->resp.in_write = false;
+	qp->resp.drop_msg = false;
+	memset(qp->resp.hist, 0, qp->resp.nhist * sizeof(*qp->resp.hist));
+	qp->txb.n = 0;
+}
+
+static void flush_wc(struct uroce_qp *qp, struct uroce_cq *cq, uint64_t wr_id,
+		     enum ibv_wc_opcode op)
+{
+	struct ibv_wc wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.wr_id = wr_id;
+	wc.status = IBV_WC_WR_FLUSH_ERR;
+	wc.opcode = op;
+	wc.qp_num = qp->ibv_qp.qp_num;
+	uroce_cq_push(cq, &wc, false);
+}
+
+void uroce_qp_error(struct uroce_qp *qp)
+{
+	struct uroce_recv_wqe *rw;
+
+	qp->state = IBV_QPS_ERR;
+	qp->ibv_qp.state = IBV_QPS_ERR;
+	qp->req.timer = 0;
+	qp->req.rnr_timer = 0;
+	qp->txb.n = 0;
+	while (qp->sq.tail != qp->sq.head)
+		uroce_send_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
+				    IBV_WC_WR_FLUSH_ERR);
+	qp->req.cur = qp->sq.tail;
+	qp->req.cur_pkt = 0;
+	if (qp->resp.wqe_valid) {
+		flush_wc(qp, qp->rcq, qp->resp.wqe->wr_id, IBV_WC_RECV);
+		qp->resp.wqe_valid = false;
+	}
+	while (qp->rq.tail != qp->rq.head) {
+		rw = uroce_ring_at(&qp->rq, qp->rq.tail);
+		flush_wc(qp, qp->rcq, rw->wr_id, IBV_WC_RECV);
+		qp->rq.tail++;
+	}
+}
+
+static void post_qp_event(struct uroce_qp *qp, enum ibv_event_type type)
+{
+	struct ibv_async_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event_type = type;
+	ev.element.qp = &qp->ibv_qp;
+	verbs_post_async_event(qp->ibv_qp.context, &ev);
+}
+
+int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+		    int attr_mask)
+{
+	struct uroce_qp *qp = to_uqp(ibqp);
+	enum ibv_qp_state cur, next;
+	struct uroce_path path;
+	bool sqd_event = false;
+	int ret;
+
+	pthread_mutex_lock(&qp->lock);
+	cur = qp->state;
+	next = (attr_mask & IBV_QP_STATE) ? attr->qp_state : cur;
+	ret = EINVAL;
+	if ((attr_mask & IBV_QP_CUR_STATE) && attr->cur_qp_state != cur)
+		goto out;
+	if (next > IBV_QPS_ERR || !transition_ok(cur, next))
+		goto out;
+	if (uroce_qp_attr_check &&
+	    uroce_qp_attr_check(ibqp->qp_type, cur, next, attr_mask))
+		goto out;
+	ret = check_values(qp, attr, attr_mask);
+	if (ret)
+		goto out;
+	if ((attr_mask & IBV_QP_AV) && ibqp->qp_type != IBV_QPT_UD) {
+		ret = uroce_gid_path(qp->ctx, attr->ah_attr.grh.sgid_index,
+				     &attr->ah_attr.grh.dgid, &path);
+		if (ret)
+			goto out;
+		qp->path = path;
+	}
+	copy_attrs(qp, attr, attr_mask);
+	if (ibqp->qp_type != IBV_QPT_UD)
+		uroce_path_set_ports(&qp->path, qp->sock->port,
+				     (uint16_t)(qp->attr.dest_qp_num >> 8));
+	ret = 0;
+	if (!(attr_mask & IBV_QP_STATE))
+		goto out;
+
+	switch (next) {
+	case IBV_QPS_RESET:
+		qp_reset(qp);
+		break;
+	case IBV_QPS_RTR:
+		if (cur == IBV_QPS_INIT) {
+			qp->resp.psn = qp->attr.rq_psn;
+			qp->resp.msn = 0;
+		}
+		break;
+	case IBV_QPS_RTS:
+		if (cur == IBV_QPS_RTR) {
+			qp->req.psn = qp->attr.sq_psn;
+			qp->comp.psn = qp->attr.sq_psn;
+			qp->req.cur = qp->sq.tail;
+			qp->req.cur_pkt = 0;
+		}
+		qp->req.retry = qp->attr.retry_cnt;
+		qp->req.rnr_retry = qp->attr.rnr_retry;
+		break;
+	case IBV_QPS_SQD:
+		sqd_event = qp->attr.en_sqd_async_notify;
+		break;
+	case IBV_QPS_ERR:
+		uroce_qp_error(qp);
+		break;
+	default:
+		break;
+	}
+	qp->state = next;
+	if (next == IBV_QPS_RTS)
+		uroce_req_progress(qp);
+out:
+	pthread_mutex_unlock(&qp->lock);
+	/* Nothing is in flight on the wire that SQD would wait for. */
+	if (sqd_event)
+		post_qp_event(qp, IBV_EVENT_SQ_DRAINED);
+	return ret;
+}
+
+int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+		   int attr_mask, struct ibv_qp_init_attr *init_attr)
+{
+	struct uroce_qp *qp = to_uqp(ibqp);
+
+	(void)attr_mask;
+	pthread_mutex_lock(&qp->lock);
+	*attr = qp->attr;
+	attr->qp_state = qp->state;
+	attr->cur_qp_state = qp->state;
+	attr->cap = qp->cap;
+	attr->sq_draining = 0;
+	attr->path_mig_state = IBV_MIG_MIGRATED;
+	memset(init_attr, 0, sizeof(*init_attr));
+	init_attr->qp_context = ibqp->qp_context;
+	init_attr->send_cq = ibqp->send_cq;
+	init_attr->recv_cq = ibqp->recv_cq;
+	init_attr->srq = ibqp->srq;
+	init_attr->cap = qp->cap;
+	init_attr->qp_type = ibqp->qp_type;
+	init_attr->sq_sig_all = qp->sq_sig_all;
+	pthread_mutex_unlock(&qp->lock);
+	return 0;
+}
+
+/* Unlinks @qp so that no thread can reach it, then frees it. */
+static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
+{
+	uroce_sock_detach(qp);
+	if (unlink) {
+		pthread_mutex_lock(&dp->qp_list_lock);
+		uroce_list_del(&qp->node);
+		pthread_mutex_unlock(&dp->qp_list_lock);
+	}
+	/* A drainer or the engine may still hold the lock: wait for it. */
+	pthread_mutex_lock(&qp->lock);
+	pthread_mutex_unlock(&qp->lock);
+	atomic_fetch_sub(&qp->scq->use, 1);
+	atomic_fetch_sub(&qp->rcq->use, 1);
+	atomic_fetch_sub(&qp->pd->use, 1);
+	if (qp->srq)
+		atomic_fetch_sub(&qp->srq->use, 1);
+	qp_free(qp);
+}
+
+int uroce_destroy_qp(struct ibv_qp *ibqp)
+{
+	struct uroce_qp *qp = to_uqp(ibqp);
+
+	qp_destroy(qp->ctx->dp, qp, true);
+	return 0;
+}
+
+/* ibv_close_device with QPs left, after the engine has stopped. */
+void uroce_qp_destroy_all(struct uroce_context *ctx)
+{
+	struct uroce_dp *dp = ctx->dp;
+	struct uroce_qp *qp;
+
+	while (dp->qps.next != &dp->qps) {
+		qp = container_of(dp->qps.next, struct uroce_qp, node);
+		uroce_list_del(&qp->node);
+		qp_destroy(dp, qp, false);
+	}
+}
