@@ -2,9 +2,11 @@
 /*
  * Memory regions. Nothing is pinned: the data path copies from and to the
  * process's own memory, so registration only checks that the range is
- * mapped and hands out a key. No mlock, no RLIMIT_MEMLOCK.
+ * mapped with the needed protection and hands out a key. No mlock, no RLIMIT_MEMLOCK.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -47,28 +49,36 @@ static int check_access(int access)
 }
 
 /*
- * Whether [addr, addr + length) is mapped, asked with mincore() a chunk at
- * a time. Unmapped memory is EFAULT, as the kernel reports it when it
- * cannot pin a range.
+ * The kernel pins a region's pages when it registers them and fails with
+ * EFAULT when it cannot: a hole, a page that is not readable, or one that
+ * is not writable when the MR may be written to. uroce reads and writes
+ * the pages itself, so it applies the same rule, from /proc/self/maps.
  */
-static int range_mapped(uintptr_t addr, size_t length, uintptr_t page)
+static int range_accessible(uintptr_t start, uintptr_t end, bool writable)
 {
-	unsigned char vec[4096];
-	uintptr_t start = addr & ~(page - 1);
-	uintptr_t last = (addr + length - 1) & ~(page - 1);
-	size_t npages = (last - start) / page + 1, n;
+	unsigned long lo, hi;
+	uintptr_t cur = start;
+	size_t cap = 0;
+	char *line = NULL;
+	char perms[5];
+	FILE *maps;
 
-	while (npages) {
-		n = npages < sizeof(vec) ? npages : sizeof(vec);
-		if (mincore((void *)start, n * page, vec)) {
-			if (errno == EAGAIN)
-				continue;
-			return errno == ENOMEM ? EFAULT : errno;
-		}
-		start += n * page;
-		npages -= n;
+	maps = fopen("/proc/self/maps", "re");
+	if (!maps)
+		return errno == ENOENT ? 0 : errno;
+	while (cur < end && getline(&line, &cap, maps) > 0) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3)
+			continue;
+		if (hi <= cur)
+			continue;
+		if (lo > cur || perms[0] != 'r' ||
+		    (writable && perms[1] != 'w'))
+			break;
+		cur = hi;
 	}
-	return 0;
+	free(line);
+	fclose(maps);
+	return cur >= end ? 0 : EFAULT;
 }
 
 /*
@@ -136,7 +146,8 @@ struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 		ret = EINVAL;
 		goto err;
 	}
-	ret = range_mapped(start, length, page);
+	ret = range_accessible(start, start + length,
+			       access & IBV_ACCESS_LOCAL_WRITE);
 	if (ret)
 		goto err;
 	if (!uroce_count_get(&ctx->nmr, UROCE_MAX_MR)) {
