@@ -9,14 +9,7 @@
 
 #include "providers/uroce/config.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define CHECK_STR(a, b)                                                    \
 	do {                                                               \

@@ -12,14 +12,7 @@
 
 #include "providers/uroce/gid.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define IFX 7 /* the netdev under test */
 #define OTHER 9 /* another netdev */

@@ -20,14 +20,7 @@
 #include "providers/uroce/icrc.h"
 #include "providers/uroce/pkt.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 /* Reports the opcode and length a check failed for. */
 #define CHECK_AT(cond, op, len)                                                \

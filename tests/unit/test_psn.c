@@ -6,14 +6,7 @@
 
 #include "providers/uroce/psn.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define M UROCE_PSN_MASK
 

@@ -21,14 +21,7 @@
 
 #include "util/rtnl.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 static const struct rtnl_link *find_link(const struct rtnl_link *links,
 					 size_t n, const char *name)
