@@ -258,8 +258,7 @@ void ibv_ack_async_event(struct ibv_async_event *event)
 		return;
 	switch (event->event_type) {
 	case IBV_EVENT_CQ_ERR:
-		count_event(&event->element.cq->mutex,
-			    &event->element.cq->cond,
+		count_event(&event->element.cq->mutex, &event->element.cq->cond,
 			    &event->element.cq->async_events_completed);
 		break;
 	case IBV_EVENT_QP_FATAL:
@@ -270,8 +269,7 @@ void ibv_ack_async_event(struct ibv_async_event *event)
 	case IBV_EVENT_PATH_MIG:
 	case IBV_EVENT_PATH_MIG_ERR:
 	case IBV_EVENT_QP_LAST_WQE_REACHED:
-		count_event(&event->element.qp->mutex,
-			    &event->element.qp->cond,
+		count_event(&event->element.qp->mutex, &event->element.qp->cond,
 			    &event->element.qp->events_completed);
 		break;
 	case IBV_EVENT_SRQ_ERR:
@@ -281,8 +279,7 @@ void ibv_ack_async_event(struct ibv_async_event *event)
 			    &event->element.srq->events_completed);
 		break;
 	case IBV_EVENT_WQ_FATAL:
-		count_event(&event->element.wq->mutex,
-			    &event->element.wq->cond,
+		count_event(&event->element.wq->mutex, &event->element.wq->cond,
 			    &event->element.wq->events_completed);
 		break;
 	default:

@@ -23,11 +23,11 @@ struct verbs_provider;
  * per open context, and calls provider->free_device when the last goes.
  */
 struct verbs_device {
-	struct ibv_device device;	/* must be first */
+	struct ibv_device device; /* must be first */
 	const struct verbs_provider *provider;
 	atomic_int refcount;
 	__be64 node_guid;
-	uint32_t index;			/* ibv_get_device_index() */
+	uint32_t index; /* ibv_get_device_index() */
 };
 
 static inline struct verbs_device *verbs_get_device(struct ibv_device *dev)
@@ -86,8 +86,9 @@ struct verbs_context_ops {
 	/* shared receive queues */
 	struct ibv_srq *(*create_srq)(struct ibv_pd *pd,
 				      struct ibv_srq_init_attr *srq_init_attr);
-	struct ibv_srq *(*create_srq_ex)(struct ibv_context *context,
-				 struct ibv_srq_init_attr_ex *srq_init_attr_ex);
+	struct ibv_srq *(*create_srq_ex)(
+		struct ibv_context *context,
+		struct ibv_srq_init_attr_ex *srq_init_attr_ex);
 	int (*modify_srq)(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
 			  int srq_attr_mask);
 	int (*query_srq)(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr);
@@ -98,8 +99,9 @@ struct verbs_context_ops {
 	/* queue pairs */
 	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
 				    struct ibv_qp_init_attr *attr);
-	struct ibv_qp *(*create_qp_ex)(struct ibv_context *context,
-				struct ibv_qp_init_attr_ex *qp_init_attr_ex);
+	struct ibv_qp *(*create_qp_ex)(
+		struct ibv_context *context,
+		struct ibv_qp_init_attr_ex *qp_init_attr_ex);
 	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 			 int attr_mask);
 	int (*query_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
@@ -113,7 +115,8 @@ struct verbs_context_ops {
 			 struct ibv_recv_wr **bad_wr);
 
 	/* address handles and multicast */
-	struct ibv_ah *(*create_ah)(struct ibv_pd *pd, struct ibv_ah_attr *attr);
+	struct ibv_ah *(*create_ah)(struct ibv_pd *pd,
+				    struct ibv_ah_attr *attr);
 	int (*destroy_ah)(struct ibv_ah *ah);
 	int (*attach_mcast)(struct ibv_qp *qp, const union ibv_gid *gid,
 			    uint16_t lid);
@@ -130,7 +133,7 @@ struct verbs_context_ops {
  */
 struct verbs_provider {
 	const char *name;
-	unsigned int abi;	/* VERBS_PROVIDER_ABI */
+	unsigned int abi; /* VERBS_PROVIDER_ABI */
 	/*
 	 * The devices visible to the calling thread now, in its network
 	 * namespace. Returns the number of devices and stores a malloc'd
@@ -171,8 +174,7 @@ int verbs_post_async_event(struct ibv_context *ctx,
  * Signals a completion event on @channel for @cq (the provider calls it
  * when an armed CQ gets a completion). Safe from any thread.
  */
-int verbs_post_comp_event(struct ibv_comp_channel *channel,
-			  struct ibv_cq *cq);
+int verbs_post_comp_event(struct ibv_comp_channel *channel, struct ibv_cq *cq);
 
 /*
  * Fills the generic fields of a CQ a provider creates and takes a reference

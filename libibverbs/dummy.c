@@ -60,8 +60,8 @@ static int dummy_dealloc_pd(struct ibv_pd *pd)
 	return fail_int();
 }
 
-static struct ibv_mr *dummy_reg_mr(struct ibv_pd *pd, void *addr,
-				   size_t length, uint64_t hca_va, int access)
+static struct ibv_mr *dummy_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+				   uint64_t hca_va, int access)
 {
 	return fail_ptr();
 }
@@ -191,8 +191,8 @@ static int dummy_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 	return fail_int();
 }
 
-static int dummy_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
-			  int mask, struct ibv_qp_init_attr *init_attr)
+static int dummy_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask,
+			  struct ibv_qp_init_attr *init_attr)
 {
 	return fail_int();
 }
@@ -287,10 +287,10 @@ const struct verbs_context_ops verbs_dummy_ops = {
 	.free_context = dummy_free_context,
 };
 
-#define SET_OP(dst, src, name)                                          \
-	do {                                                            \
-		if ((src)->name)                                        \
-			(dst)->name = (src)->name;                      \
+#define SET_OP(dst, src, name)                     \
+	do {                                       \
+		if ((src)->name)                   \
+			(dst)->name = (src)->name; \
 	} while (0)
 
 void verbs_set_ops(struct verbs_context *vctx,

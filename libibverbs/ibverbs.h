@@ -12,7 +12,7 @@
 /* Hangs off verbs_context.priv: what the library keeps per context. */
 struct verbs_ex_private {
 	struct verbs_context_ops ops;
-	int async_wfd;		/* write end of the async event pipe */
+	int async_wfd; /* write end of the async event pipe */
 };
 
 /* A completion channel and the write end of its pipe. */
@@ -38,7 +38,9 @@ static inline struct verbs_ex_private *verbs_priv(struct ibv_context *ctx)
 {
 	/* Every context is a verbs_context: skip verbs_get_ctx()'s check. */
 	return ((struct verbs_context *)((char *)ctx -
-		offsetof(struct verbs_context, context)))->priv;
+					 offsetof(struct verbs_context,
+						  context)))
+		->priv;
 }
 
 static inline const struct verbs_context_ops *get_ops(struct ibv_context *ctx)

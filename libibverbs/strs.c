@@ -2,10 +2,11 @@
 /* Names of enum values and IB rate conversions. */
 #include "ibverbs.h"
 
-#define NAME(table, i, unknown)                                          \
-	((unsigned int)(i) < sizeof(table) / sizeof((table)[0]) && (table)[i] \
-		 ? (table)[i]                                             \
-		 : (unknown))
+#define NAME(table, i, unknown)                                    \
+	((unsigned int)(i) < sizeof(table) / sizeof((table)[0]) && \
+			 (table)[i] ?                              \
+		 (table)[i] :                                      \
+		 (unknown))
 
 const char *ibv_node_type_str(enum ibv_node_type node_type)
 {
@@ -41,8 +42,10 @@ const char *ibv_event_type_str(enum ibv_event_type event)
 	static const char *const names[] = {
 		[IBV_EVENT_CQ_ERR] = "CQ error",
 		[IBV_EVENT_QP_FATAL] = "local work queue catastrophic error",
-		[IBV_EVENT_QP_REQ_ERR] = "invalid request local work queue error",
-		[IBV_EVENT_QP_ACCESS_ERR] = "local access violation work queue error",
+		[IBV_EVENT_QP_REQ_ERR] =
+			"invalid request local work queue error",
+		[IBV_EVENT_QP_ACCESS_ERR] =
+			"local access violation work queue error",
 		[IBV_EVENT_COMM_EST] = "communication established",
 		[IBV_EVENT_SQ_DRAINED] = "send queue drained",
 		[IBV_EVENT_PATH_MIG] = "path migrated",
@@ -102,26 +105,16 @@ static const struct {
 	int mult;
 	int mbps;
 } rates[] = {
-	{ IBV_RATE_2_5_GBPS, 1, 2500 },
-	{ IBV_RATE_5_GBPS, 2, 5000 },
-	{ IBV_RATE_10_GBPS, 4, 10000 },
-	{ IBV_RATE_14_GBPS, 6, 14062 },
-	{ IBV_RATE_20_GBPS, 8, 20000 },
-	{ IBV_RATE_25_GBPS, 10, 25781 },
-	{ IBV_RATE_30_GBPS, 12, 30000 },
-	{ IBV_RATE_40_GBPS, 16, 40000 },
-	{ IBV_RATE_50_GBPS, 20, 53125 },
-	{ IBV_RATE_56_GBPS, 22, 56250 },
-	{ IBV_RATE_60_GBPS, 24, 60000 },
-	{ IBV_RATE_80_GBPS, 32, 80000 },
-	{ IBV_RATE_100_GBPS, 40, 103125 },
-	{ IBV_RATE_112_GBPS, 44, 112500 },
-	{ IBV_RATE_120_GBPS, 48, 120000 },
-	{ IBV_RATE_168_GBPS, 66, 168750 },
-	{ IBV_RATE_200_GBPS, 80, 206250 },
-	{ IBV_RATE_300_GBPS, 120, 309375 },
-	{ IBV_RATE_28_GBPS, 11, 28125 },
-	{ IBV_RATE_400_GBPS, 160, 425000 },
+	{ IBV_RATE_2_5_GBPS, 1, 2500 },	    { IBV_RATE_5_GBPS, 2, 5000 },
+	{ IBV_RATE_10_GBPS, 4, 10000 },	    { IBV_RATE_14_GBPS, 6, 14062 },
+	{ IBV_RATE_20_GBPS, 8, 20000 },	    { IBV_RATE_25_GBPS, 10, 25781 },
+	{ IBV_RATE_30_GBPS, 12, 30000 },    { IBV_RATE_40_GBPS, 16, 40000 },
+	{ IBV_RATE_50_GBPS, 20, 53125 },    { IBV_RATE_56_GBPS, 22, 56250 },
+	{ IBV_RATE_60_GBPS, 24, 60000 },    { IBV_RATE_80_GBPS, 32, 80000 },
+	{ IBV_RATE_100_GBPS, 40, 103125 },  { IBV_RATE_112_GBPS, 44, 112500 },
+	{ IBV_RATE_120_GBPS, 48, 120000 },  { IBV_RATE_168_GBPS, 66, 168750 },
+	{ IBV_RATE_200_GBPS, 80, 206250 },  { IBV_RATE_300_GBPS, 120, 309375 },
+	{ IBV_RATE_28_GBPS, 11, 28125 },    { IBV_RATE_400_GBPS, 160, 425000 },
 	{ IBV_RATE_600_GBPS, 240, 637500 },
 };
 

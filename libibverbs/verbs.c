@@ -71,8 +71,8 @@ int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd, void *addr,
 		errno = EINVAL;
 		return IBV_REREG_MR_ERR_INPUT;
 	}
-	ret = get_ops(mr->context)->rereg_mr(mr, flags, pd, addr, length,
-					     access);
+	ret = get_ops(mr->context)
+		      ->rereg_mr(mr, flags, pd, addr, length, access);
 	if (ret) {
 		errno = ret;
 		return IBV_REREG_MR_ERR_INPUT;

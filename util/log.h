@@ -22,10 +22,10 @@ void uroce_log(enum uroce_log_level level, const char *fmt, ...)
 #define uroce_err(...) uroce_log(UROCE_LOG_ERR, __VA_ARGS__)
 #define uroce_warn(...) uroce_log(UROCE_LOG_WARN, __VA_ARGS__)
 #define uroce_info(...) uroce_log(UROCE_LOG_INFO, __VA_ARGS__)
-#define uroce_dbg(...)                                                  \
-	do {                                                            \
-		if (uroce_log_level >= UROCE_LOG_DEBUG)                 \
-			uroce_log(UROCE_LOG_DEBUG, __VA_ARGS__);        \
+#define uroce_dbg(...)                                           \
+	do {                                                     \
+		if (uroce_log_level >= UROCE_LOG_DEBUG)          \
+			uroce_log(UROCE_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 #endif /* UROCE_UTIL_LOG_H */

@@ -15,24 +15,24 @@
 struct rtnl_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	unsigned int flags;		/* IFF_* from ifi_flags */
+	unsigned int flags; /* IFF_* from ifi_flags */
 	unsigned int mtu;
-	uint8_t operstate;		/* IF_OPER_* */
-	uint8_t carrier;		/* IFLA_CARRIER, 1 if absent */
-	unsigned short type;		/* ARPHRD_* */
-	uint8_t addr[32];		/* IFLA_ADDRESS */
+	uint8_t operstate; /* IF_OPER_* */
+	uint8_t carrier; /* IFLA_CARRIER, 1 if absent */
+	unsigned short type; /* ARPHRD_* */
+	uint8_t addr[32]; /* IFLA_ADDRESS */
 	uint8_t addr_len;
-	int master;			/* IFLA_MASTER ifindex or 0 */
-	char kind[16];			/* IFLA_INFO_KIND ("veth", "bond"...) */
+	int master; /* IFLA_MASTER ifindex or 0 */
+	char kind[16]; /* IFLA_INFO_KIND ("veth", "bond"...) */
 };
 
 struct rtnl_addr {
 	int ifindex;
-	int family;			/* AF_INET or AF_INET6 */
-	uint8_t addr[16];		/* 4 bytes used for AF_INET */
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* 4 bytes used for AF_INET */
 	uint8_t prefixlen;
-	uint8_t scope;			/* RT_SCOPE_* */
-	uint32_t flags;			/* IFA_F_* (IFA_FLAGS when present) */
+	uint8_t scope; /* RT_SCOPE_* */
+	uint32_t flags; /* IFA_F_* (IFA_FLAGS when present) */
 };
 
 /*

@@ -25,13 +25,13 @@ struct ib_addr {
 		__be32 uib_addr32[4];
 		__be64 uib_addr64[2];
 	} ib_u;
-#define sib_addr8		ib_u.uib_addr8
-#define sib_addr16		ib_u.uib_addr16
-#define sib_addr32		ib_u.uib_addr32
-#define sib_addr64		ib_u.uib_addr64
-#define sib_raw			ib_u.uib_addr8
-#define sib_subnet_prefix	ib_u.uib_addr64[0]
-#define sib_interface_id	ib_u.uib_addr64[1]
+#define sib_addr8 ib_u.uib_addr8
+#define sib_addr16 ib_u.uib_addr16
+#define sib_addr32 ib_u.uib_addr32
+#define sib_addr64 ib_u.uib_addr64
+#define sib_raw ib_u.uib_addr8
+#define sib_subnet_prefix ib_u.uib_addr64[0]
+#define sib_interface_id ib_u.uib_addr64[1]
 };
 
 /* All zeros? */
@@ -63,7 +63,7 @@ static inline int ib_addr_cmp(const struct ib_addr *a1,
 }
 
 struct sockaddr_ib {
-	unsigned short int sib_family;	/* AF_IB */
+	unsigned short int sib_family; /* AF_IB */
 	__be16 sib_pkey;
 	__be32 sib_flowinfo;
 	struct ib_addr sib_addr;

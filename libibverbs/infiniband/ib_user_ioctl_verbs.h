@@ -20,7 +20,7 @@
  * a union with a typed pointer; plain users just get the integer.
  */
 #ifndef RDMA_UAPI_PTR
-#define RDMA_UAPI_PTR(_type, _name)	__aligned_u64 _name
+#define RDMA_UAPI_PTR(_type, _name) __aligned_u64 _name
 #endif
 
 /* Bits 20..29 of the access flags are "optional": ignored if unsupported */
@@ -138,7 +138,7 @@ struct ib_uverbs_flow_action_esp_keymat_aes_gcm {
 	__u32 salt;
 	__u32 icv_len;
 	__u32 key_len;
-	__u32 aes_key[8];	/* up to 256 bits */
+	__u32 aes_key[8]; /* up to 256 bits */
 };
 
 enum ib_uverbs_flow_action_esp_replay {
@@ -168,8 +168,8 @@ enum ib_uverbs_flow_action_esp_flags {
 struct ib_uverbs_flow_action_esp_encap {
 	RDMA_UAPI_PTR(void *, val_ptr);
 	RDMA_UAPI_PTR(struct ib_uverbs_flow_action_esp_encap *, next_ptr);
-	__u16 len;		/* size of the filter val_ptr points at */
-	__u16 type;		/* a flow spec type */
+	__u16 len; /* size of the filter val_ptr points at */
+	__u16 type; /* a flow spec type */
 };
 
 struct ib_uverbs_flow_action_esp {
@@ -219,7 +219,7 @@ enum rdma_driver_id {
 	RDMA_DRIVER_OCRDMA,
 	RDMA_DRIVER_NES,
 	RDMA_DRIVER_I40IW,
-	RDMA_DRIVER_IRDMA = RDMA_DRIVER_I40IW,	/* i40iw's successor */
+	RDMA_DRIVER_IRDMA = RDMA_DRIVER_I40IW, /* i40iw's successor */
 	RDMA_DRIVER_VMW_PVRDMA,
 	RDMA_DRIVER_QEDR,
 	RDMA_DRIVER_HNS,
@@ -244,7 +244,7 @@ struct ib_uverbs_gid_entry {
 	__u32 gid_index;
 	__u32 port_num;
 	__u32 gid_type;
-	__u32 netdev_ifindex;	/* 0 when no netdev backs this GID */
+	__u32 netdev_ifindex; /* 0 when no netdev backs this GID */
 };
 
 #endif /* IB_USER_IOCTL_VERBS_H */

@@ -9,9 +9,8 @@
 #ifndef INFINIBAND_OPCODE_H
 #define INFINIBAND_OPCODE_H
 
-#define IBV_OPCODE(transport, op)					\
-	IBV_OPCODE_##transport##_##op =					\
-		IBV_OPCODE_##transport + IBV_OPCODE_##op
+#define IBV_OPCODE(transport, op) \
+	IBV_OPCODE_##transport##_##op = IBV_OPCODE_##transport + IBV_OPCODE_##op
 
 enum {
 	/* transports (building blocks only) */

@@ -61,7 +61,7 @@ struct ibv_sa_service_rec {
 	uint64_t id;
 	union ibv_gid gid;
 	uint16_t pkey;
-	uint32_t lease;			/* follows two reserved bytes */
+	uint32_t lease; /* follows two reserved bytes */
 	uint8_t key[16];
 	uint8_t name[64];
 	uint8_t data8[16];
@@ -80,30 +80,30 @@ struct ibv_path_record {
 	union ibv_gid sgid;
 	__be16 dlid;
 	__be16 slid;
-	__be32 flowlabel_hoplimit;	/* rsvd:4 flow label:20 hop limit:8 */
+	__be32 flowlabel_hoplimit; /* rsvd:4 flow label:20 hop limit:8 */
 	uint8_t tclass;
-	uint8_t reversible_numpath;	/* reversible:1 numpath:7 */
+	uint8_t reversible_numpath; /* reversible:1 numpath:7 */
 	__be16 pkey;
-	__be16 qosclass_sl;		/* QoS class:12 SL:4 */
-	uint8_t mtu;			/* selector:2 value:6 */
-	uint8_t rate;			/* selector:2 value:6 */
-	uint8_t packetlifetime;		/* selector:2 value:6 */
+	__be16 qosclass_sl; /* QoS class:12 SL:4 */
+	uint8_t mtu; /* selector:2 value:6 */
+	uint8_t rate; /* selector:2 value:6 */
+	uint8_t packetlifetime; /* selector:2 value:6 */
 	uint8_t preference;
 	uint8_t reserved[6];
 };
 
 /* ibv_path_data.flags */
-#define IBV_PATH_FLAG_GMP		(1 << 0)
-#define IBV_PATH_FLAG_PRIMARY		(1 << 1)
-#define IBV_PATH_FLAG_ALTERNATE		(1 << 2)
-#define IBV_PATH_FLAG_OUTBOUND		(1 << 3)
-#define IBV_PATH_FLAG_INBOUND		(1 << 4)
-#define IBV_PATH_FLAG_INBOUND_REVERSE	(1 << 5)
-#define IBV_PATH_FLAG_BIDIRECTIONAL					\
+#define IBV_PATH_FLAG_GMP (1 << 0)
+#define IBV_PATH_FLAG_PRIMARY (1 << 1)
+#define IBV_PATH_FLAG_ALTERNATE (1 << 2)
+#define IBV_PATH_FLAG_OUTBOUND (1 << 3)
+#define IBV_PATH_FLAG_INBOUND (1 << 4)
+#define IBV_PATH_FLAG_INBOUND_REVERSE (1 << 5)
+#define IBV_PATH_FLAG_BIDIRECTIONAL \
 	(IBV_PATH_FLAG_OUTBOUND | IBV_PATH_FLAG_INBOUND_REVERSE)
 
 struct ibv_path_data {
-	uint32_t flags;			/* IBV_PATH_FLAG_* */
+	uint32_t flags; /* IBV_PATH_FLAG_* */
 	uint32_t reserved;
 	struct ibv_path_record path;
 };

@@ -22,9 +22,9 @@ enum ibv_tmh_op {
 };
 
 struct ibv_tmh {
-	uint8_t opcode;			/* enum ibv_tmh_op */
-	uint8_t reserved[3];		/* zero */
-	__be32 app_ctx;			/* opaque to the transport */
+	uint8_t opcode; /* enum ibv_tmh_op */
+	uint8_t reserved[3]; /* zero */
+	__be32 app_ctx; /* opaque to the transport */
 	__be64 tag;
 };
 

@@ -64,7 +64,7 @@ struct ibv_gid_entry {
 	union ibv_gid gid;
 	uint32_t gid_index;
 	uint32_t port_num;
-	uint32_t gid_type;		/* an enum ibv_gid_type value */
+	uint32_t gid_type; /* an enum ibv_gid_type value */
 	uint32_t ndev_ifindex;
 };
 
@@ -144,11 +144,7 @@ enum ibv_fork_status {
 	IBV_FORK_UNNEEDED,
 };
 
-enum ibv_atomic_cap {
-	IBV_ATOMIC_NONE,
-	IBV_ATOMIC_HCA,
-	IBV_ATOMIC_GLOB
-};
+enum ibv_atomic_cap { IBV_ATOMIC_NONE, IBV_ATOMIC_HCA, IBV_ATOMIC_GLOB };
 
 struct ibv_device_attr {
 	char fw_ver[64];
@@ -161,7 +157,7 @@ struct ibv_device_attr {
 	uint32_t hw_ver;
 	int max_qp;
 	int max_qp_wr;
-	unsigned int device_cap_flags;	/* enum ibv_device_cap_flags */
+	unsigned int device_cap_flags; /* enum ibv_device_cap_flags */
 	int max_sge;
 	int max_sge_rd;
 	int max_cq;
@@ -208,9 +204,9 @@ enum ibv_odp_transport_cap_bits {
 };
 
 struct ibv_odp_caps {
-	uint64_t general_caps;		/* enum ibv_odp_general_caps */
+	uint64_t general_caps; /* enum ibv_odp_general_caps */
 	struct {
-		uint32_t rc_odp_caps;	/* enum ibv_odp_transport_cap_bits */
+		uint32_t rc_odp_caps; /* enum ibv_odp_transport_cap_bits */
 		uint32_t uc_odp_caps;
 		uint32_t ud_odp_caps;
 	} per_transport_caps;
@@ -251,13 +247,13 @@ struct ibv_rss_caps {
 	uint32_t supported_qpts;
 	uint32_t max_rwq_indirection_tables;
 	uint32_t max_rwq_indirection_table_size;
-	uint64_t rx_hash_fields_mask;	/* enum ibv_rx_hash_fields */
-	uint8_t rx_hash_function;	/* enum ibv_rx_hash_function_flags */
+	uint64_t rx_hash_fields_mask; /* enum ibv_rx_hash_fields */
+	uint8_t rx_hash_function; /* enum ibv_rx_hash_function_flags */
 };
 
 struct ibv_packet_pacing_caps {
-	uint32_t qp_rate_limit_min;	/* kbps */
-	uint32_t qp_rate_limit_max;	/* kbps */
+	uint32_t qp_rate_limit_min; /* kbps */
+	uint32_t qp_rate_limit_max; /* kbps */
 	uint32_t supported_qpts;
 };
 
@@ -274,16 +270,16 @@ enum ibv_tm_cap_flags {
 
 /* Tag matching capabilities */
 struct ibv_tm_caps {
-	uint32_t max_rndv_hdr_size;	/* largest rendezvous header */
-	uint32_t max_num_tags;		/* tags per TM-SRQ matching list */
-	uint32_t flags;			/* enum ibv_tm_cap_flags */
-	uint32_t max_ops;		/* outstanding list operations */
-	uint32_t max_sge;		/* SGEs per tagged buffer */
+	uint32_t max_rndv_hdr_size; /* largest rendezvous header */
+	uint32_t max_num_tags; /* tags per TM-SRQ matching list */
+	uint32_t flags; /* enum ibv_tm_cap_flags */
+	uint32_t max_ops; /* outstanding list operations */
+	uint32_t max_sge; /* SGEs per tagged buffer */
 };
 
 struct ibv_cq_moderation_caps {
 	uint16_t max_cq_count;
-	uint16_t max_cq_period;		/* microseconds */
+	uint16_t max_cq_period; /* microseconds */
 };
 
 enum ibv_pci_atomic_op_size {
@@ -304,13 +300,13 @@ struct ibv_device_attr_ex {
 	uint32_t comp_mask;
 	struct ibv_odp_caps odp_caps;
 	uint64_t completion_timestamp_mask;
-	uint64_t hca_core_clock;	/* kHz */
+	uint64_t hca_core_clock; /* kHz */
 	uint64_t device_cap_flags_ex;
 	struct ibv_tso_caps tso_caps;
 	struct ibv_rss_caps rss_caps;
 	uint32_t max_wq_type_rq;
 	struct ibv_packet_pacing_caps packet_pacing_caps;
-	uint32_t raw_packet_caps;	/* enum ibv_raw_packet_caps */
+	uint32_t raw_packet_caps; /* enum ibv_raw_packet_caps */
 	struct ibv_tm_caps tm_caps;
 	struct ibv_cq_moderation_caps cq_mod_caps;
 	uint64_t max_dm_size;
@@ -341,7 +337,7 @@ struct ibv_dm {
 			    const void *host_addr, size_t length);
 	int (*memcpy_from_dm)(void *host_addr, struct ibv_dm *dm,
 			      uint64_t dm_offset, size_t length);
-	uint32_t comp_mask;		/* enum ibv_dm_mask */
+	uint32_t comp_mask; /* enum ibv_dm_mask */
 	uint32_t handle;
 };
 
@@ -417,7 +413,7 @@ struct ibv_port_attr {
 	enum ibv_mtu max_mtu;
 	enum ibv_mtu active_mtu;
 	int gid_tbl_len;
-	uint32_t port_cap_flags;	/* enum ibv_port_cap_flags */
+	uint32_t port_cap_flags; /* enum ibv_port_cap_flags */
 	uint32_t max_msg_sz;
 	uint32_t bad_pkey_cntr;
 	uint32_t qkey_viol_cntr;
@@ -432,9 +428,9 @@ struct ibv_port_attr {
 	uint8_t active_width;
 	uint8_t active_speed;
 	uint8_t phys_state;
-	uint8_t link_layer;		/* IBV_LINK_LAYER_* */
-	uint8_t flags;			/* IBV_QPF_* */
-	uint16_t port_cap_flags2;	/* enum ibv_port_cap_flags2 */
+	uint8_t link_layer; /* IBV_LINK_LAYER_* */
+	uint8_t flags; /* IBV_QPF_* */
+	uint16_t port_cap_flags2; /* enum ibv_port_cap_flags2 */
 };
 
 /*
@@ -540,9 +536,7 @@ enum ibv_wc_opcode {
 	IBV_WC_DRIVER3,
 };
 
-enum {
-	IBV_WC_IP_CSUM_OK_SHIFT = 2
-};
+enum { IBV_WC_IP_CSUM_OK_SHIFT = 2 };
 
 /* Fields an extended CQ reports (ibv_cq_init_attr_ex.wc_flags) */
 enum ibv_create_cq_wc_flags {
@@ -562,12 +556,9 @@ enum ibv_create_cq_wc_flags {
 
 /* What struct ibv_wc itself carries */
 enum {
-	IBV_WC_STANDARD_FLAGS = IBV_WC_EX_WITH_BYTE_LEN |
-				IBV_WC_EX_WITH_IMM |
-				IBV_WC_EX_WITH_QP_NUM |
-				IBV_WC_EX_WITH_SRC_QP |
-				IBV_WC_EX_WITH_SLID |
-				IBV_WC_EX_WITH_SL |
+	IBV_WC_STANDARD_FLAGS = IBV_WC_EX_WITH_BYTE_LEN | IBV_WC_EX_WITH_IMM |
+				IBV_WC_EX_WITH_QP_NUM | IBV_WC_EX_WITH_SRC_QP |
+				IBV_WC_EX_WITH_SLID | IBV_WC_EX_WITH_SL |
 				IBV_WC_EX_WITH_DLID_PATH_BITS
 };
 
@@ -575,10 +566,8 @@ enum {
 enum {
 	IBV_CREATE_CQ_SUP_WC_FLAGS =
 		(int)IBV_WC_STANDARD_FLAGS |
-		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP |
-		IBV_WC_EX_WITH_CVLAN |
-		IBV_WC_EX_WITH_FLOW_TAG |
-		IBV_WC_EX_WITH_TM_INFO |
+		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP | IBV_WC_EX_WITH_CVLAN |
+		IBV_WC_EX_WITH_FLOW_TAG | IBV_WC_EX_WITH_TM_INFO |
 		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP_WALLCLOCK
 };
 
@@ -608,7 +597,7 @@ struct ibv_wc {
 	};
 	uint32_t qp_num;
 	uint32_t src_qp;
-	unsigned int wc_flags;		/* enum ibv_wc_flags */
+	unsigned int wc_flags; /* enum ibv_wc_flags */
 	uint16_t pkey_index;
 	uint16_t slid;
 	uint8_t sl;
@@ -637,7 +626,7 @@ struct ibv_mw_bind_info {
 	struct ibv_mr *mr;
 	uint64_t addr;
 	uint64_t length;
-	unsigned int mw_access_flags;	/* enum ibv_access_flags */
+	unsigned int mw_access_flags; /* enum ibv_access_flags */
 };
 
 struct ibv_pd {
@@ -660,7 +649,7 @@ enum ibv_xrcd_init_attr_mask {
 };
 
 struct ibv_xrcd_init_attr {
-	uint32_t comp_mask;		/* enum ibv_xrcd_init_attr_mask */
+	uint32_t comp_mask; /* enum ibv_xrcd_init_attr_mask */
 	int fd;
 	int oflags;
 };
@@ -686,10 +675,7 @@ struct ibv_mr {
 	uint32_t rkey;
 };
 
-enum ibv_mw_type {
-	IBV_MW_TYPE_1 = 1,
-	IBV_MW_TYPE_2 = 2
-};
+enum ibv_mw_type { IBV_MW_TYPE_1 = 1, IBV_MW_TYPE_2 = 2 };
 
 struct ibv_mw {
 	struct ibv_context *context;
@@ -768,7 +754,7 @@ struct ibv_ah_attr {
 	uint16_t dlid;
 	uint8_t sl;
 	uint8_t src_path_bits;
-	uint8_t static_rate;		/* enum ibv_rate */
+	uint8_t static_rate; /* enum ibv_rate */
 	uint8_t is_global;
 	uint8_t port_num;
 };
@@ -779,10 +765,7 @@ struct ibv_ah_attr {
  * ---------------------------------------------------------------------
  */
 
-enum ibv_srq_attr_mask {
-	IBV_SRQ_MAX_WR = 1 << 0,
-	IBV_SRQ_LIMIT = 1 << 1
-};
+enum ibv_srq_attr_mask { IBV_SRQ_MAX_WR = 1 << 0, IBV_SRQ_LIMIT = 1 << 1 };
 
 struct ibv_srq_attr {
 	uint32_t max_wr;
@@ -820,7 +803,7 @@ struct ibv_srq_init_attr_ex {
 	void *srq_context;
 	struct ibv_srq_attr attr;
 
-	uint32_t comp_mask;		/* enum ibv_srq_init_attr_mask */
+	uint32_t comp_mask; /* enum ibv_srq_init_attr_mask */
 	enum ibv_srq_type srq_type;
 	struct ibv_pd *pd;
 	struct ibv_xrcd *xrcd;
@@ -834,9 +817,7 @@ struct ibv_srq_init_attr_ex {
  * ---------------------------------------------------------------------
  */
 
-enum ibv_wq_type {
-	IBV_WQT_RQ
-};
+enum ibv_wq_type { IBV_WQT_RQ };
 
 enum ibv_wq_init_attr_mask {
 	IBV_WQ_INIT_ATTR_FLAGS = 1 << 0,
@@ -858,16 +839,11 @@ struct ibv_wq_init_attr {
 	uint32_t max_sge;
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
-	uint32_t comp_mask;		/* enum ibv_wq_init_attr_mask */
-	uint32_t create_flags;		/* enum ibv_wq_flags */
+	uint32_t comp_mask; /* enum ibv_wq_init_attr_mask */
+	uint32_t create_flags; /* enum ibv_wq_flags */
 };
 
-enum ibv_wq_state {
-	IBV_WQS_RESET,
-	IBV_WQS_RDY,
-	IBV_WQS_ERR,
-	IBV_WQS_UNKNOWN
-};
+enum ibv_wq_state { IBV_WQS_RESET, IBV_WQS_RDY, IBV_WQS_ERR, IBV_WQS_UNKNOWN };
 
 enum ibv_wq_attr_mask {
 	IBV_WQ_ATTR_STATE = 1 << 0,
@@ -877,11 +853,11 @@ enum ibv_wq_attr_mask {
 };
 
 struct ibv_wq_attr {
-	uint32_t attr_mask;		/* enum ibv_wq_attr_mask */
-	enum ibv_wq_state wq_state;	/* target state */
+	uint32_t attr_mask; /* enum ibv_wq_attr_mask */
+	enum ibv_wq_state wq_state; /* target state */
 	enum ibv_wq_state curr_wq_state; /* the state it is believed in */
-	uint32_t flags;			/* enum ibv_wq_flags */
-	uint32_t flags_mask;		/* which of flags to change */
+	uint32_t flags; /* enum ibv_wq_flags */
+	uint32_t flags_mask; /* which of flags to change */
 };
 
 /*
@@ -895,13 +871,11 @@ struct ibv_rwq_ind_table {
 	uint32_t comp_mask;
 };
 
-enum ibv_ind_table_init_attr_mask {
-	IBV_CREATE_IND_TABLE_RESERVED = 1 << 0
-};
+enum ibv_ind_table_init_attr_mask { IBV_CREATE_IND_TABLE_RESERVED = 1 << 0 };
 
 struct ibv_rwq_ind_table_init_attr {
 	uint32_t log_ind_tbl_size;
-	struct ibv_wq **ind_tbl;	/* 1 << log_ind_tbl_size entries */
+	struct ibv_wq **ind_tbl; /* 1 << log_ind_tbl_size entries */
 	uint32_t comp_mask;
 };
 
@@ -974,10 +948,10 @@ enum ibv_qp_create_send_ops_flags {
 };
 
 struct ibv_rx_hash_conf {
-	uint8_t rx_hash_function;	/* enum ibv_rx_hash_function_flags */
+	uint8_t rx_hash_function; /* enum ibv_rx_hash_function_flags */
 	uint8_t rx_hash_key_len;
 	uint8_t *rx_hash_key;
-	uint64_t rx_hash_fields_mask;	/* enum ibv_rx_hash_fields */
+	uint64_t rx_hash_fields_mask; /* enum ibv_rx_hash_fields */
 };
 
 /* Starts with the members of struct ibv_qp_init_attr, in the same order */
@@ -990,15 +964,15 @@ struct ibv_qp_init_attr_ex {
 	enum ibv_qp_type qp_type;
 	int sq_sig_all;
 
-	uint32_t comp_mask;		/* enum ibv_qp_init_attr_mask */
+	uint32_t comp_mask; /* enum ibv_qp_init_attr_mask */
 	struct ibv_pd *pd;
 	struct ibv_xrcd *xrcd;
-	uint32_t create_flags;		/* enum ibv_qp_create_flags */
+	uint32_t create_flags; /* enum ibv_qp_create_flags */
 	uint16_t max_tso_header;
 	struct ibv_rwq_ind_table *rwq_ind_tbl;
 	struct ibv_rx_hash_conf rx_hash_conf;
 	uint32_t source_qpn;
-	uint64_t send_ops_flags;	/* enum ibv_qp_create_send_ops_flags */
+	uint64_t send_ops_flags; /* enum ibv_qp_create_send_ops_flags */
 };
 
 enum ibv_qp_open_attr_mask {
@@ -1010,7 +984,7 @@ enum ibv_qp_open_attr_mask {
 };
 
 struct ibv_qp_open_attr {
-	uint32_t comp_mask;		/* enum ibv_qp_open_attr_mask */
+	uint32_t comp_mask; /* enum ibv_qp_open_attr_mask */
 	uint32_t qp_num;
 	struct ibv_xrcd *xrcd;
 	void *qp_context;
@@ -1054,11 +1028,7 @@ enum ibv_qp_state {
 	IBV_QPS_UNKNOWN
 };
 
-enum ibv_mig_state {
-	IBV_MIG_MIGRATED,
-	IBV_MIG_REARM,
-	IBV_MIG_ARMED
-};
+enum ibv_mig_state { IBV_MIG_MIGRATED, IBV_MIG_REARM, IBV_MIG_ARMED };
 
 struct ibv_qp_attr {
 	enum ibv_qp_state qp_state;
@@ -1069,7 +1039,7 @@ struct ibv_qp_attr {
 	uint32_t rq_psn;
 	uint32_t sq_psn;
 	uint32_t dest_qp_num;
-	unsigned int qp_access_flags;	/* enum ibv_access_flags */
+	unsigned int qp_access_flags; /* enum ibv_access_flags */
 	struct ibv_qp_cap cap;
 	struct ibv_ah_attr ah_attr;
 	struct ibv_ah_attr alt_ah_attr;
@@ -1086,13 +1056,13 @@ struct ibv_qp_attr {
 	uint8_t rnr_retry;
 	uint8_t alt_port_num;
 	uint8_t alt_timeout;
-	uint32_t rate_limit;		/* kbps */
+	uint32_t rate_limit; /* kbps */
 };
 
 struct ibv_qp_rate_limit_attr {
-	uint32_t rate_limit;		/* kbps */
-	uint32_t max_burst_sz;		/* bytes */
-	uint16_t typical_pkt_sz;	/* bytes */
+	uint32_t rate_limit; /* kbps */
+	uint32_t max_burst_sz; /* bytes */
+	uint16_t typical_pkt_sz; /* bytes */
 	uint32_t comp_mask;
 };
 
@@ -1143,7 +1113,7 @@ struct ibv_send_wr {
 	struct ibv_sge *sg_list;
 	int num_sge;
 	enum ibv_wr_opcode opcode;
-	unsigned int send_flags;	/* enum ibv_send_flags */
+	unsigned int send_flags; /* enum ibv_send_flags */
 	/*
 	 * *_WITH_IMM opcodes: imm_data, big endian as on the wire.
 	 * *_INV opcodes: the rkey to invalidate at the responder.
@@ -1211,7 +1181,7 @@ struct ibv_ops_wr {
 	uint64_t wr_id;
 	struct ibv_ops_wr *next;
 	enum ibv_ops_wr_opcode opcode;
-	int flags;			/* enum ibv_ops_flags */
+	int flags; /* enum ibv_ops_flags */
 	struct {
 		uint32_t unexpected_cnt;
 		uint32_t handle;
@@ -1227,7 +1197,7 @@ struct ibv_ops_wr {
 
 struct ibv_mw_bind {
 	uint64_t wr_id;
-	unsigned int send_flags;	/* enum ibv_send_flags */
+	unsigned int send_flags; /* enum ibv_send_flags */
 	struct ibv_mw_bind_info bind_info;
 };
 
@@ -1262,8 +1232,7 @@ struct ibv_wq {
 	uint32_t handle;
 	enum ibv_wq_state state;
 	enum ibv_wq_type wq_type;
-	int (*post_recv)(struct ibv_wq *current,
-			 struct ibv_recv_wr *recv_wr,
+	int (*post_recv)(struct ibv_wq *current, struct ibv_recv_wr *recv_wr,
 			 struct ibv_recv_wr **bad_recv_wr);
 	pthread_mutex_t mutex;
 	pthread_cond_t cond;
@@ -1298,7 +1267,7 @@ struct ibv_qp_ex {
 	uint64_t comp_mask;
 
 	uint64_t wr_id;
-	unsigned int wr_flags;		/* enum ibv_send_flags */
+	unsigned int wr_flags; /* enum ibv_send_flags */
 
 	void (*wr_atomic_cmp_swp)(struct ibv_qp_ex *qp, uint32_t rkey,
 				  uint64_t remote_addr, uint64_t compare,
@@ -1349,15 +1318,14 @@ struct ibv_qp_ex *ibv_qp_to_qp_ex(struct ibv_qp *qp);
 /* Thin wrappers over the ibv_qp_ex builder pointers */
 
 static inline void ibv_wr_atomic_cmp_swp(struct ibv_qp_ex *qp, uint32_t rkey,
-					 uint64_t remote_addr,
-					 uint64_t compare, uint64_t swap)
+					 uint64_t remote_addr, uint64_t compare,
+					 uint64_t swap)
 {
 	qp->wr_atomic_cmp_swp(qp, rkey, remote_addr, compare, swap);
 }
 
-static inline void ibv_wr_atomic_fetch_add(struct ibv_qp_ex *qp,
-					   uint32_t rkey, uint64_t remote_addr,
-					   uint64_t add)
+static inline void ibv_wr_atomic_fetch_add(struct ibv_qp_ex *qp, uint32_t rkey,
+					   uint64_t remote_addr, uint64_t add)
 {
 	qp->wr_atomic_fetch_add(qp, rkey, remote_addr, add);
 }
@@ -1388,8 +1356,7 @@ static inline void ibv_wr_rdma_write(struct ibv_qp_ex *qp, uint32_t rkey,
 }
 
 static inline void ibv_wr_rdma_write_imm(struct ibv_qp_ex *qp, uint32_t rkey,
-					 uint64_t remote_addr,
-					 __be32 imm_data)
+					 uint64_t remote_addr, __be32 imm_data)
 {
 	qp->wr_rdma_write_imm(qp, rkey, remote_addr, imm_data);
 }
@@ -1417,8 +1384,7 @@ static inline void ibv_wr_send_tso(struct ibv_qp_ex *qp, void *hdr,
 }
 
 static inline void ibv_wr_set_ud_addr(struct ibv_qp_ex *qp, struct ibv_ah *ah,
-				      uint32_t remote_qpn,
-				      uint32_t remote_qkey)
+				      uint32_t remote_qpn, uint32_t remote_qkey)
 {
 	qp->wr_set_ud_addr(qp, ah, remote_qpn, remote_qkey);
 }
@@ -1478,8 +1444,8 @@ static inline void ibv_wr_atomic_write(struct ibv_qp_ex *qp, uint32_t rkey,
 
 /* Enhanced connection establishment options (ibv_set_ece/ibv_query_ece) */
 struct ibv_ece {
-	uint32_t vendor_id;		/* IEEE OUI of the provider's vendor */
-	uint32_t options;		/* vendor-specific feature bits */
+	uint32_t vendor_id; /* IEEE OUI of the provider's vendor */
+	uint32_t options; /* vendor-specific feature bits */
 	uint32_t comp_mask;
 };
 
@@ -1513,8 +1479,8 @@ struct ibv_poll_cq_attr {
 };
 
 struct ibv_wc_tm_info {
-	uint64_t tag;			/* from the TMH */
-	uint32_t priv;			/* the TMH's opaque app context */
+	uint64_t tag; /* from the TMH */
+	uint32_t priv; /* the TMH's opaque app context */
 };
 
 /*
@@ -1572,11 +1538,11 @@ enum ibv_cq_attr_mask {
 
 struct ibv_moderate_cq {
 	uint16_t cq_count;
-	uint16_t cq_period;		/* microseconds */
+	uint16_t cq_period; /* microseconds */
 };
 
 struct ibv_modify_cq_attr {
-	uint32_t attr_mask;		/* enum ibv_cq_attr_mask */
+	uint32_t attr_mask; /* enum ibv_cq_attr_mask */
 	struct ibv_moderate_cq moderate;
 };
 
@@ -1663,8 +1629,7 @@ static inline uint64_t ibv_wc_read_completion_ts(struct ibv_cq_ex *cq)
 	return cq->read_completion_ts(cq);
 }
 
-static inline uint64_t
-ibv_wc_read_completion_wallclock_ns(struct ibv_cq_ex *cq)
+static inline uint64_t ibv_wc_read_completion_wallclock_ns(struct ibv_cq_ex *cq)
 {
 	return cq->read_completion_wallclock_ns(cq);
 }
@@ -1711,10 +1676,10 @@ enum ibv_flow_flags {
 };
 
 enum ibv_flow_attr_type {
-	IBV_FLOW_ATTR_NORMAL = 0x0,	/* match the given specs */
+	IBV_FLOW_ATTR_NORMAL = 0x0, /* match the given specs */
 	IBV_FLOW_ATTR_ALL_DEFAULT = 0x1, /* Ethernet nobody else steered */
-	IBV_FLOW_ATTR_MC_DEFAULT = 0x2,	/* multicast nobody else steered */
-	IBV_FLOW_ATTR_SNIFFER = 0x3,	/* everything on the port */
+	IBV_FLOW_ATTR_MC_DEFAULT = 0x2, /* multicast nobody else steered */
+	IBV_FLOW_ATTR_SNIFFER = 0x3, /* everything on the port */
 };
 
 enum ibv_flow_spec_type {
@@ -1728,7 +1693,7 @@ enum ibv_flow_spec_type {
 	IBV_FLOW_SPEC_VXLAN_TUNNEL = 0x50,
 	IBV_FLOW_SPEC_GRE = 0x51,
 	IBV_FLOW_SPEC_MPLS = 0x60,
-	IBV_FLOW_SPEC_INNER = 0x100,	/* or-ed in: match the inner headers */
+	IBV_FLOW_SPEC_INNER = 0x100, /* or-ed in: match the inner headers */
 	IBV_FLOW_SPEC_ACTION_TAG = 0x1000,
 	IBV_FLOW_SPEC_ACTION_DROP = 0x1001,
 	IBV_FLOW_SPEC_ACTION_HANDLE = 0x1002,
@@ -1739,7 +1704,7 @@ struct ibv_flow_eth_filter {
 	uint8_t dst_mac[6];
 	uint8_t src_mac[6];
 	uint16_t ether_type;
-	uint16_t vlan_tag;		/* 802.1Q TCI: pcp:3 dei:1 vid:12 */
+	uint16_t vlan_tag; /* 802.1Q TCI: pcp:3 dei:1 vid:12 */
 };
 
 struct ibv_flow_spec_eth {
@@ -1913,7 +1878,7 @@ struct ibv_flow_attr {
 	uint16_t priority;
 	uint8_t num_of_specs;
 	uint8_t port;
-	uint32_t flags;			/* enum ibv_flow_flags */
+	uint32_t flags; /* enum ibv_flow_flags */
 };
 
 struct ibv_flow {
@@ -1943,7 +1908,7 @@ struct ibv_flow_action_esp_attr {
 
 	struct ibv_flow_action_esp_encap *esp_encap;
 
-	uint32_t comp_mask;		/* enum ibv_flow_action_esp_mask */
+	uint32_t comp_mask; /* enum ibv_flow_action_esp_mask */
 	uint32_t esn;
 };
 
@@ -1962,19 +1927,16 @@ struct _ibv_device_ops {
 	void (*_dummy2)(struct ibv_context *context);
 };
 
-enum {
-	IBV_SYSFS_NAME_MAX = 64,
-	IBV_SYSFS_PATH_MAX = 256
-};
+enum { IBV_SYSFS_NAME_MAX = 64, IBV_SYSFS_PATH_MAX = 256 };
 
 struct ibv_device {
 	struct _ibv_device_ops _ops;
 	enum ibv_node_type node_type;
 	enum ibv_transport_type transport_type;
-	char name[IBV_SYSFS_NAME_MAX];		/* kernel-style name: "rxe0" */
-	char dev_name[IBV_SYSFS_NAME_MAX];	/* uverbs node: "uverbs0" */
-	char dev_path[IBV_SYSFS_PATH_MAX];	/* sysfs infiniband_verbs dir */
-	char ibdev_path[IBV_SYSFS_PATH_MAX];	/* sysfs infiniband dir */
+	char name[IBV_SYSFS_NAME_MAX]; /* kernel-style name: "rxe0" */
+	char dev_name[IBV_SYSFS_NAME_MAX]; /* uverbs node: "uverbs0" */
+	char dev_path[IBV_SYSFS_PATH_MAX]; /* sysfs infiniband_verbs dir */
+	char ibdev_path[IBV_SYSFS_PATH_MAX]; /* sysfs infiniband dir */
 };
 
 /*
@@ -1986,8 +1948,7 @@ struct _compat_ibv_port_attr;
 struct ibv_context_ops {
 	int (*_compat_query_device)(struct ibv_context *context,
 				    struct ibv_device_attr *device_attr);
-	int (*_compat_query_port)(struct ibv_context *context,
-				  uint8_t port_num,
+	int (*_compat_query_port)(struct ibv_context *context, uint8_t port_num,
 				  struct _compat_ibv_port_attr *port_attr);
 	void *(*_compat_alloc_pd)(void);
 	void *(*_compat_dealloc_pd)(void);
@@ -2008,8 +1969,7 @@ struct ibv_context_ops {
 	void *(*_compat_modify_srq)(void);
 	void *(*_compat_query_srq)(void);
 	void *(*_compat_destroy_srq)(void);
-	int (*post_srq_recv)(struct ibv_srq *srq,
-			     struct ibv_recv_wr *recv_wr,
+	int (*post_srq_recv)(struct ibv_srq *srq, struct ibv_recv_wr *recv_wr,
 			     struct ibv_recv_wr **bad_recv_wr);
 	void *(*_compat_create_qp)(void);
 	void *(*_compat_query_qp)(void);
@@ -2033,7 +1993,7 @@ struct ibv_context {
 	int async_fd;
 	int num_comp_vectors;
 	pthread_mutex_t mutex;
-	void *abi_compat;		/* __VERBS_ABI_IS_EXTENDED */
+	void *abi_compat; /* __VERBS_ABI_IS_EXTENDED */
 };
 
 enum ibv_cq_init_attr_mask {
@@ -2047,13 +2007,13 @@ enum ibv_create_cq_attr_flags {
 };
 
 struct ibv_cq_init_attr_ex {
-	uint32_t cqe;			/* at least this many entries */
-	void *cq_context;		/* handed back with each CQ event */
+	uint32_t cqe; /* at least this many entries */
+	void *cq_context; /* handed back with each CQ event */
 	struct ibv_comp_channel *channel; /* NULL: no completion events */
-	uint32_t comp_vector;		/* < context->num_comp_vectors */
-	uint64_t wc_flags;		/* enum ibv_create_cq_wc_flags */
-	uint32_t comp_mask;		/* enum ibv_cq_init_attr_mask */
-	uint32_t flags;			/* enum ibv_create_cq_attr_flags */
+	uint32_t comp_vector; /* < context->num_comp_vectors */
+	uint64_t wc_flags; /* enum ibv_create_cq_wc_flags */
+	uint32_t comp_mask; /* enum ibv_cq_init_attr_mask */
+	uint32_t flags; /* enum ibv_create_cq_attr_flags */
 	struct ibv_pd *parent_domain;
 };
 
@@ -2066,8 +2026,8 @@ enum ibv_parent_domain_init_attr_mask {
 #define IBV_ALLOCATOR_USE_DEFAULT ((void *)-1)
 
 struct ibv_parent_domain_init_attr {
-	struct ibv_pd *pd;		/* required */
-	struct ibv_td *td;		/* optional */
+	struct ibv_pd *pd; /* required */
+	struct ibv_td *td; /* optional */
 	/* enum ibv_parent_domain_init_attr_mask */
 	uint32_t comp_mask;
 	void *(*alloc)(struct ibv_pd *pd, void *pd_context, size_t size,
@@ -2092,7 +2052,7 @@ enum ibv_counter_description {
 
 struct ibv_counter_attach_attr {
 	enum ibv_counter_description counter_desc;
-	uint32_t index;			/* slot in the counters object */
+	uint32_t index; /* slot in the counters object */
 	uint32_t comp_mask;
 };
 
@@ -2106,7 +2066,7 @@ enum ibv_values_mask {
 };
 
 struct ibv_values_ex {
-	uint32_t comp_mask;		/* enum ibv_values_mask */
+	uint32_t comp_mask; /* enum ibv_values_mask */
 	struct timespec raw_clock;
 };
 
@@ -2169,19 +2129,18 @@ struct verbs_context {
 				    struct ibv_wq_init_attr *wq_init_attr);
 	int (*query_rt_values)(struct ibv_context *context,
 			       struct ibv_values_ex *values);
-	struct ibv_cq_ex *(*create_cq_ex)(
-		struct ibv_context *context,
-		struct ibv_cq_init_attr_ex *init_attr);
+	struct ibv_cq_ex *(*create_cq_ex)(struct ibv_context *context,
+					  struct ibv_cq_init_attr_ex *init_attr);
 	struct verbs_ex_private *priv;
 	int (*query_device_ex)(struct ibv_context *context,
 			       const struct ibv_query_device_ex_input *input,
 			       struct ibv_device_attr_ex *attr,
 			       size_t attr_size);
 	int (*ibv_destroy_flow)(struct ibv_flow *flow);
-	void (*ABI_placeholder2)(void);	/* unused slot */
+	void (*ABI_placeholder2)(void); /* unused slot */
 	struct ibv_flow *(*ibv_create_flow)(struct ibv_qp *qp,
 					    struct ibv_flow_attr *flow_attr);
-	void (*ABI_placeholder1)(void);	/* unused slot */
+	void (*ABI_placeholder1)(void); /* unused slot */
 	struct ibv_qp *(*open_qp)(struct ibv_context *context,
 				  struct ibv_qp_open_attr *attr);
 	struct ibv_qp *(*create_qp_ex)(
@@ -2191,13 +2150,12 @@ struct verbs_context {
 	struct ibv_srq *(*create_srq_ex)(
 		struct ibv_context *context,
 		struct ibv_srq_init_attr_ex *srq_init_attr_ex);
-	struct ibv_xrcd *(*open_xrcd)(
-		struct ibv_context *context,
-		struct ibv_xrcd_init_attr *xrcd_init_attr);
+	struct ibv_xrcd *(*open_xrcd)(struct ibv_context *context,
+				      struct ibv_xrcd_init_attr *xrcd_init_attr);
 	int (*close_xrcd)(struct ibv_xrcd *xrcd);
 	uint64_t _ABI_placeholder3;
-	size_t sz;			/* keep right before context */
-	struct ibv_context context;	/* keep last */
+	size_t sz; /* keep right before context */
+	struct ibv_context context; /* keep last */
 };
 
 /* The verbs_context around ctx, or NULL for a legacy (unextended) one */
@@ -2216,13 +2174,15 @@ static inline struct verbs_context *verbs_get_ctx(struct ibv_context *ctx)
  * The verbs_context of ctx if it is extended, its sz covers member op and
  * op is set; NULL otherwise.
  */
-#define verbs_get_ctx_op(ctx, op)					\
-	__extension__ ({						\
-		struct verbs_context *__vctx = verbs_get_ctx(ctx);	\
-		(!__vctx ||						\
-		 __vctx->sz < sizeof(*__vctx) -				\
-			offsetof(struct verbs_context, op) ||		\
-		 !__vctx->op) ? NULL : __vctx;				\
+#define verbs_get_ctx_op(ctx, op)                                           \
+	__extension__({                                                     \
+		struct verbs_context *__vctx = verbs_get_ctx(ctx);          \
+		(!__vctx ||                                                 \
+		 __vctx->sz < sizeof(*__vctx) -                             \
+				      offsetof(struct verbs_context, op) || \
+		 !__vctx->op) ?                                             \
+			NULL :                                              \
+			__vctx;                                             \
 	})
 
 /*
@@ -2266,8 +2226,7 @@ int ibv_close_device(struct ibv_context *context);
 
 /* Sharing objects between processes through an inherited cmd_fd */
 struct ibv_context *ibv_import_device(int cmd_fd);
-struct ibv_pd *ibv_import_pd(struct ibv_context *context,
-			     uint32_t pd_handle);
+struct ibv_pd *ibv_import_pd(struct ibv_context *context, uint32_t pd_handle);
 void ibv_unimport_pd(struct ibv_pd *pd);
 struct ibv_mr *ibv_import_mr(struct ibv_pd *pd, uint32_t mr_handle);
 void ibv_unimport_mr(struct ibv_mr *mr);
@@ -2315,11 +2274,11 @@ static inline int ___ibv_query_port(struct ibv_context *context,
 			      (struct _compat_ibv_port_attr *)port_attr);
 }
 
-#define ibv_query_port(context, port_num, port_attr)			\
+#define ibv_query_port(context, port_num, port_attr) \
 	___ibv_query_port(context, port_num, port_attr)
 
-int ibv_query_gid(struct ibv_context *context, uint8_t port_num,
-		  int index, union ibv_gid *gid);
+int ibv_query_gid(struct ibv_context *context, uint8_t port_num, int index,
+		  union ibv_gid *gid);
 
 /* Size-aware backends of ibv_query_gid_ex() and ibv_query_gid_table() */
 int _ibv_query_gid_ex(struct ibv_context *context, uint32_t port_num,
@@ -2327,15 +2286,13 @@ int _ibv_query_gid_ex(struct ibv_context *context, uint32_t port_num,
 		      uint32_t flags, size_t entry_size);
 
 ssize_t _ibv_query_gid_table(struct ibv_context *context,
-			     struct ibv_gid_entry *entries,
-			     size_t max_entries, uint32_t flags,
-			     size_t entry_size);
+			     struct ibv_gid_entry *entries, size_t max_entries,
+			     uint32_t flags, size_t entry_size);
 
 /* One GID entry with its type and netdev; 0 or an errno value */
 static inline int ibv_query_gid_ex(struct ibv_context *context,
 				   uint32_t port_num, uint32_t gid_index,
-				   struct ibv_gid_entry *entry,
-				   uint32_t flags)
+				   struct ibv_gid_entry *entry, uint32_t flags)
 {
 	return _ibv_query_gid_ex(context, port_num, gid_index, entry, flags,
 				 sizeof(*entry));
@@ -2353,8 +2310,8 @@ static inline ssize_t ibv_query_gid_table(struct ibv_context *context,
 				    sizeof(*entries));
 }
 
-int ibv_query_pkey(struct ibv_context *context, uint8_t port_num,
-		   int index, __be16 *pkey);
+int ibv_query_pkey(struct ibv_context *context, uint8_t port_num, int index,
+		   __be16 *pkey);
 
 /* Index of pkey in the port's P_Key table, or -1 */
 int ibv_get_pkey_index(struct ibv_context *context, uint8_t port_num,
@@ -2373,8 +2330,8 @@ int ibv_dealloc_pd(struct ibv_pd *pd);
 static inline struct ibv_flow *ibv_create_flow(struct ibv_qp *qp,
 					       struct ibv_flow_attr *flow)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(qp->context,
-						      ibv_create_flow);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(qp->context, ibv_create_flow);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -2385,8 +2342,8 @@ static inline struct ibv_flow *ibv_create_flow(struct ibv_qp *qp,
 
 static inline int ibv_destroy_flow(struct ibv_flow *flow_id)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(flow_id->context,
-						      ibv_destroy_flow);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(flow_id->context, ibv_destroy_flow);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2397,8 +2354,8 @@ static inline struct ibv_flow_action *
 ibv_create_flow_action_esp(struct ibv_context *ctx,
 			   struct ibv_flow_action_esp_attr *esp)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(ctx,
-						      create_flow_action_esp);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(ctx, create_flow_action_esp);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -2411,8 +2368,8 @@ static inline int
 ibv_modify_flow_action_esp(struct ibv_flow_action *action,
 			   struct ibv_flow_action_esp_attr *esp)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(action->context,
-						      modify_flow_action_esp);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(action->context, modify_flow_action_esp);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2421,8 +2378,8 @@ ibv_modify_flow_action_esp(struct ibv_flow_action *action,
 
 static inline int ibv_destroy_flow_action(struct ibv_flow_action *action)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(action->context,
-						      destroy_flow_action);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(action->context, destroy_flow_action);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2480,10 +2437,10 @@ __ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, unsigned int access,
 	return ibv_reg_mr(pd, addr, length, (int)access);
 }
 
-#define ibv_reg_mr(pd, addr, length, access)				\
-	__ibv_reg_mr(pd, addr, length, access,				\
-		     __builtin_constant_p(				\
-			     ((access) & IBV_ACCESS_OPTIONAL_RANGE) == 0))
+#define ibv_reg_mr(pd, addr, length, access)   \
+	__ibv_reg_mr(pd, addr, length, access, \
+		     __builtin_constant_p(     \
+			     ((access)&IBV_ACCESS_OPTIONAL_RANGE) == 0))
 
 struct ibv_mr *ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length,
 			       uint64_t iova, int access);
@@ -2498,10 +2455,10 @@ __ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
 	return ibv_reg_mr_iova(pd, addr, length, iova, (int)access);
 }
 
-#define ibv_reg_mr_iova(pd, addr, length, iova, access)			\
-	__ibv_reg_mr_iova(pd, addr, length, iova, access,		\
-			  __builtin_constant_p(				\
-				  ((access) & IBV_ACCESS_OPTIONAL_RANGE) == 0))
+#define ibv_reg_mr_iova(pd, addr, length, iova, access)   \
+	__ibv_reg_mr_iova(pd, addr, length, iova, access, \
+			  __builtin_constant_p(           \
+				  ((access)&IBV_ACCESS_OPTIONAL_RANGE) == 0))
 
 /* Register length bytes at offset of the dma-buf fd */
 struct ibv_mr *ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset,
@@ -2510,16 +2467,16 @@ struct ibv_mr *ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset,
 
 /* ibv_rereg_mr() failures, and what is left of the MR after each */
 enum ibv_rereg_mr_err_code {
-	IBV_REREG_MR_ERR_INPUT = -1,		/* MR unchanged: bad input */
-	IBV_REREG_MR_ERR_DONT_FORK_NEW = -2,	/* MR unchanged */
-	IBV_REREG_MR_ERR_DO_FORK_OLD = -3,	/* new MR valid */
-	IBV_REREG_MR_ERR_CMD = -4,		/* MR unusable */
+	IBV_REREG_MR_ERR_INPUT = -1, /* MR unchanged: bad input */
+	IBV_REREG_MR_ERR_DONT_FORK_NEW = -2, /* MR unchanged */
+	IBV_REREG_MR_ERR_DO_FORK_OLD = -3, /* new MR valid */
+	IBV_REREG_MR_ERR_CMD = -4, /* MR unusable */
 	IBV_REREG_MR_ERR_CMD_AND_DO_FORK_NEW = -5, /* MR unusable */
 };
 
 /* flags: enum ibv_rereg_mr_flags; 0 or enum ibv_rereg_mr_err_code */
-int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd,
-		 void *addr, size_t length, int access);
+int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd, void *addr,
+		 size_t length, int access);
 
 int ibv_dereg_mr(struct ibv_mr *mr);
 
@@ -2616,8 +2573,8 @@ static inline int ibv_memcpy_from_dm(void *host_addr, struct ibv_dm *dm,
 /* An MR that reads as zeros and discards writes */
 static inline struct ibv_mr *ibv_alloc_null_mr(struct ibv_pd *pd)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(pd->context,
-						      alloc_null_mr);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(pd->context, alloc_null_mr);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -2626,8 +2583,7 @@ static inline struct ibv_mr *ibv_alloc_null_mr(struct ibv_pd *pd)
 	return vctx->alloc_null_mr(pd);
 }
 
-static inline struct ibv_mr *ibv_reg_dm_mr(struct ibv_pd *pd,
-					   struct ibv_dm *dm,
+static inline struct ibv_mr *ibv_reg_dm_mr(struct ibv_pd *pd, struct ibv_dm *dm,
 					   uint64_t dm_offset, size_t length,
 					   unsigned int access)
 {
@@ -2647,8 +2603,7 @@ static inline struct ibv_mr *ibv_reg_dm_mr(struct ibv_pd *pd,
  */
 
 struct ibv_cq *ibv_create_cq(struct ibv_context *context, int cqe,
-			     void *cq_context,
-			     struct ibv_comp_channel *channel,
+			     void *cq_context, struct ibv_comp_channel *channel,
 			     int comp_vector);
 
 static inline struct ibv_cq_ex *
@@ -2669,8 +2624,8 @@ int ibv_resize_cq(struct ibv_cq *cq, int cqe);
 int ibv_destroy_cq(struct ibv_cq *cq);
 
 /* Wait on a completion channel; acknowledge with ibv_ack_cq_events() */
-int ibv_get_cq_event(struct ibv_comp_channel *channel,
-		     struct ibv_cq **cq, void **cq_context);
+int ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq,
+		     void **cq_context);
 
 void ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents);
 
@@ -2721,9 +2676,9 @@ ibv_create_srq_ex(struct ibv_context *context,
 	if ((mask & ~plain) == 0 && (mask & IBV_SRQ_INIT_ATTR_PD) &&
 	    (!(mask & IBV_SRQ_INIT_ATTR_TYPE) ||
 	     srq_init_attr_ex->srq_type == IBV_SRQT_BASIC))
-		return ibv_create_srq(srq_init_attr_ex->pd,
-				      (struct ibv_srq_init_attr *)
-					      srq_init_attr_ex);
+		return ibv_create_srq(
+			srq_init_attr_ex->pd,
+			(struct ibv_srq_init_attr *)srq_init_attr_ex);
 
 	vctx = verbs_get_ctx_op(context, create_srq_ex);
 	if (!vctx) {
@@ -2741,8 +2696,8 @@ int ibv_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr);
 
 static inline int ibv_get_srq_num(struct ibv_srq *srq, uint32_t *srq_num)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(srq->context,
-						      get_srq_num);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(srq->context, get_srq_num);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2758,12 +2713,11 @@ static inline int ibv_post_srq_recv(struct ibv_srq *srq,
 	return srq->context->ops.post_srq_recv(srq, recv_wr, bad_recv_wr);
 }
 
-static inline int ibv_post_srq_ops(struct ibv_srq *srq,
-				   struct ibv_ops_wr *op,
+static inline int ibv_post_srq_ops(struct ibv_srq *srq, struct ibv_ops_wr *op,
 				   struct ibv_ops_wr **bad_op)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(srq->context,
-						      post_srq_ops);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(srq->context, post_srq_ops);
 
 	if (!vctx) {
 		*bad_op = op;
@@ -2789,9 +2743,9 @@ ibv_create_qp_ex(struct ibv_context *context,
 	struct verbs_context *vctx;
 
 	if (qp_init_attr_ex->comp_mask == IBV_QP_INIT_ATTR_PD)
-		return ibv_create_qp(qp_init_attr_ex->pd,
-				     (struct ibv_qp_init_attr *)
-					     qp_init_attr_ex);
+		return ibv_create_qp(
+			qp_init_attr_ex->pd,
+			(struct ibv_qp_init_attr *)qp_init_attr_ex);
 
 	vctx = verbs_get_ctx_op(context, create_qp_ex);
 	if (!vctx) {
@@ -2828,8 +2782,8 @@ static inline struct ibv_pd *
 ibv_alloc_parent_domain(struct ibv_context *context,
 			struct ibv_parent_domain_init_attr *attr)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(context,
-						      alloc_parent_domain);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(context, alloc_parent_domain);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -2841,8 +2795,7 @@ ibv_alloc_parent_domain(struct ibv_context *context,
 static inline int ibv_query_rt_values_ex(struct ibv_context *context,
 					 struct ibv_values_ex *values)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(context,
-						      query_rt_values);
+	struct verbs_context *vctx = verbs_get_ctx_op(context, query_rt_values);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2877,8 +2830,8 @@ ibv_query_device_ex(struct ibv_context *context,
 }
 
 /* Open a handle on an existing XRC target QP shared through an xrcd */
-static inline struct ibv_qp *
-ibv_open_qp(struct ibv_context *context, struct ibv_qp_open_attr *qp_open_attr)
+static inline struct ibv_qp *ibv_open_qp(struct ibv_context *context,
+					 struct ibv_qp_open_attr *qp_open_attr)
 {
 	struct verbs_context *vctx = verbs_get_ctx_op(context, open_qp);
 
@@ -2895,8 +2848,8 @@ int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask);
 static inline int ibv_modify_qp_rate_limit(struct ibv_qp *qp,
 					   struct ibv_qp_rate_limit_attr *attr)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(qp->context,
-						      modify_qp_rate_limit);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(qp->context, modify_qp_rate_limit);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -2967,8 +2920,8 @@ static inline struct ibv_rwq_ind_table *
 ibv_create_rwq_ind_table(struct ibv_context *context,
 			 struct ibv_rwq_ind_table_init_attr *init_attr)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(context,
-						      create_rwq_ind_table);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(context, create_rwq_ind_table);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -2980,8 +2933,8 @@ ibv_create_rwq_ind_table(struct ibv_context *context,
 static inline int
 ibv_destroy_rwq_ind_table(struct ibv_rwq_ind_table *rwq_ind_table)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(rwq_ind_table->context,
-						      destroy_rwq_ind_table);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(rwq_ind_table->context, destroy_rwq_ind_table);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -3029,11 +2982,9 @@ struct ibv_ah *ibv_create_ah_from_wc(struct ibv_pd *pd, struct ibv_wc *wc,
 
 int ibv_destroy_ah(struct ibv_ah *ah);
 
-int ibv_attach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
-		     uint16_t lid);
+int ibv_attach_mcast(struct ibv_qp *qp, const union ibv_gid *gid, uint16_t lid);
 
-int ibv_detach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
-		     uint16_t lid);
+int ibv_detach_mcast(struct ibv_qp *qp, const union ibv_gid *gid, uint16_t lid);
 
 /*
  * ---------------------------------------------------------------------
@@ -3068,8 +3019,7 @@ static inline struct ibv_counters *
 ibv_create_counters(struct ibv_context *context,
 		    struct ibv_counters_init_attr *init_attr)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(context,
-						      create_counters);
+	struct verbs_context *vctx = verbs_get_ctx_op(context, create_counters);
 
 	if (!vctx) {
 		errno = EOPNOTSUPP;
@@ -3080,8 +3030,8 @@ ibv_create_counters(struct ibv_context *context,
 
 static inline int ibv_destroy_counters(struct ibv_counters *counters)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(counters->context,
-						      destroy_counters);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(counters->context, destroy_counters);
 
 	if (!vctx)
 		return EOPNOTSUPP;
@@ -3106,8 +3056,8 @@ static inline int ibv_read_counters(struct ibv_counters *counters,
 				    uint64_t *counters_value,
 				    uint32_t ncounters, uint32_t flags)
 {
-	struct verbs_context *vctx = verbs_get_ctx_op(counters->context,
-						      read_counters);
+	struct verbs_context *vctx =
+		verbs_get_ctx_op(counters->context, read_counters);
 
 	if (!vctx)
 		return EOPNOTSUPP;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define UROCE_DEV_NAME_MAX 64	/* as ibv_device.name */
+#define UROCE_DEV_NAME_MAX 64 /* as ibv_device.name */
 #define UROCE_LAG_MAX_MEMBERS 8
 
 struct uroce_rename {
@@ -21,7 +21,7 @@ struct uroce_rename {
 };
 
 struct uroce_lag {
-	char name[UROCE_DEV_NAME_MAX];	/* device name, e.g. "uroce_lag0" */
+	char name[UROCE_DEV_NAME_MAX]; /* device name, e.g. "uroce_lag0" */
 	unsigned int nmembers;
 	char members[UROCE_LAG_MAX_MEMBERS][IF_NAMESIZE];
 };
@@ -32,7 +32,7 @@ struct uroce_conf {
 	size_t ninclude;
 	char **exclude;
 	size_t nexclude;
-	bool lo;			/* expose the loopback device */
+	bool lo; /* expose the loopback device */
 	struct uroce_rename *renames;
 	size_t nrenames;
 	struct uroce_lag *lags;
@@ -62,8 +62,8 @@ void uroce_conf_free(struct uroce_conf *conf);
  * which name (written to @devname). Members of a LAG are not devices of
  * their own. Returns true if it is a device.
  */
-bool uroce_conf_netdev_device(const struct uroce_conf *conf,
-			      const char *ifname, bool is_loopback,
-			      char *devname, size_t devname_len);
+bool uroce_conf_netdev_device(const struct uroce_conf *conf, const char *ifname,
+			      bool is_loopback, char *devname,
+			      size_t devname_len);
 
 #endif /* UROCE_CONFIG_H */

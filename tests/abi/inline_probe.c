@@ -54,11 +54,11 @@ static const char *pn(const void *p)
 	return "?";
 }
 
-#define LOG(...)				\
-	do {					\
-		printf("  ");			\
-		printf(__VA_ARGS__);		\
-		printf("\n");			\
+#define LOG(...)                     \
+	do {                         \
+		printf("  ");        \
+		printf(__VA_ARGS__); \
+		printf("\n");        \
 	} while (0)
 
 /* what the fake operations return */
@@ -108,8 +108,7 @@ int(ibv_query_port)(struct ibv_context *context, uint8_t port_num,
 		    struct _compat_ibv_port_attr *port_attr)
 {
 	LOG("ibv_query_port(%s, %u, %s) attr sum %lu", pn(context), port_num,
-	    pn(port_attr),
-	    checksum(port_attr, sizeof(struct ibv_port_attr)));
+	    pn(port_attr), checksum(port_attr, sizeof(struct ibv_port_attr)));
 	return g_ret;
 }
 
@@ -126,15 +125,14 @@ int _ibv_query_gid_ex(struct ibv_context *context, uint32_t port_num,
 		      uint32_t gid_index, struct ibv_gid_entry *entry,
 		      uint32_t flags, size_t entry_size)
 {
-	LOG("_ibv_query_gid_ex(%s, %u, %u, %s, %u, %zu)", pn(context),
-	    port_num, gid_index, pn(entry), flags, entry_size);
+	LOG("_ibv_query_gid_ex(%s, %u, %u, %s, %u, %zu)", pn(context), port_num,
+	    gid_index, pn(entry), flags, entry_size);
 	return g_ret;
 }
 
 ssize_t _ibv_query_gid_table(struct ibv_context *context,
-			     struct ibv_gid_entry *entries,
-			     size_t max_entries, uint32_t flags,
-			     size_t entry_size)
+			     struct ibv_gid_entry *entries, size_t max_entries,
+			     uint32_t flags, size_t entry_size)
 {
 	LOG("_ibv_query_gid_table(%s, %s, %zu, %u, %zu)", pn(context),
 	    pn(entries), max_entries, flags, entry_size);
@@ -144,9 +142,8 @@ ssize_t _ibv_query_gid_table(struct ibv_context *context,
 struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *p, void *addr, size_t length,
 				uint64_t iova, unsigned int access)
 {
-	LOG("ibv_reg_mr_iova2(%s, %s, %zu, %s, 0x%x)", pn(p), pn(addr),
-	    length, iova == (uintptr_t)addr ? "iova=addr" : "iova=other",
-	    access);
+	LOG("ibv_reg_mr_iova2(%s, %s, %zu, %s, 0x%x)", pn(p), pn(addr), length,
+	    iova == (uintptr_t)addr ? "iova=addr" : "iova=other", access);
 	return g_retp;
 }
 
@@ -160,13 +157,12 @@ struct ibv_mr *(ibv_reg_mr)(struct ibv_pd *p, void *addr, size_t length,
 struct ibv_mr *(ibv_reg_mr_iova)(struct ibv_pd *p, void *addr, size_t length,
 				 uint64_t iova, int access)
 {
-	LOG("ibv_reg_mr_iova(%s, %s, %zu, %llu, 0x%x)", pn(p), pn(addr),
-	    length, (unsigned long long)iova, access);
+	LOG("ibv_reg_mr_iova(%s, %s, %zu, %llu, 0x%x)", pn(p), pn(addr), length,
+	    (unsigned long long)iova, access);
 	return g_retp;
 }
 
-struct ibv_srq *ibv_create_srq(struct ibv_pd *p,
-			       struct ibv_srq_init_attr *attr)
+struct ibv_srq *ibv_create_srq(struct ibv_pd *p, struct ibv_srq_init_attr *attr)
 {
 	LOG("ibv_create_srq(%s, %s)", pn(p), pn(attr));
 	return g_retp;
@@ -430,8 +426,7 @@ static struct ibv_mw *op_alloc_mw(struct ibv_pd *p, enum ibv_mw_type t)
 	return g_retp;
 }
 
-static int op_bind_mw(struct ibv_qp *q, struct ibv_mw *m,
-		      struct ibv_mw_bind *b)
+static int op_bind_mw(struct ibv_qp *q, struct ibv_mw *m, struct ibv_mw_bind *b)
 {
 	LOG("op bind_mw(%s, %s, %s)", pn(q), pn(m), pn(b));
 	return g_ret;
@@ -503,16 +498,16 @@ static int op_memcpy_from_dm(void *host, struct ibv_dm *d, uint64_t off,
 
 /* ibv_qp_ex builders */
 
-static void q_atomic_cmp_swp(struct ibv_qp_ex *q, uint32_t rkey,
-			     uint64_t ra, uint64_t cmp, uint64_t swp)
+static void q_atomic_cmp_swp(struct ibv_qp_ex *q, uint32_t rkey, uint64_t ra,
+			     uint64_t cmp, uint64_t swp)
 {
 	LOG("wr_atomic_cmp_swp(%s, %u, %llu, %llu, %llu)", pn(q), rkey,
 	    (unsigned long long)ra, (unsigned long long)cmp,
 	    (unsigned long long)swp);
 }
 
-static void q_atomic_fetch_add(struct ibv_qp_ex *q, uint32_t rkey,
-			       uint64_t ra, uint64_t add)
+static void q_atomic_fetch_add(struct ibv_qp_ex *q, uint32_t rkey, uint64_t ra,
+			       uint64_t add)
 {
 	LOG("wr_atomic_fetch_add(%s, %u, %llu, %llu)", pn(q), rkey,
 	    (unsigned long long)ra, (unsigned long long)add);
@@ -536,8 +531,7 @@ static void q_rdma_read(struct ibv_qp_ex *q, uint32_t rkey, uint64_t ra)
 
 static void q_rdma_write(struct ibv_qp_ex *q, uint32_t rkey, uint64_t ra)
 {
-	LOG("wr_rdma_write(%s, %u, %llu)", pn(q), rkey,
-	    (unsigned long long)ra);
+	LOG("wr_rdma_write(%s, %u, %llu)", pn(q), rkey, (unsigned long long)ra);
 }
 
 static void q_rdma_write_imm(struct ibv_qp_ex *q, uint32_t rkey, uint64_t ra,
@@ -568,8 +562,8 @@ static void q_send_tso(struct ibv_qp_ex *q, void *hdr, uint16_t sz,
 	LOG("wr_send_tso(%s, %s, %u, %u)", pn(q), pn(hdr), sz, mss);
 }
 
-static void q_set_ud_addr(struct ibv_qp_ex *q, struct ibv_ah *a,
-			  uint32_t qpn, uint32_t qkey)
+static void q_set_ud_addr(struct ibv_qp_ex *q, struct ibv_ah *a, uint32_t qpn,
+			  uint32_t qkey)
 {
 	LOG("wr_set_ud_addr(%s, %s, %u, %u)", pn(q), pn(a), qpn, qkey);
 }
@@ -651,11 +645,11 @@ static enum ibv_wc_opcode c_read_opcode(struct ibv_cq_ex *c)
 	return IBV_WC_RECV_RDMA_WITH_IMM;
 }
 
-#define READER(fn, type, val)					\
-	static type c_##fn(struct ibv_cq_ex *c)			\
-	{							\
-		LOG(#fn "(%s)", pn(c));				\
-		return (type)(val);				\
+#define READER(fn, type, val)                   \
+	static type c_##fn(struct ibv_cq_ex *c) \
+	{                                       \
+		LOG(#fn "(%s)", pn(c));         \
+		return (type)(val);             \
 	}
 READER(read_vendor_err, uint32_t, 11)
 READER(read_byte_len, uint32_t, 12)
@@ -699,10 +693,10 @@ static void setup_objects(void)
 	ctx->ops.post_send = op_post_send;
 	ctx->ops.post_recv = op_post_recv;
 
-#define OBJ(o)					\
-	do {					\
-		name_ptr(&o, #o);		\
-		o.context = ctx;		\
+#define OBJ(o)                    \
+	do {                      \
+		name_ptr(&o, #o); \
+		o.context = ctx;  \
 	} while (0)
 	OBJ(pd);
 	OBJ(pd2);
@@ -816,20 +810,20 @@ static void set_ext_ops(int on)
 /* ------------------------------------------------------------------ */
 /* exercising the inlines                                              */
 
-#define RI(expr)							\
-	do {								\
-		long long r_;						\
-		errno = 0;						\
-		r_ = (long long)(expr);					\
-		LOG("%s = %lld errno %d", #expr, r_, errno);		\
+#define RI(expr)                                             \
+	do {                                                 \
+		long long r_;                                \
+		errno = 0;                                   \
+		r_ = (long long)(expr);                      \
+		LOG("%s = %lld errno %d", #expr, r_, errno); \
 	} while (0)
 
-#define RP(expr)							\
-	do {								\
-		const void *r_;						\
-		errno = 0;						\
-		r_ = (expr);						\
-		LOG("%s = %s errno %d", #expr, pn(r_), errno);		\
+#define RP(expr)                                               \
+	do {                                                   \
+		const void *r_;                                \
+		errno = 0;                                     \
+		r_ = (expr);                                   \
+		LOG("%s = %s errno %d", #expr, pn(r_), errno); \
 	} while (0)
 
 static void run_context_inlines(int extended)
@@ -863,13 +857,17 @@ static void run_context_inlines(int extended)
 	int base = nnames;
 	unsigned int i;
 	static const uint32_t srq_masks[] = {
-		0, IBV_SRQ_INIT_ATTR_PD, IBV_SRQ_INIT_ATTR_TYPE,
+		0,
+		IBV_SRQ_INIT_ATTR_PD,
+		IBV_SRQ_INIT_ATTR_TYPE,
 		IBV_SRQ_INIT_ATTR_PD | IBV_SRQ_INIT_ATTR_TYPE,
 		IBV_SRQ_INIT_ATTR_PD | IBV_SRQ_INIT_ATTR_CQ,
 		IBV_SRQ_INIT_ATTR_PD | IBV_SRQ_INIT_ATTR_XRCD,
 	};
 	static const uint32_t qp_masks[] = {
-		0, IBV_QP_INIT_ATTR_PD, IBV_QP_INIT_ATTR_XRCD,
+		0,
+		IBV_QP_INIT_ATTR_PD,
+		IBV_QP_INIT_ATTR_XRCD,
 		IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_CREATE_FLAGS,
 	};
 
@@ -930,8 +928,7 @@ static void run_context_inlines(int extended)
 	if (extended && vctx->close_xrcd)
 		RI(ibv_close_xrcd(&xrcd));
 
-	RI(ibv_advise_mr(&pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 1, &sge,
-			 1));
+	RI(ibv_advise_mr(&pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 1, &sge, 1));
 	RP(ibv_alloc_dm(ctx, &dmattr));
 	RI(ibv_free_dm(&dm));
 	RP(ibv_alloc_null_mr(&pd));
@@ -999,9 +996,9 @@ static void run_plain_inlines(void)
 	struct ibv_wc_tm_info tm;
 	struct ib_addr a, b;
 	volatile unsigned int acc;
-	static const uint32_t rkeys[] = {
-		0, 1, 0xfe, 0xff, 0x100, 0x12345678, 0x123456ff, 0xffffffff
-	};
+	static const uint32_t rkeys[] = { 0,	      1,	 0xfe,
+					  0xff,	      0x100,	 0x12345678,
+					  0x123456ff, 0xffffffff };
 	static const uint32_t labels[] = {
 		0, 1, 0x3fff, 0x4000, 0xfc000, 0xfffff, 0x12345, 0xffffffff
 	};
@@ -1164,24 +1161,50 @@ static void run_plain_inlines(void)
 }
 
 /* verbs_context members that verbs_get_ctx_op() may be asked about */
-#define VOFF(f) { #f, offsetof(struct verbs_context, f) }
+#define VOFF(f)                                       \
+	{                                             \
+#f, offsetof(struct verbs_context, f) \
+	}
 static const struct {
 	const char *name;
 	size_t off;
 } vmembers[] = {
-	VOFF(query_port), VOFF(advise_mr), VOFF(alloc_null_mr),
-	VOFF(read_counters), VOFF(attach_counters_point_flow),
-	VOFF(create_counters), VOFF(destroy_counters), VOFF(reg_dm_mr),
-	VOFF(alloc_dm), VOFF(free_dm), VOFF(modify_flow_action_esp),
-	VOFF(destroy_flow_action), VOFF(create_flow_action_esp),
-	VOFF(modify_qp_rate_limit), VOFF(alloc_parent_domain),
-	VOFF(dealloc_td), VOFF(alloc_td), VOFF(modify_cq), VOFF(post_srq_ops),
-	VOFF(destroy_rwq_ind_table), VOFF(create_rwq_ind_table),
-	VOFF(destroy_wq), VOFF(modify_wq), VOFF(create_wq),
-	VOFF(query_rt_values), VOFF(create_cq_ex), VOFF(query_device_ex),
-	VOFF(ibv_destroy_flow), VOFF(ibv_create_flow), VOFF(open_qp),
-	VOFF(create_qp_ex), VOFF(get_srq_num), VOFF(create_srq_ex),
-	VOFF(open_xrcd), VOFF(close_xrcd), VOFF(sz),
+	VOFF(query_port),
+	VOFF(advise_mr),
+	VOFF(alloc_null_mr),
+	VOFF(read_counters),
+	VOFF(attach_counters_point_flow),
+	VOFF(create_counters),
+	VOFF(destroy_counters),
+	VOFF(reg_dm_mr),
+	VOFF(alloc_dm),
+	VOFF(free_dm),
+	VOFF(modify_flow_action_esp),
+	VOFF(destroy_flow_action),
+	VOFF(create_flow_action_esp),
+	VOFF(modify_qp_rate_limit),
+	VOFF(alloc_parent_domain),
+	VOFF(dealloc_td),
+	VOFF(alloc_td),
+	VOFF(modify_cq),
+	VOFF(post_srq_ops),
+	VOFF(destroy_rwq_ind_table),
+	VOFF(create_rwq_ind_table),
+	VOFF(destroy_wq),
+	VOFF(modify_wq),
+	VOFF(create_wq),
+	VOFF(query_rt_values),
+	VOFF(create_cq_ex),
+	VOFF(query_device_ex),
+	VOFF(ibv_destroy_flow),
+	VOFF(ibv_create_flow),
+	VOFF(open_qp),
+	VOFF(create_qp_ex),
+	VOFF(get_srq_num),
+	VOFF(create_srq_ex),
+	VOFF(open_xrcd),
+	VOFF(close_xrcd),
+	VOFF(sz),
 };
 
 int main(void)
