@@ -102,6 +102,11 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 	ret = uroce_monitor_start(ctx);
 	if (ret)
 		goto err;
+	ret = uroce_engine_start(ctx);
+	if (ret) {
+		uroce_monitor_stop(ctx);
+		goto err;
+	}
 	return &ctx->vctx;
 err:
 	context_free(ctx);
@@ -114,5 +119,7 @@ void uroce_free_context(struct ibv_context *ibctx)
 	struct uroce_context *ctx = to_uctx(ibctx);
 
 	uroce_monitor_stop(ctx);
+	/* QPs first: they hold CQs, PDs and MRs. */
+	uroce_engine_stop(ctx);
 	context_free(ctx);
 }

@@ -8,15 +8,17 @@
  * ibv_resize_cq and ibv_destroy_cq all work on ibv_cq_ex_to_cq() of it,
  * and both ways of polling may be mixed.
  *
- * Polling. start_poll and next_poll each take one completion off the ring
- * under the CQ lock and copy it to cq->cur, which the ibv_wc_read_*()
- * accessors read; a completion is consumed once it has been returned, so
- * end_poll has nothing left to hand back. The ring lock is not held from
- * start_poll to end_poll: the data path adds completions from the posting
- * thread, and an application that posts inside its poll loop would spin
- * on a lock it holds itself (and the engine thread would stall). Instead
- * a poll lock, which the data path never takes, makes a session exclusive
- * among pollers; IBV_CREATE_CQ_ATTR_SINGLE_THREADED leaves it out.
+ * Polling. start_poll first makes progress through the context's poll_cq
+ * op, as ibv_poll_cq would. start_poll and next_poll each take one
+ * completion off the ring under the CQ lock and copy it to cq->cur, which
+ * the ibv_wc_read_*() accessors read; a completion is consumed once it has
+ * been returned, so end_poll has nothing left to hand back. The ring lock
+ * is not held from start_poll to end_poll: the data path adds completions
+ * from the posting thread, and an application that posts inside its poll
+ * loop would spin on a lock it holds itself (and the engine thread would
+ * stall). Instead a poll lock, which the data path never takes, makes a
+ * session exclusive among pollers; IBV_CREATE_CQ_ATTR_SINGLE_THREADED
+ * leaves it out.
  *
  * What ibv_create_cq_ex answers (attributes are checked before anything
  * is allocated, so a failure leaves nothing behind):
@@ -100,9 +102,23 @@ static int cq_take(struct uroce_cq *cq)
 }
 
 /*
+ * Progress first, as ibv_poll_cq makes it: the context's poll_cq op lets
+ * the data path drain its sockets into the CQs before it reads the ring,
+ * and asked for no entry it does only that. Going through the op keeps
+ * both ways of polling in step whatever the hook becomes.
+ */
+static void cq_progress(struct uroce_cq *cq)
+{
+	struct ibv_cq *ibcq = &cq->ibv_cq;
+
+	verbs_get_ops(ibcq->context)->poll_cq(ibcq, 0, NULL);
+}
+
+/*
  * Opens a poll session. Returns 0 with the first completion current,
  * ENOENT when the CQ is empty, EINVAL for a comp_mask it does not know;
- * only after 0 is the session open and ibv_end_poll due.
+ * only after 0 is the session open and ibv_end_poll due. next_poll does
+ * not make progress: like one ibv_poll_cq call, a session drains once.
  */
 static int cq_start_poll(struct ibv_cq_ex *ibcq, struct ibv_poll_cq_attr *attr)
 {
@@ -111,6 +127,7 @@ static int cq_start_poll(struct ibv_cq_ex *ibcq, struct ibv_poll_cq_attr *attr)
 
 	if (attr && attr->comp_mask)
 		return EINVAL;
+	cq_progress(cq);
 	if (!cq->single_threaded)
 		pthread_spin_lock(&cq->poll_lock);
 	ret = cq_take(cq);

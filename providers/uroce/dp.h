@@ -19,6 +19,7 @@
 #include "providers/uroce/caps.h"
 #include "providers/uroce/counters.h"
 #include "providers/uroce/pkt.h"
+#include "providers/uroce/psn.h"
 
 #define UROCE_SOCK_SLOTS 256
 #define UROCE_MAX_SOCKS 256
@@ -80,6 +81,7 @@ struct uroce_txb {
 
 enum uroce_wqe_flag {
 	UROCE_WQE_INLINE = 1 << 0,
+	UROCE_WQE_STARTED = 1 << 1, /* PSNs assigned */
 };
 
 /* A send WQE, copied from ibv_send_wr; sge[] then inline data follow. */
@@ -102,6 +104,7 @@ struct uroce_send_wqe {
 	uint32_t first_psn, last_psn;
 	uint32_t npkts;
 	uint32_t num_sge;
+	int status; /* enum ibv_wc_status, set on a local error */
 	struct ibv_sge sge[];
 };
 
@@ -133,6 +136,7 @@ struct uroce_srq {
 	struct uroce_ring rq;
 	uint32_t max_wr, max_sge;
 	uint32_t limit; /* 0: not armed */
+	atomic_uint use; /* QPs attached */
 };
 
 struct uroce_ah {
@@ -174,6 +178,7 @@ struct uroce_qp {
 	/* requester */
 	struct {
 		uint32_t psn; /* next PSN to send */
+		uint32_t max_psn; /* after the highest PSN ever sent */
 		uint32_t cur; /* SQ index of the WQE being sent */
 		uint32_t cur_pkt; /* its next packet */
 		uint32_t rd_out; /* READs and atomics outstanding */
@@ -206,6 +211,7 @@ struct uroce_qp {
 		uint64_t va; /* next WRITE address */
 		uint32_t rkey;
 		uint32_t resid; /* WRITE bytes left */
+		uint32_t write_len; /* the WRITE's length, for its immediate */
 		unsigned int hist_next;
 		struct uroce_rd_hist *hist;
 		unsigned int nhist;
@@ -290,17 +296,16 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
 void uroce_fault_init(void);
 bool uroce_fault_on(void);
 /* Reorders, duplicates or drops entries of @msg; returns the new count. */
-unsigned int uroce_fault_apply(struct uroce_counters *cnt,
-			       struct mmsghdr *msg, unsigned int n,
-			       struct mmsghdr *out);
+unsigned int uroce_fault_apply(struct uroce_counters *cnt, struct mmsghdr *msg,
+			       unsigned int n, struct mmsghdr *out);
 
 /* qp.c */
 struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 			       struct ibv_qp_init_attr *attr);
 int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		    int attr_mask);
-int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
-		   int attr_mask, struct ibv_qp_init_attr *init_attr);
+int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
+		   struct ibv_qp_init_attr *init_attr);
 int uroce_destroy_qp(struct ibv_qp *ibqp);
 /* Moves @qp to ERR and flushes its queues; under qp->lock. */
 void uroce_qp_error(struct uroce_qp *qp);
@@ -316,6 +321,8 @@ void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 void uroce_req_progress(struct uroce_qp *qp);
 /* Resends from @psn on. */
 void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn);
+/* After ACKs overtook a rewind: restarts from the oldest unacked PSN. */
+void uroce_req_sync(struct uroce_qp *qp);
 
 /* recv.c */
 int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
@@ -323,7 +330,7 @@ int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 /* Takes the next receive WQE into @buf; false if none. */
 bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf);
 void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
-			 const struct ibv_wc *wc);
+			 const struct ibv_wc *wc, bool solicited);
 
 /* srq.c */
 struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,

@@ -114,8 +114,10 @@ static void *engine_main(void *arg)
 			atomic_store(&dp->idle, false);
 			idle_ticks = 0;
 			now = uroce_now_ns();
-			timeout = next <= now ? 0 :
-				  (int)((next - now + 999999) / 1000000);
+			timeout =
+				next <= now ?
+					0 :
+					(int)((next - now + 999999) / 1000000);
 			if (timeout > TICK_MS)
 				timeout = TICK_MS;
 		} else if (idle_ticks < IDLE_TICKS) {

@@ -77,9 +77,8 @@ static double rnd(void)
 	return (double)((s * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
 }
 
-unsigned int uroce_fault_apply(struct uroce_counters *cnt,
-			       struct mmsghdr *msg, unsigned int n,
-			       struct mmsghdr *out)
+unsigned int uroce_fault_apply(struct uroce_counters *cnt, struct mmsghdr *msg,
+			       unsigned int n, struct mmsghdr *out)
 {
 	unsigned int i, m = 0;
 	struct mmsghdr t;

@@ -20,10 +20,27 @@ const struct verbs_context_ops uroce_ops = {
 
 	.create_cq = uroce_create_cq,
 	.create_cq_ex = uroce_create_cq_ex,
-	.poll_cq = uroce_poll_cq,
+	/* drains the context's sockets, then uroce_poll_cq */
+	.poll_cq = uroce_poll_cq_dp,
 	.req_notify_cq = uroce_req_notify_cq,
 	.resize_cq = uroce_resize_cq,
 	.destroy_cq = uroce_destroy_cq,
+
+	.create_srq = uroce_create_srq,
+	.modify_srq = uroce_modify_srq,
+	.query_srq = uroce_query_srq,
+	.destroy_srq = uroce_destroy_srq,
+	.post_srq_recv = uroce_post_srq_recv,
+
+	.create_qp = uroce_create_qp,
+	.modify_qp = uroce_modify_qp,
+	.query_qp = uroce_query_qp,
+	.destroy_qp = uroce_destroy_qp,
+	.post_send = uroce_post_send,
+	.post_recv = uroce_post_recv,
+
+	.create_ah = uroce_create_ah,
+	.destroy_ah = uroce_destroy_ah,
 
 	.free_context = uroce_free_context,
 };

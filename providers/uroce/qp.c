@@ -9,15 +9,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/qp_attr.h"
 #include "providers/uroce/uroce.h"
 
-/*
- * The IBTA attribute-mask table lives in qp_attr.c (another file, being
- * written); until it is linked in, only the transitions are checked.
- */
-int uroce_qp_attr_check(enum ibv_qp_type type, enum ibv_qp_state cur,
-			enum ibv_qp_state next, int attr_mask)
-	__attribute__((weak));
 
 static uint32_t pow2(uint32_t n)
 {
@@ -337,8 +331,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		goto out;
 	if (next > IBV_QPS_ERR || !transition_ok(cur, next))
 		goto out;
-	if (uroce_qp_attr_check &&
-	    uroce_qp_attr_check(ibqp->qp_type, cur, next, attr_mask))
+	if (uroce_qp_attr_check(ibqp->qp_type, cur, next, attr_mask))
 		goto out;
 	ret = check_values(qp, attr, attr_mask);
 	if (ret)
@@ -371,6 +364,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 	case IBV_QPS_RTS:
 		if (cur == IBV_QPS_RTR) {
 			qp->req.psn = qp->attr.sq_psn;
+			qp->req.max_psn = qp->attr.sq_psn;
 			qp->comp.psn = qp->attr.sq_psn;
 			qp->req.cur = qp->sq.tail;
 			qp->req.cur_pkt = 0;

@@ -115,6 +115,8 @@ struct uroce_context {
 	struct uroce_list cqs;
 	atomic_uint npd, nmr, ncq; /* against the device limits */
 	atomic_uint next_handle;
+
+	struct uroce_dp *dp; /* the data path: sockets, QPs, engine (dp.h) */
 };
 
 struct uroce_pd {
@@ -286,5 +288,7 @@ struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
 				     struct ibv_cq_init_attr_ex *attr);
 /* The clock of completion timestamps: CLOCK_MONOTONIC in ns. */
 uint64_t uroce_cq_clock_ns(void);
+
+#include "providers/uroce/dp.h"
 
 #endif /* UROCE_PROVIDER_H */

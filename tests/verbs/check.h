@@ -20,8 +20,9 @@ static int check_failures;
 /* A failed CHECK is reported and counted; the test goes on. */
 #define CHECK(cond)                                             \
 	do {                                                    \
+		int __ok = !!(cond);                            \
 		int __e = errno;                                \
-		if (!(cond)) {                                  \
+		if (!__ok) {                                    \
 			fprintf(stderr,                         \
 				"%s:%d: CHECK(%s) failed "      \
 				"(errno %d: %s)\n",             \
@@ -35,8 +36,9 @@ static int check_failures;
 /* A failed REQUIRE ends the test: what follows depends on it. */
 #define REQUIRE(cond)                                           \
 	do {                                                    \
+		int __ok = !!(cond);                            \
 		int __e = errno;                                \
-		if (!(cond)) {                                  \
+		if (!__ok) {                                    \
 			fprintf(stderr,                         \
 				"%s:%d: REQUIRE(%s) failed "    \
 				"(errno %d: %s)\n",             \

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The RC completer: ACKs, NAKs, READ responses and atomic ACKs retire send
+ * WQEs in order; sequence NAKs and timeouts make the requester resend from
+ * the oldest unacknowledged PSN; RNR NAKs pause it for the responder's
+ * RNR timer. Exhausted retries end in RETRY_EXC_ERR / RNR_RETRY_EXC_ERR
+ * and the QP goes to ERR.
+ */
+#include <string.h>
+
+#include "providers/uroce/uroce.h"
+
+static bool is_rd_atomic(uint32_t op)
+{
+	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+static struct uroce_send_wqe *tail_wqe(struct uroce_qp *qp)
+{
+	struct uroce_send_wqe *wqe;
+
+	if (qp->sq.tail == qp->sq.head)
+		return NULL;
+	wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+	return (wqe->flags & UROCE_WQE_STARTED) || wqe->status ? wqe : NULL;
+}
+
+/* Completes the oldest WQE with @status and moves the QP to ERR. */
+static void fail(struct uroce_qp *qp, enum ibv_wc_status status)
+{
+	struct uroce_send_wqe *wqe = tail_wqe(qp);
+
+	if (wqe)
+		uroce_send_complete(qp, wqe, status);
+	uroce_qp_error(qp);
+}
+
+/*
+ * Everything up to @psn has been received by the responder: retire the
+ * SENDs and WRITEs it covers. A READ or atomic it covers whose response
+ * is missing was lost: resend it.
+ */
+static void ack_through(struct uroce_qp *qp, uint32_t psn, bool from_ack)
+{
+	struct uroce_send_wqe *wqe;
+
+	while ((wqe = tail_wqe(qp))) {
+		if (wqe->status) {
+			fail(qp, wqe->status);
+			return;
+		}
+		if (is_rd_atomic(wqe->opcode)) {
+			if (!uroce_psn_before_eq(wqe->first_psn, psn))
+				break;
+			/* Covered but unanswered: its response was lost. */
+			if (uroce_psn_before(qp->comp.psn, wqe->first_psn))
+				qp->comp.psn = wqe->first_psn;
+			if (from_ack)
+				uroce_req_rewind(qp, qp->comp.psn);
+			return;
+		}
+		if (!uroce_psn_before_eq(wqe->last_psn, psn))
+			break;
+		uroce_send_complete(qp, wqe, IBV_WC_SUCCESS);
+	}
+	if (uroce_psn_after_eq(psn, qp->comp.psn) &&
+	    uroce_psn_before(psn, qp->req.max_psn))
+		qp->comp.psn = uroce_psn_inc(psn);
+	uroce_req_sync(qp);
+}
+
+static void progressed(struct uroce_qp *qp)
+{
+	qp->req.retry = qp->attr.retry_cnt;
+	qp->req.timer = 0;
+	qp->req.nak_seen = false;
+}
+
+static void rx_ack(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	uint32_t psn = pkt->bth.psn;
+	uint8_t syn = pkt->aeth.syndrome;
+	uint32_t prev = uroce_psn_add(psn, UROCE_PSN_MASK);
+
+	switch (uroce_aeth_type(syn)) {
+	case UROCE_AETH_ACK:
+		ack_through(qp, psn, true);
+		progressed(qp);
+		qp->req.rnr_retry = qp->attr.rnr_retry;
+		break;
+	case UROCE_AETH_RNR_NAK:
+		qp->cnt.rnr_naks_rcvd++;
+		ack_through(qp, prev, true);
+		if (qp->state == IBV_QPS_ERR)
+			return;
+		if (qp->attr.rnr_retry != 7) {
+			if (!qp->req.rnr_retry) {
+				fail(qp, IBV_WC_RNR_RETRY_EXC_ERR);
+				return;
+			}
+			qp->req.rnr_retry--;
+		}
+		uroce_req_rewind(qp, psn);
+		qp->req.timer = 0;
+		qp->req.rnr_timer =
+			uroce_now_ns() +
+			1000ull * uroce_rnr_timer_us[uroce_aeth_value(syn)];
+		if (atomic_load(&qp->ctx->dp->idle))
+			uroce_engine_kick(qp->ctx->dp);
+		return;
+	case UROCE_AETH_NAK:
+		if (uroce_aeth_value(syn) == UROCE_NAK_PSN_SEQ_ERR) {
+			qp->cnt.seq_naks_rcvd++;
+			ack_through(qp, prev, true);
+			if (qp->state == IBV_QPS_ERR)
+				return;
+			/* One resend per NAKed PSN: later copies are echoes. */
+			if (!qp->req.nak_seen || qp->req.last_nak_psn != psn) {
+				qp->req.nak_seen = true;
+				qp->req.last_nak_psn = psn;
+				uroce_req_rewind(qp, psn);
+			}
+			qp->req.timer = 0;
+			break;
+		}
+		qp->cnt.err_naks_rcvd++;
+		ack_through(qp, prev, true);
+		if (qp->state == IBV_QPS_ERR)
+			return;
+		switch (uroce_aeth_value(syn)) {
+		case UROCE_NAK_INVALID_REQ:
+			fail(qp, IBV_WC_REM_INV_REQ_ERR);
+			break;
+		case UROCE_NAK_REMOTE_ACCESS_ERR:
+			fail(qp, IBV_WC_REM_ACCESS_ERR);
+			break;
+		case UROCE_NAK_INVALID_RD_REQ:
+			fail(qp, IBV_WC_REM_INV_RD_REQ_ERR);
+			break;
+		default:
+			fail(qp, IBV_WC_REM_OP_ERR);
+			break;
+		}
+		return;
+	default:
+		return;
+	}
+	uroce_req_progress(qp);
+}
+
+/* A READ response or atomic ACK for the oldest WQE. */
+static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	uint32_t psn = pkt->bth.psn, off;
+	struct uroce_send_wqe *wqe;
+	uint64_t orig;
+	bool last;
+	int err;
+
+	/* Responses come in order: what precedes this one arrived. */
+	ack_through(qp, uroce_psn_add(psn, UROCE_PSN_MASK), false);
+	if (qp->state == IBV_QPS_ERR)
+		return;
+	wqe = tail_wqe(qp);
+	if (!wqe || !is_rd_atomic(wqe->opcode) ||
+	    !uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn))
+		return; /* stale duplicate */
+	if (uroce_psn_before(qp->comp.psn, wqe->first_psn))
+		qp->comp.psn = wqe->first_psn;
+	if (psn != qp->comp.psn) {
+		if (uroce_psn_after(psn, qp->comp.psn) &&
+		    (!qp->req.nak_seen ||
+		     qp->req.last_nak_psn != qp->comp.psn)) {
+			/* A lost response: ask again from there. */
+			qp->req.nak_seen = true;
+			qp->req.last_nak_psn = qp->comp.psn;
+			uroce_req_rewind(qp, qp->comp.psn);
+			uroce_req_progress(qp);
+		}
+		return;
+	}
+
+	pthread_rwlock_rdlock(&qp->ctx->mr_lock);
+	if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK) {
+		if (wqe->opcode == IBV_WR_RDMA_READ) {
+			pthread_rwlock_unlock(&qp->ctx->mr_lock);
+			return;
+		}
+		orig = pkt->atmack;
+		err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge, 1, 0, &orig, 8,
+				     true);
+		last = true;
+	} else {
+		if (wqe->opcode != IBV_WR_RDMA_READ) {
+			pthread_rwlock_unlock(&qp->ctx->mr_lock);
+			return;
+		}
+		off = uroce_psn_sub(psn, wqe->first_psn) * qp->mtu;
+		last = psn == wqe->last_psn;
+		if (off + pkt->paylen > wqe->length ||
+		    (last && off + pkt->paylen != wqe->length) ||
+		    (!last && pkt->paylen != qp->mtu)) {
+			pthread_rwlock_unlock(&qp->ctx->mr_lock);
+			return;
+		}
+		err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
+				     off, (void *)pkt->payload, pkt->paylen,
+				     true);
+	}
+	pthread_rwlock_unlock(&qp->ctx->mr_lock);
+	if (err) {
+		fail(qp, err);
+		return;
+	}
+	qp->comp.psn = uroce_psn_inc(psn);
+	uroce_req_sync(qp);
+	progressed(qp);
+	if (last) {
+		uroce_send_complete(qp, wqe, IBV_WC_SUCCESS);
+		/* A following local error completes in turn. */
+		ack_through(qp, psn, false);
+	}
+	uroce_req_progress(qp);
+}
+
+void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	if (qp->ibv_qp.qp_type != IBV_QPT_RC)
+		return;
+	if (pkt->bth.opcode == UROCE_OP_RC_ACK)
+		rx_ack(qp, pkt);
+	else
+		rx_data(qp, pkt);
+	/* Re-arm for what is still outstanding. */
+	if (qp->state == IBV_QPS_RTS && qp->req.max_psn != qp->comp.psn &&
+	    !qp->req.timer && !qp->req.rnr_timer)
+		uroce_req_progress(qp);
+}
+
+uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now)
+{
+	uint64_t next;
+
+	if (qp->state != IBV_QPS_RTS && qp->state != IBV_QPS_SQD)
+		return 0;
+	if (qp->req.rnr_timer && now >= qp->req.rnr_timer) {
+		qp->req.rnr_timer = 0;
+		uroce_req_progress(qp);
+	}
+	if (qp->req.timer && now >= qp->req.timer) {
+		qp->req.timer = 0;
+		if (qp->req.max_psn != qp->comp.psn) {
+			qp->cnt.timeouts++;
+			if (!qp->req.retry) {
+				fail(qp, IBV_WC_RETRY_EXC_ERR);
+				return 0;
+			}
+			qp->req.retry--;
+			qp->req.nak_seen = false;
+			uroce_req_sync(qp);
+			uroce_req_rewind(qp, qp->comp.psn);
+		}
+		uroce_req_progress(qp);
+	}
+	next = qp->req.timer;
+	if (qp->req.rnr_timer && (!next || qp->req.rnr_timer < next))
+		next = qp->req.rnr_timer;
+	return next;
+}

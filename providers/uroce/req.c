@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The requester: turns send WQEs into packets, a path MTU at a time, in
+ * the thread that posts (or that processes the ACK which opened the
+ * window). RC keeps at most UROCE_RC_WINDOW packets unacknowledged and
+ * max_rd_atomic READs and atomics outstanding; UC and UD complete a WQE
+ * as soon as its packets have left.
+ */
+#include <string.h>
+
+#include "providers/uroce/uroce.h"
+
+static bool is_rd_atomic(uint32_t op)
+{
+	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
+{
+	if (wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	    wqe->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD || !wqe->length)
+		return 1;
+	return (wqe->length + qp->mtu - 1) / qp->mtu;
+}
+
+/* The opcode of packet @k of @n of a SEND or WRITE. */
+static uint8_t seg_opcode(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			  uint32_t k, uint32_t n)
+{
+	bool send = wqe->opcode == IBV_WR_SEND ||
+		    wqe->opcode == IBV_WR_SEND_WITH_IMM;
+	bool imm = wqe->opcode == IBV_WR_SEND_WITH_IMM ||
+		   wqe->opcode == IBV_WR_RDMA_WRITE_WITH_IMM;
+	uint8_t base = qp->ibv_qp.qp_type == IBV_QPT_UC ? 0x20 : 0;
+	uint8_t op;
+
+	if (qp->ibv_qp.qp_type == IBV_QPT_UD)
+		return imm ? UROCE_OP_UD_SEND_ONLY_IMM : UROCE_OP_UD_SEND_ONLY;
+	if (n == 1)
+		op = send ? (imm ? UROCE_OP_RC_SEND_ONLY_IMM :
+				   UROCE_OP_RC_SEND_ONLY) :
+			    (imm ? UROCE_OP_RC_WRITE_ONLY_IMM :
+				   UROCE_OP_RC_WRITE_ONLY);
+	else if (k == 0)
+		op = send ? UROCE_OP_RC_SEND_FIRST : UROCE_OP_RC_WRITE_FIRST;
+	else if (k + 1 < n)
+		op = send ? UROCE_OP_RC_SEND_MIDDLE : UROCE_OP_RC_WRITE_MIDDLE;
+	else
+		op = send ? (imm ? UROCE_OP_RC_SEND_LAST_IMM :
+				   UROCE_OP_RC_SEND_LAST) :
+			    (imm ? UROCE_OP_RC_WRITE_LAST_IMM :
+				   UROCE_OP_RC_WRITE_LAST);
+	return op + base;
+}
+
+/* Sends packet req.cur_pkt of @wqe; returns 0 or an ibv_wc_status. */
+static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
+{
+	struct iovec iov[UROCE_MAX_SGE + 1];
+	const struct uroce_path *path = &qp->path;
+	uint32_t k = qp->req.cur_pkt, n = wqe->npkts, off, len;
+	struct uroce_pkt pkt;
+	int niov = 0;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.bth.pkey = UROCE_DEFAULT_PKEY;
+	pkt.bth.dqpn = qp->attr.dest_qp_num;
+	pkt.bth.psn = uroce_psn_add(wqe->first_psn, k);
+	off = k * qp->mtu;
+
+	if (wqe->opcode == IBV_WR_RDMA_READ) {
+		pkt.bth.opcode = UROCE_OP_RC_READ_REQ;
+		pkt.reth.va = wqe->remote_addr + off;
+		pkt.reth.rkey = wqe->rkey;
+		pkt.reth.len = wqe->length - off;
+		pkt.bth.ackreq = true;
+		goto send;
+	}
+	if (wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	    wqe->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD) {
+		pkt.bth.opcode = wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ?
+					 UROCE_OP_RC_CMP_SWAP :
+					 UROCE_OP_RC_FETCH_ADD;
+		pkt.atmeth.va = wqe->remote_addr;
+		pkt.atmeth.rkey = wqe->rkey;
+		pkt.atmeth.swap_add = wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ?
+					      wqe->swap :
+					      wqe->compare_add;
+		pkt.atmeth.compare = wqe->compare_add;
+		pkt.bth.ackreq = true;
+		goto send;
+	}
+
+	pkt.bth.opcode = seg_opcode(qp, wqe, k, n);
+	len = wqe->length - off;
+	if (len > qp->mtu)
+		len = qp->mtu;
+	pkt.paylen = len;
+	if (wqe->flags & UROCE_WQE_INLINE) {
+		iov[0].iov_base = (uint8_t *)&wqe->sge[qp->cap.max_send_sge] +
+				  off;
+		iov[0].iov_len = len;
+		niov = len ? 1 : 0;
+	} else {
+		niov = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
+				     off, len, iov, UROCE_MAX_SGE + 1);
+		if (niov < 0)
+			return -niov;
+	}
+	if (k == 0) {
+		pkt.reth.va = wqe->remote_addr;
+		pkt.reth.rkey = wqe->rkey;
+		pkt.reth.len = wqe->length;
+	}
+	pkt.imm = wqe->imm;
+	if (k + 1 == n) {
+		pkt.bth.se = wqe->send_flags & IBV_SEND_SOLICITED;
+		pkt.bth.ackreq = true;
+	} else if (!(pkt.bth.psn % UROCE_ACKREQ_EVERY)) {
+		pkt.bth.ackreq = true;
+	}
+	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
+		path = &wqe->ud_path;
+		pkt.bth.dqpn = wqe->remote_qpn;
+		pkt.deth.qkey = wqe->remote_qkey;
+		pkt.deth.sqpn = qp->ibv_qp.qp_num;
+		pkt.bth.ackreq = false;
+	} else if (qp->ibv_qp.qp_type == IBV_QPT_UC) {
+		pkt.bth.ackreq = false;
+	}
+send:
+	uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
+	qp->cnt.tx_pkts++;
+	return 0;
+}
+
+static uint64_t timeout_ns(struct uroce_qp *qp)
+{
+	uint64_t t = 4096ull << qp->attr.timeout;
+
+	return t < UROCE_MIN_TIMEOUT_NS ? UROCE_MIN_TIMEOUT_NS : t;
+}
+
+void uroce_req_progress(struct uroce_qp *qp)
+{
+	struct uroce_context *ctx = qp->ctx;
+	bool rc = qp->ibv_qp.qp_type == IBV_QPT_RC;
+	struct uroce_send_wqe *wqe;
+	uint32_t max_rd;
+	int err;
+
+	if (qp->state != IBV_QPS_RTS || qp->req.rnr_timer)
+		return;
+	max_rd = qp->attr.max_rd_atomic ? qp->attr.max_rd_atomic : 1;
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	while (qp->req.cur != qp->sq.head) {
+		wqe = uroce_ring_at(&qp->sq, qp->req.cur);
+		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
+				  UROCE_RC_WINDOW)
+			break;
+		if (!(wqe->flags & UROCE_WQE_STARTED)) {
+			if (wqe->status)
+				break;
+			if (is_rd_atomic(wqe->opcode)) {
+				if (qp->req.rd_out >= max_rd)
+					break;
+				qp->req.rd_out++;
+			}
+			wqe->flags |= UROCE_WQE_STARTED;
+			wqe->first_psn = qp->req.psn;
+			wqe->npkts = wqe_npkts(qp, wqe);
+			wqe->last_psn =
+				uroce_psn_add(wqe->first_psn, wqe->npkts - 1);
+		}
+		err = send_pkt(qp, wqe);
+		if (err) {
+			/* A local error: the WQE completes with it in turn. */
+			wqe->status = err;
+			if (rc) {
+				if (!qp->req.cur_pkt) {
+					wqe->flags &= ~UROCE_WQE_STARTED;
+					if (is_rd_atomic(wqe->opcode))
+						qp->req.rd_out--;
+				}
+				break;
+			}
+			qp->req.cur++;
+			qp->req.cur_pkt = 0;
+			continue;
+		}
+		if (wqe->opcode == IBV_WR_RDMA_READ) {
+			qp->req.cur_pkt = wqe->npkts;
+			qp->req.psn = uroce_psn_inc(wqe->last_psn);
+		} else {
+			qp->req.cur_pkt++;
+			qp->req.psn = uroce_psn_inc(qp->req.psn);
+		}
+		if (uroce_psn_after(qp->req.psn, qp->req.max_psn))
+			qp->req.max_psn = qp->req.psn;
+		if (qp->req.cur_pkt >= wqe->npkts) {
+			qp->req.cur++;
+			qp->req.cur_pkt = 0;
+		}
+	}
+	uroce_tx_flush(ctx, &qp->txb);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+
+	if (!rc) {
+		/* Sent: the application may have its buffers back. */
+		while (qp->sq.tail != qp->req.cur) {
+			wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+			uroce_send_complete(qp, wqe, wqe->status);
+		}
+		return;
+	}
+	wqe = qp->sq.tail != qp->sq.head ?
+		      uroce_ring_at(&qp->sq, qp->sq.tail) :
+		      NULL;
+	if (wqe && wqe->status) {
+		/* The oldest WQE failed locally: nothing before it is left. */
+		uroce_send_complete(qp, wqe, wqe->status);
+		uroce_qp_error(qp);
+		return;
+	}
+	if (qp->req.max_psn != qp->comp.psn && !qp->req.timer) {
+		qp->req.timer = uroce_now_ns() + timeout_ns(qp);
+		if (atomic_load(&ctx->dp->idle))
+			uroce_engine_kick(ctx->dp);
+	}
+}
+
+void uroce_req_sync(struct uroce_qp *qp)
+{
+	struct uroce_send_wqe *wqe;
+	uint32_t i;
+
+	if ((int32_t)(qp->req.cur - qp->sq.tail) < 0) {
+		qp->req.cur = qp->sq.tail;
+		qp->req.cur_pkt = 0;
+	}
+	/* Completed WQEs are acknowledged, whatever the last ACK said. */
+	if (qp->sq.tail != qp->sq.head) {
+		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+		if ((wqe->flags & UROCE_WQE_STARTED) &&
+		    uroce_psn_before(qp->comp.psn, wqe->first_psn))
+			qp->comp.psn = wqe->first_psn;
+	}
+	if (!uroce_psn_before(qp->req.psn, qp->comp.psn))
+		return;
+	for (i = qp->sq.tail; i != qp->sq.head; i++) {
+		wqe = uroce_ring_at(&qp->sq, i);
+		if (!(wqe->flags & UROCE_WQE_STARTED))
+			break;
+		if (uroce_psn_in_range(qp->comp.psn, wqe->first_psn,
+				       wqe->last_psn)) {
+			qp->req.cur = i;
+			qp->req.cur_pkt =
+				uroce_psn_sub(qp->comp.psn, wqe->first_psn);
+			qp->req.psn = qp->comp.psn;
+			return;
+		}
+	}
+	/* Everything sent is acknowledged: go on with the first new WQE. */
+	qp->req.cur = i;
+	qp->req.cur_pkt = 0;
+	qp->req.psn = qp->comp.psn;
+}
+
+void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)
+{
+	struct uroce_send_wqe *wqe;
+	uint32_t i;
+
+	for (i = qp->sq.tail; i != qp->sq.head; i++) {
+		wqe = uroce_ring_at(&qp->sq, i);
+		if (!(wqe->flags & UROCE_WQE_STARTED))
+			break;
+		if (uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn)) {
+			qp->req.cur = i;
+			qp->req.cur_pkt = uroce_psn_sub(psn, wqe->first_psn);
+			qp->req.psn = psn;
+			qp->cnt.retrans++;
+			return;
+		}
+	}
+}

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The responder: executes SENDs, WRITEs, READs and atomics that passed the
+ * socket's checks (QP state, transport, peer, P_Key), after its own: Q_Key
+ * (UD), PSN (RC: sequence NAK once per gap, duplicates answered again;
+ * UC: a gap drops the rest of the message), then rkey, PD, access and
+ * bounds. Memory is touched only after all of them. ACKs are coalesced:
+ * one per QP per received batch (see uroce_sock_drain).
+ */
+#include <string.h>
+
+#include "providers/uroce/uroce.h"
+
+static void send_aeth(struct uroce_qp *qp, uint8_t opcode, uint32_t psn,
+		      uint8_t syndrome, uint64_t atmack)
+{
+	struct uroce_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.bth.opcode = opcode;
+	pkt.bth.pkey = UROCE_DEFAULT_PKEY;
+	pkt.bth.dqpn = qp->attr.dest_qp_num;
+	pkt.bth.psn = psn;
+	pkt.aeth.syndrome = syndrome;
+	pkt.aeth.msn = qp->resp.msn & UROCE_PSN_MASK;
+	pkt.atmack = atmack;
+	uroce_tx_add(qp->ctx, &qp->txb, &qp->path, &pkt, NULL, 0);
+	qp->cnt.tx_pkts++;
+}
+
+static void send_nak(struct uroce_qp *qp, uint32_t psn, uint8_t syndrome)
+{
+	send_aeth(qp, UROCE_OP_RC_ACK, psn, syndrome, 0);
+	uroce_tx_flush(qp->ctx, &qp->txb);
+}
+
+void uroce_resp_flush_ack(struct uroce_qp *qp)
+{
+	if (qp->resp.ack_pending) {
+		qp->resp.ack_pending = false;
+		send_aeth(qp, UROCE_OP_RC_ACK, qp->resp.ack_psn,
+			  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), 0);
+	}
+	uroce_tx_flush(qp->ctx, &qp->txb);
+}
+
+/* A fatal request error: NAK it and put the QP in error (RC). */
+static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
+{
+	if (qp->ibv_qp.qp_type != IBV_QPT_RC)
+		return;
+	qp->cnt.err_naks_sent++;
+	send_nak(qp, psn, uroce_aeth_nak(c));
+	uroce_qp_error(qp);
+}
+
+static bool take_wqe(struct uroce_qp *qp)
+{
+	if (qp->resp.wqe_valid)
+		return true;
+	if (qp->srq ? uroce_srq_take(qp->srq, qp->resp.wqe) :
+		      uroce_recv_take(qp, qp->resp.wqe)) {
+		qp->resp.wqe_valid = true;
+		qp->resp.offset = 0;
+		return true;
+	}
+	return false;
+}
+
+static void recv_done(struct uroce_qp *qp, struct uroce_pkt *pkt,
+		      enum ibv_wc_opcode op, enum ibv_wc_status status,
+		      uint32_t len)
+{
+	struct ibv_wc wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.status = status;
+	wc.opcode = op;
+	wc.byte_len = len;
+	wc.src_qp = qp->attr.dest_qp_num;
+	if (pkt->info->flags & UROCE_OPF_IMM) {
+		wc.imm_data = pkt->imm;
+		wc.wc_flags |= IBV_WC_WITH_IMM;
+	}
+	qp->resp.wqe_valid = false;
+	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+}
+
+/* The 40 bytes in front of a UD message: a GRH, or IPv4's header last. */
+static void build_grh(struct uroce_qp *qp, uint8_t *grh, uint32_t paylen)
+{
+	const struct in6_addr *src = &qp->resp.ud_from.sin6_addr;
+	const struct in6_addr *dst = &qp->resp.ud_dst;
+	uint32_t udp_len = 8 + UROCE_BTH_LEN + UROCE_DETH_LEN + paylen + 4;
+
+	memset(grh, 0, 40);
+	if (IN6_IS_ADDR_V4MAPPED(src)) {
+		uint8_t *ip = grh + 20;
+
+		ip[0] = 0x45;
+		uroce_put_be16(ip + 2, (uint16_t)(20 + udp_len));
+		uroce_put_be16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, &src->s6_addr[12], 4);
+		memcpy(ip + 16, &dst->s6_addr[12], 4);
+	} else {
+		grh[0] = 0x60;
+		uroce_put_be16(grh + 4, (uint16_t)udp_len);
+		grh[6] = IPPROTO_UDP;
+		grh[7] = 64;
+		memcpy(grh + 8, src, 16);
+		memcpy(grh + 24, dst, 16);
+	}
+}
+
+static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint8_t grh[40];
+	struct ibv_wc wc;
+	int err;
+
+	if (pkt->deth.qkey != qp->attr.qkey) {
+		qp->cnt.drops[UROCE_DROP_BAD_QKEY]++;
+		uroce_cnt_add(ctx->dp->cnt.drops[UROCE_DROP_BAD_QKEY], 1);
+		return;
+	}
+	if (!take_wqe(qp))
+		return; /* UD: no receive WQE, the datagram is lost */
+	build_grh(qp, grh, pkt->paylen);
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+			     qp->resp.wqe->num_sge, 0, grh, sizeof(grh), true);
+	if (!err)
+		err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+				     qp->resp.wqe->num_sge, sizeof(grh),
+				     (void *)pkt->payload, pkt->paylen, true);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	memset(&wc, 0, sizeof(wc));
+	wc.status = err ? (enum ibv_wc_status)err : IBV_WC_SUCCESS;
+	wc.opcode = IBV_WC_RECV;
+	wc.byte_len = pkt->paylen + 40;
+	wc.src_qp = pkt->deth.sqpn;
+	wc.wc_flags = IBV_WC_GRH;
+	if (pkt->info->flags & UROCE_OPF_IMM) {
+		wc.imm_data = pkt->imm;
+		wc.wc_flags |= IBV_WC_WITH_IMM;
+	}
+	qp->resp.wqe_valid = false;
+	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+}
+
+/* SEND packets; returns false when the request was refused (RNR, error). */
+static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint16_t f = pkt->info->flags;
+	int err;
+
+	if (f & UROCE_OPF_START) {
+		if (qp->resp.in_send && qp->ibv_qp.qp_type == IBV_QPT_RC) {
+			fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+			return false;
+		}
+		if (!take_wqe(qp)) {
+			if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
+				qp->cnt.rnr_naks_sent++;
+				send_nak(qp, pkt->bth.psn,
+					 uroce_aeth_rnr_nak(
+						 qp->attr.min_rnr_timer));
+			} else {
+				qp->resp.drop_msg = !(f & UROCE_OPF_ONLY);
+			}
+			return false;
+		}
+		qp->resp.offset = 0;
+		qp->resp.in_send = true;
+	} else if (!qp->resp.in_send) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return false;
+	}
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+			     qp->resp.wqe->num_sge, qp->resp.offset,
+			     (void *)pkt->payload, pkt->paylen, true);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (err) {
+		qp->resp.in_send = false;
+		recv_done(qp, pkt, IBV_WC_RECV, (enum ibv_wc_status)err, 0);
+		fatal_nak(qp, pkt->bth.psn,
+			  err == IBV_WC_LOC_LEN_ERR ? UROCE_NAK_INVALID_REQ :
+						      UROCE_NAK_REMOTE_OP_ERR);
+		return false;
+	}
+	qp->resp.offset += pkt->paylen;
+	if (f & UROCE_OPF_END) {
+		qp->resp.in_send = false;
+		recv_done(qp, pkt, IBV_WC_RECV, IBV_WC_SUCCESS,
+			  qp->resp.offset);
+	}
+	return true;
+}
+
+static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint16_t f = pkt->info->flags;
+	void *mem;
+
+	if (f & UROCE_OPF_START) {
+		qp->resp.va = pkt->reth.va;
+		qp->resp.rkey = pkt->reth.rkey;
+		qp->resp.resid = pkt->reth.len;
+		qp->resp.write_len = pkt->reth.len;
+		qp->resp.in_write = true;
+		if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_WRITE)) {
+			fatal_nak(qp, pkt->bth.psn,
+				  UROCE_NAK_REMOTE_ACCESS_ERR);
+			return false;
+		}
+	} else if (!qp->resp.in_write) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return false;
+	}
+	if (pkt->paylen > qp->resp.resid ||
+	    ((f & UROCE_OPF_END) && pkt->paylen != qp->resp.resid)) {
+		qp->resp.in_write = false;
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return false;
+	}
+	/* WRITE with immediate consumes a receive WQE: RNR before writing. */
+	if ((f & UROCE_OPF_END) && (f & UROCE_OPF_IMM) && !take_wqe(qp)) {
+		if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
+			qp->cnt.rnr_naks_sent++;
+			send_nak(qp, pkt->bth.psn,
+				 uroce_aeth_rnr_nak(qp->attr.min_rnr_timer));
+		}
+		return false;
+	}
+	if (pkt->paylen) {
+		pthread_rwlock_rdlock(&ctx->mr_lock);
+		mem = uroce_mem_map(ctx, qp->pd, qp->resp.rkey, qp->resp.va,
+				    pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
+		if (mem)
+			memcpy(mem, pkt->payload, pkt->paylen);
+		pthread_rwlock_unlock(&ctx->mr_lock);
+		if (!mem) {
+			qp->resp.in_write = false;
+			fatal_nak(qp, pkt->bth.psn,
+				  UROCE_NAK_REMOTE_ACCESS_ERR);
+			return false;
+		}
+	}
+	qp->resp.va += pkt->paylen;
+	qp->resp.resid -= pkt->paylen;
+	if (f & UROCE_OPF_END) {
+		qp->resp.in_write = false;
+		if (f & UROCE_OPF_IMM)
+			recv_done(qp, pkt, IBV_WC_RECV_RDMA_WITH_IMM,
+				  IBV_WC_SUCCESS, qp->resp.write_len);
+	}
+	return true;
+}
+
+/* Sends the responses of READ @h from PSN @psn on. */
+static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
+		      uint32_t psn)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint32_t n = uroce_psn_sub(h->last_psn, h->psn) + 1;
+	uint32_t k = uroce_psn_sub(psn, h->psn), off, len;
+	struct uroce_pkt pkt;
+	struct iovec iov;
+	uint8_t *mem = NULL;
+
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	if (h->len) {
+		mem = uroce_mem_map(ctx, qp->pd, h->rkey, h->va, h->len,
+				    IBV_ACCESS_REMOTE_READ);
+		if (!mem) {
+			pthread_rwlock_unlock(&ctx->mr_lock);
+			fatal_nak(qp, psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+			return;
+		}
+	}
+	for (; k < n; k++) {
+		memset(&pkt, 0, sizeof(pkt));
+		if (n == 1)
+			pkt.bth.opcode = UROCE_OP_RC_READ_RESP_ONLY;
+		else if (k == 0)
+			pkt.bth.opcode = UROCE_OP_RC_READ_RESP_FIRST;
+		else if (k + 1 == n)
+			pkt.bth.opcode = UROCE_OP_RC_READ_RESP_LAST;
+		else
+			pkt.bth.opcode = UROCE_OP_RC_READ_RESP_MIDDLE;
+		pkt.bth.pkey = UROCE_DEFAULT_PKEY;
+		pkt.bth.dqpn = qp->attr.dest_qp_num;
+		pkt.bth.psn = uroce_psn_add(h->psn, k);
+		pkt.aeth.syndrome = uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID);
+		pkt.aeth.msn = qp->resp.msn & UROCE_PSN_MASK;
+		off = k * qp->mtu;
+		len = h->len - off < qp->mtu ? h->len - off : qp->mtu;
+		pkt.paylen = len;
+		iov.iov_base = mem + off;
+		iov.iov_len = len;
+		uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt, &iov, len ? 1 : 0);
+		qp->cnt.tx_pkts++;
+	}
+	/* The iovecs point into the MR: out before dereg may proceed. */
+	uroce_tx_flush(ctx, &qp->txb);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+}
+
+static struct uroce_rd_hist *hist_new(struct uroce_qp *qp)
+{
+	unsigned int n = qp->attr.max_dest_rd_atomic;
+	struct uroce_rd_hist *h;
+
+	if (!n || n > qp->resp.nhist)
+		n = n ? qp->resp.nhist : 1;
+	h = &qp->resp.hist[qp->resp.hist_next % n];
+	qp->resp.hist_next = (qp->resp.hist_next + 1) % n;
+	memset(h, 0, sizeof(*h));
+	return h;
+}
+
+static struct uroce_rd_hist *hist_find(struct uroce_qp *qp, uint32_t psn)
+{
+	unsigned int i;
+
+	for (i = 0; i < qp->resp.nhist; i++) {
+		struct uroce_rd_hist *h = &qp->resp.hist[i];
+
+		if (h->valid && uroce_psn_in_range(psn, h->psn, h->last_psn))
+			return h;
+	}
+	return NULL;
+}
+
+static bool rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	struct uroce_rd_hist *h;
+	uint32_t n;
+	void *mem = NULL;
+
+	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_READ)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return false;
+	}
+	if (pkt->reth.len > 0x80000000u) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return false;
+	}
+	if (pkt->reth.len) {
+		pthread_rwlock_rdlock(&ctx->mr_lock);
+		mem = uroce_mem_map(ctx, qp->pd, pkt->reth.rkey, pkt->reth.va,
+				    pkt->reth.len, IBV_ACCESS_REMOTE_READ);
+		pthread_rwlock_unlock(&ctx->mr_lock);
+		if (!mem) {
+			fatal_nak(qp, pkt->bth.psn,
+				  UROCE_NAK_REMOTE_ACCESS_ERR);
+			return false;
+		}
+	}
+	n = pkt->reth.len ? (pkt->reth.len + qp->mtu - 1) / qp->mtu : 1;
+	h = hist_new(qp);
+	h->valid = true;
+	h->psn = pkt->bth.psn;
+	h->last_psn = uroce_psn_add(h->psn, n - 1);
+	h->va = pkt->reth.va;
+	h->rkey = pkt->reth.rkey;
+	h->len = pkt->reth.len;
+	qp->resp.msn++;
+	qp->resp.psn = uroce_psn_inc(h->last_psn);
+	send_read(qp, h, h->psn);
+	return true;
+}
+
+static bool rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	const struct uroce_atmeth *a = &pkt->atmeth;
+	struct uroce_rd_hist *h;
+	uint64_t *mem, orig;
+
+	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_ATOMIC)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return false;
+	}
+	if (a->va & 7) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return false;
+	}
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	mem = uroce_mem_map(ctx, qp->pd, a->rkey, a->va, 8,
+			    IBV_ACCESS_REMOTE_ATOMIC);
+	if (mem) {
+		if (pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
+			orig = a->compare;
+			__atomic_compare_exchange_n(mem, &orig, a->swap_add,
+						    false, __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+		} else {
+			orig = __atomic_fetch_add(mem, a->swap_add,
+						  __ATOMIC_SEQ_CST);
+		}
+	}
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (!mem) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return false;
+	}
+	h = hist_new(qp);
+	h->valid = true;
+	h->atomic = true;
+	h->psn = h->last_psn = pkt->bth.psn;
+	h->orig = orig;
+	qp->resp.msn++;
+	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+	send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, pkt->bth.psn,
+		  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), orig);
+	uroce_tx_flush(ctx, &qp->txb);
+	return true;
+}
+
+/* An RC request with a PSN before the expected one. */
+static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	uint16_t f = pkt->info->flags;
+	struct uroce_rd_hist *h;
+
+	qp->cnt.dup_reqs++;
+	if (f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC)) {
+		h = hist_find(qp, pkt->bth.psn);
+		if (!h || h->atomic != !!(f & UROCE_OPF_ATOMIC))
+			return;
+		if (h->atomic) {
+			send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, h->psn,
+				  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
+				  h->orig);
+			uroce_tx_flush(qp->ctx, &qp->txb);
+		} else {
+			send_read(qp, h, pkt->bth.psn);
+		}
+		return;
+	}
+	/* SEND or WRITE already executed: acknowledge again. */
+	qp->resp.ack_pending = true;
+	qp->resp.ack_psn = uroce_psn_add(qp->resp.psn, UROCE_PSN_MASK);
+}
+
+void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	uint16_t f = pkt->info->flags;
+	bool rc = qp->ibv_qp.qp_type == IBV_QPT_RC;
+	int32_t d;
+	bool ok;
+
+	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
+		rx_ud(qp, pkt);
+		return;
+	}
+	d = uroce_psn_diff(pkt->bth.psn, qp->resp.psn);
+	if (rc && d > 0) {
+		qp->cnt.drops[UROCE_DROP_BAD_PSN]++;
+		if (!qp->resp.nak_sent) {
+			qp->resp.nak_sent = true;
+			qp->cnt.seq_naks_sent++;
+			send_nak(qp, qp->resp.psn,
+				 uroce_aeth_nak(UROCE_NAK_PSN_SEQ_ERR));
+		}
+		return;
+	}
+	if (rc && d < 0) {
+		rx_duplicate(qp, pkt);
+		return;
+	}
+	if (!rc && d != 0) {
+		/* UC: a gap; what is left of the broken message goes. */
+		qp->cnt.drops[UROCE_DROP_BAD_PSN]++;
+		qp->resp.in_send = false;
+		qp->resp.in_write = false;
+		qp->resp.psn = pkt->bth.psn;
+		qp->resp.drop_msg = !(f & UROCE_OPF_START);
+	}
+	qp->resp.nak_sent = false;
+	if (!rc && qp->resp.drop_msg) {
+		if (!(f & UROCE_OPF_START)) {
+			if (f & UROCE_OPF_END)
+				qp->resp.drop_msg = false;
+			qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+			return;
+		}
+		qp->resp.drop_msg = false;
+	}
+
+	if (f & UROCE_OPF_SEND)
+		ok = rx_send(qp, pkt);
+	else if (f & UROCE_OPF_WRITE)
+		ok = rx_write(qp, pkt);
+	else if (f & UROCE_OPF_READ)
+		ok = rc && rx_read(qp, pkt);
+	else if (f & UROCE_OPF_ATOMIC)
+		ok = rc && rx_atomic(qp, pkt);
+	else
+		ok = false;
+	if (f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC))
+		return; /* answered, PSN advanced */
+	if (!ok) {
+		if (!rc)
+			qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+		return;
+	}
+	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+	if (f & UROCE_OPF_END)
+		qp->resp.msn++;
+	if (rc && pkt->bth.ackreq) {
+		qp->resp.ack_pending = true;
+		qp->resp.ack_psn = pkt->bth.psn;
+	}
+}

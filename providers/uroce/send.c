@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ibv_post_send: work requests are copied into the QP's send ring
+ * (fixed-stride entries, inline data copied in), then the requester runs
+ * in the posting thread and sends what the window allows.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "providers/uroce/uroce.h"
+
+static enum ibv_wc_opcode wc_opcode(uint32_t op)
+{
+	switch (op) {
+	case IBV_WR_RDMA_WRITE:
+	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		return IBV_WC_RDMA_WRITE;
+	case IBV_WR_RDMA_READ:
+		return IBV_WC_RDMA_READ;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		return IBV_WC_COMP_SWAP;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		return IBV_WC_FETCH_ADD;
+	default:
+		return IBV_WC_SEND;
+	}
+}
+
+static bool is_atomic(uint32_t op)
+{
+	return op == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status)
+{
+	struct ibv_wc wc;
+
+	if (status != IBV_WC_SUCCESS || qp->sq_sig_all ||
+	    (wqe->send_flags & IBV_SEND_SIGNALED)) {
+		memset(&wc, 0, sizeof(wc));
+		wc.wr_id = wqe->wr_id;
+		wc.status = status;
+		wc.opcode = wc_opcode(wqe->opcode);
+		wc.qp_num = qp->ibv_qp.qp_num;
+		if (status == IBV_WC_SUCCESS)
+			wc.byte_len = is_atomic(wqe->opcode) ? 8 : wqe->length;
+		uroce_cq_push(qp->scq, &wc, false);
+	}
+	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode)) &&
+	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
+		qp->req.rd_out--;
+	qp->sq.tail++;
+}
+
+static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
+{
+	enum ibv_qp_type type = qp->ibv_qp.qp_type;
+
+	if ((uint32_t)wr->num_sge > qp->cap.max_send_sge || wr->num_sge < 0)
+		return EINVAL;
+	switch (wr->opcode) {
+	case IBV_WR_SEND:
+	case IBV_WR_SEND_WITH_IMM:
+		break;
+	case IBV_WR_RDMA_WRITE:
+	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		if (type == IBV_QPT_UD)
+			return EINVAL;
+		break;
+	case IBV_WR_RDMA_READ:
+		if (type != IBV_QPT_RC || (wr->send_flags & IBV_SEND_INLINE))
+			return EINVAL;
+		break;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		if (type != IBV_QPT_RC || wr->num_sge != 1 ||
+		    wr->sg_list[0].length < 8 ||
+		    (wr->send_flags & IBV_SEND_INLINE))
+			return EINVAL;
+		break;
+	default:
+		return EINVAL;
+	}
+	if (type == IBV_QPT_UD && !wr->wr.ud.ah)
+		return EINVAL;
+	return 0;
+}
+
+static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
+		   struct uroce_send_wqe *wqe)
+{
+	uint8_t *inl = (uint8_t *)&wqe->sge[qp->cap.max_send_sge];
+	uint64_t len = 0;
+	int i;
+
+	memset(wqe, 0, sizeof(*wqe));
+	wqe->wr_id = wr->wr_id;
+	wqe->opcode = wr->opcode;
+	wqe->send_flags = wr->send_flags;
+	wqe->imm = wr->imm_data;
+	for (i = 0; i < wr->num_sge; i++)
+		len += wr->sg_list[i].length;
+	if (len > 0x80000000ull)
+		return EINVAL;
+	if (is_atomic(wr->opcode)) {
+		wqe->remote_addr = wr->wr.atomic.remote_addr;
+		wqe->rkey = wr->wr.atomic.rkey;
+		wqe->compare_add = wr->wr.atomic.compare_add;
+		wqe->swap = wr->wr.atomic.swap;
+		len = 8;
+	} else if (qp->ibv_qp.qp_type != IBV_QPT_UD) {
+		wqe->remote_addr = wr->wr.rdma.remote_addr;
+		wqe->rkey = wr->wr.rdma.rkey;
+	} else {
+		struct uroce_ah *ah = to_uah(wr->wr.ud.ah);
+
+		if (len > qp->mtu)
+			return EINVAL;
+		wqe->ud_path = ah->path;
+		wqe->remote_qpn = wr->wr.ud.remote_qpn & UROCE_QPN_MASK;
+		/* The high bit asks for the QP's own Q_Key. */
+		wqe->remote_qkey = (wr->wr.ud.remote_qkey & 0x80000000u) ?
+					   qp->attr.qkey :
+					   wr->wr.ud.remote_qkey;
+		uroce_path_set_ports(&wqe->ud_path, qp->sock->port,
+				     (uint16_t)(wqe->remote_qpn >> 8));
+	}
+	wqe->length = (uint32_t)len;
+	if ((wr->send_flags & IBV_SEND_INLINE) && wr->opcode != IBV_WR_RDMA_READ &&
+	    !is_atomic(wr->opcode)) {
+		if (len > qp->cap.max_inline_data)
+			return EINVAL;
+		for (i = 0; i < wr->num_sge; i++) {
+			memcpy(inl, (void *)(uintptr_t)wr->sg_list[i].addr,
+			       wr->sg_list[i].length);
+			inl += wr->sg_list[i].length;
+		}
+		wqe->flags = UROCE_WQE_INLINE;
+		wqe->num_sge = 0;
+	} else {
+		memcpy(wqe->sge, wr->sg_list, wr->num_sge * sizeof(*wqe->sge));
+		wqe->num_sge = (uint32_t)wr->num_sge;
+	}
+	return 0;
+}
+
+int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+		    struct ibv_send_wr **bad_wr)
+{
+	struct uroce_qp *qp = to_uqp(ibqp);
+	int ret = 0;
+
+	pthread_mutex_lock(&qp->lock);
+	if (qp->state == IBV_QPS_RESET || qp->state == IBV_QPS_INIT ||
+	    qp->state == IBV_QPS_RTR) {
+		ret = EINVAL;
+		*bad_wr = wr;
+		goto out;
+	}
+	for (; wr; wr = wr->next) {
+		if (qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr) {
+			ret = ENOMEM;
+			break;
+		}
+		ret = check_wr(qp, wr);
+		if (!ret)
+			ret = copy_wr(qp, wr,
+				      uroce_ring_at(&qp->sq, qp->sq.head));
+		if (ret)
+			break;
+		qp->sq.head++;
+	}
+	if (ret)
+		*bad_wr = wr;
+	if (qp->state == IBV_QPS_ERR)
+		uroce_qp_error(qp);
+	else
+		uroce_req_progress(qp);
+out:
+	pthread_mutex_unlock(&qp->lock);
+	return ret;
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# perftest.sh TOOL [ARGS...]: Debian's unmodified perftest TOOL (ib_write_bw,
+# ib_read_lat, ...) between two namespaces over RoCE v2 GID 0, a few
+# iterations (-n 200), with ARGS (a message size, an atomic type...).
+source "$(dirname "$0")/lib.sh"
+
+tool=$1
+shift
+[[ -x /usr/bin/$tool ]] || skip "no $tool (perftest)"
+TEST_NAME="perftest.$tool$(printf '%s' "$*" | tr -d ' -')"
+dp_setup
+# perftest links libmlx5 and libefa, which import IBVERBS_PRIVATE_34
+# symbols from libibverbs; without them it cannot even start.
+probe=$(in_ns "$NS_A" env LD_BIND_NOW=1 "/usr/bin/$tool" -h 2>&1 || true)
+if grep -q "symbol lookup error" <<<"$probe"; then
+	skip "libibverbs lacks the IBVERBS_PRIVATE_34 symbols perftest's providers import"
+fi
+common=(-x 0 -F -n 200 "$@")
+[[ $tool == *_bw ]] && common+=(--report_gbits)
+server_client "/usr/bin/$tool" -d "$DEV_A" "${common[@]}" -- \
+	"/usr/bin/$tool" -d "$DEV_B" "${common[@]}" "$ADDR_A"
+grep -q "^ *[0-9]" "$TMP/client" || fail "no result line"
