@@ -58,6 +58,7 @@ struct uroce_sock {
 		struct cmsghdr align;
 	} cmsg;
 	uint8_t *bufs; /* UROCE_RX_BATCH * UROCE_RX_BUF */
+	bool parked; /* engine only: out of its epoll set, see engine.c */
 };
 
 struct uroce_txpkt {
@@ -156,8 +157,22 @@ struct uroce_rd_hist {
 	uint64_t orig; /* atomic: the original value */
 };
 
+/* A work request being built with the ibv_wr_* API (qp_ex.c). */
+struct uroce_wr_build {
+	bool open; /* a builder call started one: commit it */
+	int err; /* the first error since wr_start */
+	uint32_t start; /* sq.head at wr_start: wr_abort goes back there */
+	struct ibv_send_wr wr;
+	struct ibv_sge sge[UROCE_MAX_SGE];
+	uint8_t inl[UROCE_MAX_INLINE];
+};
+
 struct uroce_qp {
-	struct ibv_qp ibv_qp;
+	union {
+		struct ibv_qp ibv_qp;
+		struct ibv_qp_ex ibv_qp_ex; /* starts with an ibv_qp */
+	};
+	struct uroce_wr_build *wrb; /* only for extended QPs */
 	struct uroce_context *ctx;
 	struct uroce_pd *pd;
 	struct uroce_cq *scq, *rcq;
@@ -242,6 +257,9 @@ struct uroce_dp {
 	int evfd;
 	atomic_bool stop;
 	atomic_bool idle; /* sleeping without a deadline: wake to arm one */
+	/* when ibv_poll_cq last drained the sockets, CLOCK_MONOTONIC ns */
+	_Atomic uint64_t last_poll;
+	atomic_uint nparked; /* written by the engine only */
 	/* socket creation requests, served by the engine thread */
 	pthread_mutex_t req_lock;
 	pthread_cond_t req_cond;
@@ -272,13 +290,15 @@ uint64_t uroce_now_ns(void);
 int uroce_engine_start(struct uroce_context *ctx);
 void uroce_engine_stop(struct uroce_context *ctx);
 void uroce_engine_kick(struct uroce_dp *dp);
+int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
 int uroce_engine_socket(struct uroce_dp *dp);
 
 /* sock.c */
 int uroce_sock_open(void);
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
-void uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool block);
+/* Receives and processes what @s holds; false if another thread was. */
+bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
 void uroce_sock_free(struct uroce_sock *s);
 int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		   const union ibv_gid *dgid, struct uroce_path *path);
@@ -307,6 +327,13 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 		   struct ibv_qp_init_attr *init_attr);
 int uroce_destroy_qp(struct ibv_qp *ibqp);
+/* Adds a validated copy of @wr to the send ring; under qp->lock. */
+int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr);
+
+/* qp_ex.c */
+struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,
+				  struct ibv_qp_init_attr_ex *attr);
+struct ibv_qp_ex *uroce_qp_to_qp_ex(struct ibv_qp *ibqp);
 /* Moves @qp to ERR and flushes its queues; under qp->lock. */
 void uroce_qp_error(struct uroce_qp *qp);
 void uroce_qp_destroy_all(struct uroce_context *ctx);

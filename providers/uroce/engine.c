@@ -22,6 +22,14 @@
 #include "providers/uroce/uroce.h"
 
 #define TICK_MS 5
+/*
+ * An application that found its CQ empty this recently busy-polls and
+ * drains the sockets itself: the engine takes a socket out of its epoll
+ * set instead of racing it for the packets (a thread hop, and on few
+ * cores a context switch), and puts it back once polling has stopped for
+ * PARK_NS or the application arms a CQ to sleep.
+ */
+#define PARK_NS 1000000ull
 /* Ticks without a timer before the engine sleeps until kicked. */
 #define IDLE_TICKS 200
 
@@ -98,6 +106,50 @@ static uint64_t run_timers(struct uroce_dp *dp)
 	return next;
 }
 
+static bool app_polling(struct uroce_dp *dp, uint64_t now)
+{
+	uint64_t t = atomic_load_explicit(&dp->last_poll, memory_order_relaxed);
+
+	return t && now - t < PARK_NS;
+}
+
+static void sock_park(struct uroce_dp *dp, struct uroce_sock *s, bool park)
+{
+	struct epoll_event ev = { .events = park ? 0 : EPOLLIN,
+				  .data.ptr = s };
+
+	if (epoll_ctl(dp->epfd, EPOLL_CTL_MOD, s->fd, &ev))
+		return;
+	s->parked = park;
+	if (park)
+		atomic_fetch_add(&dp->nparked, 1);
+	else
+		atomic_fetch_sub(&dp->nparked, 1);
+}
+
+/* Gives parked sockets back to epoll once the application stopped. */
+static void unpark_all(struct uroce_dp *dp)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+
+	for (i = 0; i < n; i++)
+		if (dp->socks[i]->parked)
+			sock_park(dp, dp->socks[i], false);
+}
+
+int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only)
+{
+	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
+
+	/* The application is about to sleep: the engine drains again. */
+	if (dp) {
+		atomic_store_explicit(&dp->last_poll, 0, memory_order_relaxed);
+		if (atomic_load_explicit(&dp->nparked, memory_order_relaxed))
+			uroce_engine_kick(dp);
+	}
+	return uroce_req_notify_cq(ibcq, solicited_only);
+}
+
 static void *engine_main(void *arg)
 {
 	struct uroce_dp *dp = arg;
@@ -126,6 +178,11 @@ static void *engine_main(void *arg)
 		} else {
 			timeout = -1;
 		}
+		if (dp->nparked && !app_polling(dp, uroce_now_ns()))
+			unpark_all(dp);
+		/* uroce_req_notify_cq_dp kicks us when polling stops early. */
+		if (dp->nparked && (timeout < 0 || timeout > 1))
+			timeout = 1;
 		n = epoll_wait(dp->epfd, ev, 16, timeout);
 		for (i = 0; i < n; i++) {
 			if (!ev[i].data.ptr) {
@@ -135,7 +192,10 @@ static void *engine_main(void *arg)
 				idle_ticks = 0;
 				continue;
 			}
-			uroce_sock_drain(dp, ev[i].data.ptr, true);
+			/* A poller holding the socket drains it: step aside. */
+			if (app_polling(dp, uroce_now_ns()) ||
+			    !uroce_sock_drain(dp, ev[i].data.ptr, true))
+				sock_park(dp, ev[i].data.ptr, true);
 		}
 	}
 	return NULL;

@@ -22,7 +22,8 @@ const struct verbs_context_ops uroce_ops = {
 	.create_cq_ex = uroce_create_cq_ex,
 	/* drains the context's sockets, then uroce_poll_cq */
 	.poll_cq = uroce_poll_cq_dp,
-	.req_notify_cq = uroce_req_notify_cq,
+	/* lets the engine drain again, then uroce_req_notify_cq */
+	.req_notify_cq = uroce_req_notify_cq_dp,
 	.resize_cq = uroce_resize_cq,
 	.destroy_cq = uroce_destroy_cq,
 
@@ -33,6 +34,8 @@ const struct verbs_context_ops uroce_ops = {
 	.post_srq_recv = uroce_post_srq_recv,
 
 	.create_qp = uroce_create_qp,
+	.create_qp_ex = uroce_create_qp_ex,
+	.qp_to_qp_ex = uroce_qp_to_qp_ex,
 	.modify_qp = uroce_modify_qp,
 	.query_qp = uroce_query_qp,
 	.destroy_qp = uroce_destroy_qp,

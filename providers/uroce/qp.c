@@ -12,7 +12,6 @@
 #include "providers/uroce/qp_attr.h"
 #include "providers/uroce/uroce.h"
 
-
 static uint32_t pow2(uint32_t n)
 {
 	uint32_t s = 1;
@@ -57,6 +56,7 @@ static void qp_free(struct uroce_qp *qp)
 	free(qp->rq.buf);
 	free(qp->resp.rwqe_buf);
 	free(qp->resp.hist);
+	free(qp->wrb);
 	pthread_mutex_destroy(&qp->lock);
 	free(qp);
 }
@@ -392,8 +392,8 @@ out:
 	return ret;
 }
 
-int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
-		   int attr_mask, struct ibv_qp_init_attr *init_attr)
+int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
+		   struct ibv_qp_init_attr *init_attr)
 {
 	struct uroce_qp *qp = to_uqp(ibqp);
 

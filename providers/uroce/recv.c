@@ -53,8 +53,7 @@ bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf)
 	if (qp->rq.tail == qp->rq.head)
 		return false;
 	wqe = uroce_ring_at(&qp->rq, qp->rq.tail);
-	memcpy(buf, wqe,
-	       sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
+	memcpy(buf, wqe, sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
 	qp->rq.tail++;
 	return true;
 }

@@ -98,8 +98,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		len = qp->mtu;
 	pkt.paylen = len;
 	if (wqe->flags & UROCE_WQE_INLINE) {
-		iov[0].iov_base = (uint8_t *)&wqe->sge[qp->cap.max_send_sge] +
-				  off;
+		iov[0].iov_base =
+			(uint8_t *)&wqe->sge[qp->cap.max_send_sge] + off;
 		iov[0].iov_len = len;
 		niov = len ? 1 : 0;
 	} else {
@@ -156,8 +156,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	while (qp->req.cur != qp->sq.head) {
 		wqe = uroce_ring_at(&qp->sq, qp->req.cur);
-		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
-				  UROCE_RC_WINDOW)
+		if (rc &&
+		    uroce_psn_sub(qp->req.psn, qp->comp.psn) >= UROCE_RC_WINDOW)
 			break;
 		if (!(wqe->flags & UROCE_WQE_STARTED)) {
 			if (wqe->status)
@@ -214,9 +214,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 		}
 		return;
 	}
-	wqe = qp->sq.tail != qp->sq.head ?
-		      uroce_ring_at(&qp->sq, qp->sq.tail) :
-		      NULL;
+	wqe = qp->sq.tail != qp->sq.head ? uroce_ring_at(&qp->sq, qp->sq.tail) :
+					   NULL;
 	if (wqe && wqe->status) {
 		/* The oldest WQE failed locally: nothing before it is left. */
 		uroce_send_complete(qp, wqe, wqe->status);

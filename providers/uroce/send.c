@@ -128,8 +128,8 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 				     (uint16_t)(wqe->remote_qpn >> 8));
 	}
 	wqe->length = (uint32_t)len;
-	if ((wr->send_flags & IBV_SEND_INLINE) && wr->opcode != IBV_WR_RDMA_READ &&
-	    !is_atomic(wr->opcode)) {
+	if ((wr->send_flags & IBV_SEND_INLINE) &&
+	    wr->opcode != IBV_WR_RDMA_READ && !is_atomic(wr->opcode)) {
 		if (len > qp->cap.max_inline_data)
 			return EINVAL;
 		for (i = 0; i < wr->num_sge; i++) {
@@ -146,6 +146,20 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 	return 0;
 }
 
+int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr)
+{
+	int ret;
+
+	if (qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr)
+		return ENOMEM;
+	ret = check_wr(qp, wr);
+	if (!ret)
+		ret = copy_wr(qp, wr, uroce_ring_at(&qp->sq, qp->sq.head));
+	if (!ret)
+		qp->sq.head++;
+	return ret;
+}
+
 int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		    struct ibv_send_wr **bad_wr)
 {
@@ -160,17 +174,9 @@ int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		goto out;
 	}
 	for (; wr; wr = wr->next) {
-		if (qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr) {
-			ret = ENOMEM;
-			break;
-		}
-		ret = check_wr(qp, wr);
-		if (!ret)
-			ret = copy_wr(qp, wr,
-				      uroce_ring_at(&qp->sq, qp->sq.head));
+		ret = uroce_send_enqueue(qp, wr);
 		if (ret)
 			break;
-		qp->sq.head++;
 	}
 	if (ret)
 		*bad_wr = wr;

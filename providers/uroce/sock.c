@@ -265,7 +265,8 @@ static bool rx_dst(struct msghdr *mh, struct in6_addr *dst)
 			       sizeof(*dst));
 			return true;
 		}
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
@@ -361,15 +362,14 @@ static unsigned int sock_recv(struct uroce_sock *s)
 	return n > 0 ? (unsigned int)n : 0;
 }
 
-void uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool block)
+bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 {
 	struct uroce_qp *acks[UROCE_RX_BATCH], *qp;
-	unsigned int n, i, j, nacks, rounds = block ? 64 : 4;
+	unsigned int n, i, j, nacks, rounds = engine ? 64 : 4;
 
-	if (block)
-		pthread_mutex_lock(&s->lock);
-	else if (pthread_mutex_trylock(&s->lock))
-		return;
+	/* Never wait: whoever holds the lock is draining already. */
+	if (pthread_mutex_trylock(&s->lock))
+		return false;
 	while (rounds--) {
 		n = sock_recv(s);
 		nacks = 0;
@@ -393,6 +393,7 @@ void uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool block)
 			break;
 	}
 	pthread_mutex_unlock(&s->lock);
+	return true;
 }
 
 int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
@@ -400,10 +401,17 @@ int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
 	unsigned int i, n;
 
+	int ret;
+
 	if (dp) {
 		n = atomic_load(&dp->nsocks);
 		for (i = 0; i < n; i++)
 			uroce_sock_drain(dp, dp->socks[i], false);
 	}
-	return uroce_poll_cq(ibcq, num_entries, wc);
+	ret = uroce_poll_cq(ibcq, num_entries, wc);
+	/* An empty poll: the application busy-polls (see engine.c). */
+	if (dp && !ret)
+		atomic_store_explicit(&dp->last_poll, uroce_now_ns(),
+				      memory_order_relaxed);
+	return ret;
 }

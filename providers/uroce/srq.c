@@ -52,8 +52,7 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 	return &srq->ibv_srq;
 }
 
-int uroce_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
-		     int mask)
+int uroce_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr, int mask)
 {
 	struct uroce_srq *srq = to_usrq(ibsrq);
 	int ret = 0;
@@ -142,8 +141,7 @@ bool uroce_srq_take(struct uroce_srq *srq, struct uroce_recv_wqe *buf)
 		return false;
 	}
 	wqe = uroce_ring_at(&srq->rq, srq->rq.tail);
-	memcpy(buf, wqe,
-	       sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
+	memcpy(buf, wqe, sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
 	srq->rq.tail++;
 	if (srq->limit && srq->rq.head - srq->rq.tail < srq->limit) {
 		srq->limit = 0; /* the event disarms it */

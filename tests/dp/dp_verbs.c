@@ -36,22 +36,22 @@
 
 static int failures;
 
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",      \
-				__FILE__, __LINE__, #c);                  \
-			failures++;                                       \
-		}                                                         \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
+				__LINE__, #c);                                 \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
-#define REQUIRE(c)                                                        \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %s\n",\
-				__FILE__, __LINE__, #c, strerror(errno)); \
-			exit(1);                                          \
-		}                                                         \
+#define REQUIRE(c)                                                         \
+	do {                                                               \
+		if (!(c)) {                                                \
+			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %s\n", \
+				__FILE__, __LINE__, #c, strerror(errno));  \
+			exit(1);                                           \
+		}                                                          \
 	} while (0)
 
 static struct ibv_context *ctx;
@@ -102,8 +102,8 @@ static void to_init(struct ibv_qp *qp)
 	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
 			    IBV_ACCESS_REMOTE_ATOMIC;
 	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-				       IBV_QP_PORT | IBV_QP_ACCESS_FLAGS));
+			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+				       IBV_QP_ACCESS_FLAGS));
 }
 
 static void to_rtr(struct ibv_qp *qp, uint32_t dqpn, uint32_t rq_psn)
@@ -144,7 +144,8 @@ static void to_rts(struct ibv_qp *qp, uint32_t sq_psn, int timeout, int retry,
 	REQUIRE(!ibv_modify_qp(qp, &a,
 			       IBV_QP_STATE | IBV_QP_TIMEOUT |
 				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC));
+				       IBV_QP_SQ_PSN |
+				       IBV_QP_MAX_QP_RD_ATOMIC));
 }
 
 static void connect_pair(struct end *a, struct end *b, int rnr_retry)
@@ -232,7 +233,8 @@ static void post_recv(struct ibv_qp *qp, void *addr, uint32_t len,
 		      uint64_t wr_id)
 {
 	struct ibv_sge sge = { (uintptr_t)addr, len, rmr->lkey };
-	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge,
+	struct ibv_recv_wr wr = { .wr_id = wr_id,
+				  .sg_list = &sge,
 				  .num_sge = 1 };
 	struct ibv_recv_wr *bad;
 
@@ -269,8 +271,7 @@ static void test_data(void)
 	memset(rbuf, 0, 400000);
 	sg[0] = (struct ibv_sge){ (uintptr_t)lbuf, 1000, lmr->lkey };
 	sg[1] = (struct ibv_sge){ (uintptr_t)lbuf + 1000, 99000, lmr->lkey };
-	sg[2] = (struct ibv_sge){ (uintptr_t)lbuf + 100000, 200000,
-				  lmr->lkey };
+	sg[2] = (struct ibv_sge){ (uintptr_t)lbuf + 100000, 200000, lmr->lkey };
 	memset(&wr, 0, sizeof(wr));
 	wr.opcode = IBV_WR_RDMA_WRITE;
 	wr.sg_list = sg;
@@ -290,8 +291,7 @@ static void test_data(void)
 		      rmr->rkey, 7));
 	wait_wc(a.cq, 1, wc);
 	CHECK(wc[0].status == IBV_WC_SUCCESS && wc[0].wr_id == 7 &&
-	      wc[0].opcode == IBV_WC_RDMA_READ &&
-	      wc[0].byte_len == 1u << 20);
+	      wc[0].opcode == IBV_WC_RDMA_READ && wc[0].byte_len == 1u << 20);
 	CHECK(!memcmp(lbuf, rbuf, 1 << 20));
 
 	/* Atomics: exact original values and results. */
@@ -301,12 +301,12 @@ static void test_data(void)
 	wait_wc(a.cq, 1, wc);
 	CHECK(wc[0].status == IBV_WC_SUCCESS &&
 	      wc[0].opcode == IBV_WC_FETCH_ADD && *res == 5 && *tgt == 8);
-	REQUIRE(!post_atomic(a.qp, IBV_WR_ATOMIC_CMP_AND_SWP, res,
-			     raddr(4096), rmr->rkey, 8, 100, 2));
+	REQUIRE(!post_atomic(a.qp, IBV_WR_ATOMIC_CMP_AND_SWP, res, raddr(4096),
+			     rmr->rkey, 8, 100, 2));
 	wait_wc(a.cq, 1, wc);
 	CHECK(wc[0].status == IBV_WC_SUCCESS && *res == 8 && *tgt == 100);
-	REQUIRE(!post_atomic(a.qp, IBV_WR_ATOMIC_CMP_AND_SWP, res,
-			     raddr(4096), rmr->rkey, 7, 1, 3));
+	REQUIRE(!post_atomic(a.qp, IBV_WR_ATOMIC_CMP_AND_SWP, res, raddr(4096),
+			     rmr->rkey, 7, 1, 3));
 	wait_wc(a.cq, 1, wc);
 	CHECK(wc[0].status == IBV_WC_SUCCESS && *res == 100 && *tgt == 100);
 
@@ -368,9 +368,8 @@ static void test_data(void)
 }
 
 /* One remote error on a fresh pair: the status, then the rest flushed. */
-static void remote_error(const char *what, enum ibv_wr_opcode op,
-			 uint64_t addr, uint32_t len, uint32_t rkey,
-			 enum ibv_wc_status want)
+static void remote_error(const char *what, enum ibv_wr_opcode op, uint64_t addr,
+			 uint32_t len, uint32_t rkey, enum ibv_wc_status want)
 {
 	struct end a = make_end(), b = make_end();
 	struct ibv_wc wc[2];
@@ -385,8 +384,8 @@ static void remote_error(const char *what, enum ibv_wr_opcode op,
 		REQUIRE(!post_atomic(a.qp, op, lbuf, addr, rkey, 1, 0, 1));
 	else
 		REQUIRE(!post(a.qp, op, lbuf, len, addr, rkey, 1));
-	REQUIRE(!post(a.qp, IBV_WR_RDMA_WRITE, lbuf, 16, raddr(0),
-		      rmr->rkey, 2));
+	REQUIRE(!post(a.qp, IBV_WR_RDMA_WRITE, lbuf, 16, raddr(0), rmr->rkey,
+		      2));
 	wait_wc(a.cq, 2, wc);
 	CHECK(wc[0].wr_id == 1 && wc[0].status == want);
 	CHECK(wc[1].wr_id == 2 && wc[1].status == IBV_WC_WR_FLUSH_ERR);
@@ -410,20 +409,20 @@ static void test_errors(void)
 
 	remote_error("write wrong rkey", IBV_WR_RDMA_WRITE, raddr(0), 100,
 		     rmr->rkey ^ 0x5555, IBV_WC_REM_ACCESS_ERR);
-	remote_error("write out of bounds", IBV_WR_RDMA_WRITE,
-		     raddr(BUF - 100), 4096, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
-	remote_error("write below the region", IBV_WR_RDMA_WRITE,
-		     raddr(0) - 64, 128, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
+	remote_error("write out of bounds", IBV_WR_RDMA_WRITE, raddr(BUF - 100),
+		     4096, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
+	remote_error("write below the region", IBV_WR_RDMA_WRITE, raddr(0) - 64,
+		     128, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
 	remote_error("write wrapping around", IBV_WR_RDMA_WRITE,
 		     UINT64_MAX - 10, 100, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
 	remote_error("read wrong rkey", IBV_WR_RDMA_READ, raddr(0), 100,
 		     rmr->rkey + 1, IBV_WC_REM_ACCESS_ERR);
 	remote_error("read out of bounds", IBV_WR_RDMA_READ, raddr(BUF - 8),
 		     4096, rmr->rkey, IBV_WC_REM_ACCESS_ERR);
-	remote_error("atomic misaligned", IBV_WR_ATOMIC_FETCH_AND_ADD,
-		     raddr(4), 8, rmr->rkey, IBV_WC_REM_INV_REQ_ERR);
-	remote_error("atomic wrong rkey", IBV_WR_ATOMIC_FETCH_AND_ADD,
-		     raddr(8), 8, rmr->rkey ^ 1, IBV_WC_REM_ACCESS_ERR);
+	remote_error("atomic misaligned", IBV_WR_ATOMIC_FETCH_AND_ADD, raddr(4),
+		     8, rmr->rkey, IBV_WC_REM_INV_REQ_ERR);
+	remote_error("atomic wrong rkey", IBV_WR_ATOMIC_FETCH_AND_ADD, raddr(8),
+		     8, rmr->rkey ^ 1, IBV_WC_REM_ACCESS_ERR);
 
 	/* A receive buffer too small: LOC_LEN_ERR there, REM_INV_REQ here. */
 	a = make_end();
@@ -454,7 +453,8 @@ static void test_errors(void)
 	connect_pair(&a, &b, 7);
 	{
 		struct ibv_sge sge = { (uintptr_t)lbuf, 10, lmr->lkey ^ 7 };
-		struct ibv_send_wr wr = { .wr_id = 8, .sg_list = &sge,
+		struct ibv_send_wr wr = { .wr_id = 8,
+					  .sg_list = &sge,
 					  .num_sge = 1,
 					  .opcode = IBV_WR_RDMA_WRITE,
 					  .send_flags = IBV_SEND_SIGNALED };
@@ -595,8 +595,8 @@ static void test_forged(void)
 	      true);
 	settle(t.cq);
 	CHECK(!memcmp(rbuf, zero, 64)); /* bad ICRC */
-	forge(peer, &to, peer_port, qpn ^ 0x80, 100, raddr(0), rmr->rkey,
-	      data, 64, false);
+	forge(peer, &to, peer_port, qpn ^ 0x80, 100, raddr(0), rmr->rkey, data,
+	      64, false);
 	settle(t.cq);
 	CHECK(!memcmp(rbuf, zero, 64)); /* no such QP */
 	forge(peer, &to, peer_port, qpn, 100, raddr(0), rmr->rkey, data, 64,
@@ -604,12 +604,12 @@ static void test_forged(void)
 	settle(t.cq);
 	CHECK(!memcmp(rbuf, data, 64)); /* the valid one lands */
 	memset(rbuf, 0, 64);
-	forge(peer, &to, peer_port, qpn, 101, raddr(BUF - 32), rmr->rkey,
-	      data, 64, false);
+	forge(peer, &to, peer_port, qpn, 101, raddr(BUF - 32), rmr->rkey, data,
+	      64, false);
 	settle(t.cq);
 	CHECK(!memcmp(rbuf + BUF - 32, zero, 32)); /* out of bounds */
-	forge(peer, &to, peer_port, qpn, 101, raddr(0), rmr->rkey ^ 0x100,
-	      data, 64, false);
+	forge(peer, &to, peer_port, qpn, 101, raddr(0), rmr->rkey ^ 0x100, data,
+	      64, false);
 	settle(t.cq);
 	CHECK(!memcmp(rbuf, zero, 64)); /* wrong rkey (QP now in error) */
 	close(peer);
@@ -643,18 +643,18 @@ static void stress(long n)
 			uint8_t *src = lbuf + i * slot;
 
 			kind[i] = (uint8_t)((seed + i) % 3);
-			len[i] = 1 + (seed * 2654435761u + i * 40503u) %
-					     (slot - 1);
+			len[i] = 1 +
+				 (seed * 2654435761u + i * 40503u) % (slot - 1);
 			fill(src, len[i], seed + i);
 			if (kind[i] == 0) {
 				REQUIRE(!post(a.qp, IBV_WR_RDMA_WRITE, src,
 					      len[i], raddr(i * slot),
 					      rmr->rkey, i));
 			} else if (kind[i] == 1) {
-				post_recv(b.qp, rbuf + (batch + i) * slot,
-					  slot, i);
-				REQUIRE(!post(a.qp, IBV_WR_SEND, src, len[i],
-					      0, 0, i));
+				post_recv(b.qp, rbuf + (batch + i) * slot, slot,
+					  i);
+				REQUIRE(!post(a.qp, IBV_WR_SEND, src, len[i], 0,
+					      0, i));
 				nrecv++;
 			} else {
 				REQUIRE(!post_atomic(
@@ -718,8 +718,7 @@ static void stress(long n)
 		done += nwr + k;
 		seed++;
 		if (failures) {
-			fprintf(stderr, "stress: failed after %ld ops\n",
-				done);
+			fprintf(stderr, "stress: failed after %ld ops\n", done);
 			exit(1);
 		}
 	}
