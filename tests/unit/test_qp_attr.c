@@ -15,14 +15,7 @@
 
 #include "providers/uroce/qp_attr.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 /* A failed comparison names the case. */
 #define CHECK_CASE(cond, type, cur, next, mask)                                \
