@@ -6,8 +6,6 @@
  * RNR timer. Exhausted retries end in RETRY_EXC_ERR / RNR_RETRY_EXC_ERR
  * and the QP goes to ERR.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "providers/uroce/uroce.h"
@@ -74,6 +72,8 @@ static void ack_through(struct uroce_qp *qp, uint32_t psn, bool from_ack)
 
 static void progressed(struct uroce_qp *qp)
 {
+	if (qp->req.cwnd < UROCE_RC_WINDOW)
+		qp->req.cwnd++;
 	qp->req.retry = qp->attr.retry_cnt;
 	qp->req.timer = 0;
 	qp->req.nak_seen = false;
@@ -85,7 +85,6 @@ static void rx_ack(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uint8_t syn = pkt->aeth.syndrome;
 	uint32_t prev = uroce_psn_add(psn, UROCE_PSN_MASK);
 
-	if (getenv("DBG")) fprintf(stderr, "DBG ack qp %x syn %x psn %x comp %x req %x max %x cur %u tail %u\n", qp->ibv_qp.qp_num, syn, psn, qp->comp.psn, qp->req.psn, qp->req.max_psn, qp->req.cur, qp->sq.tail);
 	switch (uroce_aeth_type(syn)) {
 	case UROCE_AETH_ACK:
 		ack_through(qp, psn, true);
@@ -255,7 +254,6 @@ uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now)
 		qp->req.timer = 0;
 		if (qp->req.max_psn != qp->comp.psn) {
 			qp->cnt.timeouts++;
-			if (getenv("DBG")) fprintf(stderr, "DBG timeout qp %x psn %x max %x comp %x cur %u tail %u head %u retry %u rnr %lu\n", qp->ibv_qp.qp_num, qp->req.psn, qp->req.max_psn, qp->comp.psn, qp->req.cur, qp->sq.tail, qp->sq.head, qp->req.retry, (unsigned long)qp->req.rnr_timer);
 			if (!qp->req.retry) {
 				fail(qp, IBV_WC_RETRY_EXC_ERR);
 				return 0;

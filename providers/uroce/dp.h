@@ -28,7 +28,12 @@
 #define UROCE_TX_IOV (UROCE_MAX_SGE + 3)
 #define UROCE_RX_BATCH 32
 #define UROCE_RX_BUF (UROCE_MTU_MAX + 256)
-/* RC: unacknowledged packets at most, and AckReq at least this often. */
+/*
+ * RC: unacknowledged packets at most (the window grows back to it by one
+ * per ACK after a loss halved it, so that a slow receiver is not flooded
+ * by go-back-N), and AckReq at least this often.
+ */
+#define UROCE_RC_MIN_WINDOW 16
 #define UROCE_RC_WINDOW 1024
 #define UROCE_ACKREQ_EVERY 64
 /* The least retransmit timeout, whatever attr.timeout says. */
@@ -194,6 +199,7 @@ struct uroce_qp {
 	struct {
 		uint32_t psn; /* next PSN to send */
 		uint32_t max_psn; /* after the highest PSN ever sent */
+		uint32_t cwnd; /* packets in flight at most: halved on loss */
 		uint32_t cur; /* SQ index of the WQE being sent */
 		uint32_t cur_pkt; /* its next packet */
 		uint32_t rd_out; /* READs and atomics outstanding */

@@ -115,8 +115,7 @@ static bool app_polling(struct uroce_dp *dp, uint64_t now)
 
 static void sock_park(struct uroce_dp *dp, struct uroce_sock *s, bool park)
 {
-	struct epoll_event ev = { .events = park ? 0 : EPOLLIN,
-				  .data.ptr = s };
+	struct epoll_event ev = { .events = park ? 0 : EPOLLIN, .data.ptr = s };
 
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_MOD, s->fd, &ev))
 		return;

@@ -280,6 +280,9 @@ void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)
 			qp->req.cur_pkt = uroce_psn_sub(psn, wqe->first_psn);
 			qp->req.psn = psn;
 			qp->cnt.retrans++;
+			qp->req.cwnd /= 2;
+			if (qp->req.cwnd < UROCE_RC_MIN_WINDOW)
+				qp->req.cwnd = UROCE_RC_MIN_WINDOW;
 			return;
 		}
 	}

@@ -6,10 +6,14 @@
  * control message so that the kernel uses the address the ICRC covers.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "util/log.h"
 #include "providers/uroce/uroce.h"
+
+/* How long a full send buffer may hold up a sender. */
+#define TX_WAIT_MS 5
 
 void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 		  const struct uroce_path *path, struct uroce_pkt *pkt,
@@ -68,15 +72,23 @@ static void send_batch(struct uroce_context *ctx, int fd, struct mmsghdr *msg,
 		       unsigned int n)
 {
 	struct uroce_counters *cnt = &ctx->dp->cnt;
-	unsigned int done = 0, i;
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	unsigned int done = 0, i, waits = 0;
 	int ret;
 
 	while (done < n) {
-		ret = sendmmsg(fd, msg + done, n - done, 0);
+		/*
+		 * Never block with locks held: a full send buffer gets a short
+		 * wait, then the packets are lost like any others and the
+		 * protocol recovers.
+		 */
+		ret = sendmmsg(fd, msg + done, n - done, MSG_DONTWAIT);
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Lost like any packet: the protocol recovers. */
+			if ((errno == EAGAIN || errno == ENOBUFS) &&
+			    waits++ < 3 && poll(&pfd, 1, TX_WAIT_MS) > 0)
+				continue;
 			uroce_cnt_add(cnt->tx_errors, 1);
 			done++;
 			continue;

@@ -11,8 +11,9 @@ wrap=()
 if [[ ${1:-} == valgrind ]]; then
 	TEST_NAME=verbs.valgrind
 	command -v valgrind >/dev/null || skip "no valgrind"
-	wrap=(valgrind -q --error-exitcode=9 --leak-check=full
-		--errors-for-leak-kinds=definite)
+	[[ -z $(sanitizer_env) ]] || skip "a sanitizer build"
+	wrap=(env DP_VERBS_READ=131072 valgrind -q --error-exitcode=9
+		--leak-check=full --errors-for-leak-kinds=definite)
 fi
 dp_setup
 in_ns "$NS_A" "${wrap[@]}" "$DP_VERBS" "$DEV_A" || fail "dp_verbs failed"
