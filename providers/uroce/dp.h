@@ -361,6 +361,8 @@ void uroce_req_sync(struct uroce_qp *qp);
 int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		    struct ibv_recv_wr **bad_wr);
 /* Takes the next receive WQE into @buf; false if none. */
+int uroce_rq_post(struct uroce_ring *rq, uint32_t max_wr, uint32_t max_sge,
+		  struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr);
 bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf);
 void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
 			 const struct ibv_wc *wc, bool solicited);

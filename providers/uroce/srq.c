@@ -100,32 +100,11 @@ int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 			struct ibv_recv_wr **bad_wr)
 {
 	struct uroce_srq *srq = to_usrq(ibsrq);
-	struct uroce_recv_wqe *wqe;
-	uint64_t len;
-	int ret = 0, i;
+	int ret;
 
 	pthread_spin_lock(&srq->lock);
-	for (; wr; wr = wr->next) {
-		if (wr->num_sge < 0 || (uint32_t)wr->num_sge > srq->max_sge) {
-			ret = EINVAL;
-			break;
-		}
-		if (srq->rq.head - srq->rq.tail >= srq->max_wr) {
-			ret = ENOMEM;
-			break;
-		}
-		wqe = uroce_ring_at(&srq->rq, srq->rq.head);
-		wqe->wr_id = wr->wr_id;
-		wqe->num_sge = (uint32_t)wr->num_sge;
-		memcpy(wqe->sge, wr->sg_list, wr->num_sge * sizeof(*wqe->sge));
-		for (len = 0, i = 0; i < wr->num_sge; i++)
-			len += wr->sg_list[i].length;
-		wqe->length = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-		srq->rq.head++;
-	}
+	ret = uroce_rq_post(&srq->rq, srq->max_wr, srq->max_sge, wr, bad_wr);
 	pthread_spin_unlock(&srq->lock);
-	if (ret)
-		*bad_wr = wr;
 	return ret;
 }
 
