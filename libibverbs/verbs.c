@@ -3,6 +3,7 @@
  * The object verbs: argument checks that do not depend on the provider,
  * then the provider's op, then the generic fields of the new object.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "ibverbs.h"
@@ -308,11 +309,37 @@ static void ipv4_to_gid(union ibv_gid *gid, const uint8_t *ip)
 	memcpy(&gid->raw[12], ip, 4);
 }
 
+/* IPv4's header checksum over the 20 bytes at @ip: 0 if it is intact. */
+static uint16_t ipv4_csum(const uint8_t *ip)
+{
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /*
  * With RoCE v2 over IPv4 the 40 bytes in front of a UD receive hold the
  * IPv4 header in their last 20 bytes; over IPv6 they hold the IPv6 header,
- * which has the GRH's layout.
+ * which has the GRH's layout. As rdma-core: IPv6 when the first nibble is
+ * 6, unless an intact IPv4 header (IHL 5, checksum right) sits at byte 20
+ * (an IPv6 source address may start that way); else IPv4 if that header
+ * says version 4. -1 for neither.
  */
+static int grh_version(const struct ibv_grh *grh)
+{
+	const uint8_t *ip4 = (const uint8_t *)grh + 20;
+
+	if (be32toh(grh->version_tclass_flow) >> 28 != 6)
+		return ip4[0] >> 4 == 4 ? 4 : -1;
+	return (ip4[0] & 0xf) == 5 && !ipv4_csum(ip4) ? 4 : 6;
+}
+
+/* Returns 0, or -1 with errno set, as rdma-core documents. */
 int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 			struct ibv_wc *wc, struct ibv_grh *grh,
 			struct ibv_ah_attr *ah_attr)
@@ -322,7 +349,7 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 	int index;
 
 	if (!context || !wc || !ah_attr || (wc->wc_flags & IBV_WC_GRH && !grh))
-		return EINVAL;
+		goto einval;
 	memset(ah_attr, 0, sizeof(*ah_attr));
 	ah_attr->dlid = wc->slid;
 	ah_attr->sl = wc->sl;
@@ -332,42 +359,59 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 		return 0;
 
 	ah_attr->is_global = 1;
-	if ((ip4[0] >> 4) == 4) {
+	switch (grh_version(grh)) {
+	case 4:
 		ipv4_to_gid(&ah_attr->grh.dgid, ip4 + 12);
 		ipv4_to_gid(&dgid, ip4 + 16);
 		ah_attr->grh.traffic_class = ip4[1];
-		ah_attr->grh.hop_limit = 0xff;
-	} else {
-		uint32_t flow = be32toh(grh->version_tclass_flow);
-
+		ah_attr->grh.hop_limit = ip4[8];
+		/* A group is no GID of ours to answer from. */
+		if ((ip4[16] & 0xf0) == 0xe0)
+			goto einval;
+		break;
+	case 6:
+		/* RoCE v1 (next header 0x1b) has no GIDs here. */
+		if (grh->next_hdr != IPPROTO_UDP) {
+			errno = EPROTONOSUPPORT;
+			return -1;
+		}
 		ah_attr->grh.dgid = grh->sgid;
 		dgid = grh->dgid;
-		ah_attr->grh.flow_label = flow & 0xfffff;
-		ah_attr->grh.traffic_class = (flow >> 20) & 0xff;
-		ah_attr->grh.hop_limit = 0xff;
+		ah_attr->grh.flow_label =
+			be32toh(grh->version_tclass_flow) & 0xfffff;
+		ah_attr->grh.traffic_class =
+			(be32toh(grh->version_tclass_flow) >> 20) & 0xff;
+		ah_attr->grh.hop_limit = grh->hop_limit;
+		if (dgid.raw[0] == 0xff)
+			goto einval;
+		break;
+	default:
+		errno = EPROTONOSUPPORT;
+		return -1;
 	}
 	index = find_gid_index(context, port_num, &dgid);
-	if (index < 0)
-		return ENOENT;
+	if (index < 0) {
+		errno = ENOENT;
+		return -1;
+	}
 	ah_attr->grh.sgid_index = index;
 	return 0;
+einval:
+	errno = EINVAL;
+	return -1;
 }
 
 struct ibv_ah *ibv_create_ah_from_wc(struct ibv_pd *pd, struct ibv_wc *wc,
 				     struct ibv_grh *grh, uint8_t port_num)
 {
 	struct ibv_ah_attr ah_attr;
-	int ret;
 
 	if (!pd) {
 		errno = EINVAL;
 		return NULL;
 	}
-	ret = ibv_init_ah_from_wc(pd->context, port_num, wc, grh, &ah_attr);
-	if (ret) {
-		errno = ret;
+	if (ibv_init_ah_from_wc(pd->context, port_num, wc, grh, &ah_attr))
 		return NULL;
-	}
 	return ibv_create_ah(pd, &ah_attr);
 }
 

@@ -12,7 +12,7 @@
  * - MRs: 1M keys per context; the key table grows with use. An MR may
  *   cover the whole address space (max_mr_size is all ones).
  * - RDMA READ/atomic responder resources: 128 per QP, as rxe.
- * - Multicast: rxe's figures; UD multicast over UDP is planned.
+ * - Multicast: rxe's figures (mcast.c: groups and QPs per group).
  * - No memory windows, EE contexts, RDDs, raw QPs or FMRs (all 0).
  */
 #ifndef UROCE_CAPS_H

@@ -31,12 +31,15 @@ static int check_netns(const struct uroce_device *dev, int fd)
 
 static void context_free(struct uroce_context *ctx)
 {
+	uroce_srq_destroy_all(ctx);
 	uroce_mr_destroy_all(ctx);
 	uroce_cq_destroy_all(ctx);
 	uroce_pd_destroy_all(ctx);
 	uroce_keytab_free(&ctx->mrs);
 	if (ctx->mon_fd >= 0)
 		close(ctx->mon_fd);
+	if (ctx->ep_fd >= 0)
+		close(ctx->ep_fd);
 	if (ctx->netns_fd >= 0)
 		close(ctx->netns_fd);
 	pthread_rwlock_destroy(&ctx->mr_lock);
@@ -68,12 +71,14 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 	ctx->dev = dev;
 	ctx->mon_fd = -1;
 	ctx->stop_fd = -1;
+	ctx->ep_fd = -1;
 	pthread_mutex_init(&ctx->state_lock, NULL);
 	pthread_mutex_init(&ctx->obj_lock, NULL);
 	pthread_rwlock_init(&ctx->mr_lock, NULL);
 	uroce_keytab_init(&ctx->mrs);
 	uroce_list_init(&ctx->pds);
 	uroce_list_init(&ctx->cqs);
+	uroce_list_init(&ctx->srqs);
 
 	ctx->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (ctx->netns_fd < 0) {
@@ -99,6 +104,11 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 		ret = ENODEV;
 		goto err;
 	}
+	/* In the opening thread: the endpoint joins the context's netns. */
+	ret = uroce_ep_open(ctx);
+	if (ret)
+		uroce_warn("%s: no query endpoint: %s", ibdev->name,
+			   strerror(ret));
 	ret = uroce_monitor_start(ctx);
 	if (ret)
 		goto err;

@@ -140,7 +140,10 @@ int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited)
 		/* Overrun leaves the CQ in error for good (IBTA CQ overrun). */
 		overrun = !cq->overrun;
 		cq->overrun = true;
+		cq->overflows++;
 		pthread_spin_unlock(&cq->lock);
+		uroce_cnt_add(to_uctx(cq->ibv_cq.context)->dp->cnt.cq_overflows,
+			      1);
 		if (overrun) {
 			memset(&ev, 0, sizeof(ev));
 			ev.event_type = IBV_EVENT_CQ_ERR;

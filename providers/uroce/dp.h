@@ -38,6 +38,12 @@
 #define UROCE_ACKREQ_EVERY 64
 /* The least retransmit timeout, whatever attr.timeout says. */
 #define UROCE_MIN_TIMEOUT_NS (10ull * 1000 * 1000)
+/*
+ * Multicast: a UD send to a group GID with remote QPN 0xFFFFFF goes to
+ * the group's IP at UDP port 0xFFFFFF >> 8, like any other QPN (mcast.c).
+ */
+#define UROCE_MCAST_QPN 0xffffffu
+#define UROCE_MCAST_PORT (UROCE_MCAST_QPN >> 8)
 
 struct uroce_qp;
 
@@ -64,6 +70,7 @@ struct uroce_sock {
 	} cmsg;
 	uint8_t *bufs; /* UROCE_RX_BATCH * UROCE_RX_BUF */
 	bool parked; /* engine only: out of its epoll set, see engine.c */
+	bool mcast; /* the multicast socket: no QP slots (mcast.c) */
 };
 
 struct uroce_txpkt {
@@ -143,6 +150,7 @@ struct uroce_srq {
 	uint32_t max_wr, max_sge;
 	uint32_t limit; /* 0: not armed */
 	atomic_uint use; /* QPs attached */
+	struct uroce_list node; /* ctx->srqs */
 };
 
 struct uroce_ah {
@@ -255,6 +263,8 @@ struct uroce_dp {
 
 	pthread_mutex_t qp_list_lock;
 	struct uroce_list qps;
+	/* counters of destroyed QPs, under qp_list_lock */
+	struct uroce_qp_counters retired;
 
 	/* the engine thread */
 	pthread_t thread;
@@ -270,7 +280,11 @@ struct uroce_dp {
 	pthread_mutex_t req_lock;
 	pthread_cond_t req_cond;
 	bool req_pending;
+	bool req_mcast; /* the multicast socket is asked for */
 	int req_fd; /* result: fd, or -errno */
+
+	/* groups and their QPs, made at the first attach (mcast.c) */
+	struct uroce_mcast *_Atomic mcast;
 
 	struct uroce_counters cnt;
 };
@@ -290,6 +304,20 @@ static inline struct uroce_ah *to_uah(struct ibv_ah *ah)
 	return container_of(ah, struct uroce_ah, ibv_ah);
 }
 
+/* A multicast group: IPv6 ff00::/8 or IPv4 224.0.0.0/4 (mapped). */
+static inline bool uroce_addr_mcast(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_MULTICAST(a) ||
+	       (IN6_IS_ADDR_V4MAPPED(a) && (a->s6_addr[12] & 0xf0) == 0xe0);
+}
+
+/* Counts a packet @qp drops, in its counters and its device's. */
+static inline void uroce_qp_drop(struct uroce_qp *qp, int reason)
+{
+	qp->cnt.drops[reason]++;
+	uroce_cnt_add(qp->ctx->dp->cnt.drops[reason], 1);
+}
+
 uint64_t uroce_now_ns(void);
 
 /* engine.c */
@@ -297,12 +325,23 @@ int uroce_engine_start(struct uroce_context *ctx);
 void uroce_engine_stop(struct uroce_context *ctx);
 void uroce_engine_kick(struct uroce_dp *dp);
 int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
-int uroce_engine_socket(struct uroce_dp *dp);
+/* A socket in the context's namespace, as uroce_sock_open(@mcast). */
+int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
 
 /* sock.c */
-int uroce_sock_open(void);
+/* @mcast: bound to UROCE_MCAST_PORT, shared; else an ephemeral port. */
+int uroce_sock_open(bool mcast);
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
+/* Adds the context's multicast socket; NULL and errno on failure. */
+struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
+/*
+ * Hands a packet that passed the socket's checks to @qp, after the QP's
+ * own; false if it was dropped. @dst: the IP destination (for the GRH).
+ */
+bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
+			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
+			const struct in6_addr *dst);
 /* Receives and processes what @s holds; false if another thread was. */
 bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
 void uroce_sock_free(struct uroce_sock *s);
@@ -313,9 +352,10 @@ void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
 int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
 
 /* tx.c */
-void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
-		  const struct uroce_path *path, struct uroce_pkt *pkt,
-		  const struct iovec *pay, int npay);
+/* Queues a packet on @txb; returns its UDP payload length, 0 if dropped. */
+size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
+		    const struct uroce_path *path, struct uroce_pkt *pkt,
+		    const struct iovec *pay, int npay);
 void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
 
 /* fault.c */
@@ -377,6 +417,7 @@ int uroce_destroy_srq(struct ibv_srq *ibsrq);
 int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 			struct ibv_recv_wr **bad_wr);
 bool uroce_srq_take(struct uroce_srq *srq, struct uroce_recv_wqe *buf);
+void uroce_srq_destroy_all(struct uroce_context *ctx);
 
 /* resp.c: a request packet for @qp, from @from; under qp->lock */
 void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
@@ -386,6 +427,19 @@ void uroce_resp_flush_ack(struct uroce_qp *qp);
 void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
 /* Runs @qp's expired timers; returns its next deadline or 0. */
 uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
+
+/* mcast.c */
+int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
+		       uint16_t lid);
+int uroce_detach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
+		       uint16_t lid);
+/* Detaches @qp from every group; no receiver can reach it afterwards. */
+void uroce_mcast_qp_destroy(struct uroce_qp *qp);
+/* A packet the multicast socket received for group @dst. */
+void uroce_mcast_rx(struct uroce_dp *dp, struct uroce_pkt *pkt,
+		    const struct sockaddr_in6 *from,
+		    const struct in6_addr *dst);
+void uroce_mcast_free(struct uroce_dp *dp);
 
 /* ah.c */
 struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr);

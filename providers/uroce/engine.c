@@ -59,14 +59,15 @@ static bool in_ctx_netns(struct uroce_context *ctx)
 	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int uroce_engine_socket(struct uroce_dp *dp)
+int uroce_engine_socket(struct uroce_dp *dp, bool mcast)
 {
 	int fd;
 
 	if (in_ctx_netns(dp->ctx))
-		return uroce_sock_open();
+		return uroce_sock_open(mcast);
 	pthread_mutex_lock(&dp->req_lock);
 	dp->req_pending = true;
+	dp->req_mcast = mcast;
 	uroce_engine_kick(dp);
 	while (dp->req_pending)
 		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
@@ -79,7 +80,7 @@ static void serve_requests(struct uroce_dp *dp)
 {
 	pthread_mutex_lock(&dp->req_lock);
 	if (dp->req_pending) {
-		dp->req_fd = uroce_sock_open();
+		dp->req_fd = uroce_sock_open(dp->req_mcast);
 		dp->req_pending = false;
 		pthread_cond_broadcast(&dp->req_cond);
 	}
@@ -265,6 +266,7 @@ void uroce_engine_stop(struct uroce_context *ctx)
 	uroce_qp_destroy_all(ctx);
 	for (i = 0; i < atomic_load(&dp->nsocks); i++)
 		uroce_sock_free(dp->socks[i]);
+	uroce_mcast_free(dp);
 	close(dp->evfd);
 	close(dp->epfd);
 	pthread_mutex_destroy(&dp->sock_lock);

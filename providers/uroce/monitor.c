@@ -4,6 +4,7 @@
  * lives in the context's network namespace for good; on every rtnetlink
  * notification it re-reads the port state there, swaps the snapshot that
  * queries are served from, and posts the async events the change calls for.
+ * It also answers the context's query endpoint (endpoint.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -85,9 +86,11 @@ static int monitor_refresh(struct uroce_context *ctx)
 static void *monitor_main(void *arg)
 {
 	struct uroce_context *ctx = arg;
-	struct pollfd pfd[2] = {
+	/* The query endpoint last: -1 when there is none, which poll skips. */
+	struct pollfd pfd[3] = {
 		{ .fd = ctx->stop_fd, .events = POLLIN },
 		{ .fd = ctx->mon_fd, .events = POLLIN },
+		{ .fd = ctx->ep_fd, .events = POLLIN },
 	};
 	int timeout = -1, n, ret;
 	bool watch = true;
@@ -96,7 +99,8 @@ static void *monitor_main(void *arg)
 		/* Once the netdev is gone only the stop request matters. */
 		if (ctx->fatal)
 			watch = false;
-		n = poll(pfd, watch ? 2 : 1, watch ? timeout : -1);
+		pfd[1].fd = watch ? ctx->mon_fd : -1;
+		n = poll(pfd, 3, watch ? timeout : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -105,6 +109,11 @@ static void *monitor_main(void *arg)
 		}
 		if (pfd[0].revents)
 			break;
+		if (pfd[2].revents)
+			uroce_ep_serve(ctx);
+		/* Woken by a query alone: the port has not changed. */
+		if (n > 0 && !pfd[1].revents)
+			continue;
 		if (n > 0) {
 			ret = rtnl_monitor_drain(ctx->mon_fd);
 			if (!ret)

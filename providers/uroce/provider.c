@@ -41,6 +41,8 @@ const struct verbs_context_ops uroce_ops = {
 	.destroy_qp = uroce_destroy_qp,
 	.post_send = uroce_post_send,
 	.post_recv = uroce_post_recv,
+	.attach_mcast = uroce_attach_mcast,
+	.detach_mcast = uroce_detach_mcast,
 
 	.create_ah = uroce_create_ah,
 	.destroy_ah = uroce_destroy_ah,

@@ -422,11 +422,15 @@ int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
 {
 	uroce_sock_detach(qp);
-	if (unlink) {
-		pthread_mutex_lock(&dp->qp_list_lock);
+	uroce_mcast_qp_destroy(qp);
+	/* Its counters stay in the device totals (the query endpoint). */
+	pthread_mutex_lock(&dp->qp_list_lock);
+	pthread_mutex_lock(&qp->lock);
+	uroce_qp_counters_add(&dp->retired, &qp->cnt);
+	if (unlink)
 		uroce_list_del(&qp->node);
-		pthread_mutex_unlock(&dp->qp_list_lock);
-	}
+	pthread_mutex_unlock(&qp->lock);
+	pthread_mutex_unlock(&dp->qp_list_lock);
 	/* A drainer or the engine may still hold the lock: wait for it. */
 	pthread_mutex_lock(&qp->lock);
 	pthread_mutex_unlock(&qp->lock);

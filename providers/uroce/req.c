@@ -24,6 +24,20 @@ static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	return (wqe->length + qp->mtu - 1) / qp->mtu;
 }
 
+/*
+ * The responses a READ asks for from packet @k on. Its responder sends
+ * them in one burst, which only the requester can pace: a READ is asked
+ * for a window at a time, the next part once the last is in (as ACKs
+ * clock a WRITE); a retry then resends one part, not the whole rest.
+ */
+static uint32_t read_pkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			  uint32_t k)
+{
+	uint32_t n = wqe->npkts - k;
+
+	return n <= qp->req.cwnd || !qp->req.cwnd ? n : qp->req.cwnd;
+}
+
 /* The opcode of packet @k of @n of a SEND or WRITE. */
 static uint8_t seg_opcode(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			  uint32_t k, uint32_t n)
@@ -73,7 +87,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.bth.opcode = UROCE_OP_RC_READ_REQ;
 		pkt.reth.va = wqe->remote_addr + off;
 		pkt.reth.rkey = wqe->rkey;
-		pkt.reth.len = wqe->length - off;
+		len = read_pkts(qp, wqe, k) * qp->mtu;
+		pkt.reth.len = wqe->length - off < len ? wqe->length - off : len;
 		pkt.bth.ackreq = true;
 		goto send;
 	}
@@ -130,15 +145,22 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.bth.ackreq = false;
 	}
 send:
-	uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
+	qp->cnt.tx_bytes += uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov,
+					  niov);
 	qp->cnt.tx_pkts++;
+	if (uroce_psn_before(pkt.bth.psn, qp->req.max_psn) &&
+	    qp->ibv_qp.qp_type == IBV_QPT_RC)
+		qp->cnt.retrans_pkts++;
 	return 0;
 }
 
+/* 4.096 us << timeout; timeout 0 means no timer at all (IBTA, rxe). */
 static uint64_t timeout_ns(struct uroce_qp *qp)
 {
 	uint64_t t = 4096ull << qp->attr.timeout;
 
+	if (!qp->attr.timeout)
+		return 0;
 	return t < UROCE_MIN_TIMEOUT_NS ? UROCE_MIN_TIMEOUT_NS : t;
 }
 
@@ -147,7 +169,7 @@ void uroce_req_progress(struct uroce_qp *qp)
 	struct uroce_context *ctx = qp->ctx;
 	bool rc = qp->ibv_qp.qp_type == IBV_QPT_RC;
 	struct uroce_send_wqe *wqe;
-	uint32_t max_rd;
+	uint32_t max_rd, n;
 	int err;
 
 	if (qp->state != IBV_QPS_RTS || qp->req.rnr_timer)
@@ -172,7 +194,14 @@ void uroce_req_progress(struct uroce_qp *qp)
 			wqe->npkts = wqe_npkts(qp, wqe);
 			wqe->last_psn =
 				uroce_psn_add(wqe->first_psn, wqe->npkts - 1);
+		} else if (wqe->opcode == IBV_WR_RDMA_READ &&
+			   !uroce_psn_before(qp->req.psn, qp->req.max_psn) &&
+			   qp->comp.psn != qp->req.psn) {
+			break; /* a new part of a READ: the last one first */
 		}
+		n = wqe->opcode == IBV_WR_RDMA_READ ?
+			    read_pkts(qp, wqe, qp->req.cur_pkt) :
+			    1;
 		err = send_pkt(qp, wqe);
 		if (err) {
 			/* A local error: the WQE completes with it in turn. */
@@ -189,13 +218,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 			qp->req.cur_pkt = 0;
 			continue;
 		}
-		if (wqe->opcode == IBV_WR_RDMA_READ) {
-			qp->req.cur_pkt = wqe->npkts;
-			qp->req.psn = uroce_psn_inc(wqe->last_psn);
-		} else {
-			qp->req.cur_pkt++;
-			qp->req.psn = uroce_psn_inc(qp->req.psn);
-		}
+		qp->req.cur_pkt += n;
+		qp->req.psn = uroce_psn_add(qp->req.psn, n);
 		if (uroce_psn_after(qp->req.psn, qp->req.max_psn))
 			qp->req.max_psn = qp->req.psn;
 		if (qp->req.cur_pkt >= wqe->npkts) {
@@ -222,7 +246,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 		uroce_qp_error(qp);
 		return;
 	}
-	if (qp->req.max_psn != qp->comp.psn && !qp->req.timer) {
+	if (qp->req.max_psn != qp->comp.psn && !qp->req.timer &&
+	    timeout_ns(qp)) {
 		qp->req.timer = uroce_now_ns() + timeout_ns(qp);
 		if (atomic_load(&ctx->dp->idle))
 			uroce_engine_kick(ctx->dp);

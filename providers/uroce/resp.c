@@ -24,7 +24,8 @@ static void send_aeth(struct uroce_qp *qp, uint8_t opcode, uint32_t psn,
 	pkt.aeth.syndrome = syndrome;
 	pkt.aeth.msn = qp->resp.msn & UROCE_PSN_MASK;
 	pkt.atmack = atmack;
-	uroce_tx_add(qp->ctx, &qp->txb, &qp->path, &pkt, NULL, 0);
+	qp->cnt.tx_bytes += uroce_tx_add(qp->ctx, &qp->txb, &qp->path, &pkt,
+					  NULL, 0);
 	qp->cnt.tx_pkts++;
 }
 
@@ -86,12 +87,17 @@ static void recv_done(struct uroce_qp *qp, struct uroce_pkt *pkt,
 	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
-/* The 40 bytes in front of a UD message: a GRH, or IPv4's header last. */
-static void build_grh(struct uroce_qp *qp, uint8_t *grh, uint32_t paylen)
+/*
+ * The 40 bytes in front of a UD message: a GRH, or IPv4's header last,
+ * with its checksum (ibv_init_ah_from_wc() tells the two apart by it).
+ * @len: the UDP payload, BTH to ICRC.
+ */
+static void build_grh(struct uroce_qp *qp, uint8_t *grh, uint32_t len)
 {
 	const struct in6_addr *src = &qp->resp.ud_from.sin6_addr;
 	const struct in6_addr *dst = &qp->resp.ud_dst;
-	uint32_t udp_len = 8 + UROCE_BTH_LEN + UROCE_DETH_LEN + paylen + 4;
+	uint32_t udp_len = 8 + len, sum = 0;
+	unsigned int i;
 
 	memset(grh, 0, 40);
 	if (IN6_IS_ADDR_V4MAPPED(src)) {
@@ -104,6 +110,11 @@ static void build_grh(struct uroce_qp *qp, uint8_t *grh, uint32_t paylen)
 		ip[9] = IPPROTO_UDP;
 		memcpy(ip + 12, &src->s6_addr[12], 4);
 		memcpy(ip + 16, &dst->s6_addr[12], 4);
+		for (i = 0; i < 20; i += 2)
+			sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		uroce_put_be16(ip + 10, (uint16_t)~sum);
 	} else {
 		grh[0] = 0x60;
 		uroce_put_be16(grh + 4, (uint16_t)udp_len);
@@ -122,13 +133,12 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	int err;
 
 	if (pkt->deth.qkey != qp->attr.qkey) {
-		qp->cnt.drops[UROCE_DROP_BAD_QKEY]++;
-		uroce_cnt_add(ctx->dp->cnt.drops[UROCE_DROP_BAD_QKEY], 1);
+		uroce_qp_drop(qp, UROCE_DROP_BAD_QKEY);
 		return;
 	}
 	if (!take_wqe(qp))
 		return; /* UD: no receive WQE, the datagram is lost */
-	build_grh(qp, grh, pkt->paylen);
+	build_grh(qp, grh, pkt->len);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
 			     qp->resp.wqe->num_sge, 0, grh, sizeof(grh), true);
@@ -304,7 +314,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		pkt.paylen = len;
 		iov.iov_base = mem + off;
 		iov.iov_len = len;
-		uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt, &iov, len ? 1 : 0);
+		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path,
+						  &pkt, &iov, len ? 1 : 0);
 		qp->cnt.tx_pkts++;
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
@@ -464,7 +475,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	d = uroce_psn_diff(pkt->bth.psn, qp->resp.psn);
 	if (rc && d > 0) {
-		qp->cnt.drops[UROCE_DROP_BAD_PSN]++;
+		uroce_qp_drop(qp, UROCE_DROP_BAD_PSN);
 		if (!qp->resp.nak_sent) {
 			qp->resp.nak_sent = true;
 			qp->cnt.seq_naks_sent++;
@@ -479,7 +490,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	if (!rc && d != 0) {
 		/* UC: a gap; what is left of the broken message goes. */
-		qp->cnt.drops[UROCE_DROP_BAD_PSN]++;
+		uroce_qp_drop(qp, UROCE_DROP_BAD_PSN);
 		qp->resp.in_send = false;
 		qp->resp.in_write = false;
 		qp->resp.psn = pkt->bth.psn;

@@ -22,7 +22,7 @@
 #define ICRC_IP_FRAG_OFF 0x4000 /* DF */
 #define SOCK_BUF_BYTES (4 << 20)
 
-int uroce_sock_open(void)
+int uroce_sock_open(bool mcast)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
 	int fd, off = 0, on = 1, sz = SOCK_BUF_BYTES;
@@ -34,6 +34,21 @@ int uroce_sock_open(void)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)))
 		goto err;
+	/*
+	 * Every context of the namespace with a group attached binds the
+	 * multicast port, and the kernel gives each a copy of a datagram.
+	 * Each receives only the groups it joined, not all those that some
+	 * socket on the port joined.
+	 */
+	if (mcast) {
+		sa.sin6_port = htons(UROCE_MCAST_PORT);
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off,
+			       sizeof(off)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
+			       sizeof(off)))
+			goto err;
+	}
 	/* Larger buffers only soften bursts: failure is not fatal. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
@@ -46,7 +61,7 @@ err:
 	return off;
 }
 
-static struct uroce_sock *sock_new(struct uroce_dp *dp)
+static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
 {
 	struct sockaddr_in6 sa;
 	socklen_t len = sizeof(sa);
@@ -54,7 +69,7 @@ static struct uroce_sock *sock_new(struct uroce_dp *dp)
 	struct uroce_sock *s;
 	int fd, i;
 
-	fd = uroce_engine_socket(dp);
+	fd = uroce_engine_socket(dp, mcast);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;
@@ -77,6 +92,12 @@ static struct uroce_sock *sock_new(struct uroce_dp *dp)
 	/* Slot 255 of port 65535 would be QPN 0xFFFFFF. */
 	if (s->port == 0xffff)
 		s->slots[UROCE_SOCK_SLOTS - 1] = (struct uroce_qp *)s;
+	/* The multicast socket's slots are all taken: it numbers no QP. */
+	s->mcast = mcast;
+	for (i = 0; mcast && i < UROCE_SOCK_SLOTS; i++)
+		s->slots[i] = (struct uroce_qp *)s;
+	if (mcast)
+		s->nused = UROCE_SOCK_SLOTS;
 	ev.events = EPOLLIN;
 	ev.data.ptr = s;
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, fd, &ev))
@@ -132,7 +153,7 @@ int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp)
 		ret = ENOMEM;
 		goto out;
 	}
-	s = sock_new(dp);
+	s = sock_new(dp, false);
 	if (!s) {
 		ret = errno;
 		goto out;
@@ -143,6 +164,31 @@ int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp)
 out:
 	pthread_mutex_unlock(&dp->sock_lock);
 	return ret;
+}
+
+/*
+ * In socks[] with the QPs' sockets, the multicast socket is drained by
+ * whoever drains those (poll_cq, the engine), and lives as long as they.
+ */
+struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp)
+{
+	struct uroce_sock *s = NULL;
+	unsigned int n;
+
+	pthread_mutex_lock(&dp->sock_lock);
+	n = atomic_load(&dp->nsocks);
+	if (n == UROCE_MAX_SOCKS) {
+		errno = ENOMEM;
+		goto out;
+	}
+	s = sock_new(dp, true);
+	if (!s)
+		goto out;
+	dp->socks[n] = s;
+	atomic_store(&dp->nsocks, n + 1);
+out:
+	pthread_mutex_unlock(&dp->sock_lock);
+	return s;
 }
 
 /* Once this returns no drainer can reach @qp any more. */
@@ -207,7 +253,8 @@ int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		return EINVAL;
 	path->dst.sin6_family = AF_INET6;
 	path->dst.sin6_addr = dst;
-	if (IN6_IS_ADDR_LINKLOCAL(&dst))
+	/* These leave by the GID's netdev (tx.c), not by a route. */
+	if (IN6_IS_ADDR_LINKLOCAL(&dst) || uroce_addr_mcast(&dst))
 		path->dst.sin6_scope_id = (uint32_t)ifindex;
 	icrc_addrs(&path->icrc, &path->src, &dst);
 	return 0;
@@ -280,6 +327,35 @@ static bool rx_dst(struct msghdr *mh, struct in6_addr *dst)
 	return false;
 }
 
+bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
+			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
+			const struct in6_addr *dst)
+{
+	int ret;
+
+	pthread_mutex_lock(&qp->lock);
+	ret = qp_accepts(qp, pkt, from);
+	if (ret) {
+		drop(dp, qp, ret);
+		pthread_mutex_unlock(&qp->lock);
+		return false;
+	}
+	qp->cnt.rx_pkts++;
+	qp->cnt.rx_bytes += pkt->len;
+	if (pkt->info->flags & UROCE_OPF_REQ) {
+		if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
+			/* The GRH needs the source: hand it over in the path. */
+			qp->resp.ud_from = *from;
+			qp->resp.ud_dst = *dst;
+		}
+		uroce_resp_rx(qp, pkt);
+	} else {
+		uroce_comp_rx(qp, pkt);
+	}
+	pthread_mutex_unlock(&qp->lock);
+	return true;
+}
+
 /* Returns the QP that got the packet (for the ACK flush), or NULL. */
 static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 			       unsigned int i)
@@ -309,32 +385,17 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	ret = uroce_pkt_check_icrc(&pkt, &ih);
 	if (ret)
 		goto drop;
+	if (s->mcast) {
+		uroce_mcast_rx(dp, &pkt, from, &dst);
+		return NULL; /* UD: no ACK to flush */
+	}
 	qpn = pkt.bth.dqpn;
 	qp = (qpn >> 8) == s->port ? s->slots[qpn & 0xff] : NULL;
 	if (!qp || qp == (struct uroce_qp *)s) {
 		ret = -UROCE_DROP_NO_QP;
 		goto drop;
 	}
-	pthread_mutex_lock(&qp->lock);
-	ret = qp_accepts(qp, &pkt, from);
-	if (ret) {
-		drop(dp, qp, ret);
-		pthread_mutex_unlock(&qp->lock);
-		return NULL;
-	}
-	qp->cnt.rx_pkts++;
-	if (pkt.info->flags & UROCE_OPF_REQ) {
-		if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
-			/* The GRH needs the source: hand it over in the path. */
-			qp->resp.ud_from = *from;
-			qp->resp.ud_dst = dst;
-		}
-		uroce_resp_rx(qp, &pkt);
-	} else {
-		uroce_comp_rx(qp, &pkt);
-	}
-	pthread_mutex_unlock(&qp->lock);
-	return qp;
+	return uroce_sock_deliver(dp, qp, &pkt, from, &dst) ? qp : NULL;
 drop:
 	drop(dp, NULL, ret);
 	return NULL;

@@ -48,6 +48,9 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 	srq->limit = attr->attr.srq_limit;
 	atomic_fetch_add(&srq->pd->use, 1);
 	srq->ibv_srq.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_add(&ctx->srqs, &srq->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
 	attr->attr.max_sge = nsge;
 	return &srq->ibv_srq;
 }
@@ -83,17 +86,38 @@ int uroce_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr)
 	return 0;
 }
 
-int uroce_destroy_srq(struct ibv_srq *ibsrq)
+static void srq_free(struct uroce_srq *srq)
 {
-	struct uroce_srq *srq = to_usrq(ibsrq);
-
-	if (atomic_load(&srq->use))
-		return EBUSY;
 	atomic_fetch_sub(&srq->pd->use, 1);
 	pthread_spin_destroy(&srq->lock);
 	free(srq->rq.buf);
 	free(srq);
+}
+
+int uroce_destroy_srq(struct ibv_srq *ibsrq)
+{
+	struct uroce_context *ctx = to_uctx(ibsrq->context);
+	struct uroce_srq *srq = to_usrq(ibsrq);
+
+	if (atomic_load(&srq->use))
+		return EBUSY;
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_del(&srq->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
+	srq_free(srq);
 	return 0;
+}
+
+/* ibv_close_device with SRQs left, after their QPs are gone. */
+void uroce_srq_destroy_all(struct uroce_context *ctx)
+{
+	struct uroce_srq *srq;
+
+	while (ctx->srqs.next != &ctx->srqs) {
+		srq = container_of(ctx->srqs.next, struct uroce_srq, node);
+		uroce_list_del(&srq->node);
+		srq_free(srq);
+	}
 }
 
 int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,

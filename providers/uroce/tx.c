@@ -15,9 +15,9 @@
 /* How long a full send buffer may hold up a sender. */
 #define TX_WAIT_MS 5
 
-void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
-		  const struct uroce_path *path, struct uroce_pkt *pkt,
-		  const struct iovec *pay, int npay)
+size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
+		    const struct uroce_path *path, struct uroce_pkt *pkt,
+		    const struct iovec *pay, int npay)
 {
 	struct uroce_txpkt *t;
 	struct in6_pktinfo *pi;
@@ -25,6 +25,7 @@ void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	struct msghdr *mh;
 	unsigned int pad;
 	uint32_t icrc;
+	size_t len = 0;
 	int hlen, n, i;
 
 	if (txb->n == UROCE_TX_BATCH)
@@ -34,7 +35,7 @@ void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	if (hlen < 0) {
 		uroce_warn("cannot build opcode %#x: %d", pkt->bth.opcode,
 			   hlen);
-		return;
+		return 0;
 	}
 	t->iov[0].iov_base = t->hdr;
 	t->iov[0].iov_len = (size_t)hlen;
@@ -48,6 +49,8 @@ void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	icrc = uroce_icrc(&path->icrc, t->iov, n + 1);
 	t->iov[n].iov_len = uroce_pkt_trailer(t->trailer, pad, icrc);
 	n++;
+	for (i = 0; i < n; i++)
+		len += t->iov[i].iov_len;
 
 	t->dst = path->dst;
 	mh = &txb->msg[txb->n].msg_hdr;
@@ -65,7 +68,10 @@ void uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	pi = (struct in6_pktinfo *)CMSG_DATA(cm);
 	memset(pi, 0, sizeof(*pi));
 	pi->ipi6_addr = path->src;
+	/* Link-local and multicast: the netdev (IPv4's multicast route too). */
+	pi->ipi6_ifindex = path->dst.sin6_scope_id;
 	txb->n++;
+	return len;
 }
 
 static void send_batch(struct uroce_context *ctx, int fd, struct mmsghdr *msg,

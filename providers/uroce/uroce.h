@@ -113,10 +113,15 @@ struct uroce_context {
 	pthread_mutex_t obj_lock; /* protects the object lists */
 	struct uroce_list pds;
 	struct uroce_list cqs;
+	struct uroce_list srqs;
 	atomic_uint npd, nmr, ncq; /* against the device limits */
 	atomic_uint next_handle;
 
 	struct uroce_dp *dp; /* the data path: sockets, QPs, engine (dp.h) */
+
+	/* the query endpoint, served by the monitor thread (endpoint.c) */
+	int ep_fd;
+	unsigned int ep_id; /* the context's number in its process */
 };
 
 struct uroce_pd {
@@ -164,6 +169,7 @@ struct uroce_cq {
 	bool armed;
 	bool solicited_only;
 	bool overrun; /* IBV_EVENT_CQ_ERR was posted */
+	uint64_t overflows; /* completions lost to overrun */
 	atomic_uint use; /* QPs attached: destroy gives EBUSY */
 	struct uroce_list node;
 };
@@ -227,6 +233,24 @@ int uroce_state_read(const struct uroce_device *dev,
 /* monitor.c */
 int uroce_monitor_start(struct uroce_context *ctx);
 void uroce_monitor_stop(struct uroce_context *ctx);
+
+/* endpoint.c: the query endpoint of util/endpoint.h */
+int uroce_ep_open(struct uroce_context *ctx);
+/* Answers the clients waiting on ctx->ep_fd; from the monitor thread. */
+void uroce_ep_serve(struct uroce_context *ctx);
+
+/* A growing text buffer; a failed allocation sets @oom and stops it. */
+struct uroce_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ep_reply.c: the reply to a query, everything after the header line */
+void uroce_ep_reply(struct uroce_context *ctx, struct uroce_buf *b);
 
 /* ethtool.c */
 uint32_t uroce_netdev_speed(const char *ifname);

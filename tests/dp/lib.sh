@@ -84,19 +84,9 @@ dp_setup() {
 	fi
 }
 
-# A sanitizer build's libraries need the runtime preloaded into Debian's
-# binaries; their own leaks are not ours to report.
-sanitizer_env() {
-	local asan
-
-	asan=$(ldd "$LIBDIR/libibverbs.so.1" 2>/dev/null |
-		awk '/libasan/ { print $3 }')
-	if [[ -n $asan ]]; then
-		echo "LD_PRELOAD=$asan"
-		echo "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1"
-		echo "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
-	fi
-}
+# Debian's binaries on a sanitizer build: sanitizer_env.
+# shellcheck source=../sanitizer.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../sanitizer.sh"
 
 # in_ns NS CMD ARGS...: CMD in NS on uroce's libraries, bounded in time.
 in_ns() {

@@ -138,15 +138,16 @@ default_conf() {
 		shift
 		exec env -u UROCE_CONF -u UROCE_INCLUDE -u UROCE_EXCLUDE \
 			-u UROCE_LO -u UROCE_RENAME "$@"' sh "$d" \
-		env LD_LIBRARY_PATH="$LIBDIR" /usr/bin/ibv_devices
+		env LD_LIBRARY_PATH="$LIBDIR" "${san[@]}" /usr/bin/ibv_devices
 }
+mapfile -t san < <(sanitizer_env)
 if [[ -d /etc/uroce ]]; then
 	etcns="/etc/netns/$A"
 	CLEAN_PATHS+=("$etcns")
 	mkdir -p "$etcns/uroce"
 	printf 'loopback off\nexclude eth9\n' >"$etcns/uroce/uroce.conf"
 	out=$(timeout "$CMD_TIMEOUT" ip netns exec "$A" \
-		env -u UROCE_CONF LD_LIBRARY_PATH="$LIBDIR" \
+		env -u UROCE_CONF LD_LIBRARY_PATH="$LIBDIR" "${san[@]}" \
 		/usr/bin/ibv_devices) || fail "ibv_devices: $out"
 	rm -rf "$etcns"
 	rmdir /etc/netns 2>/dev/null || true

@@ -148,16 +148,26 @@ veth() {
 		fail "veth $2 ($1) - $4 ($3)"
 }
 
+# Debian's binaries on a sanitizer build: sanitizer_env.
+# shellcheck source=../sanitizer.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../sanitizer.sh"
+
 # in_ns NS [VAR=VALUE...] CMD ARGS...: runs CMD in NS on uroce's libraries,
 # with no uroce configuration but the VAR=VALUE given, bounded in time.
 in_ns() {
-	local ns=$1
+	local ns=$1 arg
+	local -a san=()
 
 	shift
+	for arg in "$@"; do
+		[[ $arg == *=* ]] && continue
+		[[ $arg == /usr/bin/* ]] && mapfile -t san < <(sanitizer_env)
+		break
+	done
 	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
 		env -u UROCE_INCLUDE -u UROCE_EXCLUDE -u UROCE_LO \
 		-u UROCE_RENAME -u UROCE_PROVIDER_DIR UROCE_CONF= \
-		LD_LIBRARY_PATH="$LIBDIR" "$@"
+		LD_LIBRARY_PATH="$LIBDIR" "${san[@]}" "$@"
 }
 
 # debian_tool NS [VAR=VALUE...] TOOL ARGS...: runs Debian's /usr/bin/TOOL

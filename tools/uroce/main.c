@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * uroce: shows uroce's RDMA devices and links, modelled on iproute2's
- * rdma(8): uroce [OPTIONS] OBJECT [COMMAND [ARGS]]. Objects and commands
- * may be abbreviated; the first match in table order wins, as in ip(8).
+ * uroce: shows uroce's RDMA devices, links, resources and counters,
+ * modelled on iproute2's rdma(8): uroce [OPTIONS] OBJECT [COMMAND [ARGS]].
+ * Objects and commands may be abbreviated; the first match in table order
+ * wins, as in ip(8).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,10 +15,8 @@ static int do_help(struct uroce *u, int argc, char **argv);
 
 /* Order decides abbreviations: "uroce d" is dev, "uroce l" is link. */
 static const struct uroce_cmd objects[] = {
-	{ "dev", do_dev },
-	{ "link", do_link },
-	{ "help", do_help },
-	{},
+	{ "dev", do_dev },   { "link", do_link }, { "res", do_res },
+	{ "stat", do_stat }, { "help", do_help }, {},
 };
 
 static void usage(FILE *f)
@@ -25,20 +24,24 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: uroce [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       uroce help\n"
-		"where  OBJECT := { dev | link | help }\n"
+		"where  OBJECT := { dev | link | res | stat | help }\n"
 		"       OPTIONS := { -V[ersion] | -d[etails] | -j[son] | -p[retty] }\n"
 		"\n"
 		"Shows the RDMA devices of uroce, the userspace RoCE stack, that the\n"
 		"caller's network namespace sees: one device uroce_<ifname> with one\n"
-		"port per netdev.\n"
+		"port per netdev; and the resources and counters of the uroce\n"
+		"processes of that namespace that the caller can see.\n"
 		"\n"
 		"Objects:\n"
 		"  dev    devices: index, node type, firmware, GUIDs\n"
 		"  link   ports: state, netdev, network namespace, MTU, speed\n"
+		"  res    resources (qp, cq, mr, pd, ctx, srq) and their owners\n"
+		"  stat   counters per device or per QP\n"
 		"\n"
 		"Options:\n"
-		"  -d, --details   add device limits, or port attributes and GIDs\n"
-		"  -j, --json      print a JSON array, one object per device or port\n"
+		"  -d, --details   add device limits, port attributes and GIDs, or\n"
+		"                  resource details\n"
+		"  -j, --json      print a JSON array, one object per entry\n"
 		"  -p, --pretty    indent the JSON\n"
 		"  -V, --version   print the version\n"
 		"  -h, --help      print this help\n"

@@ -70,5 +70,11 @@ void out_detail_line(struct uroce *u);
 /* The objects */
 int do_dev(struct uroce *u, int argc, char **argv);
 int do_link(struct uroce *u, int argc, char **argv);
+int do_res(struct uroce *u, int argc, char **argv);
+int do_stat(struct uroce *u, int argc, char **argv);
+
+struct ep_rec;
+/* The counters of an endpoint's record, as uroce stat shows them. */
+void print_counters(struct uroce *u, const struct ep_rec *r);
 
 #endif /* UROCE_TOOLS_UROCE_H */

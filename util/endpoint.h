@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The query endpoint of a uroce context, shared by the provider (which
+ * answers) and the uroce tool (which asks).
+ *
+ * Every open context listens on an abstract AF_UNIX stream socket named
+ * UROCE_EP_PREFIX followed by random hex digits. Abstract names belong to
+ * the network namespace and vanish with the last descriptor, so a listing
+ * of /proc/net/unix finds exactly the live contexts of the caller's
+ * namespace, and a killed process leaves nothing behind.
+ *
+ * A client connects and reads; it sends nothing, and the endpoint reads
+ * nothing. If the client's credentials pass (same effective UID, or
+ * CAP_SYS_ADMIN in the endpoint's user namespace), the endpoint writes
+ * one reply and closes; otherwise it closes at once. The PID to show is
+ * the one SO_PEERCRED gives the client: the kernel translates it into the
+ * client's PID namespace, and 0 means the owner is not visible from there.
+ *
+ * The reply is text, one object per line: a kind, then " key=value"
+ * pairs. Values never hold whitespace: strings have every byte outside
+ * '!'..'~' and every '\' written as \xHH. Integers are decimal; keys,
+ * addresses and flag words are 0x hex. Unknown kinds and keys are to be
+ * ignored, so that the format can grow. The lines, in order:
+ *
+ *   uroce-ep version=1 pid= comm= uid=
+ *   ctx id= dev= netdev=                        per context (one today)
+ *   pd ctx= handle= users=
+ *   mr ctx= pd= addr= len= lkey= rkey= access=
+ *   cq ctx= handle= cqe= used= overflows=
+ *   srq ctx= handle= pd= max_wr= used= limit=
+ *   qp ctx= qpn= type= state= pd= scq= rcq= srq= sq_psn= rq_psn= mtu=
+ *      [dgid= dqpn= dport=] member= <qp counters>
+ *   stat ctx= dev= <device counters>
+ *   end
+ *
+ * type is RC, UC or UD; state is RESET, INIT, RTR, RTS, SQD, SQE or ERR;
+ * srq= is 0 when the QP has none. Counters (uint64, decimal):
+ *   qp:   tx_pkts tx_bytes rx_pkts rx_bytes retrans retrans_pkts timeouts
+ *         seq_naks_sent seq_naks_rcvd rnr_naks_sent rnr_naks_rcvd
+ *         err_naks_sent err_naks_rcvd dup_reqs drops drop_<reason>...
+ *   stat: the same (device totals, destroyed QPs included), plus
+ *         tx_errors cq_overflows fault_drop fault_dup fault_reorder.
+ * Packets and bytes are UDP payloads; tx counts every packet sent,
+ * retransmissions included (retrans_pkts of them). retrans counts rewinds
+ * of the requester (one per timeout or NAK that resends). drops is the
+ * total; drop_<reason> are listed for every reason, zero or not.
+ */
+#ifndef UROCE_UTIL_ENDPOINT_H
+#define UROCE_UTIL_ENDPOINT_H
+
+#define UROCE_EP_PREFIX "uroce-ep/"
+#define UROCE_EP_VERSION 1
+
+#endif /* UROCE_UTIL_ENDPOINT_H */
