@@ -30,7 +30,8 @@ struct bench_params {
 	uint32_t post_list; /* rc-bw: WRs per ibv_post_send */
 	uint32_t spin_poll; /* rc-lat WRITE: poll the CQ while spinning */
 	uint32_t events; /* rc-bw WRITE: the target sleeps on a channel */
-	uint64_t duration_ns; /* per size, for bandwidth and streams */
+	uint32_t reps; /* rc-bw: trials per size; the median is printed */
+	uint64_t duration_ns; /* per trial, for bandwidth and streams */
 };
 
 enum bench_mode {

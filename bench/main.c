@@ -43,7 +43,8 @@ static void usage(FILE *f)
 		"  -o OP     write or send (write)\n"
 		"  -q N      QPs for rc-bw (1)\n"
 		"  -s LIST   message sizes, e.g. 64,4K,1M\n"
-		"  -t SECS   seconds per size for bandwidth and streams (1)\n"
+		"  -t SECS   seconds per trial for bandwidth and streams (1)\n"
+		"  -r N      rc-bw: trials per size, the median printed (1)\n"
 		"  -n N      round trips to time for latency (20000)\n"
 		"  -W N      untimed warm-up round trips (1000)\n"
 		"  -w N      rc-bw: outstanding WRs per QP (128)\n"
@@ -70,6 +71,22 @@ static int parse_uint(const char *s, unsigned long max, uint32_t *out)
 		return -1;
 	}
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Seconds, with a fraction if wanted: 0.01 to 600. */
+static int parse_secs(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0.01 && v <= 600)) {
+		fprintf(stderr, "bad duration '%s' (0.01 to 600 s)\n", s);
+		return -1;
+	}
+	*ns = (uint64_t)(v * 1e9);
 	return 0;
 }
 
@@ -127,6 +144,7 @@ static void set_defaults(struct bench_params *p)
 	p->warmup = 1000;
 	p->window = 128;
 	p->post_list = 1;
+	p->reps = 1;
 	p->duration_ns = 1000000000ull;
 }
 
@@ -143,8 +161,9 @@ static int check_params(const struct bench_params *p, enum bench_mode mode)
 	}
 	if (!p->qps || p->qps > BENCH_MAX_QPS || !p->nsizes ||
 	    p->nsizes > BENCH_MAX_SIZES || !p->window || p->window > 4096 ||
-	    !p->post_list || p->post_list > 64 || !p->iters ||
-	    p->iters > BENCH_MAX_ITERS || p->warmup > BENCH_MAX_ITERS ||
+	    !p->post_list || p->post_list > 64 || !p->iters || !p->reps ||
+	    p->reps > 100 || p->iters > BENCH_MAX_ITERS ||
+	    p->warmup > BENCH_MAX_ITERS ||
 	    p->duration_ns > 600ull * 1000000000ull) {
 		fprintf(stderr, "bad parameters from the client\n");
 		return -1;
@@ -163,6 +182,11 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	uint32_t v;
 	int c, m;
 
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		exit(0);
+	}
 	if (argc < 3) {
 		usage(stderr);
 		return -1;
@@ -182,7 +206,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	o->wait_secs = 30;
 	set_defaults(p);
 	optind = 3;
-	while ((c = getopt(argc, argv, "a:p:d:g:o:q:s:t:n:W:w:l:ePT:h")) !=
+	while ((c = getopt(argc, argv, "a:p:d:g:o:q:s:t:r:n:W:w:l:ePT:h")) !=
 	       -1) {
 		switch (c) {
 		case 'a':
@@ -217,9 +241,12 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			break;
 		case 't':
-			if (parse_uint(optarg, 600, &v))
+			if (parse_secs(optarg, &p->duration_ns))
 				return -1;
-			p->duration_ns = (uint64_t)v * 1000000000ull;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 100, &p->reps) || !p->reps)
+				return -1;
 			break;
 		case 'n':
 			if (parse_uint(optarg, BENCH_MAX_ITERS, &p->iters))

@@ -147,24 +147,26 @@ out:
 	return ret;
 }
 
-/* The receiving end of a UDP stream; the client says when it stopped. */
+/*
+ * The receiving end of a UDP stream, spinning on a non-blocking recv as
+ * uroce's pollers do; the client says when it stopped sending.
+ */
 static int udp_stream_recv(int fd, int ctl, const struct bench_params *p,
 			   struct stream_result *r)
 {
-	struct timeval tv = { .tv_usec = UDP_QUIET_MS * 1000 };
-	uint64_t first = 0, last = 0, limit, sent;
+	uint64_t first = 0, last = 0, limit, sent, now;
 	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
 	static char buf[65536];
+	unsigned int spins = 0;
 	bool done = false;
 	ssize_t n;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(r, 0, sizeof(*r));
 	if (xchg_sync(ctl))
 		return -1;
 	limit = now_ns() + p->duration_ns + 10 * STALL_NS;
 	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n >= 0) {
 			last = now_ns();
 			if (!first)
@@ -177,7 +179,12 @@ static int udp_stream_recv(int fd, int ctl, const struct bench_params *p,
 			perror("recv");
 			return -1;
 		}
-		/* Quiet: finished once the sender has said so. */
+		if (++spins % 1024)
+			continue;
+		/* Quiet for a while: finished once the sender said so. */
+		now = now_ns();
+		if (last && now - last < UDP_QUIET_MS * 1000000ull)
+			continue;
 		if (!done && poll(&pfd, 1, 0) == 1) {
 			if (xchg_recv(ctl, &sent, sizeof(sent)))
 				return -1;
@@ -185,7 +192,7 @@ static int udp_stream_recv(int fd, int ctl, const struct bench_params *p,
 		}
 		if (done)
 			break;
-		if (now_ns() > limit) {
+		if (now > limit) {
 			fprintf(stderr, "udp stream: the sender never ended\n");
 			return -1;
 		}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/rc.h"
@@ -28,10 +29,17 @@ struct bw_qp {
 	bool marker_posted, marker_done;
 };
 
-/* What the server counted for one size. */
+/* What the server counted for one trial. */
 struct bw_result {
 	uint64_t msgs;
 	uint64_t bytes;
+};
+
+/* What the client measured in one trial. */
+struct bw_trial {
+	uint64_t bytes;
+	uint64_t msgs;
+	uint64_t ns;
 };
 
 /*
@@ -109,15 +117,14 @@ static int fill_qp(struct rc *rc, const struct bench_params *p, unsigned int i,
 	return post_batch(rc, p, i, q, size, (unsigned int)room, false);
 }
 
-static int client_size(struct rc *rc, const struct bench_params *p, int ctl,
-		       uint32_t size)
+static int client_trial(struct rc *rc, const struct bench_params *p, int ctl,
+			uint32_t size, struct bw_trial *tr)
 {
 	struct bw_qp q[BENCH_MAX_QPS];
 	struct ibv_wc wc[POLL_BATCH];
 	uint64_t t0, end, t, last, msgs = 0;
 	unsigned int i, nmarkers = 0;
 	struct bw_result r;
-	char prefix[96];
 	uint32_t ready;
 	bool stop = false;
 	int n, k;
@@ -165,9 +172,46 @@ static int client_size(struct rc *rc, const struct bench_params *p, int ctl,
 	if (p->op_send && r.msgs != msgs)
 		fprintf(stderr, "rc-bw: sent %llu messages, received %llu\n",
 			(unsigned long long)msgs, (unsigned long long)r.msgs);
-	snprintf(prefix, sizeof(prefix), "rc-bw op=%s qps=%u size=%u",
-		 p->op_send ? "send" : "write", rc->nqps, size);
-	stats_print_bw(prefix, msgs * size, msgs, t);
+	tr->bytes = msgs * size;
+	tr->msgs = msgs;
+	tr->ns = t;
+	return 0;
+}
+
+static double trial_gbps(const struct bw_trial *t)
+{
+	return (double)t->bytes * 8 / (double)(t->ns ? t->ns : 1);
+}
+
+static int cmp_trial(const void *a, const void *b)
+{
+	double x = trial_gbps(a), y = trial_gbps(b);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One size: @p->reps trials, of which the median is printed with the
+ * spread, since one lost packet can cost a trial a retransmit timeout.
+ */
+static int client_size(struct rc *rc, const struct bench_params *p, int ctl,
+		       uint32_t size)
+{
+	struct bw_trial tr[100], *med;
+	char prefix[160];
+	uint32_t k;
+
+	for (k = 0; k < p->reps; k++)
+		if (client_trial(rc, p, ctl, size, &tr[k]))
+			return -1;
+	qsort(tr, p->reps, sizeof(tr[0]), cmp_trial);
+	med = &tr[p->reps / 2];
+	snprintf(prefix, sizeof(prefix),
+		 "rc-bw op=%s qps=%u size=%u trials=%u gbps_min=%.3f "
+		 "gbps_max=%.3f",
+		 p->op_send ? "send" : "write", rc->nqps, size, p->reps,
+		 trial_gbps(&tr[0]), trial_gbps(&tr[p->reps - 1]));
+	stats_print_bw(prefix, med->bytes, med->msgs, med->ns);
 	return 0;
 }
 
@@ -200,7 +244,7 @@ static int wait_event(struct rc *rc, uint64_t deadline)
 	return 0;
 }
 
-static int server_size(struct rc *rc, const struct bench_params *p, int ctl)
+static int server_trial(struct rc *rc, const struct bench_params *p, int ctl)
 {
 	unsigned int repost[BENCH_MAX_QPS], i, nmarkers = 0;
 	struct ibv_wc wc[POLL_BATCH];
@@ -265,7 +309,7 @@ int rc_bw(const struct bench_opts *o, int ctl)
 {
 	const struct bench_params *p = &o->p;
 	struct rc_sizes sz = { .region = 0 };
-	uint32_t i, rq;
+	uint32_t i, k, rq;
 	struct rc rc;
 	int ret = -1;
 
@@ -286,10 +330,16 @@ int rc_bw(const struct bench_opts *o, int ctl)
 				goto out;
 	if (rc_connect(&rc, o, ctl))
 		goto out;
-	for (i = 0; i < p->nsizes; i++)
-		if (o->server ? server_size(&rc, p, ctl) :
-				client_size(&rc, p, ctl, p->sizes[i]))
-			goto out;
+	for (i = 0; i < p->nsizes; i++) {
+		if (!o->server) {
+			if (client_size(&rc, p, ctl, p->sizes[i]))
+				goto out;
+			continue;
+		}
+		for (k = 0; k < p->reps; k++)
+			if (server_trial(&rc, p, ctl))
+				goto out;
+	}
 	ret = xchg_sync(ctl);
 out:
 	rc_close(&rc);

@@ -27,6 +27,7 @@ struct lat {
 	uint32_t size;
 	uint64_t posted, done; /* sends */
 	uint64_t recvd; /* receives not yet consumed */
+	uint8_t want; /* WRITE: the peer's counter for this round */
 };
 
 /* Polls once; returns completions seen or -1. */
@@ -89,14 +90,12 @@ static bool sent(struct lat *l)
 	return l->done == l->posted;
 }
 
-/* The peer's counter for this iteration is in the last byte. */
-static uint8_t want;
-
+/* The peer's counter for this round is in the last byte. */
 static bool written(struct lat *l)
 {
 	volatile uint8_t *b = rc_rbuf(l->rc, 0) + l->size - 1;
 
-	return *b == want;
+	return *b == l->want;
 }
 
 static int lat_post(struct lat *l, bool signaled)
@@ -148,7 +147,7 @@ static int round_send(struct lat *l, bool server)
 /* One round of a WRITE ping-pong, in ib_write_lat's order. */
 static int round_write(struct lat *l, bool server, uint8_t val)
 {
-	want = val;
+	l->want = val;
 	if (server && lat_wait(l, written, l->p->spin_poll))
 		return -1;
 	rc_sbuf(l->rc, 0)[l->size - 1] = val;

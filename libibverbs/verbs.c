@@ -346,6 +346,7 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 {
 	const uint8_t *ip4 = (const uint8_t *)grh + 20;
 	union ibv_gid dgid;
+	uint32_t flow;
 	int index;
 
 	if (!context || !wc || !ah_attr || (wc->wc_flags & IBV_WC_GRH && !grh))
@@ -377,10 +378,9 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 		}
 		ah_attr->grh.dgid = grh->sgid;
 		dgid = grh->dgid;
-		ah_attr->grh.flow_label =
-			be32toh(grh->version_tclass_flow) & 0xfffff;
-		ah_attr->grh.traffic_class =
-			(be32toh(grh->version_tclass_flow) >> 20) & 0xff;
+		flow = be32toh(grh->version_tclass_flow);
+		ah_attr->grh.flow_label = flow & 0xfffff;
+		ah_attr->grh.traffic_class = (flow >> 20) & 0xff;
 		ah_attr->grh.hop_limit = grh->hop_limit;
 		if (dgid.raw[0] == 0xff)
 			goto einval;

@@ -40,10 +40,17 @@
  *         err_naks_sent err_naks_rcvd dup_reqs drops drop_<reason>...
  *   stat: the same (device totals, destroyed QPs included), plus
  *         tx_errors cq_overflows fault_drop fault_dup fault_reorder.
- * Packets and bytes are UDP payloads; tx counts every packet sent,
- * retransmissions included (retrans_pkts of them). retrans counts rewinds
- * of the requester (one per timeout or NAK that resends). drops is the
- * total; drop_<reason> are listed for every reason, zero or not.
+ * Packets and bytes are UDP payloads. A QP's tx counts every packet it
+ * built, retransmissions included (retrans_pkts of them); its rx counts
+ * packets addressed to it that passed the peer and state checks, so
+ * drops after those (bad_psn, bad_qkey) are among them. The device's tx
+ * and rx are what its sockets sent and received: device tx_pkts = sum of
+ * the QPs' tx_pkts - fault_drop + fault_dup, and device rx counts packets
+ * dropped before a QP was found. The device's other counters are sums
+ * over its QPs, destroyed ones included. retrans counts rewinds of the
+ * requester (one per timeout or NAK that resends). drops is the total;
+ * drop_<reason> are listed for every reason, zero or not. Handles, ctx
+ * ids and PSNs are decimal.
  */
 #ifndef UROCE_UTIL_ENDPOINT_H
 #define UROCE_UTIL_ENDPOINT_H

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -108,20 +107,38 @@ err:
 	return ret;
 }
 
-/* CAP_SYS_ADMIN in the endpoint's own user namespace. */
+/* Reads a small /proc file whole; false if it cannot. */
+static bool read_small(const char *path, char *buf, size_t size)
+{
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return true;
+}
+
+/*
+ * CAP_SYS_ADMIN in the endpoint's own user namespace. /proc/PID/ns/user
+ * cannot be read across UIDs, but uid_map and status can: the same map
+ * stands for the same user namespace.
+ */
 static bool peer_is_admin(pid_t pid)
 {
-	struct stat mine, theirs;
+	char path[64], line[256], mine[512], theirs[512];
 	unsigned long long caps = 0;
-	char path[64], line[256];
 	bool found = false;
 	FILE *f;
 
 	if (pid <= 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs) ||
-	    mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev)
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	if (!read_small("/proc/self/uid_map", mine, sizeof(mine)) ||
+	    !read_small(path, theirs, sizeof(theirs)) || strcmp(mine, theirs))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	f = fopen(path, "re");
@@ -146,11 +163,16 @@ static bool peer_allowed(int fd)
 	return cred.uid == geteuid() || peer_is_admin(cred.pid);
 }
 
-/* Writes @b whole, or gives up on a client that stops reading. */
+/*
+ * Writes @b whole, or gives up once the client has had EP_SEND_TIMEOUT_MS
+ * in all: a slow reader must not hold up the monitor's async events.
+ */
 static void send_all(int fd, const struct uroce_buf *b)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	uint64_t deadline = uroce_now_ns() + EP_SEND_TIMEOUT_MS * 1000000ull;
 	size_t off = 0;
+	int64_t left;
 	ssize_t n;
 
 	while (off < b->len) {
@@ -162,8 +184,9 @@ static void send_all(int fd, const struct uroce_buf *b)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN &&
-		    poll(&pfd, 1, EP_SEND_TIMEOUT_MS) > 0)
+		left = (int64_t)(deadline - uroce_now_ns()) / 1000000;
+		if (n < 0 && errno == EAGAIN && left > 0 &&
+		    poll(&pfd, 1, (int)left) > 0)
 			continue;
 		return;
 	}

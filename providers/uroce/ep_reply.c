@@ -91,8 +91,8 @@ static void put_mr(void *obj, void *arg)
 	struct mr_walk *w = arg;
 
 	uroce_buf_printf(w->b,
-			 "mr ctx=%u pd=%u addr=%#llx len=%zu lkey=%#x "
-			 "rkey=%#x access=%#x\n",
+			 "mr ctx=%u pd=%u addr=0x%llx len=%zu lkey=0x%x "
+			 "rkey=0x%x access=0x%x\n",
 			 w->ctx->ep_id, mr->pd->ibv_pd.handle,
 			 (unsigned long long)mr->iova, mr->ibv_mr.length,
 			 mr->ibv_mr.lkey, mr->ibv_mr.rkey, mr->access);

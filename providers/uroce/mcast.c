@@ -238,8 +238,7 @@ void uroce_mcast_qp_destroy(struct uroce_qp *qp)
 }
 
 void uroce_mcast_rx(struct uroce_dp *dp, struct uroce_pkt *pkt,
-		    const struct sockaddr_in6 *from,
-		    const struct in6_addr *dst)
+		    const struct sockaddr_in6 *from, const struct in6_addr *dst)
 {
 	struct uroce_mcast *mc = atomic_load(&dp->mcast);
 	struct mcast_grp *g;

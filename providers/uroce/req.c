@@ -88,7 +88,9 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.reth.va = wqe->remote_addr + off;
 		pkt.reth.rkey = wqe->rkey;
 		len = read_pkts(qp, wqe, k) * qp->mtu;
-		pkt.reth.len = wqe->length - off < len ? wqe->length - off : len;
+		if (len > wqe->length - off)
+			len = wqe->length - off;
+		pkt.reth.len = len;
 		pkt.bth.ackreq = true;
 		goto send;
 	}

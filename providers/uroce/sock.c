@@ -35,18 +35,16 @@ int uroce_sock_open(bool mcast)
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)))
 		goto err;
 	/*
-	 * Every context of the namespace with a group attached binds the
-	 * multicast port, and the kernel gives each a copy of a datagram.
-	 * Each receives only the groups it joined, not all those that some
-	 * socket on the port joined.
+	 * Multicast arrives only on the multicast socket (mcast.c), and only
+	 * for the groups it joined rather than all those that some socket
+	 * joined; best effort: mcast.c filters by group anyway.
 	 */
+	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off));
+	/* Each context with a group attached binds the port and gets a copy. */
 	if (mcast) {
 		sa.sin6_port = htons(UROCE_MCAST_PORT);
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off,
-			       sizeof(off)) ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
-			       sizeof(off)))
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
 			goto err;
 	}
 	/* Larger buffers only soften bursts: failure is not fatal. */

@@ -190,10 +190,14 @@ const char *ep_dev(const struct ep_proc *p, const struct ep_rec *r)
 	return "-";
 }
 
+/* val NULL: missing. Returns 1, the exit code. */
 static int bad_value(const char *key, const char *val, const char *object)
 {
-	fprintf(stderr, "Invalid %s \"%s\", try \"uroce %s help\".\n", key, val,
-		object);
+	if (val)
+		fprintf(stderr, "Invalid %s \"%s\"", key, val);
+	else
+		fprintf(stderr, "Missing value of \"%s\"", key);
+	fprintf(stderr, ", try \"uroce %s help\".\n", object);
 	return 1;
 }
 
@@ -213,12 +217,8 @@ int ep_filter_parse(struct ep_filter *f, int argc, char **argv,
 		    strcmp(key, "pid") &&
 		    (!qpn || (strcmp(key, "qpn") && strcmp(key, "lqpn"))))
 			return unknown_arg(object, key);
-		if (!val) {
-			fprintf(stderr,
-				"Missing value of \"%s\", try \"uroce %s help\".\n",
-				key, object);
-			return 1;
-		}
+		if (!val)
+			return bad_value(key, NULL, object);
 		if (!strcmp(key, "dev") || !strcmp(key, "link")) {
 			/* link DEV/PORT as rdma(8) takes it; one port */
 			slash = strchr(argv[i + 1], '/');

@@ -180,6 +180,7 @@ static void print_qp(struct uroce *u, const struct ep_proc *p,
 		field_uint(u, "srqn", r, "srq");
 	field_uint(u, "dport", r, "dport");
 	field_str(u, "member", r, "member");
+	out_detail_line(u);
 	print_counters(u, r);
 }
 
@@ -302,12 +303,13 @@ static int res_help(void)
 	       "\n"
 	       "Shows the resources of every uroce process in the caller's\n"
 	       "network namespace whose PID the caller's PID namespace sees\n"
-	       "and that the caller may inspect (same user, or CAP_SYS_ADMIN),\n"
-	       "with PIDs as the caller's PID namespace numbers them. Without\n"
-	       "an OBJECT, one line per process and device: its counts of\n"
-	       "PDs, CQs, QPs, MRs, SRQs and contexts. qpn applies to qp only.\n"
-	       "With -d: qp adds PSNs, MTU, PD, CQs and counters; mr adds\n"
-	       "the address and access flags; cq its overflows.\n");
+	       "and that the caller may inspect (same user, or\n"
+	       "CAP_SYS_ADMIN), with PIDs as the caller's PID namespace\n"
+	       "numbers them. Without an OBJECT, one line per process and\n"
+	       "device: its counts of PDs, CQs, QPs, MRs, contexts and SRQs.\n"
+	       "qpn applies to qp only. With -d: qp adds PSNs, MTU, PD, CQs\n"
+	       "and counters; mr the address and access flags; cq its\n"
+	       "overflows.\n");
 	return 0;
 }
 

@@ -110,9 +110,11 @@ static void print_cset(struct uroce *u, const struct cset *s)
 		out_uint(u, s->c[k].name, s->c[k].val);
 		if (strcmp(counters[i].name, "drops"))
 			continue;
+		/* Text lists the reasons that occurred; -d and JSON all. */
 		for (j = 0; j < s->n; j++)
 			if (!strncmp(s->c[j].name, DROP_PREFIX,
-				     strlen(DROP_PREFIX)))
+				     strlen(DROP_PREFIX)) &&
+			    (s->c[j].val || u->json || u->details))
 				out_uint(u, s->c[j].name, s->c[j].val);
 	}
 }
@@ -165,7 +167,7 @@ struct dev_sum {
 static int sum_devs(const struct ep_list *l, const struct ep_filter *f,
 		    struct dev_sum **out, unsigned int *n)
 {
-	struct dev_sum *d = NULL, *p2;
+	struct dev_sum *d = NULL, *grown;
 	const struct ep_proc *p;
 	const struct ep_rec *r;
 	unsigned int i;
@@ -180,10 +182,10 @@ static int sum_devs(const struct ep_list *l, const struct ep_filter *f,
 				if (!strcmp(d[i].dev, ep_dev(p, r)))
 					break;
 			if (i == *n) {
-				p2 = realloc(d, (*n + 1) * sizeof(*d));
-				if (!p2)
+				grown = realloc(d, (*n + 1) * sizeof(*d));
+				if (!grown)
 					goto nomem;
-				d = p2;
+				d = grown;
 				memset(&d[i], 0, sizeof(*d));
 				d[i].dev = ep_dev(p, r);
 				(*n)++;
@@ -244,8 +246,9 @@ static int stat_help(void)
 	       "received, requester rewinds (retrans) and the packets they\n"
 	       "resent (retrans_pkts), timeouts, duplicate requests, NAKs\n"
 	       "sent and received by kind, packets dropped (drops) and why\n"
-	       "(drop_<reason>); for devices also send errors, CQ overflows\n"
-	       "and injected faults (UROCE_FAULT).\n");
+	       "(drop_<reason>: those that occurred, or all with -d or -j);\n"
+	       "for devices also send errors, CQ overflows and injected\n"
+	       "faults (UROCE_FAULT).\n");
 	return 0;
 }
 
