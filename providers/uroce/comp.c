@@ -72,7 +72,7 @@ static void ack_through(struct uroce_qp *qp, uint32_t psn, bool from_ack)
 
 static void progressed(struct uroce_qp *qp)
 {
-	if (qp->req.cwnd < UROCE_RC_WINDOW)
+	if (qp->req.cwnd < uroce_rc_window(qp))
 		qp->req.cwnd++;
 	qp->req.retry = qp->attr.retry_cnt;
 	qp->req.timer = 0;

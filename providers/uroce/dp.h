@@ -35,6 +35,11 @@
  */
 #define UROCE_RC_MIN_WINDOW 16
 #define UROCE_RC_WINDOW 1024
+/*
+ * And at most this many bytes: every QP of a socket shares its receive
+ * buffer, and a window that overflows it turns into go-back-N.
+ */
+#define UROCE_RC_WINDOW_BYTES (512u * 1024)
 #define UROCE_ACKREQ_EVERY 64
 /* The least retransmit timeout, whatever attr.timeout says. */
 #define UROCE_MIN_TIMEOUT_NS (10ull * 1000 * 1000)
@@ -309,6 +314,16 @@ static inline bool uroce_addr_mcast(const struct in6_addr *a)
 {
 	return IN6_IS_ADDR_MULTICAST(a) ||
 	       (IN6_IS_ADDR_V4MAPPED(a) && (a->s6_addr[12] & 0xf0) == 0xe0);
+}
+
+/* The most packets an RC QP keeps unacknowledged at its path MTU. */
+static inline uint32_t uroce_rc_window(const struct uroce_qp *qp)
+{
+	uint32_t w = UROCE_RC_WINDOW_BYTES / (qp->mtu ? qp->mtu : 1);
+
+	if (w > UROCE_RC_WINDOW)
+		return UROCE_RC_WINDOW;
+	return w < UROCE_RC_MIN_WINDOW ? UROCE_RC_MIN_WINDOW : w;
 }
 
 /* Counts a packet @qp drops, in its counters and its device's. */

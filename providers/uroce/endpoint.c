@@ -83,8 +83,9 @@ int uroce_ep_open(struct uroce_context *ctx)
 			goto err;
 		}
 		memcpy(sun.sun_path + 1, UROCE_EP_PREFIX, plen);
-		snprintf(sun.sun_path + 1 + plen, sizeof(sun.sun_path) - 1 - plen,
-			 "%016llx", (unsigned long long)rnd);
+		snprintf(sun.sun_path + 1 + plen,
+			 sizeof(sun.sun_path) - 1 - plen, "%016llx",
+			 (unsigned long long)rnd);
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 				  plen + 16);
 		if (!bind(fd, (struct sockaddr *)&sun, len))
@@ -221,8 +222,9 @@ static void serve_one(struct uroce_context *ctx, int fd)
 
 	if (!peer_allowed(fd))
 		return;
-	uroce_buf_printf(&b, "uroce-ep version=%d pid=%d comm=",
-			 UROCE_EP_VERSION, getpid());
+	uroce_buf_printf(&b,
+			 "uroce-ep version=%d pid=%d comm=", UROCE_EP_VERSION,
+			 getpid());
 	comm_escaped(&b);
 	uroce_buf_printf(&b, " uid=%u\n", geteuid());
 	uroce_ep_reply(ctx, &b);

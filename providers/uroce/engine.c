@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,9 +28,11 @@
  * drains the sockets itself: the engine takes a socket out of its epoll
  * set instead of racing it for the packets (a thread hop, and on few
  * cores a context switch), and puts it back once polling has stopped for
- * PARK_NS or the application arms a CQ to sleep.
+ * PARK_NS or the application arms a CQ to sleep. PARK_NS is short: an
+ * application that spins on memory instead (a WRITE target, as in
+ * ib_write_lat) waits at most that long for the engine to take over.
  */
-#define PARK_NS 1000000ull
+#define PARK_NS 200000ull
 /* Ticks without a timer before the engine sleeps until kicked. */
 #define IDLE_TICKS 200
 
@@ -111,7 +114,8 @@ static bool app_polling(struct uroce_dp *dp, uint64_t now)
 {
 	uint64_t t = atomic_load_explicit(&dp->last_poll, memory_order_relaxed);
 
-	return t && now - t < PARK_NS;
+	/* t > now: a poller stamped it after we read the clock. */
+	return t && (t > now || now - t < PARK_NS);
 }
 
 static void sock_park(struct uroce_dp *dp, struct uroce_sock *s, bool park)
@@ -150,6 +154,30 @@ int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only)
 	return uroce_req_notify_cq(ibcq, solicited_only);
 }
 
+/* epoll_wait until PARK_NS after the last poll, or @timeout_ms. */
+static int wait_parked(struct uroce_dp *dp, struct epoll_event *ev, int max,
+		       int timeout_ms)
+{
+	uint64_t t = atomic_load_explicit(&dp->last_poll, memory_order_relaxed);
+	uint64_t now = uroce_now_ns(), wait = PARK_NS;
+	struct timespec ts;
+
+	if (t && t <= now && now - t < PARK_NS)
+		wait = PARK_NS - (now - t);
+	if (timeout_ms >= 0 && (uint64_t)timeout_ms * 1000000ull < wait)
+		wait = (uint64_t)timeout_ms * 1000000ull;
+	ts.tv_sec = (time_t)(wait / 1000000000ull);
+	ts.tv_nsec = (long)(wait % 1000000000ull);
+	return epoll_pwait2(dp->epfd, ev, max, &ts, NULL);
+}
+
+static void mark_polling(struct uroce_dp *dp, struct uroce_sock *s,
+			 uint64_t now)
+{
+	atomic_store_explicit(&dp->last_poll, now, memory_order_relaxed);
+	sock_park(dp, s, true);
+}
+
 static void *engine_main(void *arg)
 {
 	struct uroce_dp *dp = arg;
@@ -158,6 +186,8 @@ static void *engine_main(void *arg)
 	uint64_t next, now, buf;
 	int n, i, timeout;
 
+	/* Park waits are tens of microseconds: the default slack is 50. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!atomic_load(&dp->stop)) {
 		/* Idle first, then scan: a timer armed meanwhile kicks us. */
 		atomic_store(&dp->idle, idle_ticks >= IDLE_TICKS);
@@ -180,10 +210,14 @@ static void *engine_main(void *arg)
 		}
 		if (dp->nparked && !app_polling(dp, uroce_now_ns()))
 			unpark_all(dp);
-		/* uroce_req_notify_cq_dp kicks us when polling stops early. */
-		if (dp->nparked && (timeout < 0 || timeout > 1))
-			timeout = 1;
-		n = epoll_wait(dp->epfd, ev, 16, timeout);
+		/*
+		 * Parked: wake when polling would have stopped for PARK_NS
+		 * (uroce_req_notify_cq_dp kicks us when it stops earlier).
+		 */
+		if (dp->nparked)
+			n = wait_parked(dp, ev, 16, timeout);
+		else
+			n = epoll_wait(dp->epfd, ev, 16, timeout);
 		for (i = 0; i < n; i++) {
 			if (!ev[i].data.ptr) {
 				if (read(dp->evfd, &buf, sizeof(buf)) < 0)
@@ -193,9 +227,12 @@ static void *engine_main(void *arg)
 				continue;
 			}
 			/* A poller holding the socket drains it: step aside. */
-			if (app_polling(dp, uroce_now_ns()) ||
-			    !uroce_sock_drain(dp, ev[i].data.ptr, true))
+			now = uroce_now_ns();
+			if (app_polling(dp, now))
 				sock_park(dp, ev[i].data.ptr, true);
+			else if (!uroce_sock_drain(dp, ev[i].data.ptr, true))
+				/* Its poll_cq holds the lock: it polls. */
+				mark_polling(dp, ev[i].data.ptr, now);
 		}
 	}
 	return NULL;

@@ -14,10 +14,13 @@ struct cnt_field {
 	size_t off;
 };
 
-#define QP_CNT(f) { #f, offsetof(struct uroce_qp_counters, f) }
+#define QP_CNT(f)                                         \
+	{                                                 \
+#f, offsetof(struct uroce_qp_counters, f) \
+	}
 static const struct cnt_field qp_cnt_fields[] = {
 	QP_CNT(tx_pkts),       QP_CNT(tx_bytes),      QP_CNT(rx_pkts),
-	QP_CNT(rx_bytes),      QP_CNT(retrans),       QP_CNT(retrans_pkts),
+	QP_CNT(rx_bytes),      QP_CNT(retrans),	      QP_CNT(retrans_pkts),
 	QP_CNT(timeouts),      QP_CNT(seq_naks_sent), QP_CNT(seq_naks_rcvd),
 	QP_CNT(rnr_naks_sent), QP_CNT(rnr_naks_rcvd), QP_CNT(err_naks_sent),
 	QP_CNT(err_naks_rcvd), QP_CNT(dup_reqs),
@@ -47,9 +50,9 @@ static void put_qp_counters(struct uroce_buf *b,
 	size_t i;
 
 	for (i = 0; i < sizeof(qp_cnt_fields) / sizeof(qp_cnt_fields[0]); i++)
-		uroce_buf_printf(b, " %s=%llu", qp_cnt_fields[i].name,
-				 (unsigned long long)field(
-					 c, qp_cnt_fields[i].off));
+		uroce_buf_printf(
+			b, " %s=%llu", qp_cnt_fields[i].name,
+			(unsigned long long)field(c, qp_cnt_fields[i].off));
 }
 
 static const char *qp_type_name(enum ibv_qp_type t)
@@ -179,8 +182,8 @@ static void put_qp(struct uroce_context *ctx, struct uroce_qp *qp,
 			 qp->srq ? qp->srq->ibv_srq.handle : 0, sq_psn, rq_psn,
 			 mtu);
 	/* RC and UC have a peer from RTR on; until RESET takes it away. */
-	connected = qp->ibv_qp.qp_type != IBV_QPT_UD && state != IBV_QPS_RESET &&
-		    state != IBV_QPS_INIT;
+	connected = qp->ibv_qp.qp_type != IBV_QPT_UD &&
+		    state != IBV_QPS_RESET && state != IBV_QPS_INIT;
 	if (connected && inet_ntop(AF_INET6, &dst.sin6_addr, gid, sizeof(gid)))
 		uroce_buf_printf(b, " dgid=%s dqpn=%u dport=%u", gid, dqpn,
 				 ntohs(dst.sin6_port));
@@ -223,18 +226,17 @@ void uroce_ep_reply(struct uroce_context *ctx, struct uroce_buf *b)
 			 ctx->dev->vdev.device.name);
 	put_qp_counters(b, &sum);
 	put_drops(b, drops);
-	uroce_buf_printf(
-		b,
-		" tx_errors=%llu cq_overflows=%llu fault_drop=%llu "
-		"fault_dup=%llu fault_reorder=%llu\n",
-		(unsigned long long)__atomic_load_n(&c->tx_errors,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&c->cq_overflows,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&c->fault_drop,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&c->fault_dup,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&c->fault_reorder,
-						    __ATOMIC_RELAXED));
+	uroce_buf_printf(b,
+			 " tx_errors=%llu cq_overflows=%llu fault_drop=%llu "
+			 "fault_dup=%llu fault_reorder=%llu\n",
+			 (unsigned long long)__atomic_load_n(&c->tx_errors,
+							     __ATOMIC_RELAXED),
+			 (unsigned long long)__atomic_load_n(&c->cq_overflows,
+							     __ATOMIC_RELAXED),
+			 (unsigned long long)__atomic_load_n(&c->fault_drop,
+							     __ATOMIC_RELAXED),
+			 (unsigned long long)__atomic_load_n(&c->fault_dup,
+							     __ATOMIC_RELAXED),
+			 (unsigned long long)__atomic_load_n(&c->fault_reorder,
+							     __ATOMIC_RELAXED));
 }

@@ -365,7 +365,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		if (cur == IBV_QPS_RTR) {
 			qp->req.psn = qp->attr.sq_psn;
 			qp->req.max_psn = qp->attr.sq_psn;
-			qp->req.cwnd = UROCE_RC_WINDOW;
+			qp->req.cwnd = uroce_rc_window(qp);
 			qp->comp.psn = qp->attr.sq_psn;
 			qp->req.cur = qp->sq.tail;
 			qp->req.cur_pkt = 0;

@@ -2,9 +2,9 @@
 /*
  * The requester: turns send WQEs into packets, a path MTU at a time, in
  * the thread that posts (or that processes the ACK which opened the
- * window). RC keeps at most UROCE_RC_WINDOW packets unacknowledged and
- * max_rd_atomic READs and atomics outstanding; UC and UD complete a WQE
- * as soon as its packets have left.
+ * window). RC keeps at most cwnd packets unacknowledged (uroce_rc_window(),
+ * halved by each loss) and max_rd_atomic READs and atomics outstanding;
+ * UC and UD complete a WQE as soon as its packets have left.
  */
 #include <string.h>
 
@@ -147,8 +147,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.bth.ackreq = false;
 	}
 send:
-	qp->cnt.tx_bytes += uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov,
-					  niov);
+	qp->cnt.tx_bytes +=
+		uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
 	qp->cnt.tx_pkts++;
 	if (uroce_psn_before(pkt.bth.psn, qp->req.max_psn) &&
 	    qp->ibv_qp.qp_type == IBV_QPT_RC)
@@ -180,8 +180,9 @@ void uroce_req_progress(struct uroce_qp *qp)
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	while (qp->req.cur != qp->sq.head) {
 		wqe = uroce_ring_at(&qp->sq, qp->req.cur);
-		if (rc &&
-		    uroce_psn_sub(qp->req.psn, qp->comp.psn) >= UROCE_RC_WINDOW)
+		/* cwnd: what loss left of uroce_rc_window(). */
+		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
+				  (qp->req.cwnd ?: uroce_rc_window(qp)))
 			break;
 		if (!(wqe->flags & UROCE_WQE_STARTED)) {
 			if (wqe->status)
