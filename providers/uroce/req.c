@@ -33,9 +33,9 @@ static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 static uint32_t read_pkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			  uint32_t k)
 {
-	uint32_t n = wqe->npkts - k;
+	uint32_t n = wqe->npkts - k, w = qp->req.cwnd ?: uroce_rc_window(qp);
 
-	return n <= qp->req.cwnd || !qp->req.cwnd ? n : qp->req.cwnd;
+	return n < w ? n : w;
 }
 
 /* The opcode of packet @k of @n of a SEND or WRITE. */
