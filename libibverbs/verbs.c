@@ -344,7 +344,7 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 			struct ibv_wc *wc, struct ibv_grh *grh,
 			struct ibv_ah_attr *ah_attr)
 {
-	const uint8_t *ip4 = (const uint8_t *)grh + 20;
+	const uint8_t *ip4;
 	union ibv_gid dgid;
 	uint32_t flow;
 	int index;
@@ -359,6 +359,8 @@ int ibv_init_ah_from_wc(struct ibv_context *context, uint8_t port_num,
 	if (!(wc->wc_flags & IBV_WC_GRH))
 		return 0;
 
+	/* Only now: @grh may be NULL without IBV_WC_GRH. */
+	ip4 = (const uint8_t *)grh + 20;
 	ah_attr->is_global = 1;
 	switch (grh_version(grh)) {
 	case 4:

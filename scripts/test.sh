@@ -1,8 +1,25 @@
 #!/bin/bash
-# The whole test suite: installs dependencies, builds, runs every ctest test.
+# The whole test suite: installs dependencies, builds ./build and runs every
+# ctest test there; then builds ./build-asan with AddressSanitizer and
+# UndefinedBehaviorSanitizer (where any finding, a leak included, ends the
+# program and fails its test) and runs the suite again there, less what
+# cannot or need not run under them: the valgrind tests (they skip) and the
+# ABI tests (headers only, nothing to sanitize). Arguments go to both ctest
+# runs. UROCE_TEST_ASAN=0 skips the second run; BUILD_DIR and
+# ASAN_BUILD_DIR move the builds.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+rc=0
+
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh"
-cd "${BUILD_DIR:-$top/build}"
-ctest --output-on-failure --timeout 600 "$@"
+(cd "${BUILD_DIR:-$top/build}" &&
+	ctest --output-on-failure --timeout 600 "$@") || rc=$?
+[[ ${UROCE_TEST_ASAN:-1} != 0 ]] || exit "$rc"
+
+echo "test.sh: the suite again with ASan and UBSan"
+asan=${ASAN_BUILD_DIR:-$top/build-asan}
+BUILD_DIR=$asan UROCE_SANITIZE=address,undefined "$top/scripts/build.sh"
+(cd "$asan" && ctest --output-on-failure --timeout 600 \
+	-E '^abi' "$@") || rc=$?
+exit "$rc"
