@@ -24,8 +24,8 @@ static void send_aeth(struct uroce_qp *qp, uint8_t opcode, uint32_t psn,
 	pkt.aeth.syndrome = syndrome;
 	pkt.aeth.msn = qp->resp.msn & UROCE_PSN_MASK;
 	pkt.atmack = atmack;
-	qp->cnt.tx_bytes += uroce_tx_add(qp->ctx, &qp->txb, &qp->path, &pkt,
-					  NULL, 0);
+	qp->cnt.tx_bytes +=
+		uroce_tx_add(qp->ctx, &qp->txb, &qp->path, &pkt, NULL, 0);
 	qp->cnt.tx_pkts++;
 }
 
@@ -314,8 +314,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		pkt.paylen = len;
 		iov.iov_base = mem + off;
 		iov.iov_len = len;
-		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path,
-						  &pkt, &iov, len ? 1 : 0);
+		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
+						 &iov, len ? 1 : 0);
 		qp->cnt.tx_pkts++;
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
