@@ -13,3 +13,9 @@ dp_setup
 server_client "/usr/bin/ibv_${tool}_pingpong" -d "$DEV_A" "$@" -- \
 	"/usr/bin/ibv_${tool}_pingpong" -d "$DEV_B" "$@" "$ADDR_A"
 grep -q "iters in" "$TMP/client" || fail "no result line"
+# --ts: completion timestamps were read, and they moved forward.
+if [[ " $* " == *" --ts "* ]]; then
+	awk '/^Min receive completion clock cycles/ { ok = $NF > 0 }
+		END { exit !ok }' "$TMP/client" ||
+		fail "no completion timestamps: $(tail -3 "$TMP/client")"
+fi
