@@ -175,7 +175,8 @@ int rc_lat(const struct bench_opts *o, int ctl)
 		return -1;
 	l.rc = &rc;
 	rtt = calloc(n, sizeof(*rtt));
-	if (!rtt || rc_post_recv(&rc, 0, LAT_RQ, l.size) ||
+	/* WRITE posts no receive, as ib_write_lat. */
+	if (!rtt || (p->op_send && rc_post_recv(&rc, 0, LAT_RQ, l.size)) ||
 	    rc_connect(&rc, o, ctl))
 		goto out;
 	for (i = 0; i < n; i++) {

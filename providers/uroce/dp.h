@@ -74,6 +74,15 @@ struct uroce_sock {
 		struct cmsghdr align;
 	} cmsg;
 	uint8_t *bufs; /* UROCE_RX_BATCH * UROCE_RX_BUF */
+	/*
+	 * QPs whose ACK a polling application's drain held back, so that it
+	 * leaves with the reply the application posts next (one sendmmsg
+	 * instead of two); sent at the latest by the next drain of the
+	 * socket, the engine's included. Under lock; ndeferred is also read
+	 * without it by the engine.
+	 */
+	struct uroce_qp *deferred[UROCE_SOCK_SLOTS];
+	unsigned int ndeferred;
 	bool parked; /* engine only: out of its epoll set, see engine.c */
 	bool mcast; /* the multicast socket: no QP slots (mcast.c) */
 };
@@ -235,6 +244,7 @@ struct uroce_qp {
 		uint32_t msn;
 		bool nak_sent; /* a sequence NAK for this gap went out */
 		bool ack_pending;
+		bool ack_deferred; /* on its socket's deferred list */
 		uint32_t ack_psn;
 		bool in_send; /* a multi-packet SEND fills wqe */
 		bool wqe_valid;
@@ -339,6 +349,21 @@ uint64_t uroce_now_ns(void);
 int uroce_engine_start(struct uroce_context *ctx);
 void uroce_engine_stop(struct uroce_context *ctx);
 void uroce_engine_kick(struct uroce_dp *dp);
+/* The application stopped polling: the engine drains the sockets again. */
+void uroce_engine_release(struct uroce_dp *dp);
+
+/*
+ * After a completion of @qp into @cq: with nothing left posted, the
+ * application may stop polling (ib_write_lat spins on memory instead),
+ * so its next poll of @cq releases the sockets to the engine.
+ */
+static inline void uroce_qp_note_idle(struct uroce_qp *qp, struct uroce_cq *cq)
+{
+	if (qp->sq.tail == qp->sq.head && qp->rq.tail == qp->rq.head &&
+	    !qp->srq)
+		atomic_store_explicit(&cq->idle_hint, true,
+				      memory_order_relaxed);
+}
 int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
 /* A socket in the context's namespace, as uroce_sock_open(@mcast). */
 int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
@@ -348,6 +373,8 @@ int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
 int uroce_sock_open(bool mcast);
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
+/* Sends the ACKs that drains held back, where no drainer is busy. */
+void uroce_sock_flush_deferred(struct uroce_dp *dp);
 /* Adds the context's multicast socket; NULL and errno on failure. */
 struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
 /*
@@ -437,6 +464,8 @@ void uroce_srq_destroy_all(struct uroce_context *ctx);
 /* resp.c: a request packet for @qp, from @from; under qp->lock */
 void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
 void uroce_resp_flush_ack(struct uroce_qp *qp);
+/* Adds a pending ACK to the QP's transmit batch, without sending it. */
+void uroce_resp_queue_ack(struct uroce_qp *qp);
 
 /* comp.c: a response packet for @qp; under qp->lock */
 void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);

@@ -141,17 +141,47 @@ static void unpark_all(struct uroce_dp *dp)
 			sock_park(dp, dp->socks[i], false);
 }
 
+/*
+ * The caller sends the ACKs its polling held back itself: waking the
+ * engine for them would cost as much, and on few cores a thread woken
+ * twice in a row may wait for the scheduler's next tick.
+ */
+void uroce_engine_release(struct uroce_dp *dp)
+{
+	atomic_store_explicit(&dp->last_poll, 0, memory_order_relaxed);
+	uroce_sock_flush_deferred(dp);
+	if (atomic_load_explicit(&dp->nparked, memory_order_relaxed))
+		uroce_engine_kick(dp);
+}
+
 int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only)
 {
 	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
 
 	/* The application is about to sleep: the engine drains again. */
-	if (dp) {
-		atomic_store_explicit(&dp->last_poll, 0, memory_order_relaxed);
-		if (atomic_load_explicit(&dp->nparked, memory_order_relaxed))
-			uroce_engine_kick(dp);
-	}
+	if (dp)
+		uroce_engine_release(dp);
 	return uroce_req_notify_cq(ibcq, solicited_only);
+}
+
+/*
+ * Sends the ACKs a polling application held back (sock.c) once it has
+ * stopped polling; returns whether any are still held.
+ */
+static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+	struct uroce_sock *s;
+	bool held = false;
+
+	for (i = 0; i < n; i++) {
+		s = dp->socks[i];
+		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED))
+			continue;
+		if (app_polling(dp, now) || !uroce_sock_drain(dp, s, true))
+			held = true;
+	}
+	return held;
 }
 
 /* epoll_wait until PARK_NS after the last poll, or @timeout_ms. */
@@ -210,6 +240,10 @@ static void *engine_main(void *arg)
 		}
 		if (dp->nparked && !app_polling(dp, uroce_now_ns()))
 			unpark_all(dp);
+		/* Held-back ACKs wait a millisecond at most. */
+		if (flush_deferred_acks(dp, uroce_now_ns()) &&
+		    (timeout < 0 || timeout > 1))
+			timeout = 1;
 		/*
 		 * Parked: wake when polling would have stopped for PARK_NS
 		 * (uroce_req_notify_cq_dp kicks us when it stops earlier).

@@ -79,4 +79,5 @@ void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
 	c.wr_id = wqe->wr_id;
 	c.qp_num = qp->ibv_qp.qp_num;
 	uroce_cq_push(qp->rcq, &c, solicited);
+	uroce_qp_note_idle(qp, qp->rcq);
 }

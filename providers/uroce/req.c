@@ -230,6 +230,9 @@ void uroce_req_progress(struct uroce_qp *qp)
 			qp->req.cur_pkt = 0;
 		}
 	}
+	/* A held-back ACK (sock.c) leaves with these packets. */
+	if (qp->resp.ack_deferred)
+		uroce_resp_queue_ack(qp);
 	uroce_tx_flush(ctx, &qp->txb);
 	pthread_rwlock_unlock(&ctx->mr_lock);
 

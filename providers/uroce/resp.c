@@ -35,13 +35,18 @@ static void send_nak(struct uroce_qp *qp, uint32_t psn, uint8_t syndrome)
 	uroce_tx_flush(qp->ctx, &qp->txb);
 }
 
-void uroce_resp_flush_ack(struct uroce_qp *qp)
+void uroce_resp_queue_ack(struct uroce_qp *qp)
 {
 	if (qp->resp.ack_pending) {
 		qp->resp.ack_pending = false;
 		send_aeth(qp, UROCE_OP_RC_ACK, qp->resp.ack_psn,
 			  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), 0);
 	}
+}
+
+void uroce_resp_flush_ack(struct uroce_qp *qp)
+{
+	uroce_resp_queue_ack(qp);
 	uroce_tx_flush(qp->ctx, &qp->txb);
 }
 

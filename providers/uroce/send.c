@@ -36,6 +36,7 @@ void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			 enum ibv_wc_status status)
 {
 	struct ibv_wc wc;
+	bool pushed = false;
 
 	if (status != IBV_WC_SUCCESS || qp->sq_sig_all ||
 	    (wqe->send_flags & IBV_SEND_SIGNALED)) {
@@ -47,11 +48,14 @@ void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 		if (status == IBV_WC_SUCCESS)
 			wc.byte_len = is_atomic(wqe->opcode) ? 8 : wqe->length;
 		uroce_cq_push(qp->scq, &wc, false);
+		pushed = true;
 	}
 	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode)) &&
 	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
 		qp->req.rd_out--;
 	qp->sq.tail++;
+	if (pushed)
+		uroce_qp_note_idle(qp, qp->scq);
 }
 
 static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)

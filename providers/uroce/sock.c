@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -193,10 +194,26 @@ out:
 void uroce_sock_detach(struct uroce_qp *qp)
 {
 	struct uroce_sock *s = qp->sock;
+	unsigned int i;
 
 	pthread_mutex_lock(&s->lock);
 	s->slots[qp->ibv_qp.qp_num & 0xff] = NULL;
 	s->nused--;
+	/*
+	 * A held-back ACK still goes out: the peer may be waiting for it to
+	 * complete its last SEND (a receiver often exits right after its
+	 * last completion).
+	 */
+	for (i = 0; i < s->ndeferred; i++) {
+		if (s->deferred[i] != qp)
+			continue;
+		pthread_mutex_lock(&qp->lock);
+		qp->resp.ack_deferred = false;
+		uroce_resp_flush_ack(qp);
+		pthread_mutex_unlock(&qp->lock);
+		s->deferred[i] = s->deferred[--s->ndeferred];
+		break;
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -421,6 +438,51 @@ static unsigned int sock_recv(struct uroce_sock *s)
 	return n > 0 ? (unsigned int)n : 0;
 }
 
+/* Sends the ACKs held back by the last drain; under s->lock. */
+static void flush_deferred(struct uroce_sock *s)
+{
+	struct uroce_qp *qp;
+	unsigned int i;
+
+	for (i = 0; i < s->ndeferred; i++) {
+		qp = s->deferred[i];
+		pthread_mutex_lock(&qp->lock);
+		qp->resp.ack_deferred = false;
+		uroce_resp_flush_ack(qp);
+		pthread_mutex_unlock(&qp->lock);
+	}
+	__atomic_store_n(&s->ndeferred, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Holds back @qp's ACK (under s->lock and qp->lock): the application that
+ * polls is likely to answer, and the ACK can go with the answer.
+ */
+static void defer_ack(struct uroce_sock *s, struct uroce_qp *qp)
+{
+	uroce_tx_flush(qp->ctx, &qp->txb);
+	if (qp->resp.ack_deferred)
+		return;
+	qp->resp.ack_deferred = true;
+	s->deferred[s->ndeferred] = qp;
+	__atomic_store_n(&s->ndeferred, s->ndeferred + 1, __ATOMIC_RELAXED);
+}
+
+void uroce_sock_flush_deferred(struct uroce_dp *dp)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+	struct uroce_sock *s;
+
+	for (i = 0; i < n; i++) {
+		s = dp->socks[i];
+		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED) ||
+		    pthread_mutex_trylock(&s->lock))
+			continue;
+		flush_deferred(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 {
 	struct uroce_qp *acks[UROCE_RX_BATCH], *qp;
@@ -429,6 +491,7 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 	/* Never wait: whoever holds the lock is draining already. */
 	if (pthread_mutex_trylock(&s->lock))
 		return false;
+	flush_deferred(s);
 	while (rounds--) {
 		n = sock_recv(s);
 		nacks = 0;
@@ -445,7 +508,16 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 		 * keeps the QPs alive. */
 		for (j = 0; j < nacks; j++) {
 			pthread_mutex_lock(&acks[j]->lock);
-			uroce_resp_flush_ack(acks[j]);
+			/*
+			 * Only while the engine is parked: it wakes within
+			 * PARK_NS of the last poll to send what is held.
+			 */
+			if (!engine && acks[j]->resp.ack_pending &&
+			    atomic_load_explicit(&dp->nparked,
+						 memory_order_relaxed))
+				defer_ack(s, acks[j]);
+			else
+				uroce_resp_flush_ack(acks[j]);
 			pthread_mutex_unlock(&acks[j]->lock);
 		}
 		if (n < UROCE_RX_BATCH)
@@ -458,18 +530,34 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 {
 	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
+	struct uroce_cq *cq = to_ucq(ibcq);
+	bool busy = false;
 	unsigned int i, n;
-
 	int ret;
 
 	if (dp) {
 		n = atomic_load(&dp->nsocks);
 		for (i = 0; i < n; i++)
-			uroce_sock_drain(dp, dp->socks[i], false);
+			busy |= !uroce_sock_drain(dp, dp->socks[i], false);
 	}
 	ret = uroce_poll_cq(ibcq, num_entries, wc);
-	/* An empty poll: the application busy-polls (see engine.c). */
-	if (dp && !ret)
+	if (!dp)
+		return ret;
+	/*
+	 * Another thread drains (the engine, mostly): on few cores it may
+	 * be waiting for this CPU, holding the packets this poll waits for.
+	 */
+	if (busy && !ret)
+		sched_yield();
+	/*
+	 * Its last work request done, the application may go on spinning
+	 * on memory rather than polling: the engine takes over now.
+	 * Otherwise an empty poll means it busy-polls (see engine.c).
+	 */
+	if (atomic_load_explicit(&cq->idle_hint, memory_order_relaxed) &&
+	    atomic_exchange(&cq->idle_hint, false))
+		uroce_engine_release(dp);
+	else if (!ret)
 		atomic_store_explicit(&dp->last_poll, uroce_now_ns(),
 				      memory_order_relaxed);
 	return ret;

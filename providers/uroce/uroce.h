@@ -171,6 +171,8 @@ struct uroce_cq {
 	bool overrun; /* IBV_EVENT_CQ_ERR was posted */
 	uint64_t overflows; /* completions lost to overrun */
 	atomic_uint use; /* QPs attached: destroy gives EBUSY */
+	/* a completion left its QP with nothing posted (see dp.h) */
+	atomic_bool idle_hint;
 	struct uroce_list node;
 };
 
