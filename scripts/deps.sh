@@ -8,7 +8,7 @@ pkgs=(
 	iproute2 nftables procps kmod valgrind pandoc
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.
-	libibverbs-dev ibverbs-utils rdmacm-utils perftest
+	libibverbs-dev librdmacm-dev ibverbs-utils rdmacm-utils perftest
 )
 
 missing=()

@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""ABI comparison of uroce's <infiniband/*.h> with the installed rdma-core's.
+"""ABI comparison of uroce's public headers with the installed rdma-core's.
+
+Two header sets are checked, one per run (--set): "verbs", uroce's
+<infiniband/*.h> (libibverbs/) against libibverbs-dev's, and "rdmacm",
+uroce's <rdma/rdma_cma.h> and <rdma/rdma_verbs.h> (librdmacm/, which
+include uroce's <infiniband/*.h>) against librdmacm-dev's.
 
 What is compared is derived from the system headers, never listed by hand:
 
@@ -20,7 +25,8 @@ ASTs.  Anything present in the system headers and absent, different or
 not compiling with uroce's counts as one difference.
 
 Exit status: 0 no differences, 1 differences (or a broken header set),
-77 the system headers are not installed (ctest skip), 2 usage/tool error.
+77 the system headers of the set are not installed (ctest skip),
+2 usage/tool error.
 """
 
 import argparse
@@ -35,7 +41,7 @@ import tempfile
 SKIP = 77
 
 # The headers rdma-core installs under infiniband/ that uroce provides.
-HEADERS = [
+VERBS_HEADERS = [
     "verbs.h",
     "verbs_api.h",
     "ib_user_ioctl_verbs.h",
@@ -46,6 +52,31 @@ HEADERS = [
     "ib.h",
     "arch.h",
 ]
+
+
+class HeaderSet:
+    """One set of public headers: where the system and uroce keep them."""
+
+    def __init__(self, name, subdir, headers, package, marker, extra=()):
+        self.name = name
+        self.subdir = subdir            # infiniband or rdma
+        self.headers = headers          # the ones compared
+        self.sysdir = "/usr/include/" + subdir
+        self.package = package
+        self.marker = marker            # macro only uroce's first header sets
+        self.extra = list(extra)        # uroce-only headers, compile check
+
+
+SETS = {
+    "verbs": HeaderSet("verbs", "infiniband", VERBS_HEADERS,
+                       "libibverbs-dev", "UROCE_VERBS_H",
+                       ["uroce_private.h"]),
+    "rdmacm": HeaderSet("rdmacm", "rdma", ["rdma_cma.h", "rdma_verbs.h"],
+                        "librdmacm-dev", "UROCE_RDMA_CMA_H"),
+}
+
+# The set being checked (chosen in main())
+CUR = SETS["verbs"]
 
 # Identifiers that may appear in an integer-valued macro's expansion
 # besides enum constants.
@@ -70,12 +101,16 @@ def run(cmd, **kw):
 
 
 def tu_text(extra=""):
-    lines = ["#include <infiniband/%s>" % h for h in HEADERS]
+    lines = ["#include <%s/%s>" % (CUR.subdir, h) for h in CUR.headers]
     return "\n".join(lines) + "\n" + extra
 
 
 def include_args(ours):
-    return ["-I", ours] if ours else []
+    """ours: None (the system headers) or uroce's include directories."""
+    args = []
+    for d in ours or []:
+        args += ["-I", d]
+    return args
 
 
 # ---------------------------------------------------------------------------
@@ -345,10 +380,11 @@ int main(void)
 
 
 def write_probe(path, items, expect_uroce):
-    marker = ("#ifndef UROCE_VERBS_H\n#error \"not uroce's verbs.h\"\n#endif"
-              if expect_uroce else
-              "#ifdef UROCE_VERBS_H\n#error \"uroce's verbs.h shadows the "
-              "system one\"\n#endif")
+    first = CUR.headers[0]
+    marker = ("#ifndef %s\n#error \"not uroce's %s\"\n#endif"
+              % (CUR.marker, first) if expect_uroce else
+              "#ifdef %s\n#error \"uroce's %s shadows the "
+              "system one\"\n#endif" % (CUR.marker, first))
     head = PROBE_HEAD % {"includes": tu_text(), "marker": marker}
     lines = head.split("\n")
     owner = {}
@@ -400,13 +436,20 @@ def build_probe(cc, ours, items, workdir, tag):
         items = [it for i, it in enumerate(items) if i not in bad]
     else:
         return None, "probe does not build (%s) after retries" % tag
-    # check which headers were used: all infiniband/ ones from the right set
+    # check which headers were used: every infiniband/ or rdma/ header that
+    # uroce provides must come from uroce's directories (the kernel's
+    # <rdma/*.h> uapi headers stay the system's), and none of them from
+    # uroce's in the system probe
     res = run([cc, "-std=gnu11", "-M", "-w"] + include_args(ours) + [src])
-    deps = re.findall(r"\S*infiniband/[\w.-]+\.h", res.stdout)
-    for d in deps:
-        d = os.path.realpath(d)
+    deps = re.findall(r"\S*(?:infiniband|rdma)/[\w.-]+\.h", res.stdout)
+    for dep in deps:
+        d = os.path.realpath(dep)
+        rel = os.path.join(os.path.basename(os.path.dirname(d)),
+                           os.path.basename(d))
         if ours:
-            if not d.startswith(os.path.realpath(ours) + os.sep):
+            homes = [os.path.realpath(o) for o in ours
+                     if os.path.exists(os.path.join(o, rel))]
+            if homes and not any(d.startswith(h + os.sep) for h in homes):
                 return None, "%s is not shadowed by uroce's headers" % d
         elif not d.startswith("/usr/include/"):
             return None, "system probe picked up %s" % d
@@ -446,8 +489,8 @@ def static_facts(model):
 def compile_check(cc, cxx, ours, workdir):
     """Every header compiles alone, as C and as C++, warning-free."""
     bad = []
-    for h in HEADERS + ["uroce_private.h"]:
-        if not os.path.exists(os.path.join(ours, "infiniband", h)):
+    for h in CUR.headers + CUR.extra:
+        if not os.path.exists(os.path.join(ours[0], CUR.subdir, h)):
             continue
         for lang, comp, std in (("c", cc, "gnu11"), ("c", cc, "gnu99"),
                                 ("c++", cxx, "c++11"),
@@ -457,10 +500,10 @@ def compile_check(cc, cxx, ours, workdir):
             src = os.path.join(workdir, "hdr.%s" % ("c" if lang == "c"
                                                       else "cc"))
             with open(src, "w") as fp:
-                fp.write("#include <infiniband/%s>\n" % h)
+                fp.write("#include <%s/%s>\n" % (CUR.subdir, h))
             res = run([comp, "-x", lang, "-std=%s" % std, "-Wall",
-                       "-Wextra", "-Werror", "-Wno-cpp", "-fsyntax-only",
-                       "-I", ours, src])
+                       "-Wextra", "-Werror", "-Wno-cpp", "-fsyntax-only"] +
+                      include_args(ours) + [src])
             if res.returncode != 0:
                 bad.append("%s (%s):\n%s" % (h, lang, res.stderr))
     return bad
@@ -468,8 +511,12 @@ def compile_check(cc, cxx, ours, workdir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ours", required=True,
-                    help="uroce include dir (holding infiniband/)")
+    ap.add_argument("--set", default="verbs", choices=sorted(SETS),
+                    help="header set to compare (default verbs)")
+    ap.add_argument("--ours", required=True, action="append",
+                    help="uroce include dir holding the set's directory "
+                    "(infiniband/ or rdma/); repeat for the include dirs "
+                    "those headers need (librdmacm, then libibverbs)")
     ap.add_argument("--cc", default=os.environ.get("CC") or "cc")
     ap.add_argument("--cxx", default=None,
                     help="C++ compiler for the header compile check")
@@ -478,15 +525,19 @@ def main():
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
 
+    global CUR
+    CUR = SETS[args.set]
     # the reference: rdma-core's headers in the compiler's default path
-    sysdir = "/usr/include/infiniband"
-    if not os.path.exists(os.path.join(sysdir, "verbs.h")):
-        print("abi: %s/verbs.h not installed (libibverbs-dev); skipping"
-              % sysdir)
-        return SKIP
-    ours = os.path.realpath(args.ours)
-    if not os.path.exists(os.path.join(ours, "infiniband", "verbs.h")):
-        die("no infiniband/verbs.h under %s" % ours)
+    sysdir = CUR.sysdir
+    for h in CUR.headers:
+        if not os.path.exists(os.path.join(sysdir, h)):
+            print("abi: %s/%s not installed (%s); skipping"
+                  % (sysdir, h, CUR.package))
+            return SKIP
+    ours = [os.path.realpath(o) for o in args.ours]
+    first = os.path.join(CUR.subdir, CUR.headers[0])
+    if not os.path.exists(os.path.join(ours[0], first)):
+        die("no %s under %s" % (first, ours[0]))
     clang = args.clang or shutil.which("clang") or shutil.which("clang-14")
     if not clang:
         die("clang is needed to read the system headers' AST "
@@ -499,12 +550,12 @@ def main():
     os.makedirs(workdir, exist_ok=True)
 
     sys_real = os.path.realpath(sysdir)
-    ours_inc = os.path.join(ours, "infiniband")
+    ours_inc = os.path.join(ours[0], CUR.subdir)
 
     def sys_wanted(f):
         f = os.path.realpath(f)
         return (os.path.dirname(f) == sys_real and
-                os.path.basename(f) in HEADERS)
+                os.path.basename(f) in CUR.headers)
 
     def ours_wanted(f):
         return os.path.dirname(os.path.realpath(f)) == ours_inc
@@ -571,10 +622,10 @@ def main():
 
     nmembers = sum(len(v) for v in sysm.records.values())
     nconsts = sum(len(c) for _, c in sysm.enums)
-    print("abi: compared %d structs/unions (%d members), %d enums "
+    print("abi: %s: compared %d structs/unions (%d members), %d enums "
           "(%d constants), %d macros (%d with integer values), "
           "%d functions, %d typedefs; %d probe values"
-          % (len(sysm.records), nmembers, len(sysm.enums), nconsts,
+          % (CUR.name, len(sysm.records), nmembers, len(sysm.enums), nconsts,
              len(sys_macros), len(int_macros), len(sysm.functions),
              len(sysm.typedefs), len(sys_vals)))
     for d in diffs:

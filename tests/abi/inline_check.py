@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Compare the behaviour of the verbs.h/ib.h inlines with rdma-core's.
+"""Compare the behaviour of the header inlines with rdma-core's.
 
-Builds inline_probe.c against the system headers and against uroce's
-(at -O0 and -O2, since __builtin_constant_p in the ibv_reg_mr macros can
-depend on it), runs the four programs and diffs the traces.
+--set verbs (default): inline_probe.c drives the inlines of verbs.h/ib.h;
+--set rdmacm: cm_inline_probe.c drives those of rdma_cma.h/rdma_verbs.h.
+The probe is built against the system headers and against uroce's (at
+-O0 and -O2, since __builtin_constant_p in the ibv_reg_mr macros can
+depend on it), the four programs are run and the traces diffed.
 
 Exit status: 0 identical, 1 different or broken, 77 system headers absent.
 """
@@ -18,13 +20,23 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# set -> (probe source, system headers it needs, their package)
+SETS = {
+    "verbs": ("inline_probe.c", ["/usr/include/infiniband/verbs.h"],
+              "libibverbs-dev"),
+    "rdmacm": ("cm_inline_probe.c", ["/usr/include/infiniband/verbs.h",
+                                     "/usr/include/rdma/rdma_cma.h",
+                                     "/usr/include/rdma/rdma_verbs.h"],
+               "librdmacm-dev"),
+}
 
-def build_and_run(cc, inc, opt, workdir, tag):
+
+def build_and_run(cc, probe, incs, opt, workdir, tag):
     exe = os.path.join(workdir, "inline_probe_%s%s" % (tag, opt))
     cmd = [cc, "-std=gnu11", opt, "-Wall", "-Wextra", "-Wno-cpp", "-o", exe]
-    if inc:
+    for inc in incs or []:
         cmd += ["-I", inc]
-    cmd += [os.path.join(HERE, "inline_probe.c"), "-lpthread"]
+    cmd += [os.path.join(HERE, probe), "-lpthread"]
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True)
     if res.returncode != 0:
@@ -39,23 +51,29 @@ def build_and_run(cc, inc, opt, workdir, tag):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", required=True)
+    ap.add_argument("--set", default="verbs", choices=sorted(SETS))
+    ap.add_argument("--ours", required=True, action="append",
+                    help="uroce include dir; repeat as needed "
+                    "(librdmacm, then libibverbs)")
     ap.add_argument("--cc", default=os.environ.get("CC") or "cc")
     args = ap.parse_args()
 
-    if not os.path.exists("/usr/include/infiniband/verbs.h"):
-        print("abi_inlines: system headers absent; skipping")
-        return 77
+    probe, needed, package = SETS[args.set]
+    for h in needed:
+        if not os.path.exists(h):
+            print("abi_inlines: %s absent (%s); skipping" % (h, package))
+            return 77
     workdir = tempfile.mkdtemp(prefix="uroce-inl-")
     total = 0
     try:
         for opt in ("-O0", "-O2"):
-            sys_out, err = build_and_run(args.cc, None, opt, workdir, "sys")
+            sys_out, err = build_and_run(args.cc, probe, None, opt, workdir,
+                                         "sys")
             if err:
                 print("abi_inlines: " + err)
                 return 1
-            our_out, err = build_and_run(args.cc, args.ours, opt, workdir,
-                                         "uroce")
+            our_out, err = build_and_run(args.cc, probe, args.ours, opt,
+                                         workdir, "uroce")
             if err:
                 print("abi_inlines: " + err)
                 total += 1

@@ -21,60 +21,11 @@
 #include <infiniband/verbs.h>
 #include <infiniband/ib.h>
 
-/* ------------------------------------------------------------------ */
-/* naming pointers                                                     */
-
-#define MAX_NAMES 64
-static struct {
-	const void *p;
-	const char *name;
-} names[MAX_NAMES];
-static int nnames;
-
-static void name_ptr(const void *p, const char *name)
-{
-	if (nnames == MAX_NAMES) {
-		fprintf(stderr, "inline_probe: too many names\n");
-		exit(2);
-	}
-	names[nnames].p = p;
-	names[nnames].name = name;
-	nnames++;
-}
-
-static const char *pn(const void *p)
-{
-	int i;
-
-	if (!p)
-		return "NULL";
-	for (i = 0; i < nnames; i++)
-		if (names[i].p == p)
-			return names[i].name;
-	return "?";
-}
-
-#define LOG(...)                     \
-	do {                         \
-		printf("  ");        \
-		printf(__VA_ARGS__); \
-		printf("\n");        \
-	} while (0)
+#include "probe_util.h"
 
 /* what the fake operations return */
 static int g_ret;
 static void *g_retp;
-
-static unsigned long checksum(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	unsigned long sum = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		sum = sum * 31 + c[i];
-	return sum;
-}
 
 /* ------------------------------------------------------------------ */
 /* objects                                                             */
