@@ -27,7 +27,8 @@
 #define UROCE_TX_BATCH 32
 #define UROCE_TX_IOV (UROCE_MAX_SGE + 3)
 #define UROCE_RX_BATCH 32
-#define UROCE_RX_BUF (UROCE_MTU_MAX + 256)
+/* a datagram of packets the kernel coalesced (UDP_GRO) fits */
+#define UROCE_RX_BUF 65536
 /*
  * RC: unacknowledged packets at most (the window grows back to it by one
  * per ACK after a loss halved it, so that a slow receiver is not flooded
@@ -91,6 +92,7 @@ struct uroce_txpkt {
 	uint8_t hdr[UROCE_HDR_MAX];
 	uint8_t trailer[UROCE_TRAILER_MAX + 1];
 	struct iovec iov[UROCE_TX_IOV];
+	size_t len; /* of the whole packet */
 	struct sockaddr_in6 dst;
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];

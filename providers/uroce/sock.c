@@ -8,6 +8,7 @@
  * destination QP.
  */
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -47,6 +48,12 @@ int uroce_sock_open(bool mcast)
 		sa.sin6_port = htons(UROCE_MCAST_PORT);
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
 			goto err;
+	} else {
+		/*
+		 * A GSO send from a peer (tx.c) arrives whole, one buffer for
+		 * many packets; best effort, as the kernel may lack it.
+		 */
+		setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
 	}
 	/* Larger buffers only soften bursts: failure is not fatal. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -371,37 +378,56 @@ bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 	return true;
 }
 
-/* Returns the QP that got the packet (for the ACK flush), or NULL. */
-static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
-			       unsigned int i)
+/*
+ * The segment size of a datagram the kernel coalesced (UDP_GRO), or 0.
+ */
+static size_t rx_gro_size(struct msghdr *mh)
 {
-	struct msghdr *mh = &s->msg[i].msg_hdr;
-	const struct sockaddr_in6 *from = &s->from[i];
+	struct cmsghdr *cm;
+	int gso;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&gso, CMSG_DATA(cm), sizeof(gso));
+			return gso > 0 ? (size_t)gso : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One packet of @len bytes at @buf from @from to @dst (NULL: unknown).
+ * Returns the QP that got the packet (for the ACK flush), or NULL.
+ */
+static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
+			       const uint8_t *buf, size_t len,
+			       const struct sockaddr_in6 *from,
+			       const struct in6_addr *dst)
+{
 	struct uroce_icrc_hdr ih;
 	struct uroce_pkt pkt;
-	struct in6_addr dst;
 	struct uroce_qp *qp;
 	uint32_t qpn;
 	int ret;
 
 	uroce_cnt_add(dp->cnt.rx_pkts, 1);
-	uroce_cnt_add(dp->cnt.rx_bytes, s->msg[i].msg_len);
-	ret = uroce_pkt_parse(s->iov[i].iov_base, s->msg[i].msg_len, &pkt);
+	uroce_cnt_add(dp->cnt.rx_bytes, len);
+	ret = uroce_pkt_parse(buf, len, &pkt);
 	if (ret)
 		goto drop;
-	if (mh->msg_namelen != sizeof(*from) || !rx_dst(mh, &dst)) {
+	if (!dst) {
 		ret = -UROCE_DROP_BAD_PEER;
 		goto drop;
 	}
 	memset(&ih, 0, sizeof(ih));
-	icrc_addrs(&ih, &from->sin6_addr, &dst);
+	icrc_addrs(&ih, &from->sin6_addr, dst);
 	ih.sport = ntohs(from->sin6_port);
 	ih.dport = s->port;
 	ret = uroce_pkt_check_icrc(&pkt, &ih);
 	if (ret)
 		goto drop;
 	if (s->mcast) {
-		uroce_mcast_rx(dp, &pkt, from, &dst);
+		uroce_mcast_rx(dp, &pkt, from, dst);
 		return NULL; /* UD: no ACK to flush */
 	}
 	qpn = pkt.bth.dqpn;
@@ -410,7 +436,7 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 		ret = -UROCE_DROP_NO_QP;
 		goto drop;
 	}
-	return uroce_sock_deliver(dp, qp, &pkt, from, &dst) ? qp : NULL;
+	return uroce_sock_deliver(dp, qp, &pkt, from, dst) ? qp : NULL;
 drop:
 	drop(dp, NULL, ret);
 	return NULL;
@@ -483,9 +509,49 @@ void uroce_sock_flush_deferred(struct uroce_dp *dp)
 	}
 }
 
+/* Adds @qp to the QPs whose ACK the batch owes, once. */
+static void note_ack(struct uroce_qp **acks, unsigned int *nacks,
+		     struct uroce_qp *qp)
+{
+	unsigned int j;
+
+	if (!qp)
+		return;
+	for (j = 0; j < *nacks && acks[j] != qp; j++)
+		;
+	if (j == *nacks) /* a socket's QPs fit: UROCE_SOCK_SLOTS */
+		acks[(*nacks)++] = qp;
+}
+
+/* Datagram @i of the batch: one packet, or segments the kernel merged. */
+static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
+			unsigned int i, struct uroce_qp **acks,
+			unsigned int *nacks)
+{
+	struct msghdr *mh = &s->msg[i].msg_hdr;
+	const uint8_t *buf = s->iov[i].iov_base;
+	size_t len = s->msg[i].msg_len, seg, off;
+	struct in6_addr dst;
+	bool known;
+
+	known = mh->msg_namelen == sizeof(s->from[i]) && rx_dst(mh, &dst);
+	seg = rx_gro_size(mh);
+	if (!seg || seg >= len) {
+		note_ack(acks, nacks,
+			 rx_one(dp, s, buf, len, &s->from[i],
+				known ? &dst : NULL));
+		return;
+	}
+	for (off = 0; off < len; off += seg)
+		note_ack(acks, nacks,
+			 rx_one(dp, s, buf + off,
+				len - off < seg ? len - off : seg, &s->from[i],
+				known ? &dst : NULL));
+}
+
 bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 {
-	struct uroce_qp *acks[UROCE_RX_BATCH], *qp;
+	struct uroce_qp *acks[UROCE_SOCK_SLOTS];
 	unsigned int n, i, j, nacks, rounds = engine ? 64 : 4;
 
 	/* Never wait: whoever holds the lock is draining already. */
@@ -495,15 +561,8 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 	while (rounds--) {
 		n = sock_recv(s);
 		nacks = 0;
-		for (i = 0; i < n; i++) {
-			qp = rx_one(dp, s, i);
-			if (!qp)
-				continue;
-			for (j = 0; j < nacks && acks[j] != qp; j++)
-				;
-			if (j == nacks)
-				acks[nacks++] = qp;
-		}
+		for (i = 0; i < n; i++)
+			rx_datagram(dp, s, i, acks, &nacks);
 		/* Coalesced ACKs: one per QP per batch. The socket lock
 		 * keeps the QPs alive. */
 		for (j = 0; j < nacks; j++) {

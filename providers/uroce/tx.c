@@ -4,9 +4,17 @@
  * pointing at the application's memory, pad and ICRC) and leave in one
  * sendmmsg per batch. The source address rides in an IPV6_PKTINFO
  * control message so that the kernel uses the address the ICRC covers.
+ *
+ * A run of packets to one peer, all of one length but the last (the
+ * middle packets of a message), leaves as one UDP GSO send: the kernel
+ * handles one buffer instead of one per packet, and a receiver with
+ * UDP_GRO gets it back whole (sock.c). Each segment is still a complete
+ * RoCEv2 packet with its own headers and ICRC.
  */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -14,6 +22,30 @@
 
 /* How long a full send buffer may hold up a sender. */
 #define TX_WAIT_MS 5
+/* One GSO send: its UDP payload, its segments and its iovecs at most. */
+#define GSO_MAX_BYTES 61440
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_IOV 512
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+/* Cleared for good when the kernel refuses a GSO send. */
+static atomic_bool gso_ok = true;
+
+/* The messages of a batch after merging runs into GSO sends. */
+struct gso_batch {
+	struct mmsghdr msg[UROCE_TX_BATCH];
+	unsigned int first[UROCE_TX_BATCH]; /* its first packet in the txb */
+	unsigned int npkts[UROCE_TX_BATCH];
+	struct iovec iov[GSO_MAX_IOV];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} cmsg[UROCE_TX_BATCH];
+};
 
 size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 		    const struct uroce_path *path, struct uroce_pkt *pkt,
@@ -51,6 +83,7 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	n++;
 	for (i = 0; i < n; i++)
 		len += t->iov[i].iov_len;
+	t->len = len;
 
 	t->dst = path->dst;
 	mh = &txb->msg[txb->n].msg_hdr;
@@ -74,8 +107,14 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	return len;
 }
 
-static void send_batch(struct uroce_context *ctx, int fd, struct mmsghdr *msg,
-		       unsigned int n)
+/*
+ * Sends @n messages; @npkts, when given, counts the packets of each.
+ * Returns how many were handled, short only when a GSO send was refused
+ * (errno EINVAL, EIO...): the caller sends its packets one by one.
+ */
+static unsigned int send_batch(struct uroce_context *ctx, int fd,
+			       struct mmsghdr *msg, const unsigned int *npkts,
+			       unsigned int n)
 {
 	struct uroce_counters *cnt = &ctx->dp->cnt;
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -95,15 +134,119 @@ static void send_batch(struct uroce_context *ctx, int fd, struct mmsghdr *msg,
 			if ((errno == EAGAIN || errno == ENOBUFS) &&
 			    waits++ < 3 && poll(&pfd, 1, TX_WAIT_MS) > 0)
 				continue;
-			uroce_cnt_add(cnt->tx_errors, 1);
+			if (npkts && npkts[done] > 1 && errno != EAGAIN &&
+			    errno != ENOBUFS)
+				return done;
+			uroce_cnt_add(cnt->tx_errors, npkts ? npkts[done] : 1);
 			done++;
 			continue;
 		}
-		for (i = done; i < done + (unsigned int)ret; i++)
+		for (i = done; i < done + (unsigned int)ret; i++) {
 			uroce_cnt_add(cnt->tx_bytes, msg[i].msg_len);
-		uroce_cnt_add(cnt->tx_pkts, (uint64_t)ret);
+			uroce_cnt_add(cnt->tx_pkts, npkts ? npkts[i] : 1);
+		}
 		done += (unsigned int)ret;
 	}
+	return n;
+}
+
+/*
+ * Whether packet @j can join the GSO run of packets @i..@j-1, which
+ * hold @bytes in @niov iovecs: same peer and source, the same length as
+ * packet @i but the last, which may be shorter.
+ */
+static bool gso_joins(const struct uroce_txb *txb, unsigned int i,
+		      unsigned int j, size_t bytes, size_t niov)
+{
+	const struct msghdr *a = &txb->msg[i].msg_hdr;
+	const struct msghdr *b = &txb->msg[j].msg_hdr;
+	size_t seg = txb->pkt[i].len, len = txb->pkt[j].len;
+
+	if (j - i >= GSO_MAX_SEGS || bytes + len > GSO_MAX_BYTES ||
+	    niov + b->msg_iovlen > GSO_MAX_IOV || len > seg ||
+	    txb->pkt[j - 1].len != seg)
+		return false;
+	return !memcmp(&txb->pkt[i].dst, &txb->pkt[j].dst,
+		       sizeof(txb->pkt[i].dst)) &&
+	       !memcmp(CMSG_DATA(CMSG_FIRSTHDR(a)), CMSG_DATA(CMSG_FIRSTHDR(b)),
+		       sizeof(struct in6_pktinfo));
+}
+
+/* Message @m: packets @i..@j-1 as one GSO send of @seg-byte segments. */
+static void gso_build(struct uroce_txb *txb, struct gso_batch *g,
+		      unsigned int m, unsigned int i, unsigned int j,
+		      size_t seg, size_t *niov)
+{
+	struct msghdr *mh = &g->msg[m].msg_hdr, *src;
+	struct cmsghdr *cm;
+	unsigned int k;
+
+	mh->msg_iov = &g->iov[*niov];
+	mh->msg_iovlen = 0;
+	for (k = i; k < j; k++) {
+		src = &txb->msg[k].msg_hdr;
+		memcpy(&g->iov[*niov], src->msg_iov,
+		       src->msg_iovlen * sizeof(struct iovec));
+		*niov += src->msg_iovlen;
+		mh->msg_iovlen += src->msg_iovlen;
+	}
+	memcpy(g->cmsg[m].buf, txb->msg[i].msg_hdr.msg_control,
+	       CMSG_SPACE(sizeof(struct in6_pktinfo)));
+	mh->msg_control = g->cmsg[m].buf;
+	mh->msg_controllen = sizeof(g->cmsg[m].buf);
+	cm = CMSG_NXTHDR(mh, CMSG_FIRSTHDR(mh));
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	*(uint16_t *)CMSG_DATA(cm) = (uint16_t)seg;
+}
+
+/* Merges the batch's runs into GSO sends; returns the messages. */
+static unsigned int gso_merge(struct uroce_txb *txb, struct gso_batch *g)
+{
+	unsigned int i = 0, j, m = 0;
+	size_t niov = 0, runiov, bytes, seg;
+
+	while (i < txb->n) {
+		seg = txb->pkt[i].len;
+		bytes = seg;
+		runiov = txb->msg[i].msg_hdr.msg_iovlen;
+		for (j = i + 1;
+		     j < txb->n && gso_joins(txb, i, j, bytes, niov + runiov);
+		     j++) {
+			bytes += txb->pkt[j].len;
+			runiov += txb->msg[j].msg_hdr.msg_iovlen;
+		}
+		g->first[m] = i;
+		g->npkts[m] = j - i;
+		g->msg[m] = txb->msg[i];
+		if (j - i > 1)
+			gso_build(txb, g, m, i, j, seg, &niov);
+		m++;
+		i = j;
+	}
+	return m;
+}
+
+/* Sends the batch, with GSO where runs allow it. */
+static void send_gso(struct uroce_context *ctx, struct uroce_txb *txb)
+{
+	struct gso_batch g;
+	unsigned int m, done;
+
+	m = gso_merge(txb, &g);
+	if (m == txb->n) {
+		send_batch(ctx, txb->fd, txb->msg, NULL, txb->n);
+		return;
+	}
+	done = send_batch(ctx, txb->fd, g.msg, g.npkts, m);
+	if (done == m)
+		return;
+	uroce_warn("UDP GSO refused (%s): sending packets one by one",
+		   strerror(errno));
+	atomic_store(&gso_ok, false);
+	send_batch(ctx, txb->fd, txb->msg + g.first[done], NULL,
+		   txb->n - g.first[done]);
 }
 
 void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
@@ -115,9 +258,12 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
 		return;
 	if (uroce_fault_on()) {
 		n = uroce_fault_apply(&ctx->dp->cnt, txb->msg, txb->n, out);
-		send_batch(ctx, txb->fd, out, n);
+		send_batch(ctx, txb->fd, out, NULL, n);
+	} else if (txb->n > 1 &&
+		   atomic_load_explicit(&gso_ok, memory_order_relaxed)) {
+		send_gso(ctx, txb);
 	} else {
-		send_batch(ctx, txb->fd, txb->msg, txb->n);
+		send_batch(ctx, txb->fd, txb->msg, NULL, txb->n);
 	}
 	txb->n = 0;
 }
