@@ -9,6 +9,8 @@ pkgs=(
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.
 	libibverbs-dev librdmacm-dev ibverbs-utils rdmacm-utils perftest
+	# The install tests: Debian and RPM packages, lintian, man.
+	debhelper lintian rpm man-db
 )
 
 missing=()

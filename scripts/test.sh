@@ -3,10 +3,15 @@
 # ctest test there; then builds ./build-asan with AddressSanitizer and
 # UndefinedBehaviorSanitizer (where any finding, a leak included, ends the
 # program and fails its test) and runs the suite again there, less what
-# cannot or need not run under them: the valgrind tests (they skip) and the
-# ABI tests (headers only, nothing to sanitize). Arguments go to both ctest
-# runs. UROCE_TEST_ASAN=0 skips the second run; BUILD_DIR and
-# ASAN_BUILD_DIR move the builds.
+# cannot or need not run under them: the valgrind tests (they skip), the
+# ABI tests (headers only, nothing to sanitize) and the install tests
+# (packaging; the packages build their own trees without sanitizers).
+# Arguments go to both ctest runs. UROCE_TEST_ASAN=0 skips the second
+# run; BUILD_DIR and ASAN_BUILD_DIR move the builds.
+# Third, scripts/fuzz.sh builds ./build-fuzz with clang and runs each
+# fuzz target for UROCE_FUZZ_SECONDS (45 here: the whole stage stays
+# under 5 minutes) on its seed corpus and regression inputs;
+# UROCE_TEST_FUZZ=0 skips it, FUZZ_BUILD_DIR moves it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 rc=0
@@ -15,11 +20,18 @@ rc=0
 "$top/scripts/build.sh"
 (cd "${BUILD_DIR:-$top/build}" &&
 	ctest --output-on-failure --timeout 600 "$@") || rc=$?
-[[ ${UROCE_TEST_ASAN:-1} != 0 ]] || exit "$rc"
 
-echo "test.sh: the suite again with ASan and UBSan"
-asan=${ASAN_BUILD_DIR:-$top/build-asan}
-BUILD_DIR=$asan UROCE_SANITIZE=address,undefined "$top/scripts/build.sh"
-(cd "$asan" && ctest --output-on-failure --timeout 600 \
-	-E '^abi' "$@") || rc=$?
+if [[ ${UROCE_TEST_ASAN:-1} != 0 ]]; then
+	echo "test.sh: the suite again with ASan and UBSan"
+	asan=${ASAN_BUILD_DIR:-$top/build-asan}
+	BUILD_DIR=$asan UROCE_SANITIZE=address,undefined "$top/scripts/build.sh"
+	(cd "$asan" && ctest --output-on-failure --timeout 600 \
+		-E '^(abi|install\.)' "$@") || rc=$?
+fi
+
+if [[ ${UROCE_TEST_FUZZ:-1} != 0 ]]; then
+	echo "test.sh: the fuzz targets"
+	UROCE_FUZZ_SECONDS=${UROCE_FUZZ_SECONDS:-45} "$top/scripts/fuzz.sh" ||
+		rc=$?
+fi
 exit "$rc"

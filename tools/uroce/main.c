@@ -15,8 +15,10 @@ static int do_help(struct uroce *u, int argc, char **argv);
 
 /* Order decides abbreviations: "uroce d" is dev, "uroce l" is link. */
 static const struct uroce_cmd objects[] = {
-	{ "dev", do_dev },   { "link", do_link }, { "res", do_res },
-	{ "stat", do_stat }, { "help", do_help }, {},
+	{ "dev", do_dev },   { "link", do_link },
+	{ "res", do_res },   { "stat", do_stat },
+	{ "run", do_run },   { "env", do_env },
+	{ "help", do_help }, {},
 };
 
 static void usage(FILE *f)
@@ -24,7 +26,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: uroce [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       uroce help\n"
-		"where  OBJECT := { dev | link | res | stat | help }\n"
+		"where  OBJECT := { dev | link | res | stat | run | env | help }\n"
 		"       OPTIONS := { -V[ersion] | -d[etails] | -j[son] | -p[retty] }\n"
 		"\n"
 		"Shows the RDMA devices of uroce, the userspace RoCE stack, that the\n"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
 		"  link   ports: state, netdev, network namespace, MTU, speed\n"
 		"  res    resources (qp, cq, mr, pd, ctx, srq) and their owners\n"
 		"  stat   counters per device or per QP\n"
+		"  run    run a program built for rdma-core on uroce\n"
+		"  env    print the shell settings that uroce run makes\n"
 		"\n"
 		"Options:\n"
 		"  -d, --details   add device limits, port attributes and GIDs, or\n"

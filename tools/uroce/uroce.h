@@ -72,6 +72,8 @@ int do_dev(struct uroce *u, int argc, char **argv);
 int do_link(struct uroce *u, int argc, char **argv);
 int do_res(struct uroce *u, int argc, char **argv);
 int do_stat(struct uroce *u, int argc, char **argv);
+int do_run(struct uroce *u, int argc, char **argv);
+int do_env(struct uroce *u, int argc, char **argv);
 
 struct ep_rec;
 /* The counters of an endpoint's record, as uroce stat shows them. */

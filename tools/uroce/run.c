@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * uroce run CMD [ARGS...] runs an existing program, built against the
+ * distribution's rdma-core, on uroce: it puts uroce's private library
+ * directory first in LD_LIBRARY_PATH, so that the dynamic loader binds the
+ * program to uroce's libibverbs.so.1 and librdmacm.so.1, then execs it.
+ * libibverbs finds the provider beside itself, so nothing else is needed.
+ * uroce env prints the same setting as a shell's export line.
+ *
+ * The directory is found from this program's own location: installed, at
+ * UROCE_BIN_TO_PRIVATE_LIB from the bin directory; in the build tree
+ * (build/bin beside build/CMakeCache.txt), at ../lib; last, at the
+ * configured UROCE_FULL_PRIVATE_LIB.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/uroce/uroce.h"
+
+static bool has_file(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    (int)sizeof(path))
+		return false;
+	return !access(path, F_OK);
+}
+
+/* Is dir/rel a directory holding libibverbs.so.1? Its real path if so. */
+static bool try_libdir(const char *dir, const char *rel, char *out)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel) >=
+	    (int)sizeof(path))
+		return false;
+	if (!has_file(path, "libibverbs.so.1"))
+		return false;
+	return realpath(path, out) != NULL;
+}
+
+/* Fills out (PATH_MAX) with uroce's private library directory. */
+static int private_libdir(char *out)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (try_libdir(exe, UROCE_BIN_TO_PRIVATE_LIB, out))
+				return 0;
+			if (has_file(exe, "../CMakeCache.txt") &&
+			    try_libdir(exe, "../lib", out))
+				return 0;
+		}
+	}
+	if (try_libdir(UROCE_FULL_PRIVATE_LIB, "", out))
+		return 0;
+	fprintf(stderr,
+		"uroce: cannot find uroce's libibverbs.so.1 (looked beside %s "
+		"and in %s)\n",
+		n > 0 ? exe : "this program", UROCE_FULL_PRIVATE_LIB);
+	return -1;
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: uroce run [ -- ] CMD [ ARGS... ]\n"
+		"       uroce env\n"
+		"\n"
+		"run executes CMD, a program built against rdma-core (say\n"
+		"Debian's ibv_devinfo or rping), on uroce: with uroce's private\n"
+		"library directory first in LD_LIBRARY_PATH, so that it loads\n"
+		"uroce's libibverbs.so.1 and librdmacm.so.1. Its exit status is\n"
+		"CMD's, or 127 when CMD is not found, 126 when it cannot run.\n"
+		"\n"
+		"env prints the export line that does the same in a shell:\n"
+		"  eval \"$(uroce env)\"\n");
+}
+
+int do_run(struct uroce *u, int argc, char **argv)
+{
+	char dir[PATH_MAX], *path;
+	const char *old;
+	size_t len;
+
+	if (argc && !strcmp(argv[0], "--")) {
+		argc--;
+		argv++;
+	} else if (argc &&
+		   (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+		    !strcmp(argv[0], "--help"))) {
+		run_usage(stdout);
+		return 0;
+	}
+	if (!argc) {
+		run_usage(stderr);
+		return 1;
+	}
+	if (private_libdir(dir))
+		return 1;
+
+	old = getenv("LD_LIBRARY_PATH");
+	len = strlen(dir);
+	if (old && *old &&
+	    !(!strncmp(old, dir, len) && (old[len] == ':' || !old[len]))) {
+		if (asprintf(&path, "%s:%s", dir, old) < 0) {
+			perror("uroce run");
+			return 1;
+		}
+	} else {
+		path = strdup(old && *old ? old : dir);
+		if (!path) {
+			perror("uroce run");
+			return 1;
+		}
+	}
+	if (setenv("LD_LIBRARY_PATH", path, 1)) {
+		perror("uroce run: setenv");
+		free(path);
+		return 1;
+	}
+	free(path);
+	fflush(stdout);
+	execvp(argv[0], argv);
+	fprintf(stderr, "uroce run: %s: %s\n", argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* Prints s in single quotes for a POSIX shell. */
+static void put_quoted(const char *s)
+{
+	putchar('\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
+int do_env(struct uroce *u, int argc, char **argv)
+{
+	char dir[PATH_MAX];
+
+	if (argc && matches(argv[0], "help")) {
+		run_usage(stdout);
+		return 0;
+	}
+	if (argc)
+		return unknown_arg("env", argv[0]);
+	if (private_libdir(dir))
+		return 1;
+	fputs("export LD_LIBRARY_PATH=", stdout);
+	put_quoted(dir);
+	puts("\"${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"");
+	return 0;
+}
