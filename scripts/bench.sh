@@ -14,10 +14,16 @@
 # Environment: BENCH_SECS (seconds per bandwidth trial, default 0.5),
 # BENCH_REPS (trials per point, the median shown, default 3), BENCH_ITERS
 # (timed round trips, default 20000), BUILD_DIR (./build).
+#
+# "bench.sh lag" is the RoCE LAG benchmark instead (bench/lag.sh): two
+# veth pairs, each limited to the same rate, 1, 2 and 8 QPs.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
+if [[ ${1:-} == lag ]]; then
+	exec bash "$top/bench/lag.sh"
+fi
 secs=${BENCH_SECS:-0.5}
 reps=${BENCH_REPS:-3}
 stream_secs=3

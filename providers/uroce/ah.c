@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "providers/uroce/caps.h"
 #include "providers/uroce/uroce.h"
 
 struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)
@@ -20,28 +21,54 @@ struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)
 		errno = EINVAL;
 		return NULL;
 	}
-	ah = calloc(1, sizeof(*ah));
-	if (!ah) {
+	if (!uroce_count_get(&ctx->nah, UROCE_MAX_AH)) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	ah = calloc(1, sizeof(*ah));
+	if (!ah) {
+		ret = ENOMEM;
+		goto err;
+	}
 	ret = uroce_gid_path(ctx, attr->grh.sgid_index, &attr->grh.dgid,
 			     &ah->path);
-	if (ret) {
-		free(ah);
-		errno = ret;
-		return NULL;
-	}
+	if (ret)
+		goto err;
 	ah->pd = to_upd(ibpd);
 	atomic_fetch_add(&ah->pd->use, 1);
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_add(&ctx->ahs, &ah->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
 	return &ah->ibv_ah;
+err:
+	free(ah);
+	uroce_count_put(&ctx->nah);
+	errno = ret;
+	return NULL;
 }
 
 int uroce_destroy_ah(struct ibv_ah *ibah)
 {
+	struct uroce_context *ctx = to_uctx(ibah->context);
 	struct uroce_ah *ah = to_uah(ibah);
 
+	pthread_mutex_lock(&ctx->obj_lock);
+	uroce_list_del(&ah->node);
+	pthread_mutex_unlock(&ctx->obj_lock);
 	atomic_fetch_sub(&ah->pd->use, 1);
+	uroce_count_put(&ctx->nah);
 	free(ah);
 	return 0;
+}
+
+/* ibv_close_device with AHs left: free them as the kernel would. */
+void uroce_ah_destroy_all(struct uroce_context *ctx)
+{
+	struct uroce_ah *ah;
+
+	while (ctx->ahs.next != &ctx->ahs) {
+		ah = container_of(ctx->ahs.next, struct uroce_ah, node);
+		uroce_list_del(&ah->node);
+		free(ah);
+	}
 }

@@ -77,6 +77,7 @@ static void progressed(struct uroce_qp *qp)
 	qp->req.retry = qp->attr.retry_cnt;
 	qp->req.timer = 0;
 	qp->req.nak_seen = false;
+	qp->lag_timeouts = 0;
 }
 
 static void rx_ack(struct uroce_qp *qp, struct uroce_pkt *pkt)
@@ -259,6 +260,8 @@ uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now)
 				return 0;
 			}
 			qp->req.retry--;
+			/* A LAG member that keeps losing: try another. */
+			uroce_lag_timeout(qp);
 			qp->req.nak_seen = false;
 			uroce_req_sync(qp);
 			uroce_req_rewind(qp, qp->comp.psn);

@@ -32,6 +32,7 @@ static int check_netns(const struct uroce_device *dev, int fd)
 static void context_free(struct uroce_context *ctx)
 {
 	uroce_srq_destroy_all(ctx);
+	uroce_ah_destroy_all(ctx);
 	uroce_mr_destroy_all(ctx);
 	uroce_cq_destroy_all(ctx);
 	uroce_pd_destroy_all(ctx);
@@ -79,6 +80,7 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 	uroce_list_init(&ctx->pds);
 	uroce_list_init(&ctx->cqs);
 	uroce_list_init(&ctx->srqs);
+	uroce_list_init(&ctx->ahs);
 
 	ctx->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (ctx->netns_fd < 0) {
@@ -109,12 +111,13 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 	if (ret)
 		uroce_warn("%s: no query endpoint: %s", ibdev->name,
 			   strerror(ret));
-	ret = uroce_monitor_start(ctx);
+	/* The monitor serves the endpoint, which reads ctx->dp: engine first. */
+	ret = uroce_engine_start(ctx);
 	if (ret)
 		goto err;
-	ret = uroce_engine_start(ctx);
+	ret = uroce_monitor_start(ctx);
 	if (ret) {
-		uroce_monitor_stop(ctx);
+		uroce_engine_stop(ctx);
 		goto err;
 	}
 	return &ctx->vctx;

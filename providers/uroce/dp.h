@@ -52,6 +52,7 @@
 #define UROCE_MCAST_PORT (UROCE_MCAST_QPN >> 8)
 
 struct uroce_qp;
+struct uroce_lag_set;
 
 /* Where packets of a QP or an AH go, and how their ICRC is computed. */
 struct uroce_path {
@@ -72,7 +73,7 @@ struct uroce_sock {
 	struct sockaddr_in6 from[UROCE_RX_BATCH];
 	union {
 		char buf[UROCE_RX_BATCH][64];
-		struct cmsghdr align;
+		size_t align; /* a cmsghdr's, whose flexible array clang refuses */
 	} cmsg;
 	uint8_t *bufs; /* UROCE_RX_BATCH * UROCE_RX_BUF */
 	/*
@@ -96,7 +97,7 @@ struct uroce_txpkt {
 	struct sockaddr_in6 dst;
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
+		size_t align; /* a cmsghdr's, whose flexible array clang refuses */
 	} cmsg;
 };
 
@@ -104,6 +105,13 @@ struct uroce_txpkt {
 struct uroce_txb {
 	int fd;
 	unsigned int n;
+	/*
+	 * LAG devices only (lag.c): the member the QP's requests leave by,
+	 * and the one its peer's last request came in on, which its
+	 * responses take back (-1: none yet).
+	 */
+	struct uroce_lag_set *lag;
+	int member, reply_member;
 	struct uroce_txpkt pkt[UROCE_TX_BATCH];
 	struct mmsghdr msg[UROCE_TX_BATCH];
 };
@@ -172,6 +180,7 @@ struct uroce_srq {
 struct uroce_ah {
 	struct ibv_ah ibv_ah;
 	struct uroce_pd *pd;
+	struct uroce_list node; /* ctx->ahs */
 	struct uroce_path path; /* dst port left 0: set from the WR */
 };
 
@@ -268,7 +277,32 @@ struct uroce_qp {
 	} resp;
 
 	struct uroce_qp_counters cnt;
+	/* retransmission timeouts in a row on its LAG member (lag.c) */
+	unsigned int lag_timeouts;
 	struct uroce_txb txb;
+};
+
+/* A LAG member as the data path sees it; counters are relaxed atomics. */
+struct uroce_lag_member {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	atomic_bool up; /* link running */
+	_Atomic uint64_t bad_until; /* a suspected black hole: ns, 0: none */
+	uint64_t last_bad; /* when it was last suspected, for the backoff */
+	unsigned int strikes; /* suspicions in a row: doubles the hold */
+	atomic_uint nqps; /* QPs whose requests leave by it */
+	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+	uint64_t failovers; /* QPs moved away from it */
+	uint64_t blackholes; /* times it was suspected */
+};
+
+/* The members of a LAG device; n is 0 for any other device. */
+struct uroce_lag_set {
+	unsigned int n;
+	pthread_mutex_t lock; /* one moving pass at a time */
+	atomic_bool dirty; /* a member was suspected: move its QPs */
+	uint64_t rebalances; /* QPs moved onto a member that came back */
+	struct uroce_lag_member m[UROCE_LAG_MAX_MEMBERS];
 };
 
 /* Per-context data path state. */
@@ -304,6 +338,7 @@ struct uroce_dp {
 	struct uroce_mcast *_Atomic mcast;
 
 	struct uroce_counters cnt;
+	struct uroce_lag_set lag;
 };
 
 static inline struct uroce_qp *to_uqp(struct ibv_qp *qp)
@@ -385,7 +420,7 @@ struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
  */
 bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
-			const struct in6_addr *dst);
+			const struct in6_addr *dst, int member);
 /* Receives and processes what @s holds; false if another thread was. */
 bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
 void uroce_sock_free(struct uroce_sock *s);
@@ -401,6 +436,28 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 		    const struct uroce_path *path, struct uroce_pkt *pkt,
 		    const struct iovec *pay, int npay);
 void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
+
+/* lag.c: LAG members, see the comment there */
+/* Before the context's dp is published. */
+void uroce_lag_init(struct uroce_context *ctx, struct uroce_dp *dp);
+void uroce_lag_fini(struct uroce_dp *dp);
+/* Gives a new QP the least loaded member. */
+void uroce_lag_qp_init(struct uroce_qp *qp);
+/* A QP no thread can reach any more gives its member up. */
+void uroce_lag_qp_fini(struct uroce_qp *qp);
+/* The member of @ifindex, or -1. */
+int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex);
+/* The netdev a packet of @opcode leaves by; under the QP's lock. */
+int uroce_lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode);
+/* Counts a message sendmmsg took, of @npkts packets, for its member. */
+void uroce_lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
+			unsigned int npkts);
+/* Links changed (the monitor thread): move QPs off the members down. */
+void uroce_lag_links(struct uroce_context *ctx);
+/* A retransmission timeout of @qp; under its lock. */
+void uroce_lag_timeout(struct uroce_qp *qp);
+/* From the engine: suspicions to act on, holds that ended. */
+void uroce_lag_tick(struct uroce_dp *dp, uint64_t now);
 
 /* fault.c */
 void uroce_fault_init(void);

@@ -222,6 +222,7 @@ static void *engine_main(void *arg)
 		/* Idle first, then scan: a timer armed meanwhile kicks us. */
 		atomic_store(&dp->idle, idle_ticks >= IDLE_TICKS);
 		next = run_timers(dp);
+		uroce_lag_tick(dp, uroce_now_ns());
 		if (next) {
 			atomic_store(&dp->idle, false);
 			idle_ticks = 0;
@@ -299,17 +300,21 @@ int uroce_engine_start(struct uroce_context *ctx)
 	ev.data.ptr = NULL;
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, dp->evfd, &ev))
 		goto err_errno;
-	ctx->dp = dp;
+	uroce_lag_init(ctx, dp);
+	/* The monitor thread reads it to move LAG QPs (lag.c). */
+	__atomic_store_n(&ctx->dp, dp, __ATOMIC_RELEASE);
 	/* The application's signals are for its own threads. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&dp->thread, NULL, engine_main, dp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
-		ctx->dp = NULL;
+		__atomic_store_n(&ctx->dp, NULL, __ATOMIC_RELEASE);
 		goto err;
 	}
 	dp->running = true;
+	/* A link that changed since the context read its state. */
+	uroce_lag_links(ctx);
 	return 0;
 err_errno:
 	ret = errno;
@@ -340,6 +345,7 @@ void uroce_engine_stop(struct uroce_context *ctx)
 	uroce_mcast_free(dp);
 	close(dp->evfd);
 	close(dp->epfd);
+	uroce_lag_fini(dp);
 	pthread_mutex_destroy(&dp->sock_lock);
 	pthread_mutex_destroy(&dp->qp_list_lock);
 	pthread_mutex_destroy(&dp->req_lock);

@@ -159,9 +159,12 @@ static void put_qp(struct uroce_context *ctx, struct uroce_qp *qp,
 	enum ibv_qp_state state;
 	uint32_t sq_psn, rq_psn, dqpn, mtu;
 	char gid[INET6_ADDRSTRLEN];
+	const char *member;
 	bool connected;
 
 	pthread_mutex_lock(&qp->lock);
+	member = qp->txb.lag ? qp->txb.lag->m[qp->txb.member].ifname :
+			       ctx->dev->members[0].ifname;
 	state = qp->state;
 	sq_psn = qp->req.psn;
 	rq_psn = qp->resp.psn;
@@ -187,10 +190,53 @@ static void put_qp(struct uroce_context *ctx, struct uroce_qp *qp,
 	if (connected && inet_ntop(AF_INET6, &dst.sin6_addr, gid, sizeof(gid)))
 		uroce_buf_printf(b, " dgid=%s dqpn=%u dport=%u", gid, dqpn,
 				 ntohs(dst.sin6_port));
-	uroce_buf_printf(b, " member=%s", ctx->dev->members[0].ifname);
+	uroce_buf_printf(b, " member=%s", member);
 	put_qp_counters(b, &cnt);
 	put_drops(b, cnt.drops);
 	uroce_buf_printf(b, "\n");
+}
+
+/*
+ * A LAG's members: "member ctx= dev= ifname= ifindex= state= qps=" then
+ * tx_pkts tx_bytes rx_pkts rx_bytes as the sockets sent and received
+ * them by that member, failovers (QPs moved away from it, its link down
+ * or a black hole suspected) and blackholes (suspicions). state is up,
+ * down or suspect (link up, avoided for now).
+ */
+static void put_members(struct uroce_context *ctx, struct uroce_buf *b)
+{
+	struct uroce_lag_set *lag = &ctx->dp->lag;
+	struct uroce_lag_member *m;
+	uint64_t now = uroce_now_ns(), bad;
+	const char *state;
+	unsigned int i;
+
+	for (i = 0; i < lag->n; i++) {
+		m = &lag->m[i];
+		bad = atomic_load(&m->bad_until);
+		state = !atomic_load(&m->up) ? "down" :
+			bad && now < bad     ? "suspect" :
+					       "up";
+		uroce_buf_printf(
+			b,
+			"member ctx=%u dev=%s ifname=%s ifindex=%d state=%s "
+			"qps=%u tx_pkts=%llu tx_bytes=%llu rx_pkts=%llu "
+			"rx_bytes=%llu failovers=%llu blackholes=%llu\n",
+			ctx->ep_id, ctx->dev->vdev.device.name, m->ifname,
+			m->ifindex, state, atomic_load(&m->nqps),
+			(unsigned long long)__atomic_load_n(&m->tx_pkts,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&m->tx_bytes,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&m->rx_pkts,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&m->rx_bytes,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&m->failovers,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&m->blackholes,
+							    __ATOMIC_RELAXED));
+	}
 }
 
 void uroce_ep_reply(struct uroce_context *ctx, struct uroce_buf *b)
@@ -239,4 +285,5 @@ void uroce_ep_reply(struct uroce_context *ctx, struct uroce_buf *b)
 							     __ATOMIC_RELAXED),
 			 (unsigned long long)__atomic_load_n(&c->fault_reorder,
 							     __ATOMIC_RELAXED));
+	put_members(ctx, b);
 }

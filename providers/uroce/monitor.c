@@ -75,6 +75,8 @@ static int monitor_refresh(struct uroce_context *ctx)
 		post_event(ctx, IBV_EVENT_DEVICE_FATAL);
 		return 0;
 	}
+	/* Before the events: a member's QPs move within milliseconds. */
+	uroce_lag_links(ctx);
 	if (was_running != st.running)
 		post_event(ctx, st.running ? IBV_EVENT_PORT_ACTIVE :
 					     IBV_EVENT_PORT_ERR);

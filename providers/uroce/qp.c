@@ -119,6 +119,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	if (ret)
 		goto err_free;
 	qp->txb.fd = qp->sock->fd;
+	uroce_lag_qp_init(qp);
 	qp->state = IBV_QPS_RESET;
 	qp->attr.pkey_index = 0;
 	qp->attr.port_num = UROCE_PORT;
@@ -431,6 +432,8 @@ static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
 		uroce_list_del(&qp->node);
 	pthread_mutex_unlock(&qp->lock);
 	pthread_mutex_unlock(&dp->qp_list_lock);
+	/* Unlinked: no moving pass can reach it. */
+	uroce_lag_qp_fini(qp);
 	/* A drainer or the engine may still hold the lock: wait for it. */
 	pthread_mutex_lock(&qp->lock);
 	pthread_mutex_unlock(&qp->lock);

@@ -317,7 +317,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		off = k * qp->mtu;
 		len = h->len - off < qp->mtu ? h->len - off : qp->mtu;
 		pkt.paylen = len;
-		iov.iov_base = mem + off;
+		/* A zero-length READ maps nothing: no address to offset. */
+		iov.iov_base = len ? (uint8_t *)mem + off : NULL;
 		iov.iov_len = len;
 		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
 						 &iov, len ? 1 : 0);

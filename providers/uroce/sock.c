@@ -321,17 +321,22 @@ static int qp_accepts(struct uroce_qp *qp, const struct uroce_pkt *pkt,
 	return 0;
 }
 
-/* The destination address the kernel reported, as an IPv6 address. */
-static bool rx_dst(struct msghdr *mh, struct in6_addr *dst)
+/*
+ * The destination address the kernel reported, as an IPv6 address, and
+ * the netdev the datagram came in on.
+ */
+static bool rx_dst(struct msghdr *mh, struct in6_addr *dst, int *ifindex)
 {
 	struct cmsghdr *cm;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 		if (cm->cmsg_level == IPPROTO_IPV6 &&
 		    cm->cmsg_type == IPV6_PKTINFO) {
-			memcpy(dst,
-			       &((struct in6_pktinfo *)CMSG_DATA(cm))->ipi6_addr,
-			       sizeof(*dst));
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			*dst = pi.ipi6_addr;
+			*ifindex = (int)pi.ipi6_ifindex;
 			return true;
 		}
 		if (cm->cmsg_level == IPPROTO_IP &&
@@ -343,6 +348,7 @@ static bool rx_dst(struct msghdr *mh, struct in6_addr *dst)
 			dst->s6_addr[10] = 0xff;
 			dst->s6_addr[11] = 0xff;
 			memcpy(&dst->s6_addr[12], &pi.ipi_addr, 4);
+			*ifindex = pi.ipi_ifindex;
 			return true;
 		}
 	}
@@ -351,7 +357,7 @@ static bool rx_dst(struct msghdr *mh, struct in6_addr *dst)
 
 bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
-			const struct in6_addr *dst)
+			const struct in6_addr *dst, int member)
 {
 	int ret;
 
@@ -364,6 +370,9 @@ bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 	}
 	qp->cnt.rx_pkts++;
 	qp->cnt.rx_bytes += pkt->len;
+	/* A LAG QP answers by the member its peer's requests take. */
+	if (member >= 0 && (pkt->info->flags & UROCE_OPF_REQ))
+		qp->txb.reply_member = member;
 	if (pkt->info->flags & UROCE_OPF_REQ) {
 		if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
 			/* The GRH needs the source: hand it over in the path. */
@@ -396,13 +405,14 @@ static size_t rx_gro_size(struct msghdr *mh)
 }
 
 /*
- * One packet of @len bytes at @buf from @from to @dst (NULL: unknown).
- * Returns the QP that got the packet (for the ACK flush), or NULL.
+ * One packet of @len bytes at @buf from @from to @dst (NULL: unknown),
+ * in through LAG member @member (-1: none or not a LAG). Returns the QP
+ * that got the packet (for the ACK flush), or NULL.
  */
 static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 			       const uint8_t *buf, size_t len,
 			       const struct sockaddr_in6 *from,
-			       const struct in6_addr *dst)
+			       const struct in6_addr *dst, int member)
 {
 	struct uroce_icrc_hdr ih;
 	struct uroce_pkt pkt;
@@ -436,7 +446,7 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 		ret = -UROCE_DROP_NO_QP;
 		goto drop;
 	}
-	return uroce_sock_deliver(dp, qp, &pkt, from, dst) ? qp : NULL;
+	return uroce_sock_deliver(dp, qp, &pkt, from, dst, member) ? qp : NULL;
 drop:
 	drop(dp, NULL, ret);
 	return NULL;
@@ -523,6 +533,16 @@ static void note_ack(struct uroce_qp **acks, unsigned int *nacks,
 		acks[(*nacks)++] = qp;
 }
 
+/* Counts a datagram of @len bytes, @npkts packets, for LAG member @m. */
+static void rx_count_member(struct uroce_dp *dp, int m, size_t len,
+			    size_t npkts)
+{
+	if (m < 0)
+		return;
+	uroce_cnt_add(dp->lag.m[m].rx_pkts, npkts);
+	uroce_cnt_add(dp->lag.m[m].rx_bytes, len);
+}
+
 /* Datagram @i of the batch: one packet, or segments the kernel merged. */
 static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
 			unsigned int i, struct uroce_qp **acks,
@@ -532,21 +552,27 @@ static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
 	const uint8_t *buf = s->iov[i].iov_base;
 	size_t len = s->msg[i].msg_len, seg, off;
 	struct in6_addr dst;
+	int ifindex = 0, m = -1;
 	bool known;
 
-	known = mh->msg_namelen == sizeof(s->from[i]) && rx_dst(mh, &dst);
+	known = mh->msg_namelen == sizeof(s->from[i]) &&
+		rx_dst(mh, &dst, &ifindex);
+	if (dp->lag.n)
+		m = uroce_lag_member(&dp->lag, ifindex);
 	seg = rx_gro_size(mh);
 	if (!seg || seg >= len) {
+		rx_count_member(dp, m, len, 1);
 		note_ack(acks, nacks,
 			 rx_one(dp, s, buf, len, &s->from[i],
-				known ? &dst : NULL));
+				known ? &dst : NULL, m));
 		return;
 	}
+	rx_count_member(dp, m, len, (len + seg - 1) / seg);
 	for (off = 0; off < len; off += seg)
 		note_ack(acks, nacks,
 			 rx_one(dp, s, buf + off,
 				len - off < seg ? len - off : seg, &s->from[i],
-				known ? &dst : NULL));
+				known ? &dst : NULL, m));
 }
 
 bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)

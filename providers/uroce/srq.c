@@ -23,8 +23,13 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 		errno = EINVAL;
 		return NULL;
 	}
+	if (!uroce_count_get(&ctx->nsrq, UROCE_MAX_SRQ)) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	srq = calloc(1, sizeof(*srq));
 	if (!srq) {
+		uroce_count_put(&ctx->nsrq);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -38,6 +43,7 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 	srq->rq.buf = calloc(n, srq->rq.stride);
 	if (!srq->rq.buf) {
 		free(srq);
+		uroce_count_put(&ctx->nsrq);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -105,6 +111,7 @@ int uroce_destroy_srq(struct ibv_srq *ibsrq)
 	uroce_list_del(&srq->node);
 	pthread_mutex_unlock(&ctx->obj_lock);
 	srq_free(srq);
+	uroce_count_put(&ctx->nsrq);
 	return 0;
 }
 

@@ -45,9 +45,30 @@ static const struct rtnl_link *serving_link(const struct uroce_device *dev,
 	return first;
 }
 
+/* Which members run, and the sum of their speeds (a LAG's speed). */
+static uint32_t members_running(const struct uroce_device *dev,
+				const struct rtnl_link *links, size_t n,
+				uint32_t *speed_mbps)
+{
+	const struct rtnl_link *l;
+	uint32_t mask = 0;
+	unsigned int i;
+
+	*speed_mbps = 0;
+	for (i = 0; i < dev->nmembers; i++) {
+		l = find_link(links, n, dev->members[i].ifindex);
+		if (!l || !rtnl_link_running(l))
+			continue;
+		mask |= 1u << i;
+		*speed_mbps += uroce_netdev_speed(l->name);
+	}
+	return mask;
+}
+
 int uroce_state_read(const struct uroce_device *dev,
 		     struct uroce_port_state *st)
 {
+	uint32_t sum;
 	const struct rtnl_link *link;
 	struct rtnl_link *links = NULL;
 	struct rtnl_addr *addrs = NULL;
@@ -74,7 +95,8 @@ int uroce_state_read(const struct uroce_device *dev,
 	st->ifindex = link->ifindex;
 	st->mtu = link->mtu;
 	st->active_mtu = uroce_active_mtu(link->mtu);
-	st->speed_mbps = uroce_netdev_speed(link->name);
+	st->members_running = members_running(dev, links, nlinks, &sum);
+	st->speed_mbps = dev->lag && sum ? sum : uroce_netdev_speed(link->name);
 	uroce_speed_to_ib(st->speed_mbps, &st->active_width, &st->active_speed);
 	st->ngids = uroce_gid_table(addrs, naddrs, link->ifindex, st->gids,
 				    UROCE_GID_TBL_LEN);

@@ -43,7 +43,7 @@ struct gso_batch {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
 			 CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
+		size_t align; /* a cmsghdr's, whose flexible array clang refuses */
 	} cmsg[UROCE_TX_BATCH];
 };
 
@@ -103,8 +103,26 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	pi->ipi6_addr = path->src;
 	/* Link-local and multicast: the netdev (IPv4's multicast route too). */
 	pi->ipi6_ifindex = path->dst.sin6_scope_id;
+	/* A LAG: the member, which a scope must then name too. */
+	if (txb->lag) {
+		pi->ipi6_ifindex =
+			(uint32_t)uroce_lag_tx_ifindex(txb, pkt->bth.opcode);
+		if (t->dst.sin6_scope_id)
+			t->dst.sin6_scope_id = pi->ipi6_ifindex;
+	}
 	txb->n++;
 	return len;
+}
+
+/*
+ * Whether a GSO send failed for being one. A route or link that fails
+ * (ENETUNREACH while a LAG member is down, EPERM from a firewall) fails
+ * single packets as well: those are lost packets, not a refusal.
+ */
+static bool gso_refused(int err)
+{
+	return err == EINVAL || err == EIO || err == EOPNOTSUPP ||
+	       err == EMSGSIZE;
 }
 
 /*
@@ -134,8 +152,7 @@ static unsigned int send_batch(struct uroce_context *ctx, int fd,
 			if ((errno == EAGAIN || errno == ENOBUFS) &&
 			    waits++ < 3 && poll(&pfd, 1, TX_WAIT_MS) > 0)
 				continue;
-			if (npkts && npkts[done] > 1 && errno != EAGAIN &&
-			    errno != ENOBUFS)
+			if (npkts && npkts[done] > 1 && gso_refused(errno))
 				return done;
 			uroce_cnt_add(cnt->tx_errors, npkts ? npkts[done] : 1);
 			done++;
@@ -144,6 +161,9 @@ static unsigned int send_batch(struct uroce_context *ctx, int fd,
 		for (i = done; i < done + (unsigned int)ret; i++) {
 			uroce_cnt_add(cnt->tx_bytes, msg[i].msg_len);
 			uroce_cnt_add(cnt->tx_pkts, npkts ? npkts[i] : 1);
+			if (ctx->dp->lag.n)
+				uroce_lag_count_tx(&ctx->dp->lag, &msg[i],
+						   npkts ? npkts[i] : 1);
 		}
 		done += (unsigned int)ret;
 	}
@@ -190,6 +210,8 @@ static void gso_build(struct uroce_txb *txb, struct gso_batch *g,
 		*niov += src->msg_iovlen;
 		mh->msg_iovlen += src->msg_iovlen;
 	}
+	/* Zeroed: the kernel reads the padding of the control messages. */
+	memset(g->cmsg[m].buf, 0, sizeof(g->cmsg[m].buf));
 	memcpy(g->cmsg[m].buf, txb->msg[i].msg_hdr.msg_control,
 	       CMSG_SPACE(sizeof(struct in6_pktinfo)));
 	mh->msg_control = g->cmsg[m].buf;

@@ -79,7 +79,8 @@ struct uroce_port_state {
 	int ifindex; /* the netdev that serves the port */
 	unsigned int mtu;
 	enum ibv_mtu active_mtu;
-	uint32_t speed_mbps; /* 0: unknown */
+	uint32_t speed_mbps; /* 0: unknown; a LAG's: its running members' */
+	uint32_t members_running; /* bit i: members[i] is up with carrier */
 	uint8_t active_width;
 	uint8_t active_speed;
 	unsigned int ngids;
@@ -114,7 +115,9 @@ struct uroce_context {
 	struct uroce_list pds;
 	struct uroce_list cqs;
 	struct uroce_list srqs;
-	atomic_uint npd, nmr, ncq; /* against the device limits */
+	struct uroce_list ahs;
+	/* against the device limits */
+	atomic_uint npd, nmr, ncq, nsrq, nah;
 	atomic_uint next_handle;
 
 	struct uroce_dp *dp; /* the data path: sockets, QPs, engine (dp.h) */
@@ -276,6 +279,7 @@ int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);
 int uroce_dealloc_pd(struct ibv_pd *ibpd);
 void uroce_pd_destroy_all(struct uroce_context *ctx);
+void uroce_ah_destroy_all(struct uroce_context *ctx);
 
 /* mr.c */
 struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,

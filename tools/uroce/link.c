@@ -3,18 +3,29 @@
  * uroce link [show [DEV[/PORT]]]: one line per port, as rdma link shows
  * them, plus what a namespaced software device adds: the network
  * namespace, the active MTU and the speed. -d adds port attributes and
- * the GIDs with their netdevs.
+ * the GIDs with their netdevs. A LAG device also shows its members, with
+ * their state and how many QPs of the namespace's processes use each,
+ * from the query endpoints (util/endpoint.h) of the contexts open on it,
+ * this command's own included.
+ *
+ * uroce link add NAME lag IF1,IF2[,...]: adds a LAG to uroce.conf.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tools/common/format.h"
 #include "tools/common/names.h"
 #include "tools/common/netns.h"
 #include "tools/common/query.h"
+#include "tools/uroce/endpoint.h"
 #include "tools/uroce/uroce.h"
+
+#define CONF_DEFAULT_PATH "/etc/uroce/uroce.conf"
+#define LAG_MAX_MEMBERS 8
 
 struct link_filter {
 	unsigned int port; /* 0: every port */
@@ -80,6 +91,72 @@ static void print_details(struct uroce *u, const struct ibv_port_attr *p)
 	out_str(u, "lane_speed", lane_speed_name(p->active_speed));
 }
 
+/* A LAG member as the endpoints report it: its QPs summed. */
+struct member {
+	const char *ifname, *state;
+	uint64_t qps;
+};
+
+/* Collects the members of device @dev; returns how many (0: no LAG). */
+static unsigned int collect_members(const struct ep_list *l, const char *dev,
+				    struct member *m)
+{
+	const struct ep_proc *p;
+	const struct ep_rec *r;
+	unsigned int n = 0, i;
+	const char *ifname;
+
+	for (p = l->p; p < l->p + l->n; p++) {
+		for (r = p->rec; r < p->rec + p->nrec; r++) {
+			ifname = ep_get(r, "ifname");
+			if (strcmp(r->kind, "member") || !ifname ||
+			    strcmp(ep_dev(p, r), dev))
+				continue;
+			for (i = 0; i < n && strcmp(m[i].ifname, ifname); i++)
+				;
+			if (i == n) {
+				if (n == LAG_MAX_MEMBERS)
+					continue;
+				m[n].ifname = ifname;
+				m[n].state = ep_get(r, "state");
+				m[n++].qps = 0;
+			}
+			m[i].qps += ep_num(r, "qps");
+		}
+	}
+	return n;
+}
+
+static void print_members(struct uroce *u, const char *dev)
+{
+	struct member m[LAG_MAX_MEMBERS];
+	struct ep_list l;
+	unsigned int n, i;
+
+	if (ep_collect(&l))
+		return;
+	n = collect_members(&l, dev, m);
+	if (n)
+		out_list_begin(u, "members");
+	for (i = 0; i < n; i++) {
+		if (!u->json) {
+			printf("\n    member %s state %s qps %llu", m[i].ifname,
+			       m[i].state ? m[i].state : "-",
+			       (unsigned long long)m[i].qps);
+			continue;
+		}
+		json_begin_object(&u->jw);
+		json_kv_str(&u->jw, "ifname", m[i].ifname);
+		if (m[i].state)
+			json_kv_str(&u->jw, "state", m[i].state);
+		json_kv_uint(&u->jw, "qps", m[i].qps);
+		json_end_object(&u->jw);
+	}
+	if (n)
+		out_list_end(u);
+	ep_list_free(&l);
+}
+
 static int show_port(struct uroce *u, struct ibv_context *ctx, uint8_t port,
 		     const struct link_filter *f)
 {
@@ -117,6 +194,7 @@ static int show_port(struct uroce *u, struct ibv_context *ctx, uint8_t port,
 	out_uint(u, "mtu", mtu_bytes(p.active_mtu));
 	if (mbps)
 		out_str(u, "speed", format_rate(mbps, rate));
+	print_members(u, name);
 	if (u->details) {
 		print_details(u, &p);
 		ret = print_gids(u, ctx, port);
@@ -191,16 +269,157 @@ static int link_show(struct uroce *u, int argc, char **argv)
 	return each_device(u, argc ? argv[0] : NULL, show_device, &f);
 }
 
+/* As the kernel's dev_valid_name() and uroce.conf(5)'s device names. */
+static bool valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool valid_devname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
+		    *s != '-')
+			return false;
+	return true;
+}
+
+/* Checks IF1,IF2,...: 2 to 8 valid names, none twice. */
+static bool valid_members(const char *list)
+{
+	char buf[LAG_MAX_MEMBERS * IF_NAMESIZE + 1], *names[LAG_MAX_MEMBERS];
+	char *save, *tok;
+	unsigned int n = 0, i;
+
+	if (strlen(list) >= sizeof(buf))
+		return false;
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == LAG_MAX_MEMBERS || !valid_ifname(tok))
+			return false;
+		for (i = 0; i < n; i++)
+			if (!strcmp(names[i], tok))
+				return false;
+		names[n++] = tok;
+	}
+	/* strtok_r skips empty names: refuse them here. */
+	return n >= 2 && list[0] != ',' && list[strlen(list) - 1] != ',' &&
+	       !strstr(list, ",,");
+}
+
+/* Whether @path has a "lag NAME" line already. */
+static bool conf_has_lag(FILE *f, const char *name)
+{
+	char line[4096], *p, *w;
+	size_t len = strlen(name);
+
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " \t");
+		if (strncmp(p, "lag", 3) || !isspace((unsigned char)p[3]))
+			continue;
+		w = p + 3 + strspn(p + 3, " \t");
+		if (!strncmp(w, name, len) && isspace((unsigned char)w[len]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * uroce link add NAME lag IF1,IF2: appends "lag NAME IF1,IF2" to the
+ * configuration ($UROCE_CONF or /etc/uroce/uroce.conf), which it creates
+ * (and its directory) when it does not exist yet. Contexts opened from
+ * then on see the device; a LAG of that name already there is refused.
+ */
+static int link_add(struct uroce *u, int argc, char **argv)
+{
+	const char *path = getenv("UROCE_CONF"), *slash;
+	char dir[4096];
+	FILE *f;
+
+	if (argc != 3 || strcmp(argv[1], "lag")) {
+		fprintf(stderr,
+			"Usage: uroce link add NAME lag IF1,IF2[,...]\n");
+		return 1;
+	}
+	if (!valid_devname(argv[0])) {
+		fprintf(stderr, "uroce: invalid device name \"%s\"\n", argv[0]);
+		return 1;
+	}
+	if (!valid_members(argv[2])) {
+		fprintf(stderr,
+			"uroce: \"%s\": expected 2 to %d interface names, "
+			"each once, separated by commas\n",
+			argv[2], LAG_MAX_MEMBERS);
+		return 1;
+	}
+	if (!path || !*path)
+		path = CONF_DEFAULT_PATH;
+	f = fopen(path, "r");
+	if (f) {
+		bool dup = conf_has_lag(f, argv[0]);
+
+		fclose(f);
+		if (dup) {
+			fprintf(stderr, "uroce: %s: a LAG %s exists already\n",
+				path, argv[0]);
+			return 1;
+		}
+	} else if (errno == ENOENT) {
+		slash = strrchr(path, '/');
+		if (slash && slash != path &&
+		    (size_t)(slash - path) < sizeof(dir)) {
+			memcpy(dir, path, (size_t)(slash - path));
+			dir[slash - path] = '\0';
+			/* One level, as /etc/uroce; the rest must exist. */
+			if (mkdir(dir, 0755) && errno != EEXIST) {
+				fprintf(stderr, "uroce: cannot create %s: %s\n",
+					dir, strerror(errno));
+				return 1;
+			}
+		}
+	}
+	f = fopen(path, "a");
+	if (!f || fprintf(f, "lag %s %s\n", argv[0], argv[2]) < 0 ||
+	    fclose(f)) {
+		fprintf(stderr, "uroce: cannot write %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	(void)u;
+	return 0;
+}
+
 static int link_help(struct uroce *u, int argc, char **argv)
 {
 	printf("Usage: uroce link [ show [ DEV[/PORT] ] ]\n"
+	       "       uroce link add NAME lag IF1,IF2[,...]\n"
 	       "       uroce link help\n"
 	       "\n"
 	       "Shows each port, or those of DEV, or port PORT of DEV: its\n"
 	       "state, physical state, netdev (that of GID index 0), network\n"
 	       "namespace (its name in " NETNS_DIR ", else net:[inode]),\n"
 	       "active MTU and speed. With -d, also its attributes and every\n"
-	       "GID with its type and netdev.\n");
+	       "GID with its type and netdev. A LAG device also lists its\n"
+	       "members: state (up, down, or suspect: link up but losing\n"
+	       "packets, avoided for now) and the QPs of the namespace's\n"
+	       "processes that send by each.\n"
+	       "\n"
+	       "add makes NAME a LAG device over the netdevs IF1, IF2... (2 to\n"
+	       "8, carrying the same address): it appends \"lag NAME IF1,IF2\"\n"
+	       "to $UROCE_CONF or /etc/uroce/uroce.conf, creating the file if\n"
+	       "it does not exist yet. Contexts opened afterwards see it.\n");
 	return 0;
 }
 
@@ -209,6 +428,7 @@ int do_link(struct uroce *u, int argc, char **argv)
 	static const struct uroce_cmd cmds[] = {
 		{ "show", link_show },
 		{ "list", link_show },
+		{ "add", link_add },
 		{ "help", link_help },
 		{},
 	};

@@ -158,6 +158,18 @@ static void print_srq(struct uroce *u, const struct ep_proc *p,
 	print_owner(u, p);
 }
 
+/* Whether the context of @r is on a LAG device: it lists members. */
+static bool ctx_is_lag(const struct ep_proc *p, const struct ep_rec *r)
+{
+	const struct ep_rec *m;
+
+	for (m = p->rec; m < p->rec + p->nrec; m++)
+		if (!strcmp(m->kind, "member") &&
+		    ep_num(m, "ctx") == ep_num(r, "ctx"))
+			return true;
+	return false;
+}
+
 static void print_qp(struct uroce *u, const struct ep_proc *p,
 		     const struct ep_rec *r)
 {
@@ -166,6 +178,9 @@ static void print_qp(struct uroce *u, const struct ep_proc *p,
 	field_str(u, "state", r, "state");
 	field_uint(u, "rqpn", r, "dqpn");
 	field_str(u, "dgid", r, "dgid");
+	/* The member a LAG's QP sends by, which moves on failover. */
+	if (ctx_is_lag(p, r))
+		field_str(u, "member", r, "member");
 	print_owner(u, p);
 	if (!u->details)
 		return;
@@ -179,7 +194,8 @@ static void print_qp(struct uroce *u, const struct ep_proc *p,
 	if (ep_num(r, "srq"))
 		field_uint(u, "srqn", r, "srq");
 	field_uint(u, "dport", r, "dport");
-	field_str(u, "member", r, "member");
+	if (!ctx_is_lag(p, r))
+		field_str(u, "member", r, "member");
 	out_detail_line(u);
 	print_counters(u, r);
 }

@@ -3,7 +3,8 @@
  * uroce stat [show] [dev|qp] [FILTERS]: the counters of every uroce
  * process of the caller's network namespace that its PID namespace sees,
  * as rdma statistic shows a device's. dev: one entry per device, summed
- * over every context of it; qp: one entry per QP with its owner.
+ * over every context of it; qp: one entry per QP with its owner. A LAG
+ * device adds its members' packets and bytes (member records).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -207,6 +208,63 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A LAG member's counters, as the member records name them. */
+static const char *const member_counters[] = {
+	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "failovers", "blackholes",
+};
+#define NMEMBER_COUNTERS (sizeof(member_counters) / sizeof(member_counters[0]))
+#define MAX_MEMBERS 8
+
+/* The members of @dev, each summed over every context (as devices are). */
+static void print_members(struct uroce *u, const struct ep_list *l,
+			  const struct ep_filter *f, const char *dev)
+{
+	struct {
+		const char *ifname;
+		uint64_t c[NMEMBER_COUNTERS];
+	} m[MAX_MEMBERS];
+	const struct ep_proc *p;
+	const struct ep_rec *r;
+	unsigned int n = 0, i, k;
+	const char *ifname;
+
+	for (p = l->p; p < l->p + l->n; p++) {
+		for (r = p->rec; r < p->rec + p->nrec; r++) {
+			ifname = ep_get(r, "ifname");
+			if (strcmp(r->kind, "member") || !ifname ||
+			    strcmp(ep_dev(p, r), dev) ||
+			    !ep_filter_match(f, p, r))
+				continue;
+			for (i = 0; i < n && strcmp(m[i].ifname, ifname); i++)
+				;
+			if (i == n) {
+				if (n == MAX_MEMBERS)
+					continue;
+				memset(&m[n], 0, sizeof(m[n]));
+				m[n++].ifname = ifname;
+			}
+			for (k = 0; k < NMEMBER_COUNTERS; k++)
+				m[i].c[k] += ep_num(r, member_counters[k]);
+		}
+	}
+	if (!n)
+		return;
+	out_list_begin(u, "members");
+	for (i = 0; i < n; i++) {
+		if (u->json) {
+			json_begin_object(&u->jw);
+			json_kv_str(&u->jw, "ifname", m[i].ifname);
+		} else {
+			printf("\n    member %s", m[i].ifname);
+		}
+		for (k = 0; k < NMEMBER_COUNTERS; k++)
+			out_uint(u, member_counters[k], m[i].c[k]);
+		if (u->json)
+			json_end_object(&u->jw);
+	}
+	out_list_end(u);
+}
+
 static int show_devs(struct uroce *u, const struct ep_list *l,
 		     const struct ep_filter *f)
 {
@@ -224,6 +282,7 @@ static int show_devs(struct uroce *u, const struct ep_list *l,
 		out_uint(u, "processes", d[i].procs);
 		out_uint(u, "contexts", d[i].ctxs);
 		print_cset(u, &d[i].s);
+		print_members(u, l, f, d[i].dev);
 		out_end(u);
 		free(d[i].s.c);
 	}
@@ -248,7 +307,9 @@ static int stat_help(void)
 	       "sent and received by kind, packets dropped (drops) and why\n"
 	       "(drop_<reason>: those that occurred, or all with -d or -j);\n"
 	       "for devices also send errors, CQ overflows and injected\n"
-	       "faults (UROCE_FAULT).\n");
+	       "faults (UROCE_FAULT), and for a LAG device each member's\n"
+	       "packets and bytes sent and received, QPs moved away from it\n"
+	       "(failovers) and black holes suspected on it.\n");
 	return 0;
 }
 
