@@ -152,20 +152,25 @@ static int rtnl_walk(const void *buf, size_t len, uint32_t seq, rtnl_msg_cb cb,
 	return 0;
 }
 
-/* One attempt of rtnl_request(), on a socket of its own. */
-static int rtnl_request_once(struct nlmsghdr *req, void *buf, rtnl_msg_cb cb,
-			     void *arg)
+/*
+ * One attempt of rtnl_request(), on a socket of its own, or on @qfd (a
+ * query socket of rtnl_query_open()) when that is not negative.
+ */
+static int rtnl_request_once(int qfd, struct nlmsghdr *req, void *buf,
+			     rtnl_msg_cb cb, void *arg)
 {
 	struct timeval tv = { .tv_sec = RTNL_RECV_TIMEOUT_SEC };
-	int fd, ret;
+	int fd = qfd, ret;
 	ssize_t n;
 
-	fd = rtnl_open(0, 0);
-	if (fd < 0)
-		return fd;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		ret = -errno;
-		goto out;
+	if (fd < 0) {
+		fd = rtnl_open(0, 0);
+		if (fd < 0)
+			return fd;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+			ret = -errno;
+			goto out;
+		}
 	}
 	req->nlmsg_seq = atomic_fetch_add(&rtnl_seq, 1) + 1;
 	ret = rtnl_send(fd, req, req->nlmsg_len);
@@ -189,7 +194,8 @@ static int rtnl_request_once(struct nlmsghdr *req, void *buf, rtnl_msg_cb cb,
 		ret = rtnl_walk(buf, n, req->nlmsg_seq, cb, arg);
 	} while (ret == 0);
 out:
-	close(fd);
+	if (qfd < 0)
+		close(fd);
 	return ret;
 }
 
@@ -199,8 +205,8 @@ out:
  * attempt so that a retried dump starts from scratch. A retry uses a new
  * socket: the kernel refuses a second dump while the first still runs.
  */
-static int rtnl_request(struct nlmsghdr *req, rtnl_msg_cb cb,
-			void (*reset)(void *arg), void *arg)
+static int rtnl_request_at(int qfd, struct nlmsghdr *req, rtnl_msg_cb cb,
+			   void (*reset)(void *arg), void *arg)
 {
 	void *buf;
 	int ret = -EAGAIN, tries;
@@ -213,10 +219,16 @@ static int rtnl_request(struct nlmsghdr *req, rtnl_msg_cb cb,
 			uroce_dbg("rtnl: reply interrupted, retrying");
 		if (reset)
 			reset(arg);
-		ret = rtnl_request_once(req, buf, cb, arg);
+		ret = rtnl_request_once(qfd, req, buf, cb, arg);
 	}
 	free(buf);
 	return ret > 0 ? 0 : ret;
+}
+
+static int rtnl_request(struct nlmsghdr *req, rtnl_msg_cb cb,
+			void (*reset)(void *arg), void *arg)
+{
+	return rtnl_request_at(-1, req, cb, reset, arg);
 }
 
 /* A growable array of fixed-size records filled by the dump callbacks. */
@@ -393,12 +405,17 @@ static void rtnl_link_req_init(struct rtnl_link_req *req, uint16_t flags)
 
 int rtnl_dump_links(struct rtnl_link **links, size_t *n)
 {
+	return rtnl_dump_links_at(-1, links, n);
+}
+
+int rtnl_dump_links_at(int qfd, struct rtnl_link **links, size_t *n)
+{
 	struct rtnl_vec v = { .size = sizeof(struct rtnl_link) };
 	struct rtnl_link_req req;
 	int ret;
 
 	rtnl_link_req_init(&req, NLM_F_DUMP);
-	ret = rtnl_request(&req.nlh, rtnl_link_cb, rtnl_vec_reset, &v);
+	ret = rtnl_request_at(qfd, &req.nlh, rtnl_link_cb, rtnl_vec_reset, &v);
 	if (ret) {
 		free(v.items);
 		return ret;
@@ -537,6 +554,11 @@ static int rtnl_addr_cb(const struct nlmsghdr *nlh, void *arg)
 
 int rtnl_dump_addrs(struct rtnl_addr **addrs, size_t *n)
 {
+	return rtnl_dump_addrs_at(-1, addrs, n);
+}
+
+int rtnl_dump_addrs_at(int qfd, struct rtnl_addr **addrs, size_t *n)
+{
 	struct rtnl_vec v = { .size = sizeof(struct rtnl_addr) };
 	struct {
 		struct nlmsghdr nlh;
@@ -550,7 +572,7 @@ int rtnl_dump_addrs(struct rtnl_addr **addrs, size_t *n)
 	req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.ifa.ifa_family = AF_UNSPEC;
 
-	ret = rtnl_request(&req.nlh, rtnl_addr_cb, rtnl_vec_reset, &v);
+	ret = rtnl_request_at(qfd, &req.nlh, rtnl_addr_cb, rtnl_vec_reset, &v);
 	if (ret) {
 		free(v.items);
 		return ret;
@@ -558,6 +580,92 @@ int rtnl_dump_addrs(struct rtnl_addr **addrs, size_t *n)
 	*addrs = v.items;
 	*n = v.n;
 	return 0;
+}
+
+int rtnl_query_open(void)
+{
+	struct timeval tv = { .tv_sec = RTNL_RECV_TIMEOUT_SEC };
+	int fd;
+
+	fd = rtnl_open(0, 0);
+	if (fd < 0)
+		return fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int rtnl_route_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nlh);
+	struct rtnl_route *rt = arg;
+	const struct rtattr *rta;
+	size_t alen = rtm->rtm_family == AF_INET ? 4 : 16;
+	unsigned int len;
+	uint32_t u32;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return 0;
+	memset(rt, 0, sizeof(*rt));
+	rt->family = rtm->rtm_family;
+	rt->type = rtm->rtm_type;
+	len = nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*rtm));
+	for (rta = RTM_RTA(rtm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		switch (rta->rta_type & NLA_TYPE_MASK) {
+		case RTA_OIF:
+			if (!rtnl_attr_u32(rta, &u32))
+				rt->oif = (int)u32;
+			break;
+		case RTA_PREFSRC:
+			if (RTA_PAYLOAD(rta) >= alen) {
+				memcpy(rt->prefsrc, RTA_DATA(rta), alen);
+				rt->has_prefsrc = true;
+			}
+			break;
+		case RTA_GATEWAY:
+			if (RTA_PAYLOAD(rta) >= alen) {
+				memcpy(rt->gateway, RTA_DATA(rta), alen);
+				rt->has_gateway = true;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+int rtnl_get_route(int qfd, int family, const void *dst, const void *src,
+		   struct rtnl_route *rt)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct {
+		struct nlmsghdr nlh;
+		struct rtmsg rtm;
+		char attrs[2 * RTA_SPACE(16)];
+	} req;
+	int ret;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rtm));
+	req.nlh.nlmsg_type = RTM_GETROUTE;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.rtm.rtm_family = family;
+	req.rtm.rtm_dst_len = alen * 8;
+	rtnl_add_attr(&req.nlh, RTA_DST, dst, alen);
+	if (src) {
+		req.rtm.rtm_src_len = alen * 8;
+		rtnl_add_attr(&req.nlh, RTA_SRC, src, alen);
+	}
+	memset(rt, 0, sizeof(*rt));
+	ret = rtnl_request_at(qfd, &req.nlh, rtnl_route_cb, NULL, rt);
+	if (ret)
+		return ret;
+	return rt->family ? 0 : -ENETUNREACH;
 }
 
 int rtnl_monitor_open(void)

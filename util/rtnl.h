@@ -43,6 +43,34 @@ struct rtnl_addr {
 int rtnl_dump_links(struct rtnl_link **links, size_t *n);
 int rtnl_dump_addrs(struct rtnl_addr **addrs, size_t *n);
 
+/*
+ * A query socket of the calling thread's namespace, which keeps answering
+ * for that namespace whichever thread uses it later (one at a time).
+ * Returns the fd or a negative errno. The *_at functions below take such
+ * an fd, or -1 for a fresh socket of the caller's namespace.
+ */
+int rtnl_query_open(void);
+int rtnl_dump_links_at(int qfd, struct rtnl_link **links, size_t *n);
+int rtnl_dump_addrs_at(int qfd, struct rtnl_addr **addrs, size_t *n);
+
+struct rtnl_route {
+	int family; /* 0 when no route was found */
+	int oif; /* output ifindex */
+	uint8_t type; /* RTN_UNICAST, RTN_LOCAL... */
+	bool has_prefsrc;
+	bool has_gateway;
+	uint8_t prefsrc[16]; /* 4 bytes used for AF_INET */
+	uint8_t gateway[16];
+};
+
+/*
+ * RTM_GETROUTE: the route the kernel would take to @dst (4 or 16 bytes by
+ * @family), from @src when not NULL (which must then be local). Returns 0,
+ * or a negative errno (the kernel's: -ENETUNREACH, -EINVAL...).
+ */
+int rtnl_get_route(int qfd, int family, const void *dst, const void *src,
+		   struct rtnl_route *rt);
+
 /* One link by ifindex; returns 0, -ENODEV or a negative errno. */
 int rtnl_get_link(int ifindex, struct rtnl_link *link);
 /* One link by name (LAG members are named in the configuration). */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The CM thread: one per process, started by the first channel or ID. It
+ * waits in epoll on every CM socket, the namespaces' rtnetlink monitors
+ * and the query endpoint, and runs the IDs' retransmission and timewait
+ * timers. Everything it does is under cm_lock.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "librdmacm/cma.h"
+#include "util/log.h"
+#include "util/rtnl.h"
+
+#define CM_EPOLL_BATCH 32
+
+static int cm_epfd = -1;
+static int cm_kickfd = -1;
+static pthread_t cm_tid;
+static bool cm_started;
+static int kick_kind = CM_FD_KICK;
+
+bool cm_in_thread(void)
+{
+	return cm_started && pthread_equal(pthread_self(), cm_tid);
+}
+
+int cm_thread_add_fd(int fd, void *ptr, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	if (epoll_ctl(cm_epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+void cm_thread_del_fd(int fd)
+{
+	epoll_ctl(cm_epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void cm_thread_kick(void)
+{
+	uint64_t one = 1;
+
+	if (cm_kickfd >= 0 && !cm_in_thread() &&
+	    write(cm_kickfd, &one, sizeof(one)) < 0)
+		uroce_dbg("rdmacm: kick: %s", strerror(errno));
+}
+
+void cm_arm(struct cm_id *cid, unsigned int ms)
+{
+	cid->deadline = cm_now_ms() + ms;
+	if (!cid->deadline)
+		cid->deadline = 1;
+	cm_thread_kick();
+}
+
+void cm_disarm(struct cm_id *cid)
+{
+	cid->deadline = 0;
+}
+
+/* Fires due timers; returns ms to the next one, -1 if none. */
+static int run_timers(void)
+{
+	uint64_t now = cm_now_ms(), next = UINT64_MAX;
+	struct cm_id *cid, *n;
+
+	for (cid = cm_id_first(); cid; cid = n) {
+		n = cid->next;
+		if (!cid->deadline)
+			continue;
+		if (cid->deadline <= now) {
+			cid->deadline = 0;
+			cm_timeout(cid);
+			/* cm_timeout may free cid, never another ID */
+			continue;
+		}
+		if (cid->deadline < next)
+			next = cid->deadline;
+	}
+	/* A timer armed by a timeout is found on the next turn. */
+	for (cid = cm_id_first(); cid; cid = cid->next)
+		if (cid->deadline && cid->deadline < next)
+			next = cid->deadline;
+	if (next == UINT64_MAX)
+		return -1;
+	now = cm_now_ms();
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static void handle(struct epoll_event *e)
+{
+	int kind = *(int *)e->data.ptr;
+	uint64_t v;
+
+	switch (kind) {
+	case CM_FD_SOCK: {
+		struct cm_sock *s = e->data.ptr;
+
+		if (s->dead)
+			break;
+		if (e->events & EPOLLERR)
+			cm_sock_errqueue(s);
+		if (!s->dead && (e->events & EPOLLIN))
+			cm_sock_drain(s);
+		break;
+	}
+	case CM_FD_NS: {
+		struct cm_ns *ns = e->data.ptr;
+
+		if (rtnl_monitor_drain(ns->mon_fd) > 0)
+			cm_ns_changed(ns);
+		break;
+	}
+	case CM_FD_KICK:
+		if (read(cm_kickfd, &v, sizeof(v)) < 0)
+			break;
+		break;
+	case CM_FD_EP:
+		cm_ep_serve();
+		break;
+	}
+}
+
+static void *cm_thread(void *arg)
+{
+	struct epoll_event evs[CM_EPOLL_BATCH];
+	int i, n, timeout;
+
+	pthread_mutex_lock(&cm_lock);
+	for (;;) {
+		timeout = run_timers();
+		cm_sock_reap();
+		pthread_mutex_unlock(&cm_lock);
+		n = epoll_wait(cm_epfd, evs, CM_EPOLL_BATCH, timeout);
+		pthread_mutex_lock(&cm_lock);
+		for (i = 0; i < n; i++)
+			handle(&evs[i]);
+	}
+	return NULL;
+}
+
+int cm_thread_start(void)
+{
+	static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+	sigset_t all, old;
+	int ret = 0;
+
+	pthread_mutex_lock(&start_lock);
+	if (cm_started)
+		goto out;
+	uroce_log_init();
+	cm_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (cm_epfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	cm_kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (cm_kickfd < 0) {
+		ret = -errno;
+		goto err_ep;
+	}
+	ret = cm_thread_add_fd(cm_kickfd, &kick_kind, EPOLLIN);
+	if (ret)
+		goto err_kick;
+	/* Signals belong to the application's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&cm_tid, NULL, cm_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret)
+		goto err_kick;
+	pthread_detach(cm_tid);
+	cm_started = true;
+	cm_ep_start();
+	goto out;
+err_kick:
+	close(cm_kickfd);
+	cm_kickfd = -1;
+err_ep:
+	close(cm_epfd);
+	cm_epfd = -1;
+out:
+	pthread_mutex_unlock(&start_lock);
+	return ret;
+}
