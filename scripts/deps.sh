@@ -5,6 +5,9 @@ set -euo pipefail
 
 pkgs=(
 	build-essential cmake pkg-config python3 clang zlib1g-dev
+	# libFuzzer and the sanitizer runtimes for clang (only recommended
+	# by clang): the fuzz targets (scripts/fuzz.sh).
+	libclang-rt-14-dev
 	iproute2 nftables procps kmod valgrind pandoc
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.

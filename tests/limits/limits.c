@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Resource limits on uroce_lo:
+ *
+ *   limits objects     creates PDs, MRs, CQs, SRQs, AHs and QPs until the
+ *                      limit ibv_query_device reports (max_pd, max_mr, ...)
+ *                      or until creation fails: the failure must come at
+ *                      the limit (not before: a little slack for the
+ *                      objects other kinds need), with ENOMEM, and change
+ *                      nothing (freeing one object lets one more be
+ *                      made). Requests over a per-object maximum (max_cqe,
+ *                      max_qp_wr, max_sge, ...) fail with EINVAL.
+ *   limits close_live  makes objects of every kind, a QP in RTS with work
+ *                      posted, and closes the device without destroying
+ *                      them: the leak checker (ASan's, or valgrind) sees
+ *                      whether the close released everything.
+ *   limits cycles [N]  N (default 10000) ibv_open_device/ibv_close_device
+ *                      cycles: the fd count must not move and memory
+ *                      (RSS, and the heap in use as mallinfo2 sees it)
+ *                      must stay flat; prints the figures.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			exit(1);                                               \
+		}                                                              \
+	} while (0)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+static struct ibv_context *open_lo(void)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	CHECK(list);
+	for (i = 0; i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), "uroce_lo"))
+			ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	if (!ctx) {
+		fprintf(stderr, "limits: cannot open uroce_lo\n");
+		exit(1);
+	}
+	return ctx;
+}
+
+/* Objects of one kind, made until failure. */
+struct pool {
+	void **obj;
+	size_t n, cap;
+};
+
+static void pool_add(struct pool *p, void *obj)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		p->obj = realloc(p->obj, p->cap * sizeof(*p->obj));
+		CHECK(p->obj);
+	}
+	p->obj[p->n++] = obj;
+}
+
+static int failures;
+
+/*
+ * Reports how creation of @what ended after @n objects against @max (the
+ * device limit) with @err (0: one more than @max was made), and checks
+ * it: ENOMEM, at the limit give or take @slack. A failed check is counted
+ * and the test goes on, so that every kind is reported; returns whether
+ * the limit held (and the free-one-then-retry check makes sense).
+ */
+static bool report(const char *what, size_t n, int max, int err, size_t slack)
+{
+	bool ok = err == ENOMEM && n + slack >= (size_t)max && n <= (size_t)max;
+
+	printf("limits: %-4s %zu created, max_%s %d, then %s%s\n", what, n,
+	       what, max,
+	       err ? strerror(err) : "no failure: the limit is not enforced",
+	       ok ? "" : "  <-- FAIL");
+	if (!ok)
+		failures++;
+	return ok;
+}
+
+/* At the limit: a further creation fails (@err), then one free and retry. */
+static void pds(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct pool p = { 0 };
+	struct ibv_pd *pd;
+	int err = 0;
+
+	while (p.n < (size_t)a->max_pd + 1) {
+		pd = ibv_alloc_pd(ctx);
+		if (!pd) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, pd);
+	}
+	if (report("pd", p.n, a->max_pd, err, 16)) {
+		CHECK(!ibv_dealloc_pd(p.obj[--p.n]));
+		pd = ibv_alloc_pd(ctx);
+		CHECK(pd);
+		pool_add(&p, pd);
+	}
+	while (p.n)
+		CHECK(!ibv_dealloc_pd(p.obj[--p.n]));
+	free(p.obj);
+}
+
+static void mrs(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	static char buf[4096];
+	struct pool p = { 0 };
+	struct ibv_mr *mr;
+	struct ibv_pd *pd;
+	int err = 0;
+
+	pd = ibv_alloc_pd(ctx);
+	CHECK(pd);
+	/* Many MRs over the same bytes, as applications do. */
+	while (p.n < (size_t)a->max_mr + 1) {
+		mr = ibv_reg_mr(pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
+		if (!mr) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, mr);
+	}
+	/* In use: the PD cannot go. */
+	CHECK(ibv_dealloc_pd(pd) == EBUSY);
+	if (report("mr", p.n, a->max_mr, err, 0)) {
+		CHECK(!ibv_dereg_mr(p.obj[--p.n]));
+		mr = ibv_reg_mr(pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
+		CHECK(mr);
+		pool_add(&p, mr);
+	}
+	while (p.n)
+		CHECK(!ibv_dereg_mr(p.obj[--p.n]));
+	free(p.obj);
+	CHECK(!ibv_dealloc_pd(pd));
+}
+
+static void cqs(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct pool p = { 0 };
+	struct ibv_cq *cq;
+	int err = 0;
+
+	errno = 0;
+	CHECK(!ibv_create_cq(ctx, a->max_cqe + 1, NULL, NULL, 0));
+	CHECK(errno == EINVAL);
+	errno = 0;
+	CHECK(!ibv_create_cq(ctx, 0, NULL, NULL, 0));
+	CHECK(errno == EINVAL);
+	cq = ibv_create_cq(ctx, a->max_cqe, NULL, NULL, 0);
+	CHECK(cq);
+	CHECK(!ibv_destroy_cq(cq));
+	while (p.n < (size_t)a->max_cq + 1) {
+		cq = ibv_create_cq(ctx, 1, NULL, NULL, 0);
+		if (!cq) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, cq);
+	}
+	if (report("cq", p.n, a->max_cq, err, 0)) {
+		CHECK(!ibv_destroy_cq(p.obj[--p.n]));
+		cq = ibv_create_cq(ctx, 1, NULL, NULL, 0);
+		CHECK(cq);
+		pool_add(&p, cq);
+	}
+	while (p.n)
+		CHECK(!ibv_destroy_cq(p.obj[--p.n]));
+	free(p.obj);
+}
+
+static void srqs(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 1, .max_sge = 1 } };
+	struct pool p = { 0 };
+	struct ibv_srq *srq;
+	struct ibv_pd *pd;
+	int err = 0;
+
+	pd = ibv_alloc_pd(ctx);
+	CHECK(pd);
+	sa.attr.max_wr = a->max_srq_wr + 1;
+	errno = 0;
+	CHECK(!ibv_create_srq(pd, &sa));
+	CHECK(errno == EINVAL);
+	sa.attr.max_wr = 1;
+	sa.attr.max_sge = a->max_srq_sge + 1;
+	errno = 0;
+	CHECK(!ibv_create_srq(pd, &sa));
+	CHECK(errno == EINVAL);
+	sa.attr.max_sge = 1;
+	while (p.n < (size_t)a->max_srq + 1) {
+		srq = ibv_create_srq(pd, &sa);
+		if (!srq) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, srq);
+	}
+	if (report("srq", p.n, a->max_srq, err, 0)) {
+		CHECK(!ibv_destroy_srq(p.obj[--p.n]));
+		srq = ibv_create_srq(pd, &sa);
+		CHECK(srq);
+		pool_add(&p, srq);
+	}
+	while (p.n)
+		CHECK(!ibv_destroy_srq(p.obj[--p.n]));
+	free(p.obj);
+	CHECK(!ibv_dealloc_pd(pd));
+}
+
+static struct ibv_ah *make_ah(struct ibv_pd *pd)
+{
+	struct ibv_ah_attr aa = { .is_global = 1, .port_num = 1 };
+
+	/* ::ffff:127.0.0.1 */
+	aa.grh.dgid.raw[10] = 0xff;
+	aa.grh.dgid.raw[11] = 0xff;
+	aa.grh.dgid.raw[12] = 127;
+	aa.grh.dgid.raw[15] = 1;
+	return ibv_create_ah(pd, &aa);
+}
+
+static void ahs(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct pool p = { 0 };
+	struct ibv_ah *ah;
+	struct ibv_pd *pd;
+	int err = 0;
+
+	pd = ibv_alloc_pd(ctx);
+	CHECK(pd);
+	while (p.n < (size_t)a->max_ah + 1) {
+		ah = make_ah(pd);
+		if (!ah) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, ah);
+	}
+	if (report("ah", p.n, a->max_ah, err, 0)) {
+		CHECK(!ibv_destroy_ah(p.obj[--p.n]));
+		ah = make_ah(pd);
+		CHECK(ah);
+		pool_add(&p, ah);
+	}
+	while (p.n)
+		CHECK(!ibv_destroy_ah(p.obj[--p.n]));
+	free(p.obj);
+	CHECK(!ibv_dealloc_pd(pd));
+}
+
+static struct ibv_qp *make_qp(struct ibv_pd *pd, struct ibv_cq *cq,
+			      enum ibv_qp_type type,
+			      const struct ibv_qp_cap *cap)
+{
+	struct ibv_qp_init_attr ia = {
+		.send_cq = cq,
+		.recv_cq = cq,
+		.cap = *cap,
+		.qp_type = type,
+	};
+
+	return ibv_create_qp(pd, &ia);
+}
+
+static void qps(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 1,
+				  .max_recv_wr = 1,
+				  .max_send_sge = 1,
+				  .max_recv_sge = 1 };
+	struct ibv_qp_cap big;
+	struct pool p = { 0 };
+	struct ibv_qp *qp;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	int err = 0;
+
+	pd = ibv_alloc_pd(ctx);
+	cq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
+	CHECK(pd && cq);
+	big = cap;
+	big.max_send_wr = a->max_qp_wr + 1;
+	errno = 0;
+	CHECK(!make_qp(pd, cq, IBV_QPT_RC, &big));
+	CHECK(errno == EINVAL);
+	big = cap;
+	big.max_recv_sge = a->max_sge + 1;
+	errno = 0;
+	CHECK(!make_qp(pd, cq, IBV_QPT_RC, &big));
+	CHECK(errno == EINVAL);
+	big = cap;
+	big.max_send_wr = a->max_qp_wr;
+	big.max_recv_wr = a->max_qp_wr;
+	qp = make_qp(pd, cq, IBV_QPT_RC, &big);
+	CHECK(qp);
+	CHECK(!ibv_destroy_qp(qp));
+	/* Some QP numbers (and sockets) are taken by nothing: a little slack. */
+	while (p.n < (size_t)a->max_qp + 1) {
+		qp = make_qp(pd, cq, p.n & 1 ? IBV_QPT_UD : IBV_QPT_RC, &cap);
+		if (!qp) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, qp);
+	}
+	CHECK(ibv_destroy_cq(cq) == EBUSY);
+	if (report("qp", p.n, a->max_qp, err, 512)) {
+		CHECK(!ibv_destroy_qp(p.obj[--p.n]));
+		qp = make_qp(pd, cq, IBV_QPT_RC, &cap);
+		CHECK(qp);
+		pool_add(&p, qp);
+	}
+	while (p.n)
+		CHECK(!ibv_destroy_qp(p.obj[--p.n]));
+	free(p.obj);
+	CHECK(!ibv_destroy_cq(cq));
+	CHECK(!ibv_dealloc_pd(pd));
+}
+
+static int objects(void)
+{
+	struct ibv_context *ctx = open_lo();
+	struct ibv_device_attr a;
+
+	CHECK(!ibv_query_device(ctx, &a));
+	pds(ctx, &a);
+	mrs(ctx, &a);
+	cqs(ctx, &a);
+	srqs(ctx, &a);
+	ahs(ctx, &a);
+	qps(ctx, &a);
+	CHECK(!ibv_close_device(ctx));
+	printf("limits: objects: %s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
+/* Everything left alive, a QP with work in flight to a silent peer. */
+static int close_live(void)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 8,
+				  .max_recv_wr = 8,
+				  .max_send_sge = 1,
+				  .max_recv_sge = 1 };
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 4, .max_sge = 1 } };
+	struct ibv_qp_attr qa = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	struct ibv_context *ctx = open_lo();
+	struct ibv_send_wr wr = { 0 }, *bad;
+	struct ibv_recv_wr rwr = { 0 }, *rbad;
+	struct ibv_sge sge;
+	struct ibv_qp *qp, *ud;
+	struct ibv_srq *srq;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	struct ibv_pd *pd;
+	char *buf;
+	int i;
+
+	buf = calloc(1, 65536);
+	pd = ibv_alloc_pd(ctx);
+	CHECK(buf && pd);
+	cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+	mr = ibv_reg_mr(pd, buf, 65536,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
+	srq = ibv_create_srq(pd, &sa);
+	CHECK(cq && mr && srq && make_ah(pd));
+	CHECK(!ibv_req_notify_cq(cq, 0));
+	for (i = 0; i < 300; i++)
+		CHECK(make_qp(pd, cq, i & 1 ? IBV_QPT_UD : IBV_QPT_RC, &cap));
+	ud = make_qp(pd, cq, IBV_QPT_UD, &cap);
+	qp = make_qp(pd, cq, IBV_QPT_RC, &cap);
+	CHECK(ud && qp);
+
+	/* An RC QP in RTS sending to a port nobody answers on. */
+	qa.qp_access_flags = IBV_ACCESS_REMOTE_WRITE;
+	CHECK(!ibv_modify_qp(qp, &qa,
+			     IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+				     IBV_QP_ACCESS_FLAGS));
+	memset(&qa, 0, sizeof(qa));
+	qa.qp_state = IBV_QPS_RTR;
+	qa.path_mtu = IBV_MTU_1024;
+	qa.dest_qp_num = 0x000901;
+	qa.max_dest_rd_atomic = 1;
+	qa.min_rnr_timer = 1;
+	qa.ah_attr.is_global = 1;
+	qa.ah_attr.port_num = 1;
+	qa.ah_attr.grh.dgid.raw[10] = 0xff;
+	qa.ah_attr.grh.dgid.raw[11] = 0xff;
+	qa.ah_attr.grh.dgid.raw[12] = 127;
+	qa.ah_attr.grh.dgid.raw[15] = 1;
+	CHECK(!ibv_modify_qp(qp, &qa,
+			     IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+				     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+				     IBV_QP_MAX_DEST_RD_ATOMIC |
+				     IBV_QP_MIN_RNR_TIMER));
+	memset(&qa, 0, sizeof(qa));
+	qa.qp_state = IBV_QPS_RTS;
+	qa.timeout = 14;
+	qa.retry_cnt = 7;
+	qa.rnr_retry = 7;
+	qa.max_rd_atomic = 1;
+	CHECK(!ibv_modify_qp(qp, &qa,
+			     IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
+				     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				     IBV_QP_MAX_QP_RD_ATOMIC));
+	sge.addr = (uintptr_t)buf;
+	sge.length = 4096;
+	sge.lkey = mr->lkey;
+	rwr.sg_list = &sge;
+	rwr.num_sge = 1;
+	for (i = 0; i < 4; i++)
+		CHECK(!ibv_post_recv(qp, &rwr, &rbad));
+	CHECK(!ibv_post_srq_recv(srq, &rwr, &rbad));
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	for (i = 0; i < 4; i++)
+		CHECK(!ibv_post_send(qp, &wr, &bad));
+	/* Nothing destroyed: ibv_close_device releases it all. */
+	CHECK(!ibv_close_device(ctx));
+	/* The MR's buffer is the application's. */
+	free(buf);
+	printf("limits: close_live: closed with 303 QPs, SRQ, MR, CQ, AH "
+	       "alive\n");
+	return 0;
+}
+
+static long count_fds(void)
+{
+	struct dirent *d;
+	long n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/fd");
+	CHECK(dir);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1; /* opendir's own */
+}
+
+static long rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "re");
+	CHECK(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int cycles(long n)
+{
+	struct ibv_device **list, *dev = NULL;
+	long fd0, rss0, fd1, rss1, i, warm = n / 10 ? n / 10 : 1;
+	size_t heap0, heap1;
+	struct ibv_context *ctx;
+	int k, ndev;
+
+	list = ibv_get_device_list(&ndev);
+	CHECK(list);
+	for (k = 0; k < ndev; k++)
+		if (!strcmp(ibv_get_device_name(list[k]), "uroce_lo"))
+			dev = list[k];
+	CHECK(dev);
+	fd0 = rss0 = 0;
+	heap0 = 0;
+	for (i = 0; i < n; i++) {
+		/* After a warm-up: allocator pools and caches filled. */
+		if (i == warm) {
+			fd0 = count_fds();
+			rss0 = rss_kb();
+			heap0 = mallinfo2().uordblks;
+		}
+		ctx = ibv_open_device(dev);
+		CHECK(ctx);
+		CHECK(!ibv_close_device(ctx));
+	}
+	fd1 = count_fds();
+	rss1 = rss_kb();
+	heap1 = mallinfo2().uordblks;
+	ibv_free_device_list(list);
+	printf("limits: %ld open/close cycles: fds %ld -> %ld, RSS %ld -> %ld "
+	       "kB, heap in use %zu -> %zu bytes (from cycle %ld)\n",
+	       n, fd0, fd1, rss0, rss1, heap0, heap1, warm);
+	CHECK(fd1 == fd0);
+	/*
+	 * ASan keeps freed memory in quarantine, and its allocator is not
+	 * the one mallinfo2 sees: only the fds are comparable there.
+	 */
+	if (!UNDER_ASAN) {
+		CHECK(heap1 <= heap0 + 64 * 1024);
+		CHECK(rss1 <= rss0 + 4 * 1024);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "objects"))
+		return objects();
+	if (argc >= 2 && !strcmp(argv[1], "close_live"))
+		return close_live();
+	if (argc >= 2 && !strcmp(argv[1], "cycles"))
+		return cycles(argc > 2 ? atol(argv[2]) : 10000);
+	fprintf(stderr, "usage: limits objects | close_live | cycles [N]\n");
+	return 2;
+}
