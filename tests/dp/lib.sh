@@ -88,7 +88,8 @@ dp_setup() {
 # shellcheck source=../sanitizer.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../sanitizer.sh"
 
-# in_ns NS CMD ARGS...: CMD in NS on uroce's libraries, bounded in time.
+# in_ns NS CMD ARGS...: CMD in NS on uroce's libraries, bounded in time,
+# with the configuration file $NS_CONF (none by default).
 in_ns() {
 	local ns=$1
 	local -a san=()
@@ -97,7 +98,8 @@ in_ns() {
 	[[ $1 == /usr/bin/* ]] && mapfile -t san < <(sanitizer_env)
 	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
 		env -u UROCE_INCLUDE -u UROCE_EXCLUDE -u UROCE_PROVIDER_DIR \
-		UROCE_CONF= LD_LIBRARY_PATH="$LIBDIR" "${san[@]}" "$@"
+		UROCE_CONF="${NS_CONF:-}" LD_LIBRARY_PATH="$LIBDIR" \
+		"${san[@]}" "$@"
 }
 
 # server_client SERVER_CMD... -- CLIENT_CMD...: starts the server in A,

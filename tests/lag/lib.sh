@@ -17,12 +17,7 @@ LAG_RATE=${LAG_RATE:-}
 
 # lag_in_ns NS CMD ARGS...: in_ns with the LAG's configuration.
 lag_in_ns() {
-	local ns=$1
-
-	shift
-	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
-		env -u UROCE_INCLUDE -u UROCE_EXCLUDE -u UROCE_PROVIDER_DIR \
-		UROCE_CONF="$TMP/uroce.conf" LD_LIBRARY_PATH="$LIBDIR" "$@"
+	NS_CONF="$TMP/uroce.conf" in_ns "$@"
 }
 
 # lag_rate NS IF RATE: a token bucket of RATE on IF's egress.

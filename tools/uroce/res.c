@@ -310,11 +310,14 @@ static void show_summary(struct uroce *u, const struct ep_list *l,
 	}
 }
 
+/* res_cm.c: CM IDs, from librdmacm's endpoints */
+int do_res_cm_id(struct uroce *u, int argc, char **argv);
+
 static int res_help(void)
 {
 	printf("Usage: uroce res [ show ] [ OBJECT ] [ FILTER ... ]\n"
 	       "       uroce res help\n"
-	       "where  OBJECT := { qp | cq | mr | pd | ctx | srq }\n"
+	       "where  OBJECT := { qp | cq | mr | pd | ctx | srq | cm_id }\n"
 	       "       FILTER := { dev DEV | pid PID | qpn QPN }\n"
 	       "\n"
 	       "Shows the resources of every uroce process in the caller's\n"
@@ -342,6 +345,8 @@ int do_res(struct uroce *u, int argc, char **argv)
 	}
 	if (argc && matches(argv[0], "help"))
 		return res_help();
+	if (argc && !strcmp(argv[0], "cm_id"))
+		return do_res_cm_id(u, argc - 1, argv + 1);
 	for (o = argc ? objs : NULL; o && o->name; o++)
 		if (matches(argv[0], o->name))
 			break;
