@@ -31,6 +31,8 @@
  *   qp ctx= qpn= type= state= pd= scq= rcq= srq= sq_psn= rq_psn= mtu=
  *      [dgid= dqpn= dport=] member= <qp counters>
  *   stat ctx= dev= <device counters>
+ *   member ctx= dev= ifname= ifindex= state= qps= tx_pkts= tx_bytes=
+ *      rx_pkts= rx_bytes= failovers= blackholes=        per LAG member
  *   end
  *
  * type is RC, UC or UD; state is RESET, INIT, RTR, RTS, SQD, SQE or ERR;
@@ -50,7 +52,10 @@
  * over its QPs, destroyed ones included. retrans counts rewinds of the
  * requester (one per timeout or NAK that resends). drops is the total;
  * drop_<reason> are listed for every reason, zero or not. Handles, ctx
- * ids and PSNs are decimal.
+ * ids and PSNs are decimal. A QP's member= is the netdev its requests
+ * leave by. member lines (LAG devices only): state is up, down or
+ * suspect; qps the QPs on it; tx/rx what crossed it; failovers the QPs
+ * moved away from it; blackholes how often it was suspected of one.
  */
 #ifndef UROCE_UTIL_ENDPOINT_H
 #define UROCE_UTIL_ENDPOINT_H
