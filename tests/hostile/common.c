@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Helpers of the hostile peer and soak tests: see common.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/hostile/common.h"
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void put_file(const char *dir, const char *name, const char *text)
+{
+	char tmp[4096], path[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, name, getpid());
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(tmp, "w");
+	REQUIRE(f);
+	fputs(text, f);
+	REQUIRE(!fclose(f));
+	REQUIRE(!rename(tmp, path));
+}
+
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 4097 > cap) {
+			cap = cap ? 2 * cap : 8192;
+			buf = realloc(buf, cap);
+			REQUIRE(buf);
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+bool have_file(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !access(path, F_OK);
+}
+
+char *wait_file(const char *dir, const char *name)
+{
+	double end = now_s() + WAIT_SEC;
+	char path[4096], *s;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	while (!(s = slurp(path))) {
+		if (now_s() > end) {
+			fprintf(stderr, "timeout waiting for %s\n", path);
+			exit(1);
+		}
+		usleep(20000);
+	}
+	return s;
+}
+
+long long get_val(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ' ')
+			return strtoll(p + kl + 1, NULL, 0);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+struct ibv_context *open_dev(const char *name)
+{
+	struct ibv_context *ctx = NULL;
+	struct ibv_device **list;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	REQUIRE(list);
+	for (i = 0; i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), name))
+			ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	REQUIRE(ctx);
+	return ctx;
+}
+
+void qp_init(struct ibv_qp *qp, enum ibv_qp_type type)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	int mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
+
+	if (type == IBV_QPT_UD) {
+		a.qkey = QKEY;
+		mask |= IBV_QP_QKEY;
+	} else {
+		a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE;
+		if (type == IBV_QPT_RC)
+			a.qp_access_flags |= IBV_ACCESS_REMOTE_READ |
+					     IBV_ACCESS_REMOTE_ATOMIC;
+		mask |= IBV_QP_ACCESS_FLAGS;
+	}
+	REQUIRE(!ibv_modify_qp(qp, &a, mask));
+}
+
+void qp_rtr(struct ibv_qp *qp, const union ibv_gid *dgid, uint32_t dqpn,
+	    uint32_t rq_psn)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RTR };
+	int mask = IBV_QP_STATE;
+
+	if (qp->qp_type != IBV_QPT_UD) {
+		a.path_mtu = IBV_MTU_1024;
+		a.dest_qp_num = dqpn;
+		a.rq_psn = rq_psn;
+		a.ah_attr.is_global = 1;
+		a.ah_attr.grh.dgid = *dgid;
+		a.ah_attr.grh.hop_limit = 64;
+		a.ah_attr.port_num = 1;
+		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			IBV_QP_RQ_PSN;
+	}
+	if (qp->qp_type == IBV_QPT_RC) {
+		a.max_dest_rd_atomic = 16;
+		a.min_rnr_timer = 1;
+		mask |= IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
+	}
+	REQUIRE(!ibv_modify_qp(qp, &a, mask));
+}
+
+void qp_rts(struct ibv_qp *qp, uint32_t sq_psn)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RTS, .sq_psn = sq_psn };
+	int mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
+
+	if (qp->qp_type == IBV_QPT_RC) {
+		/* ~67 ms x 7: a dead peer shows within a second or so. */
+		a.timeout = 14;
+		a.retry_cnt = 7;
+		a.rnr_retry = 7;
+		a.max_rd_atomic = 16;
+		mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			IBV_QP_MAX_QP_RD_ATOMIC;
+	}
+	REQUIRE(!ibv_modify_qp(qp, &a, mask));
+}
+
+void qp_to(struct ibv_qp *qp, enum ibv_qp_state st)
+{
+	struct ibv_qp_attr a = { .qp_state = st };
+
+	REQUIRE(!ibv_modify_qp(qp, &a, IBV_QP_STATE));
+}
+
+/* The reply of one endpoint, or NULL. */
+static char *ep_ask(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 1 << 16;
+	struct timeval tv = { 2, 0 };
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Abstract: a leading NUL, then the name without its '@'. */
+	strncpy(sa.sun_path + 1, name, sizeof(sa.sun_path) - 2);
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				strlen(name)))) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(cap);
+	REQUIRE(buf);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			REQUIRE(buf);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+char *ep_read(const char *prefix, int pid)
+{
+	char line[512], want[64], *reply = NULL, *at, *sp;
+	FILE *f = fopen("/proc/net/unix", "r");
+
+	if (!f)
+		return NULL;
+	snprintf(want, sizeof(want), " pid=%d ", pid);
+	while (!reply && fgets(line, sizeof(line), f)) {
+		at = strchr(line, '@');
+		if (!at || strncmp(at + 1, prefix, strlen(prefix)))
+			continue;
+		sp = strpbrk(at, " \n");
+		if (sp)
+			*sp = '\0';
+		reply = ep_ask(at + 1);
+		if (reply && !strstr(reply, want)) {
+			free(reply);
+			reply = NULL;
+		}
+	}
+	fclose(f);
+	return reply;
+}
+
+long long ep_counter(const char *reply, long long qpn, const char *key)
+{
+	char want[64], k[80];
+	const char *line = reply, *end, *p;
+	size_t kl;
+
+	if (qpn >= 0)
+		snprintf(want, sizeof(want), "qp ");
+	else
+		snprintf(want, sizeof(want), "stat ");
+	snprintf(k, sizeof(k), " %s=", key);
+	kl = strlen(k);
+	for (; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		if (qpn >= 0) {
+			char q[32];
+
+			snprintf(q, sizeof(q), " qpn=%lld ", qpn);
+			p = strstr(line, q);
+			if (!p || (end && p > end))
+				continue;
+		}
+		p = strstr(line, k);
+		if (p && (!end || p < end))
+			return strtoll(p + kl, NULL, 10);
+	}
+	return -1;
+}
+
+void pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}

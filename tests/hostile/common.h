@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Shared by the hostile peer test's three roles (victim, peer, attacker):
+ * rendezvous through files in a directory all of them see, verbs setup,
+ * and reading a context's counters from its query endpoint.
+ */
+#ifndef HOSTILE_COMMON_H
+#define HOSTILE_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <infiniband/verbs.h>
+
+#define REQUIRE(c)                                                         \
+	do {                                                               \
+		if (!(c)) {                                                \
+			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %m\n", \
+				__FILE__, __LINE__, #c);                   \
+			exit(1);                                           \
+		}                                                          \
+	} while (0)
+
+#define QKEY 0x11110000u
+#define WAIT_SEC 60
+
+double now_s(void);
+/* Writes @text to DIR/@name atomically (a rename). */
+void put_file(const char *dir, const char *name, const char *text);
+/* Waits for DIR/@name and returns its contents (malloc'ed). */
+char *wait_file(const char *dir, const char *name);
+bool have_file(const char *dir, const char *name);
+/* The integer after "@key " at the start of a line of @text, or -1. */
+long long get_val(const char *text, const char *key);
+
+struct ibv_context *open_dev(const char *name);
+void qp_init(struct ibv_qp *qp, enum ibv_qp_type type);
+void qp_rtr(struct ibv_qp *qp, const union ibv_gid *dgid, uint32_t dqpn,
+	    uint32_t rq_psn);
+void qp_rts(struct ibv_qp *qp, uint32_t sq_psn);
+void qp_to(struct ibv_qp *qp, enum ibv_qp_state st);
+
+/*
+ * The reply of process @pid's query endpoint named @prefix... ("uroce-ep/"
+ * for a verbs context, util/endpoint.h; "uroce-cm/" for librdmacm),
+ * malloc'ed, or NULL. Lines "qp ... qpn=N ...", "stat ...".
+ */
+char *ep_read(const char *prefix, int pid);
+/* A counter of QP @qpn (or the device's, @qpn < 0) in an endpoint reply. */
+long long ep_counter(const char *reply, long long qpn, const char *key);
+
+/* Fills @p with bytes derived from @seed and the offset. */
+void pattern(uint8_t *p, size_t n, uint32_t seed);
+
+#endif /* HOSTILE_COMMON_H */

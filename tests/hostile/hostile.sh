@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# A hostile peer in namespace B: crafted RoCEv2 packets at a victim's live
+# QPs in A while a legitimate peer in B keeps traffic going (hostile.c),
+# then garbage at a live CM listener (Debian's rping -s), which must still
+# accept a connection and count every datagram it dropped.
+source "$(dirname "$0")/../dp/lib.sh"
+
+HOSTILE=${UROCE_TEST_HOSTILE:-${BUILD:+$BUILD/tests/hostile/hostile}}
+[[ -x $HOSTILE ]] || fail "no hostile (set BUILD or UROCE_TEST_HOSTILE)"
+CMD_TIMEOUT=${CMD_TIMEOUT:-90}
+dp_setup
+# A second address in B: packets from an address no QP is connected to.
+ADDR_C="$NET.3"
+ip -n "$NS_B" addr add "$ADDR_C/24" dev "dpb$$"
+
+d=$TMP/rdv
+mkdir "$d"
+in_ns "$NS_A" "$HOSTILE" victim "$DEV_A" "$d" "$ADDR_A" "$ADDR_B" \
+	>"$TMP/victim" 2>&1 &
+vpid=$!
+BG_PIDS+=("$vpid")
+in_ns "$NS_B" "$HOSTILE" peer "$DEV_B" "$d" "$ADDR_A" "$ADDR_B" \
+	>"$TMP/peer" 2>&1 &
+ppid=$!
+BG_PIDS+=("$ppid")
+rc=0
+in_ns "$NS_B" "$HOSTILE" attack "$d" "$ADDR_A" "$ADDR_B" "$ADDR_C" \
+	>"$TMP/attack" 2>&1 || rc=$?
+prc=0
+wait "$ppid" || prc=$?
+vrc=0
+wait "$vpid" || vrc=$?
+cat "$TMP/attack" "$TMP/peer" "$TMP/victim"
+((rc == 0)) || fail "attacker failed ($rc)"
+((prc == 0)) || fail "the legitimate peer failed ($prc)"
+((vrc == 0)) || fail "the victim failed ($vrc)"
+# Responses to an RTS QP that asked nothing: ignored, no counter yet.
+log "uncounted responses to idle RC QPs: $(awk '$1 == "ghost" {n += $3}
+	END {print n + 0}' "$d/expect")"
+
+# The CM listener.
+if [[ -x /usr/bin/rping ]]; then
+	port=$((20000 + $$ % 20000))
+	in_ns "$NS_A" /usr/bin/rping -s -a "$ADDR_A" -p "$port" -C 3 \
+		>"$TMP/rping-s" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	rp=
+	for _ in $(seq 50); do
+		rp=$(ip netns pids "$NS_A" | while read -r p; do
+			[[ $(cat "/proc/$p/comm" 2>/dev/null) == rping ]] &&
+				echo "$p"
+		done | head -1)
+		[[ -n $rp ]] && in_ns "$NS_A" "$HOSTILE" cmstat "$rp" \
+			>/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[[ -n $rp ]] || fail "rping -s did not start"
+	before=$(in_ns "$NS_A" "$HOSTILE" cmstat "$rp") ||
+		fail "no CM endpoint for rping"
+	out=$(in_ns "$NS_B" "$HOSTILE" cm "$ADDR_A" "$port")
+	sleep 0.5
+	after=$(in_ns "$NS_A" "$HOSTILE" cmstat "$rp")
+	n=${out#cm: }
+	n=${n%% *}
+	log "cm: $n garbage datagrams sent, rx_drops +$((after - before))"
+	in_ns "$NS_B" /usr/bin/rping -c -a "$ADDR_A" -p "$port" -C 3 -v \
+		>"$TMP/rping-c" 2>&1 || {
+		cat "$TMP/rping-s" "$TMP/rping-c"
+		fail "rping after the garbage failed"
+	}
+	wait "$spid" || fail "rping -s failed"
+	((after - before == n)) ||
+		fail "CM: $n datagrams sent, $((after - before)) counted"
+	log "cm: the listener still connects"
+else
+	log "no rping: CM listener part skipped"
+fi
