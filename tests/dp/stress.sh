@@ -13,7 +13,8 @@ n=${2:-100000}
 DP_VERBS=${UROCE_TEST_DP_VERBS:-${BUILD:+$BUILD/tests/dp/dp_verbs}}
 [[ -x $DP_VERBS ]] || fail "no dp_verbs (set BUILD or UROCE_TEST_DP_VERBS)"
 TEST_NAME="stress.$mode"
-CMD_TIMEOUT=${CMD_TIMEOUT:-600}
+# lib.sh set its default of 60 s: at least ours.
+CMD_TIMEOUT=$((CMD_TIMEOUT > 600 ? CMD_TIMEOUT : 600))
 dp_setup
 case $mode in
 fault)

@@ -9,7 +9,8 @@ source "$(dirname "$0")/../dp/lib.sh"
 
 HOSTILE=${UROCE_TEST_HOSTILE:-${BUILD:+$BUILD/tests/hostile/hostile}}
 [[ -x $HOSTILE ]] || fail "no hostile (set BUILD or UROCE_TEST_HOSTILE)"
-CMD_TIMEOUT=${CMD_TIMEOUT:-90}
+# lib.sh set its default of 60 s: at least ours.
+CMD_TIMEOUT=$((CMD_TIMEOUT > 90 ? CMD_TIMEOUT : 90))
 dp_setup
 # A second address in B: packets from an address no QP is connected to.
 ADDR_C="$NET.3"
