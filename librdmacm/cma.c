@@ -628,11 +628,8 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 {
 	struct cm_id *cid = to_cm_id(id);
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	pthread_mutex_lock(&cm_lock);
 	if (cid->id.event) {
 		ack_locked((struct cm_evt *)cid->id.event);
 		cid->id.event = NULL;
@@ -711,12 +708,7 @@ int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 	cid->bound = true;
 	cid->state = CMS_ADDR_BOUND;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 int rdma_listen(struct rdma_cm_id *id, int backlog)
@@ -742,11 +734,16 @@ int rdma_listen(struct rdma_cm_id *id, int backlog)
 	cid->sock->listener = cid;
 	cid->state = CMS_LISTEN;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
+	return cm_unlock_ret(ret);
+}
+
+/* REUSEADDR and AFONLY: an int, which only matters before the bind. */
+static int set_bind_flag(struct cm_id *cid, int *flag, const void *optval,
+			 size_t optlen)
+{
+	if (optlen != sizeof(int) || cid->state != CMS_IDLE)
+		return EINVAL;
+	*flag = *(const int *)optval ? 1 : 0;
 	return 0;
 }
 
@@ -780,24 +777,10 @@ int rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
 		cid->tos_set = true;
 		break;
 	case RDMA_OPTION_ID_REUSEADDR:
-		if (optlen != sizeof(int)) {
-			ret = EINVAL;
-			break;
-		}
-		if (cid->state != CMS_IDLE)
-			ret = EINVAL;
-		else
-			cid->reuseaddr = *(int *)optval ? 1 : 0;
+		ret = set_bind_flag(cid, &cid->reuseaddr, optval, optlen);
 		break;
 	case RDMA_OPTION_ID_AFONLY:
-		if (optlen != sizeof(int)) {
-			ret = EINVAL;
-			break;
-		}
-		if (cid->state != CMS_IDLE)
-			ret = EINVAL;
-		else
-			cid->afonly = *(int *)optval ? 1 : 0;
+		ret = set_bind_flag(cid, &cid->afonly, optval, optlen);
 		break;
 	case RDMA_OPTION_ID_ACK_TIMEOUT:
 		if (optlen != sizeof(uint8_t)) {
@@ -812,12 +795,7 @@ int rdma_set_option(struct rdma_cm_id *id, int level, int optname, void *optval,
 	default:
 		ret = ENOSYS;
 	}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 int rdma_migrate_id(struct rdma_cm_id *id, struct rdma_event_channel *channel)

@@ -9,6 +9,7 @@
 #ifndef UROCE_CMA_H
 #define UROCE_CMA_H
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -180,6 +181,32 @@ static inline struct cm_id *to_cm_id(struct rdma_cm_id *id)
 	return (struct cm_id *)id;
 }
 
+/* The common entry of the verbs-style calls on an ID: -1 (EINVAL) if none. */
+static inline int cm_lock_id(struct rdma_cm_id *id)
+{
+	if (!id) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&cm_lock);
+	return 0;
+}
+
+/*
+ * The common exit of the verbs-style calls: drops cm_lock, then turns a
+ * positive errno @ret into -1 with errno set (after the unlock, which may
+ * not keep errno), or returns 0.
+ */
+static inline int cm_unlock_ret(int ret)
+{
+	pthread_mutex_unlock(&cm_lock);
+	if (ret) {
+		errno = ret;
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- cma.c ---- */
 int cm_create_id(struct rdma_event_channel *channel, struct rdma_cm_id **id,
 		 void *context, enum rdma_port_space ps, enum ibv_qp_type qpt);
@@ -280,11 +307,34 @@ void cm_disarm(struct cm_id *cid);
 uint32_t cm_new_comm_id(void);
 void cm_fill_ah_attr(struct cm_id *cid, struct ibv_ah_attr *ah,
 		     const union ibv_gid *dgid);
+/*
+ * Encodes @m from @cid into @buf and, if @keep, keeps it for resending or
+ * repeating. 0, or -1 if it does not encode (nothing kept).
+ */
+int cm_msg_prepare(struct cm_id *cid, struct cm_msg *m, uint8_t *buf,
+		   bool keep);
+/* Whether @listener, listening, serves the REQ or SIDR_REQ @service_id. */
+bool cm_listener_serves(struct cm_id *listener, uint64_t service_id);
+/*
+ * Queues @child's CONNECT_REQUEST with the user's part @pdata of the
+ * request; on failure drops the child. Returns the event or NULL.
+ */
+struct cm_evt *cm_child_request(struct cm_id *listener, struct cm_id *child,
+				const void *pdata, size_t len);
+/*
+ * What REQ and SIDR_REQ share: addresses @m from @cid to its resolved
+ * peer (made @cid's peer) and fills its private data, @len long, with the
+ * IP header and @param's.
+ */
+void cm_req_fill(struct cm_id *cid, const struct rdma_conn_param *param,
+		 struct cm_msg *m, uint8_t len);
 
 /* ---- qp.c ---- */
 int cm_qp_init_attr(struct cm_id *cid, struct ibv_qp_attr *attr, int *mask,
 		    enum ibv_qp_state state);
 int cm_qp_modify(struct cm_id *cid, enum ibv_qp_state state);
+/* Moves the ID's QP from INIT through RTR to RTS; 0 or an errno. */
+int cm_qp_to_rts(struct cm_id *cid);
 
 /* ---- ud.c ---- */
 void cm_sidr_req_recv(struct cm_sock *s, const struct sockaddr_storage *from,

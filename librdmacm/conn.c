@@ -51,17 +51,26 @@ bool cm_same_ip(const struct sockaddr_storage *a,
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
 }
 
+int cm_msg_prepare(struct cm_id *cid, struct cm_msg *m, uint8_t *buf, bool keep)
+{
+	m->tid = (uint64_t)cid->local_id << 32 | m->attr;
+	if (cm_msg_encode(m, buf))
+		return -1;
+	if (keep) {
+		memcpy(cid->msg, buf, CM_MAD_SIZE);
+		cid->msg_valid = true;
+	}
+	return 0;
+}
+
 /* Encodes @m, keeps it for resending if @keep, and sends it. */
 static void send_msg(struct cm_id *cid, struct cm_msg *m, bool keep)
 {
 	uint8_t buf[CM_MAD_SIZE];
 
-	m->tid = (uint64_t)cid->local_id << 32 | m->attr;
-	if (cm_msg_encode(m, buf))
+	if (cm_msg_prepare(cid, m, buf, keep))
 		return;
 	if (keep) {
-		memcpy(cid->msg, buf, sizeof(buf));
-		cid->msg_valid = true;
 		cid->retries = 0;
 		cid->max_retries = CM_MAX_RETRIES;
 		cid->rto_ms = cm_rto_ms();
@@ -118,11 +127,25 @@ static void report_disconnect(struct cm_id *cid, const void *pdata, size_t len)
 	cm_event(cid, RDMA_CM_EVENT_DISCONNECTED, 0, pdata, len);
 }
 
-static void fail(struct cm_id *cid, enum rdma_cm_event_type type, int status,
-		 const void *pdata, size_t len)
+/* The message kept for resending has its answer: stop resending it. */
+static void msg_done(struct cm_id *cid)
 {
 	cm_disarm(cid);
 	cid->msg_valid = false;
+}
+
+/* REP_SENT to ESTABLISHED: on the RTU, or on data that came before it. */
+static void rep_answered(struct cm_id *cid, const void *pdata, size_t len)
+{
+	msg_done(cid);
+	cid->state = CMS_ESTABLISHED;
+	cm_event(cid, RDMA_CM_EVENT_ESTABLISHED, 0, pdata, len);
+}
+
+static void fail(struct cm_id *cid, enum rdma_cm_event_type type, int status,
+		 const void *pdata, size_t len)
+{
+	msg_done(cid);
 	cid->state = CMS_DISCONNECTED;
 	cm_event(cid, type, status, pdata, len);
 }
@@ -244,6 +267,36 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	return child;
 }
 
+bool cm_listener_serves(struct cm_id *listener, uint64_t service_id)
+{
+	struct sockaddr *sa;
+
+	if (!listener || listener->destroyed || listener->state != CMS_LISTEN)
+		return false;
+	sa = &listener->id.route.addr.src_addr;
+	return service_id ==
+	       cm_service_id(listener->id.ps, cm_sockaddr_port(sa));
+}
+
+struct cm_evt *cm_child_request(struct cm_id *listener, struct cm_id *child,
+				const void *pdata, size_t len)
+{
+	struct cm_evt *ev;
+
+	child->state = CMS_REQ_RCVD;
+	ev = cm_event(child, RDMA_CM_EVENT_CONNECT_REQUEST, 0, pdata, len);
+	if (!ev) {
+		/* Nobody will ever see it: forget the child at once. */
+		child->listen->pending--;
+		child->listen = NULL;
+		child->destroyed = true;
+		cm_id_maybe_free(child);
+		return NULL;
+	}
+	ev->ev.listen_id = &listener->id;
+	return ev;
+}
+
 static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		     const struct cm_msg *m)
 {
@@ -273,11 +326,7 @@ static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 	rej.remote_id = m->local_id;
 	rej.msg_type = CM_MSG_REQ;
 	rej.reason = CM_REJ_INVALID_SERVICE_ID;
-	if (!listener || listener->destroyed || listener->state != CMS_LISTEN ||
-	    m->service_id !=
-		    cm_service_id(listener->id.ps,
-				  cm_sockaddr_port(
-					  &listener->id.route.addr.src_addr)))
+	if (!cm_listener_serves(listener, m->service_id))
 		goto reject;
 	if (cm_ip_hdr_decode(m->pdata, &h)) {
 		cm_rx_drops++;
@@ -315,17 +364,10 @@ static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		child->tos = m->traffic_class;
 	if (!child->ack_timeout_set && m->ack_timeout)
 		child->ack_timeout = m->ack_timeout;
-	child->state = CMS_REQ_RCVD;
-	ev = cm_event(child, RDMA_CM_EVENT_CONNECT_REQUEST, 0,
-		      m->pdata + CM_IP_HDR_SIZE, CM_USER_REQ_PDATA);
-	if (!ev) {
-		child->listen->pending--;
-		child->listen = NULL;
-		child->destroyed = true;
-		cm_id_maybe_free(child);
+	ev = cm_child_request(listener, child, m->pdata + CM_IP_HDR_SIZE,
+			      CM_USER_REQ_PDATA);
+	if (!ev)
 		return;
-	}
-	ev->ev.listen_id = &listener->id;
 	p = &ev->ev.param.conn;
 	p->responder_resources = child->resp_res;
 	p->initiator_depth = child->init_depth;
@@ -342,37 +384,67 @@ reject:
 
 /* ---- the active side ---- */
 
+/*
+ * The checks rdma_connect and rdma_accept share: @cid in @state, and
+ * @param's private data up to @max_pdata and resources within the
+ * device's (RDMA_MAX_*: all of them).
+ */
+static bool conn_call_ok(const struct cm_id *cid, enum cm_state state,
+			 const struct rdma_conn_param *param, size_t max_pdata)
+{
+	if (cid->state != state)
+		return false;
+	if (!param)
+		return true;
+	if (param->private_data_len > max_pdata ||
+	    (param->private_data_len && !param->private_data))
+		return false;
+	if (param->responder_resources != RDMA_MAX_RESP_RES &&
+	    param->responder_resources > cid->dev->max_resp_res)
+		return false;
+	return param->initiator_depth == RDMA_MAX_INIT_DEPTH ||
+	       param->initiator_depth <= cid->dev->max_init_depth;
+}
+
+void cm_req_fill(struct cm_id *cid, const struct rdma_conn_param *param,
+		 struct cm_msg *m, uint8_t len)
+{
+	struct rdma_addr *a = &cid->id.route.addr;
+	struct cm_ip_hdr h = { 0 };
+
+	/* The REQ goes to the resolved peer, whose port names the service. */
+	memcpy(&cid->peer, &a->dst_storage, sizeof(cid->peer));
+	m->local_id = cid->local_id;
+	m->service_id =
+		cm_service_id(cid->id.ps, cm_sockaddr_port(&a->dst_addr));
+	h.family = a->src_addr.sa_family;
+	h.src_port = cm_sockaddr_port(&a->src_addr);
+	memcpy(&h.src, a->addr.ibaddr.sgid.raw, 16);
+	memcpy(&h.dst, a->addr.ibaddr.dgid.raw, 16);
+	cm_ip_hdr_encode(&h, m->pdata);
+	if (param && param->private_data_len)
+		memcpy(m->pdata + CM_IP_HDR_SIZE, param->private_data,
+		       param->private_data_len);
+	m->pdata_len = len;
+}
+
 int rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 {
 	struct cm_id *cid = to_cm_id(id);
-	struct rdma_addr *a;
 	struct cm_msg m = { .attr = CM_ATTR_REQ };
-	struct cm_ip_hdr h = { 0 };
 	int ret = 0;
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	a = &id->route.addr;
-	pthread_mutex_lock(&cm_lock);
 	if (id->qp_type == IBV_QPT_UD) {
 		ret = cm_sidr_connect(cid, param) ? errno : 0;
 		goto out;
 	}
-	if (cid->state != CMS_ROUTE_RESOLVED ||
-	    (param && param->private_data_len > CM_USER_REQ_PDATA) ||
-	    (param && param->private_data_len && !param->private_data)) {
+	if (!conn_call_ok(cid, CMS_ROUTE_RESOLVED, param, CM_USER_REQ_PDATA)) {
 		ret = EINVAL;
 		goto out;
 	}
 	if (param) {
-		if (param->responder_resources != RDMA_MAX_RESP_RES &&
-		    param->responder_resources > cid->dev->max_resp_res)
-			goto einval;
-		if (param->initiator_depth != RDMA_MAX_INIT_DEPTH &&
-		    param->initiator_depth > cid->dev->max_init_depth)
-			goto einval;
 		cid->resp_res = param->responder_resources;
 		cid->init_depth = param->initiator_depth;
 		cid->flow_control = param->flow_control;
@@ -397,11 +469,9 @@ int rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		cid->srq = id->qp->srq != NULL;
 	}
 	cid->local_psn = random_psn();
-	memcpy(&cid->peer, &a->dst_storage, sizeof(cid->peer));
 	if (!cid->ack_timeout_set)
 		cid->ack_timeout = CM_DEFAULT_ACK_TIMEOUT;
-	m.local_id = cid->local_id;
-	m.service_id = cm_service_id(id->ps, cm_sockaddr_port(&a->dst_addr));
+	cm_req_fill(cid, param, &m, CM_REQ_PDATA);
 	m.guid = cid->dev->guid;
 	m.qpn = cid->local_qpn;
 	m.resp_res = cid->resp_res;
@@ -419,36 +489,19 @@ int rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	m.srq = cid->srq;
 	m.slid = 0xffff;
 	m.dlid = 0xffff;
-	memcpy(m.sgid, a->addr.ibaddr.sgid.raw, 16);
-	memcpy(m.dgid, a->addr.ibaddr.dgid.raw, 16);
+	memcpy(m.sgid, id->route.addr.addr.ibaddr.sgid.raw, 16);
+	memcpy(m.dgid, id->route.addr.addr.ibaddr.dgid.raw, 16);
 	m.traffic_class = cid->tos;
 	m.hop_limit = CM_DEFAULT_HOP_LIMIT;
 	m.subnet_local = 1;
 	m.ack_timeout = cid->ack_timeout;
 	m.packet_rate = 3;
-	h.family = a->src_addr.sa_family;
-	h.src_port = cm_sockaddr_port(&a->src_addr);
-	memcpy(&h.src, a->addr.ibaddr.sgid.raw, 16);
-	memcpy(&h.dst, a->addr.ibaddr.dgid.raw, 16);
-	cm_ip_hdr_encode(&h, m.pdata);
-	if (param && param->private_data_len)
-		memcpy(m.pdata + CM_IP_HDR_SIZE, param->private_data,
-		       param->private_data_len);
-	m.pdata_len = CM_REQ_PDATA;
 	cid->state = CMS_REQ_SENT;
 	send_msg(cid, &m, true);
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
-	goto out;
-einval:
-	ret = EINVAL;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 static void send_rtu(struct cm_id *cid)
@@ -471,8 +524,7 @@ static void rep_recv(struct cm_id *cid, const struct sockaddr_storage *from,
 		cm_rx_drops++;
 		return;
 	}
-	cm_disarm(cid);
-	cid->msg_valid = false;
+	msg_done(cid);
 	cid->remote_id = m->local_id;
 	cid->remote_qpn = m->qpn;
 	cid->remote_psn = m->psn;
@@ -484,9 +536,7 @@ static void rep_recv(struct cm_id *cid, const struct sockaddr_storage *from,
 		cid->resp_res = m->init_depth;
 	cid->rnr_retry = m->rnr_retry;
 	if (cid->id.qp) {
-		ret = cm_qp_modify(cid, IBV_QPS_RTR);
-		if (!ret)
-			ret = cm_qp_modify(cid, IBV_QPS_RTS);
+		ret = cm_qp_to_rts(cid);
 		if (ret) {
 			send_rej(cid, CM_REJ_CONSUMER_DEFINED, CM_MSG_REP, NULL,
 				 0);
@@ -525,12 +575,7 @@ int rdma_establish(struct rdma_cm_id *id)
 		send_rtu(cid);
 		cid->state = CMS_ESTABLISHED;
 	}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 /* ---- accept / reject ---- */
@@ -541,28 +586,17 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	struct cm_msg m = { .attr = CM_ATTR_REP };
 	int ret = 0;
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	pthread_mutex_lock(&cm_lock);
 	if (id->qp_type == IBV_QPT_UD) {
 		ret = cm_sidr_accept(cid, param) ? errno : 0;
 		goto out;
 	}
-	if (cid->state != CMS_REQ_RCVD ||
-	    (param && param->private_data_len > CM_REP_PDATA) ||
-	    (param && param->private_data_len && !param->private_data)) {
+	if (!conn_call_ok(cid, CMS_REQ_RCVD, param, CM_REP_PDATA)) {
 		ret = EINVAL;
 		goto out;
 	}
 	if (param) {
-		if (param->responder_resources != RDMA_MAX_RESP_RES &&
-		    param->responder_resources > cid->dev->max_resp_res)
-			goto einval;
-		if (param->initiator_depth != RDMA_MAX_INIT_DEPTH &&
-		    param->initiator_depth > cid->dev->max_init_depth)
-			goto einval;
 		/* Never more than the peer asked for. */
 		if (param->responder_resources < cid->resp_res)
 			cid->resp_res = param->responder_resources;
@@ -588,9 +622,7 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	if (id->qp) {
 		cid->local_qpn = id->qp->qp_num;
 		cid->srq = id->qp->srq != NULL;
-		ret = cm_qp_modify(cid, IBV_QPS_RTR);
-		if (!ret)
-			ret = cm_qp_modify(cid, IBV_QPS_RTS);
+		ret = cm_qp_to_rts(cid);
 		if (ret) {
 			send_rej(cid, CM_REJ_CONSUMER_DEFINED, CM_MSG_REQ, NULL,
 				 0);
@@ -617,16 +649,8 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	send_msg(cid, &m, true);
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
-	goto out;
-einval:
-	ret = EINVAL;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 static int reject(struct rdma_cm_id *id, const void *pdata, uint8_t len,
@@ -649,12 +673,7 @@ static int reject(struct rdma_cm_id *id, const void *pdata, uint8_t len,
 		cm_disarm(cid);
 		cid->state = CMS_DISCONNECTED;
 	}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 int rdma_reject(struct rdma_cm_id *id, const void *private_data,
@@ -677,28 +696,17 @@ int rdma_notify(struct rdma_cm_id *id, enum ibv_event_type event)
 	struct cm_id *cid = to_cm_id(id);
 	int ret = 0;
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	pthread_mutex_lock(&cm_lock);
 	if (event != IBV_EVENT_COMM_EST) {
 		ret = EINVAL;
 	} else if (cid->state == CMS_REP_SENT) {
 		/* Data before the RTU: the connection is up. */
-		cm_disarm(cid);
-		cid->msg_valid = false;
-		cid->state = CMS_ESTABLISHED;
-		cm_event(cid, RDMA_CM_EVENT_ESTABLISHED, 0, NULL, 0);
+		rep_answered(cid, NULL, 0);
 	} else if (cid->state != CMS_ESTABLISHED) {
 		ret = EINVAL;
 	}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 /* ---- disconnection ---- */
@@ -716,11 +724,8 @@ int rdma_disconnect(struct rdma_cm_id *id)
 	struct cm_id *cid = to_cm_id(id);
 	int ret = 0;
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	pthread_mutex_lock(&cm_lock);
 	switch (cid->state) {
 	case CMS_ESTABLISHED:
 	case CMS_REP_SENT:
@@ -743,12 +748,7 @@ int rdma_disconnect(struct rdma_cm_id *id)
 	default:
 		ret = EINVAL;
 	}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 static void dreq_recv(struct cm_id *cid, const struct cm_msg *m)
@@ -757,8 +757,7 @@ static void dreq_recv(struct cm_id *cid, const struct cm_msg *m)
 	case CMS_ESTABLISHED:
 	case CMS_REP_SENT:
 	case CMS_REP_RCVD:
-		cm_disarm(cid);
-		cid->msg_valid = false;
+		msg_done(cid);
 		cid->state = CMS_DREQ_RCVD;
 		report_disconnect(cid, m->pdata, CM_DREQ_PDATA);
 		break;
@@ -916,13 +915,8 @@ void cm_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		rep_recv(cid, from, m);
 		break;
 	case CM_ATTR_RTU:
-		if (cid->state == CMS_REP_SENT) {
-			cm_disarm(cid);
-			cid->msg_valid = false;
-			cid->state = CMS_ESTABLISHED;
-			cm_event(cid, RDMA_CM_EVENT_ESTABLISHED, 0, m->pdata,
-				 CM_RTU_PDATA);
-		}
+		if (cid->state == CMS_REP_SENT)
+			rep_answered(cid, m->pdata, CM_RTU_PDATA);
 		break;
 	case CM_ATTR_REJ:
 		if (cid->remote_id && m->local_id &&

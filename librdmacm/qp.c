@@ -105,12 +105,7 @@ int rdma_init_qp_attr(struct rdma_cm_id *id, struct ibv_qp_attr *qp_attr,
 	state = qp_attr->qp_state;
 	ret = cid->dev ? cm_qp_init_attr(cid, qp_attr, qp_attr_mask, state) :
 			 EINVAL;
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 static void destroy_cqs(struct rdma_cm_id *id)
@@ -165,7 +160,7 @@ err:
 	return -1;
 }
 
-static int ud_to_rts(struct cm_id *cid)
+int cm_qp_to_rts(struct cm_id *cid)
 {
 	int ret;
 
@@ -173,6 +168,19 @@ static int ud_to_rts(struct cm_id *cid)
 	if (!ret)
 		ret = cm_qp_modify(cid, IBV_QPS_RTS);
 	return ret;
+}
+
+/* The PD of a QP or SRQ the caller gives none: the ID's, or the device's. */
+static int default_pd(struct rdma_cm_id *id, struct ibv_pd **pd)
+{
+	pthread_mutex_lock(&cm_lock);
+	*pd = id->pd ? id->pd : cm_dev_pd(to_cm_id(id)->dev);
+	pthread_mutex_unlock(&cm_lock);
+	if (!*pd) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 int rdma_create_qp_ex(struct rdma_cm_id *id, struct ibv_qp_init_attr_ex *attr)
@@ -188,13 +196,8 @@ int rdma_create_qp_ex(struct rdma_cm_id *id, struct ibv_qp_init_attr_ex *attr)
 		return -1;
 	}
 	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd) {
-		pthread_mutex_lock(&cm_lock);
-		attr->pd = id->pd ? id->pd : cm_dev_pd(cid->dev);
-		pthread_mutex_unlock(&cm_lock);
-		if (!attr->pd) {
-			errno = ENOMEM;
+		if (default_pd(id, &attr->pd))
 			return -1;
-		}
 		attr->comp_mask |= IBV_QP_INIT_ATTR_PD;
 	}
 	if (!attr->send_cq || !attr->recv_cq) {
@@ -218,7 +221,7 @@ int rdma_create_qp_ex(struct rdma_cm_id *id, struct ibv_qp_init_attr_ex *attr)
 	pthread_mutex_lock(&cm_lock);
 	ret = cm_qp_modify(cid, IBV_QPS_INIT);
 	if (!ret && id->qp_type == IBV_QPT_UD)
-		ret = ud_to_rts(cid);
+		ret = cm_qp_to_rts(cid);
 	if (!ret)
 		cm_mc_attach_all(cid);
 	pthread_mutex_unlock(&cm_lock);
@@ -275,7 +278,6 @@ void rdma_destroy_qp(struct rdma_cm_id *id)
 
 int rdma_create_srq_ex(struct rdma_cm_id *id, struct ibv_srq_init_attr_ex *attr)
 {
-	struct cm_id *cid = to_cm_id(id);
 	struct ibv_srq *srq;
 
 	if (!id || !attr || !id->verbs) {
@@ -288,13 +290,8 @@ int rdma_create_srq_ex(struct rdma_cm_id *id, struct ibv_srq_init_attr_ex *attr)
 		return -1;
 	}
 	if (!(attr->comp_mask & IBV_SRQ_INIT_ATTR_PD) || !attr->pd) {
-		pthread_mutex_lock(&cm_lock);
-		attr->pd = id->pd ? id->pd : cm_dev_pd(cid->dev);
-		pthread_mutex_unlock(&cm_lock);
-		if (!attr->pd) {
-			errno = ENOMEM;
+		if (default_pd(id, &attr->pd))
 			return -1;
-		}
 		attr->comp_mask |= IBV_SRQ_INIT_ATTR_PD;
 	}
 	srq = ibv_create_srq_ex(id->verbs, attr);

@@ -370,12 +370,7 @@ int rdma_resolve_addr(struct rdma_cm_id *id, struct sockaddr *src_addr,
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 int rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms)
@@ -383,11 +378,8 @@ int rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms)
 	struct cm_id *cid = to_cm_id(id);
 	int ret = 0;
 
-	if (!id) {
-		errno = EINVAL;
+	if (cm_lock_id(id))
 		return -1;
-	}
-	pthread_mutex_lock(&cm_lock);
 	if (cid->state != CMS_ADDR_RESOLVED) {
 		ret = EINVAL;
 		goto out;
@@ -398,10 +390,5 @@ int rdma_resolve_route(struct rdma_cm_id *id, int timeout_ms)
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }

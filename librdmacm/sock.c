@@ -137,6 +137,19 @@ void cm_sock_reap(void)
 	}
 }
 
+/* Puts the one control message of @msg, whose buffer is there already. */
+static void set_cmsg(struct msghdr *msg, int level, int type, const void *data,
+		     size_t len)
+{
+	struct cmsghdr *c = (struct cmsghdr *)msg->msg_control;
+
+	msg->msg_controllen = CMSG_SPACE(len);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+}
+
 static void sendto_src(int fd, const uint8_t *buf,
 		       const struct sockaddr_storage *to,
 		       const struct sockaddr *src)
@@ -152,13 +165,11 @@ static void sendto_src(int fd, const uint8_t *buf,
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 	};
-	struct cmsghdr *c;
 	int tries;
 
 	if (src && !cm_sockaddr_any(src) && src->sa_family == to->ss_family) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = &cbuf;
-		c = (struct cmsghdr *)&cbuf;
 		if (src->sa_family == AF_INET) {
 			struct in_pktinfo pi = {
 				.ipi_spec_dst =
@@ -166,22 +177,15 @@ static void sendto_src(int fd, const uint8_t *buf,
 						->sin_addr,
 			};
 
-			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			set_cmsg(&msg, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 		} else {
 			struct in6_pktinfo pi = {
 				.ipi6_addr = ((const struct sockaddr_in6 *)src)
 						     ->sin6_addr,
 			};
 
-			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			set_cmsg(&msg, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+				 sizeof(pi));
 		}
 	}
 	/*

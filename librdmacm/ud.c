@@ -18,21 +18,13 @@ static void sidr_send(struct cm_id *cid, struct cm_msg *m, bool keep)
 {
 	uint8_t buf[CM_MAD_SIZE];
 
-	m->tid = (uint64_t)cid->local_id << 32 | m->attr;
-	if (cm_msg_encode(m, buf))
-		return;
-	if (keep) {
-		memcpy(cid->msg, buf, sizeof(buf));
-		cid->msg_valid = true;
-	}
-	cm_send(cid, buf);
+	if (!cm_msg_prepare(cid, m, buf, keep))
+		cm_send(cid, buf);
 }
 
 int cm_sidr_connect(struct cm_id *cid, struct rdma_conn_param *param)
 {
-	struct rdma_addr *a = &cid->id.route.addr;
 	struct cm_msg m = { .attr = CM_ATTR_SIDR_REQ };
-	struct cm_ip_hdr h = { 0 };
 
 	if (cid->state != CMS_ROUTE_RESOLVED ||
 	    (param && param->private_data_len > CM_USER_SIDR_PDATA) ||
@@ -40,20 +32,8 @@ int cm_sidr_connect(struct cm_id *cid, struct rdma_conn_param *param)
 		errno = EINVAL;
 		return -1;
 	}
-	memcpy(&cid->peer, &a->dst_storage, sizeof(cid->peer));
-	m.local_id = cid->local_id;
 	m.pkey = 0xffff;
-	m.service_id =
-		cm_service_id(cid->id.ps, cm_sockaddr_port(&a->dst_addr));
-	h.family = a->src_addr.sa_family;
-	h.src_port = cm_sockaddr_port(&a->src_addr);
-	memcpy(&h.src, a->addr.ibaddr.sgid.raw, 16);
-	memcpy(&h.dst, a->addr.ibaddr.dgid.raw, 16);
-	cm_ip_hdr_encode(&h, m.pdata);
-	if (param && param->private_data_len)
-		memcpy(m.pdata + CM_IP_HDR_SIZE, param->private_data,
-		       param->private_data_len);
-	m.pdata_len = CM_SIDR_REQ_PDATA;
+	cm_req_fill(cid, param, &m, CM_SIDR_REQ_PDATA);
 	cid->state = CMS_REQ_SENT;
 	sidr_send(cid, &m, true);
 	cid->retries = 0;
@@ -93,12 +73,8 @@ void cm_sidr_req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 			cm_send(child, child->msg);
 		return;
 	}
-	if (!listener || listener->destroyed || listener->state != CMS_LISTEN ||
-	    listener->id.qp_type != IBV_QPT_UD ||
-	    m->service_id !=
-		    cm_service_id(listener->id.ps,
-				  cm_sockaddr_port(
-					  &listener->id.route.addr.src_addr))) {
+	if (!cm_listener_serves(listener, m->service_id) ||
+	    listener->id.qp_type != IBV_QPT_UD) {
 		sidr_rep_to(s, from, m->local_id, m->service_id,
 			    CM_SIDR_UNSUPPORTED);
 		return;
@@ -116,17 +92,10 @@ void cm_sidr_req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		return;
 	}
 	child->remote_id = m->local_id;
-	child->state = CMS_REQ_RCVD;
-	ev = cm_event(child, RDMA_CM_EVENT_CONNECT_REQUEST, 0,
-		      m->pdata + CM_IP_HDR_SIZE, CM_USER_SIDR_PDATA);
-	if (!ev) {
-		child->listen->pending--;
-		child->listen = NULL;
-		child->destroyed = true;
-		cm_id_maybe_free(child);
+	ev = cm_child_request(listener, child, m->pdata + CM_IP_HDR_SIZE,
+			      CM_USER_SIDR_PDATA);
+	if (!ev)
 		return;
-	}
-	ev->ev.listen_id = &listener->id;
 	cm_fill_ah_attr(child, &ev->ev.param.ud.ah_attr,
 			&child->id.route.addr.addr.ibaddr.dgid);
 }
@@ -319,12 +288,7 @@ int rdma_join_multicast_ex(struct rdma_cm_id *id,
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
 out:
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
 
 int rdma_join_multicast(struct rdma_cm_id *id, struct sockaddr *addr,
@@ -358,10 +322,5 @@ int rdma_leave_multicast(struct rdma_cm_id *id, struct sockaddr *addr)
 			ret = 0;
 			break;
 		}
-	pthread_mutex_unlock(&cm_lock);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
+	return cm_unlock_ret(ret);
 }
