@@ -173,7 +173,9 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	guard = aligned_alloc(4096, GUARD_LEN);
 	ref = malloc(MR_LEN);
 	gref = malloc(GUARD_LEN);
-	rbuf = aligned_alloc(4096, 2 * NRECV * (RECV_LEN + 40));
+	/* aligned_alloc wants a size that is a multiple of the alignment. */
+	rbuf = aligned_alloc(4096, (2 * NRECV * (RECV_LEN + 40) + 4095) &
+					   ~(size_t)4095);
 	REQUIRE(mem && guard && ref && gref && rbuf);
 	pattern(ref, MR_LEN, 1);
 	pattern(gref, GUARD_LEN, 2);
