@@ -62,6 +62,19 @@ bool have_file(const char *dir, const char *name)
 	return !access(path, F_OK);
 }
 
+/*
+ * What wait_file returned: the roles read it until they end, so it is
+ * freed at exit (leak checkers run after).
+ */
+static char *files[32];
+static unsigned int nfiles;
+
+static void free_files(void)
+{
+	while (nfiles)
+		free(files[--nfiles]);
+}
+
 char *wait_file(const char *dir, const char *name)
 {
 	double end = now_s() + WAIT_SEC;
@@ -74,6 +87,11 @@ char *wait_file(const char *dir, const char *name)
 			exit(1);
 		}
 		usleep(20000);
+	}
+	if (nfiles < sizeof(files) / sizeof(files[0])) {
+		if (!nfiles)
+			atexit(free_files);
+		files[nfiles++] = s;
 	}
 	return s;
 }

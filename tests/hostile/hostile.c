@@ -429,7 +429,7 @@ static int peer(const char *devname, const char *ip_a)
 	aha.grh.hop_limit = 64;
 	ah = ibv_create_ah(pd, &aha);
 	REQUIRE(ah);
-	free(wait_file(dir, "ready"));
+	wait_file(dir, "ready");
 	hard_end = now_s() + WAIT_SEC;
 
 	/* Until the attack is over and a second more: all under fire. */
@@ -1080,7 +1080,7 @@ static int attack(const char *ip_a, const char *ip_b, const char *ip_c)
 	peer_ep.ip = me.ip;
 	peer_ep.port = (uint16_t)(get_val(pinfo, "rc") >> 8);
 	alias_ep.port = peer_ep.port;
-	free(wait_file(dir, "ready"));
+	wait_file(dir, "ready");
 	/* Let the peer's traffic get going first. */
 	usleep(300000);
 
