@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "librdmacm/cma.h"
 #include "util/cm_endpoint.h"
+#include "util/endpoint.h"
 
 #define CM_EP_SEND_TIMEOUT_MS 1000
 
@@ -141,36 +141,18 @@ char *cm_dump_ids(void)
 
 int cm_ep_start(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t plen = strlen(UROCE_CM_EP_PREFIX);
-	uint64_t rnd;
-	socklen_t len;
-	int fd, i;
+	int fd = uroce_ep_listen(UROCE_CM_EP_PREFIX, 8);
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < 8; i++) {
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			goto err;
-		memcpy(sun.sun_path + 1, UROCE_CM_EP_PREFIX, plen);
-		snprintf(sun.sun_path + 1 + plen,
-			 sizeof(sun.sun_path) - 1 - plen, "%016llx",
-			 (unsigned long long)rnd);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				  plen + 16);
-		if (!bind(fd, (struct sockaddr *)&sun, len))
-			break;
-		if (errno != EADDRINUSE)
-			goto err;
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
 	}
-	if (i == 8 || listen(fd, 8) || cm_thread_add_fd(fd, &ep_kind, EPOLLIN))
-		goto err;
+	if (cm_thread_add_fd(fd, &ep_kind, EPOLLIN)) {
+		close(fd);
+		return -1;
+	}
 	ep_fd = fd;
 	return 0;
-err:
-	close(fd);
-	return -1;
 }
 
 static bool peer_allowed(int fd)

@@ -61,6 +61,12 @@
 #define UROCE_UTIL_ENDPOINT_H
 
 #define UROCE_EP_PREFIX "uroce-ep/"
+
+/*
+ * Opens a listening abstract unix socket named @prefix and 16 random hex
+ * digits (O_NONBLOCK, O_CLOEXEC): the fd, or a negative errno.
+ */
+int uroce_ep_listen(const char *prefix, int backlog);
 #define UROCE_EP_VERSION 1
 
 #endif /* UROCE_UTIL_ENDPOINT_H */

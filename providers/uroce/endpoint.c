@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -23,7 +22,6 @@
 #include "providers/uroce/uroce.h"
 
 #define EP_BACKLOG 16
-#define EP_NAME_TRIES 8
 /* A client that does not read its reply is dropped after this long. */
 #define EP_SEND_TIMEOUT_MS 1000
 #define CAP_SYS_ADMIN_BIT 21
@@ -67,45 +65,13 @@ void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)
 
 int uroce_ep_open(struct uroce_context *ctx)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t plen = strlen(UROCE_EP_PREFIX);
-	uint64_t rnd;
-	socklen_t len;
-	int fd, i, ret;
+	int fd = uroce_ep_listen(UROCE_EP_PREFIX, EP_BACKLOG);
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return errno;
-	/* Random names: PIDs repeat across PID namespaces sharing the net. */
-	for (i = 0; i < EP_NAME_TRIES; i++) {
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-			ret = errno;
-			goto err;
-		}
-		memcpy(sun.sun_path + 1, UROCE_EP_PREFIX, plen);
-		snprintf(sun.sun_path + 1 + plen,
-			 sizeof(sun.sun_path) - 1 - plen, "%016llx",
-			 (unsigned long long)rnd);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				  plen + 16);
-		if (!bind(fd, (struct sockaddr *)&sun, len))
-			break;
-		ret = errno;
-		if (ret != EADDRINUSE)
-			goto err;
-	}
-	if (i == EP_NAME_TRIES)
-		goto err;
-	if (listen(fd, EP_BACKLOG)) {
-		ret = errno;
-		goto err;
-	}
+		return -fd;
 	ctx->ep_fd = fd;
 	ctx->ep_id = atomic_fetch_add(&ep_next_id, 1);
 	return 0;
-err:
-	close(fd);
-	return ret;
 }
 
 /* Reads a small /proc file whole; false if it cannot. */
