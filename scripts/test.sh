@@ -8,9 +8,13 @@
 # (packaging; the packages build their own trees without sanitizers) and
 # the LAG tests that assert rates and timings, which sanitized code on two
 # cores cannot keep.
-# Arguments go to both ctest runs. UROCE_TEST_ASAN=0 skips the second
+# Arguments go to the first two ctest runs. UROCE_TEST_ASAN=0 skips the second
 # run; BUILD_DIR and ASAN_BUILD_DIR move the builds.
-# Third, scripts/fuzz.sh builds ./build-fuzz with clang and runs each
+# Third, scripts/tsan.sh builds ./build-tsan with ThreadSanitizer and runs
+# the tests of the progress engine there (uroce's own programs: dp.verbs,
+# dp.ud, dp.stress_*, obs.*); any report fails. UROCE_TEST_TSAN=0 skips
+# it, TSAN_BUILD_DIR moves it.
+# Fourth, scripts/fuzz.sh builds ./build-fuzz with clang and runs each
 # fuzz target for UROCE_FUZZ_SECONDS (45 here: the whole stage stays
 # under 5 minutes) on its seed corpus and regression inputs;
 # UROCE_TEST_FUZZ=0 skips it, FUZZ_BUILD_DIR moves it.
@@ -30,6 +34,11 @@ if [[ ${UROCE_TEST_ASAN:-1} != 0 ]]; then
 	BUILD_DIR=$asan UROCE_SANITIZE=address,undefined "$top/scripts/build.sh"
 	(cd "$asan" && ctest --output-on-failure --timeout 600 \
 		-E "$asan_skip" "$@") || rc=$?
+fi
+
+if [[ ${UROCE_TEST_TSAN:-1} != 0 ]]; then
+	echo "test.sh: the progress engine's tests with TSan"
+	"$top/scripts/tsan.sh" || rc=$?
 fi
 
 if [[ ${UROCE_TEST_FUZZ:-1} != 0 ]]; then
