@@ -42,6 +42,12 @@
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
 #define UROCE_ACKREQ_EVERY 64
+/*
+ * A request that did not ask for an ACK is acknowledged within this long
+ * (by the engine, unless a later ACK covers it first): well inside the
+ * least retransmit timeout below, so the peer never resends for want of it.
+ */
+#define UROCE_LAZY_ACK_NS (1000ull * 1000)
 /* The least retransmit timeout, whatever attr.timeout says. */
 #define UROCE_MIN_TIMEOUT_NS (10ull * 1000 * 1000)
 /*
@@ -256,7 +262,8 @@ struct uroce_qp {
 		bool nak_sent; /* a sequence NAK for this gap went out */
 		bool ack_pending;
 		bool ack_deferred; /* on its socket's deferred list */
-		uint32_t ack_psn;
+		uint32_t ack_psn; /* the last request in order */
+		uint64_t lazy_ack; /* an ACK is due then (no AckReq); 0: none */
 		bool in_send; /* a multi-packet SEND fills wqe */
 		bool wqe_valid;
 		struct uroce_recv_wqe *wqe; /* rwqe_buf */
@@ -530,6 +537,8 @@ void uroce_resp_queue_ack(struct uroce_qp *qp);
 void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
 /* Runs @qp's expired timers; returns its next deadline or 0. */
 uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
+/* Sends a lazy ACK that is due; returns when the next one is, or 0. */
+uint64_t uroce_resp_timers(struct uroce_qp *qp, uint64_t now);
 
 /* mcast.c */
 int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,

@@ -102,6 +102,9 @@ static uint64_t run_timers(struct uroce_dp *dp)
 		qp = container_of(n, struct uroce_qp, node);
 		pthread_mutex_lock(&qp->lock);
 		d = uroce_comp_timers(qp, now);
+		if (d && (!next || d < next))
+			next = d;
+		d = uroce_resp_timers(qp, now);
 		pthread_mutex_unlock(&qp->lock);
 		if (d && (!next || d < next))
 			next = d;

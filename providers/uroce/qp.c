@@ -259,6 +259,7 @@ static void qp_reset(struct uroce_qp *qp)
 	qp->resp.msn = 0;
 	qp->resp.nak_sent = false;
 	qp->resp.ack_pending = false;
+	qp->resp.lazy_ack = 0;
 	qp->resp.in_send = false;
 	qp->resp.wqe_valid = false;
 	qp->resp.in_write = false;

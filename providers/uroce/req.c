@@ -68,6 +68,29 @@ static uint8_t seg_opcode(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 	return op + base;
 }
 
+/*
+ * AckReq on an RC SEND or WRITE packet. The end of a message the
+ * application wants to see complete asks; other messages are acknowledged
+ * lazily (resp.c), so a ping-pong of unsignaled SENDs carries no ACK
+ * packets. But the window, the send queue and a retransmission never wait
+ * for a lazy ACK: AckReq also every UROCE_ACKREQ_EVERY PSNs, from half the
+ * window on, at the end of a message that leaves the send queue half
+ * full, and on the last packet a retransmission resends.
+ */
+static bool want_ackreq(const struct uroce_qp *qp,
+			const struct uroce_send_wqe *wqe, uint32_t psn,
+			bool last)
+{
+	uint32_t win = qp->req.cwnd ?: uroce_rc_window(qp);
+
+	if (last && (qp->sq_sig_all || (wqe->send_flags & IBV_SEND_SIGNALED) ||
+		     qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr / 2))
+		return true;
+	return !(psn % UROCE_ACKREQ_EVERY) ||
+	       uroce_psn_sub(psn, qp->comp.psn) + 1 >= win / 2 ||
+	       uroce_psn_add(psn, 1) == qp->req.max_psn;
+}
+
 /* Sends packet req.cur_pkt of @wqe; returns 0 or an ibv_wc_status. */
 static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 {
@@ -131,12 +154,9 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.reth.len = wqe->length;
 	}
 	pkt.imm = wqe->imm;
-	if (k + 1 == n) {
+	if (k + 1 == n)
 		pkt.bth.se = wqe->send_flags & IBV_SEND_SOLICITED;
-		pkt.bth.ackreq = true;
-	} else if (!(pkt.bth.psn % UROCE_ACKREQ_EVERY)) {
-		pkt.bth.ackreq = true;
-	}
+	pkt.bth.ackreq = want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
 	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
 		path = &wqe->ud_path;
 		pkt.bth.dqpn = wqe->remote_qpn;

@@ -39,6 +39,7 @@ void uroce_resp_queue_ack(struct uroce_qp *qp)
 {
 	if (qp->resp.ack_pending) {
 		qp->resp.ack_pending = false;
+		qp->resp.lazy_ack = 0;
 		send_aeth(qp, UROCE_OP_RC_ACK, qp->resp.ack_psn,
 			  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), 0);
 	}
@@ -533,8 +534,31 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
 	if (f & UROCE_OPF_END)
 		qp->resp.msn++;
-	if (rc && pkt->bth.ackreq) {
+	if (!rc)
+		return;
+	qp->resp.ack_psn = pkt->bth.psn;
+	if (pkt->bth.ackreq) {
 		qp->resp.ack_pending = true;
-		qp->resp.ack_psn = pkt->bth.psn;
+	} else if (!qp->resp.lazy_ack) {
+		qp->resp.lazy_ack = uroce_now_ns() + UROCE_LAZY_ACK_NS;
+		/* An idle engine sleeps until kicked (as for req.timer). */
+		if (atomic_load(&qp->ctx->dp->idle))
+			uroce_engine_kick(qp->ctx->dp);
 	}
+}
+
+uint64_t uroce_resp_timers(struct uroce_qp *qp, uint64_t now)
+{
+	if (!qp->resp.lazy_ack)
+		return 0;
+	if (qp->state != IBV_QPS_RTR && qp->state != IBV_QPS_RTS &&
+	    qp->state != IBV_QPS_SQD) {
+		qp->resp.lazy_ack = 0;
+		return 0;
+	}
+	if (now < qp->resp.lazy_ack)
+		return qp->resp.lazy_ack;
+	qp->resp.ack_pending = true;
+	uroce_resp_flush_ack(qp);
+	return 0;
 }

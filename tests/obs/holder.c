@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * holder -d DEV -o OUT -i IN [-r send|recv] [-n N] [-s S] [-c COMM]
+ * holder -d DEV -o OUT -i IN [-r send|recv] [-n N] [-s S] [-u MS] [-c COMM]
  *
  * Holds live verbs resources for the observability tests, with the public
  * verbs API only: opens DEV, creates a PD, an MR, two CQs and an RC QP,
  * writes its QPN, PSN and GID (index 0) to the file OUT, reads its peer's
  * from IN (another holder, perhaps in another network namespace), and
  * connects to it. As sender it then sends N messages of S bytes; as
- * receiver it receives and verifies them. It prints what the tests
+ * receiver it receives and verifies them; -u MS makes the sender post
+ * all but the last unsignaled, MS milliseconds apart. It prints what the tests
  * compare ("pid", "qpn", "gid", "mr ...", the peer's), then "ready", and
  * holds everything until its standard input closes or a signal ends it.
  * -c sets its command name (comm). Exit status 0, or 1 on a failure.
@@ -46,6 +47,7 @@ struct holder {
 	enum ibv_mtu mtu;
 	union ibv_gid gid;
 	uint32_t psn;
+	unsigned long gap_ms; /* -u */
 };
 
 static volatile sig_atomic_t stop;
@@ -199,7 +201,7 @@ static void post_recv(struct holder *h, size_t slot)
 		die("ibv_post_recv");
 }
 
-static void post_send(struct holder *h, unsigned long msg)
+static void post_send(struct holder *h, unsigned long msg, bool signaled)
 {
 	size_t slot = msg % h->slots, i;
 	uint8_t *p = (uint8_t *)h->buf + slot * h->size;
@@ -213,7 +215,7 @@ static void post_send(struct holder *h, unsigned long msg)
 		.sg_list = &sge,
 		.num_sge = 1,
 		.opcode = IBV_WR_SEND,
-		.send_flags = IBV_SEND_SIGNALED,
+		.send_flags = signaled ? IBV_SEND_SIGNALED : 0,
 	};
 	struct ibv_send_wr *bad;
 
@@ -249,9 +251,21 @@ static void send_all(struct holder *h, unsigned long n)
 	unsigned long posted = 0, done = 0;
 	struct ibv_wc wc;
 
+	if (h->gap_ms) {
+		/* Only the last completes: it stands for all (RC order). */
+		while (posted < n) {
+			if (posted)
+				usleep(h->gap_ms * 1000);
+			post_send(h, posted, posted + 1 == n);
+			posted++;
+		}
+		if (n)
+			poll_one(h->scq, &wc);
+		return;
+	}
 	while (done < n) {
 		while (posted < n && posted - done < h->slots)
-			post_send(h, posted++);
+			post_send(h, posted++, true);
 		poll_one(h->scq, &wc);
 		done++;
 	}
@@ -365,7 +379,7 @@ int main(int argc, char **argv)
 	struct peer p;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:o:i:r:n:s:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:o:i:r:n:s:u:c:")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -385,6 +399,9 @@ int main(int argc, char **argv)
 		case 's':
 			h.size = strtoul(optarg, NULL, 0);
 			break;
+		case 'u':
+			h.gap_ms = strtoul(optarg, NULL, 0);
+			break;
 		case 'c':
 			prctl(PR_SET_NAME, optarg);
 			break;
@@ -395,7 +412,8 @@ int main(int argc, char **argv)
 	if (!dev || !out || !in ||
 	    (strcmp(role, "send") && strcmp(role, "recv")) || (n && !h.size)) {
 		fprintf(stderr, "usage: holder -d DEV -o OUT -i IN "
-				"[-r send|recv] [-n N] [-s S] [-c COMM]\n");
+				"[-r send|recv] [-n N] [-s S] [-u MS] "
+				"[-c COMM]\n");
 		return 1;
 	}
 	/* No SA_RESTART: a signal ends the wait on stdin. */
