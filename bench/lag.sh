@@ -15,6 +15,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../scripts/netns.sh
+source "$top/scripts/netns.sh"
 build=${BUILD_DIR:-$top/build}
 rate=${BENCH_LAG_RATE:-1gbit}
 secs=${BENCH_SECS:-2}
@@ -28,16 +30,11 @@ tmp=
 spid=
 
 cleanup() {
-	local rc=$? pid ns
+	local rc=$?
 
 	set +e
 	[[ -n $spid ]] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	for ns in "$ns_a" "$ns_b"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del "$ns_a" "$ns_b"
 	if ((rc == 0)) && [[ -n $tmp ]]; then
 		rm -rf "$tmp"
 	elif [[ -n $tmp ]]; then

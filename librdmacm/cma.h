@@ -350,7 +350,5 @@ void cm_mc_attach_all(struct cm_id *cid);
 /* ---- cm_ep.c ---- */
 int cm_ep_start(void);
 void cm_ep_serve(void);
-/* Appends a text dump of every ID to a malloc'd string. */
-char *cm_dump_ids(void);
 
 #endif /* UROCE_CMA_H */

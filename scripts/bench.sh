@@ -24,6 +24,8 @@ build=${BUILD_DIR:-$top/build}
 if [[ ${1:-} == lag ]]; then
 	exec bash "$top/bench/lag.sh"
 fi
+# shellcheck source=netns.sh
+source "$top/scripts/netns.sh"
 secs=${BENCH_SECS:-0.5}
 reps=${BENCH_REPS:-3}
 stream_secs=3
@@ -47,19 +49,14 @@ tmp=
 pids=()
 
 cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid
 
 	set +e
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "$ns_a" "$ns_b"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del "$ns_a" "$ns_b"
 	# Logs are kept only when something failed.
 	if ((rc == 0 && !failed)) && [[ -n $tmp ]]; then
 		rm -rf "$tmp"

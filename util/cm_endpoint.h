@@ -6,8 +6,9 @@
  * A process that uses librdmacm listens on an abstract AF_UNIX stream
  * socket named UROCE_CM_EP_PREFIX followed by random hex digits, in the
  * network namespace it first used the library in. A client connects and
- * reads; the endpoint reads nothing, writes one reply if the client has
- * the process's effective UID or is root, and closes.
+ * reads; the endpoint reads nothing, writes one reply if the client's
+ * credentials pass as for util/endpoint.h (the process's effective UID,
+ * or CAP_SYS_ADMIN in its user namespace), and closes.
  *
  * The reply is text, one object per line, a kind then " key=value" pairs,
  * values escaped as util/endpoint.h says. Unknown kinds and keys are to
@@ -32,6 +33,7 @@
 #define UROCE_UTIL_CM_ENDPOINT_H
 
 #define UROCE_CM_EP_PREFIX "uroce-cm/"
+#define UROCE_CM_EP_HEADER "uroce-cm"
 #define UROCE_CM_EP_VERSION 1
 
 #endif /* UROCE_UTIL_CM_ENDPOINT_H */

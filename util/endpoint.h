@@ -60,13 +60,34 @@
 #ifndef UROCE_UTIL_ENDPOINT_H
 #define UROCE_UTIL_ENDPOINT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #define UROCE_EP_PREFIX "uroce-ep/"
+#define UROCE_EP_HEADER "uroce-ep"
+#define UROCE_EP_VERSION 1
+
+/* The server side, shared with librdmacm's endpoint (util/ep_*.c). */
 
 /*
  * Opens a listening abstract unix socket named @prefix and 16 random hex
  * digits (O_NONBLOCK, O_CLOEXEC): the fd, or a negative errno.
  */
 int uroce_ep_listen(const char *prefix, int backlog);
-#define UROCE_EP_VERSION 1
+
+/* Whether the client on @fd passes the credential check above. */
+bool uroce_ep_peer_allowed(int fd);
+
+/* Room for any header line that uroce_ep_header() writes. */
+#define UROCE_EP_HEADER_MAX 256
+
+/*
+ * Writes the reply's first line, "@kind version=@version pid= comm= uid=",
+ * with its newline, into @buf (UROCE_EP_HEADER_MAX bytes hold it).
+ */
+void uroce_ep_header(char *buf, size_t size, const char *kind, int version);
+
+/* Sends @len bytes to the client on @fd, or gives up on a slow reader. */
+void uroce_ep_send(int fd, const char *p, size_t len);
 
 #endif /* UROCE_UTIL_ENDPOINT_H */

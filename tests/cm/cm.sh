@@ -196,9 +196,7 @@ isolation)
 	need rping
 	NS_C="uroce-dp-$$-c"
 	NS_D="uroce-dp-$$-d"
-	trap 'for n in "$NS_C" "$NS_D"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p"; done
-		ip netns del "$n" 2>/dev/null; done; cleanup' EXIT
+	trap 'netns_del "$NS_C" "$NS_D"; cleanup' EXIT
 	ip netns add "$NS_C"
 	ip netns add "$NS_D"
 	ip -n "$NS_C" link add "dpc$$" type veth peer name "dpd$$" \

@@ -40,19 +40,14 @@ skip() {
 }
 
 cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid
 
 	set +e
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "$NS_A" "$NS_B"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del "$NS_A" "$NS_B"
 	[[ -n $TMP ]] && rm -rf "$TMP"
 	((rc == 0)) && log PASS
 	exit "$rc"
@@ -87,6 +82,9 @@ dp_setup() {
 # Debian's binaries on a sanitizer build: sanitizer_env.
 # shellcheck source=../sanitizer.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../sanitizer.sh"
+# netns_del
+# shellcheck source=../../scripts/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/netns.sh"
 
 # in_ns NS CMD ARGS...: CMD in NS on uroce's libraries, bounded in time,
 # with the configuration file $NS_CONF (none by default).

@@ -44,20 +44,14 @@ skip() {
 }
 
 cleanup() {
-	local rc=$? pid ns path
+	local rc=$? pid path
 
 	set +e
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${NS_MADE[@]}"; do
-		# Processes left in the namespace would keep it alive.
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del "${NS_MADE[@]}"
 	for path in "${CLEAN_PATHS[@]}"; do
 		rm -rf "$path"
 	done
@@ -151,6 +145,9 @@ veth() {
 # Debian's binaries on a sanitizer build: sanitizer_env.
 # shellcheck source=../sanitizer.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../sanitizer.sh"
+# netns_del
+# shellcheck source=../../scripts/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/netns.sh"
 
 # in_ns NS [VAR=VALUE...] CMD ARGS...: runs CMD in NS on uroce's libraries,
 # with no uroce configuration but the VAR=VALUE given, bounded in time.

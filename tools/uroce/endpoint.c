@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Finding and reading the query endpoints of the caller's network
- * namespace; see endpoint.h and util/endpoint.h for the protocol.
+ * namespace; see endpoint.h, and util/endpoint.h and util/cm_endpoint.h
+ * for the protocol.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,15 +15,21 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "util/cm_endpoint.h"
 #include "util/endpoint.h"
 #include "tools/uroce/endpoint.h"
 
 /* One endpoint gets this long to connect and reply in full. */
 #define EP_TIMEOUT_MS 1000
-/* A reply larger than this is not one a context writes. */
+/* A reply larger than this is not one an endpoint writes. */
 #define EP_MAX_REPLY (64u << 20)
 /* __SO_ACCEPTCON in /proc/net/unix's Flags: a listening socket. */
 #define UNIX_LISTENING 0x10000
+
+const struct ep_kind ep_verbs = { UROCE_EP_PREFIX, UROCE_EP_HEADER,
+				  UROCE_EP_VERSION };
+const struct ep_kind ep_cm = { UROCE_CM_EP_PREFIX, UROCE_CM_EP_HEADER,
+			       UROCE_CM_EP_VERSION };
 
 static int ms_left(const struct timespec *deadline)
 {
@@ -134,7 +141,7 @@ static ssize_t read_reply(int fd, char **buf, const struct timespec *deadline)
  * from here, or it refused the caller, or it is closing), -1 if it is to
  * be skipped with a warning, which this prints.
  */
-static int ask(const char *name, struct ep_proc *p)
+static int ask(const char *name, const struct ep_kind *k, struct ep_proc *p)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
@@ -173,7 +180,7 @@ static int ask(const char *name, struct ep_proc *p)
 	else if (!n)
 		goto out; /* refused: another user's, or closing */
 	else
-		why = ep_parse(buf, n, p);
+		why = ep_parse(buf, n, k, p);
 	if (why) {
 		fprintf(stderr, "uroce: skipping @%s (pid %d): %s\n", name,
 			(int)cred.pid, why);
@@ -190,15 +197,15 @@ out:
 }
 
 /*
- * The names of listening abstract sockets that start with the prefix,
+ * The names of listening abstract sockets that start with prefix,
  * from /proc/net/unix (which shows the caller's network namespace): one
  * per line in a malloc'd buffer, without their '@'. Accepted connections
  * carry the listener's name too; their Flags lack UNIX_LISTENING.
  */
-static int list_endpoints(char **names, size_t *count)
+static int list_endpoints(const char *prefix, char **names, size_t *count)
 {
 	char line[512], *path, *nl, *out = NULL, *p;
-	size_t len = 0, plen = strlen(UROCE_EP_PREFIX);
+	size_t len = 0, plen = strlen(prefix);
 	unsigned int flags, type;
 	FILE *f;
 	int off;
@@ -218,7 +225,7 @@ static int list_endpoints(char **names, size_t *count)
 		if (nl)
 			*nl = '\0';
 		if (!(flags & UNIX_LISTENING) || type != SOCK_STREAM ||
-		    path[0] != '@' || strncmp(path + 1, UROCE_EP_PREFIX, plen))
+		    path[0] != '@' || strncmp(path + 1, prefix, plen))
 			continue;
 		p = realloc(out, len + strlen(path) + 1);
 		if (!p) {
@@ -243,7 +250,7 @@ static int by_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int ep_collect(struct ep_list *l)
+int ep_collect(struct ep_list *l, const struct ep_kind *k)
 {
 	char *names = NULL, *name;
 	size_t count, i;
@@ -251,7 +258,7 @@ int ep_collect(struct ep_list *l)
 
 	l->p = NULL;
 	l->n = 0;
-	ret = list_endpoints(&names, &count);
+	ret = list_endpoints(k->prefix, &names, &count);
 	if (ret) {
 		fprintf(stderr, "uroce: cannot read /proc/net/unix: %s\n",
 			strerror(-ret));
@@ -263,7 +270,7 @@ int ep_collect(struct ep_list *l)
 		return -ENOMEM;
 	}
 	for (i = 0, name = names; i < count; i++, name += strlen(name) + 1)
-		if (ask(name, &l->p[l->n]) > 0)
+		if (ask(name, k, &l->p[l->n]) > 0)
 			l->n++;
 	free(names);
 	qsort(l->p, l->n, sizeof(*l->p), by_pid);

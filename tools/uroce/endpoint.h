@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The client side of the query endpoints of util/endpoint.h: finds the
+ * The client side of the query endpoints, the provider's (util/endpoint.h)
+ * and librdmacm's (util/cm_endpoint.h), which share a protocol: finds the
  * endpoints of the caller's network namespace, reads each reply and
  * parses it into records. Also the filters that uroce res and uroce stat
  * share (dev NAME, pid N, qpn N).
@@ -42,21 +43,32 @@ struct ep_list {
 	unsigned int n;
 };
 
+/* Which endpoints: their name prefix, and their header line's kind. */
+struct ep_kind {
+	const char *prefix;
+	const char *header;
+	int version;
+};
+
+extern const struct ep_kind ep_verbs; /* every uroce context's */
+extern const struct ep_kind ep_cm; /* every librdmacm process's */
+
 /*
- * Reads the endpoint of every uroce context in the caller's network
- * namespace whose owner the caller's PID namespace sees and that answers
- * the caller. Endpoints that answer badly are skipped with a warning.
- * Returns 0 or a negative errno (with a message) if none can be listed.
+ * Reads every endpoint of kind k in the caller's network namespace whose
+ * owner the caller's PID namespace sees and that answers the caller.
+ * Endpoints that answer badly are skipped with a warning. Returns 0 or a
+ * negative errno (with a message) if none can be listed.
  */
-int ep_collect(struct ep_list *l);
+int ep_collect(struct ep_list *l, const struct ep_kind *k);
 void ep_list_free(struct ep_list *l);
 
 /*
  * Parses a reply of len bytes (NUL-terminated, modified in place) into p,
- * which then owns buf. Returns NULL, or why the reply is refused (no
- * header, another version, no "end" line: truncated).
+ * which then owns buf. Returns NULL, or why the reply is refused (not
+ * k's header, another version, no "end" line: truncated).
  */
-const char *ep_parse(char *buf, size_t len, struct ep_proc *p);
+const char *ep_parse(char *buf, size_t len, const struct ep_kind *k,
+		     struct ep_proc *p);
 void ep_proc_free(struct ep_proc *p);
 
 /* The value of key in r, or NULL. */

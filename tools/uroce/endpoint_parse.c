@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/endpoint.h"
 #include "tools/uroce/endpoint.h"
 #include "tools/uroce/uroce.h"
 
@@ -70,18 +69,20 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return !errno && !*end;
 }
 
-static const char *check_header(struct ep_proc *p)
+static const char *check_header(struct ep_proc *p, const struct ep_kind *k)
 {
 	static char why[64];
 	const struct ep_rec *h = p->rec;
 	const char *comm;
 	char *c;
 
-	if (!p->nrec || strcmp(h->kind, "uroce-ep"))
-		return "no uroce-ep header";
-	if (ep_num(h, "version") != UROCE_EP_VERSION) {
+	if (!p->nrec || strcmp(h->kind, k->header)) {
+		snprintf(why, sizeof(why), "no %.20s header", k->header);
+		return why;
+	}
+	if (ep_num(h, "version") != (uint64_t)k->version) {
 		snprintf(why, sizeof(why), "protocol version %.20s, not %d",
-			 ep_get(h, "version") ?: "?", UROCE_EP_VERSION);
+			 ep_get(h, "version") ?: "?", k->version);
 		return why;
 	}
 	comm = ep_get(h, "comm");
@@ -95,7 +96,8 @@ static const char *check_header(struct ep_proc *p)
 	return NULL;
 }
 
-const char *ep_parse(char *buf, size_t len, struct ep_proc *p)
+const char *ep_parse(char *buf, size_t len, const struct ep_kind *k,
+		     struct ep_proc *p)
 {
 	size_t lines = 1, pairs = 0, i;
 	char *line, *next, *nl;
@@ -134,7 +136,7 @@ const char *ep_parse(char *buf, size_t len, struct ep_proc *p)
 		pairs += r->nkv;
 		p->nrec++;
 	}
-	why = check_header(p);
+	why = check_header(p, k);
 	if (!why && !end)
 		why = "truncated reply (no end line)";
 	if (why)

@@ -133,7 +133,7 @@ static void print_members(struct uroce *u, const char *dev)
 	struct ep_list l;
 	unsigned int n, i;
 
-	if (ep_collect(&l))
+	if (ep_collect(&l, &ep_verbs))
 		return;
 	n = collect_members(&l, dev, m);
 	if (n)

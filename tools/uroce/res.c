@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * uroce res [show] [ctx|pd|mr|cq|qp|srq] [FILTERS]: the resources of every
- * uroce process of the caller's network namespace that its PID namespace
- * sees, as rdma resource shows the kernel's. Without an object, a summary
- * per process and device. Text fields are rdma(8)'s ("dev", "lqpn",
- * "mrlen"); JSON keys too ("ifname" for the device).
+ * uroce res [show] [ctx|pd|mr|cq|qp|srq|cm_id] [FILTERS]: the resources of
+ * every uroce process of the caller's network namespace that its PID
+ * namespace sees, as rdma resource shows the kernel's: the verbs objects
+ * from the contexts' query endpoints, the CM IDs from librdmacm's. Without
+ * an object, a summary per process and device. Text fields are rdma(8)'s
+ * ("dev", "lqpn", "mrlen"); JSON keys too ("ifname" for the device).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct res_obj {
 	const char *name; /* the command word and the record's kind */
 	void (*print)(struct uroce *u, const struct ep_proc *p,
 		      const struct ep_rec *r);
+	const struct ep_kind *kind; /* the endpoints that list it */
 };
 
 static void print_dev(struct uroce *u, const struct ep_proc *p,
@@ -200,14 +202,47 @@ static void print_qp(struct uroce *u, const struct ep_proc *p,
 	print_counters(u, r);
 }
 
+/* Numbers rdma res show cm_id leaves out when they are 0. */
+static void field_set(struct uroce *u, const char *name, const struct ep_rec *r,
+		      const char *key, bool hex)
+{
+	uint64_t v = ep_num(r, key);
+
+	if (v && hex)
+		out_hex(u, name, v);
+	else if (v)
+		out_uint(u, name, v);
+}
+
+static void print_cm_id(struct uroce *u, const struct ep_proc *p,
+			const struct ep_rec *r)
+{
+	out_hex(u, "cm-idn", ep_num(r, "id"));
+	field_str(u, "state", r, "state");
+	field_str(u, "ps", r, "ps");
+	field_str(u, "qp-type", r, "qp_type");
+	field_str(u, "src-addr", r, "src");
+	field_str(u, "dst-addr", r, "dst");
+	field_set(u, "lqpn", r, "lqpn", false);
+	field_set(u, "rqpn", r, "rqpn", false);
+	field_set(u, "rid", r, "rid", true);
+	/* flags: 1 when set */
+	if (ep_num(r, "listen"))
+		out_uint(u, "listen", 1);
+	if (ep_num(r, "destroyed"))
+		out_uint(u, "destroyed", 1);
+	print_owner(u, p);
+}
+
 /* Order decides abbreviations: "uroce res c" is cq, as in rdma(8). */
 static const struct res_obj objs[] = {
-	{ "qp", print_qp },
-	{ "cq", print_cq },
-	{ "mr", print_mr },
-	{ "pd", print_pd },
-	{ "ctx", print_ctx },
-	{ "srq", print_srq },
+	{ .name = "qp", .print = print_qp, .kind = &ep_verbs },
+	{ .name = "cq", .print = print_cq, .kind = &ep_verbs },
+	{ .name = "mr", .print = print_mr, .kind = &ep_verbs },
+	{ .name = "pd", .print = print_pd, .kind = &ep_verbs },
+	{ .name = "ctx", .print = print_ctx, .kind = &ep_verbs },
+	{ .name = "srq", .print = print_srq, .kind = &ep_verbs },
+	{ .name = "cm_id", .print = print_cm_id, .kind = &ep_cm },
 	{},
 };
 
@@ -310,9 +345,6 @@ static void show_summary(struct uroce *u, const struct ep_list *l,
 	}
 }
 
-/* res_cm.c: CM IDs, from librdmacm's endpoints */
-int do_res_cm_id(struct uroce *u, int argc, char **argv);
-
 static int res_help(void)
 {
 	printf("Usage: uroce res [ show ] [ OBJECT ] [ FILTER ... ]\n"
@@ -345,8 +377,6 @@ int do_res(struct uroce *u, int argc, char **argv)
 	}
 	if (argc && matches(argv[0], "help"))
 		return res_help();
-	if (argc && !strcmp(argv[0], "cm_id"))
-		return do_res_cm_id(u, argc - 1, argv + 1);
 	for (o = argc ? objs : NULL; o && o->name; o++)
 		if (matches(argv[0], o->name))
 			break;
@@ -360,7 +390,7 @@ int do_res(struct uroce *u, int argc, char **argv)
 			      o && !strcmp(o->name, "qp"));
 	if (ret)
 		return ret;
-	if (ep_collect(&l))
+	if (ep_collect(&l, o ? o->kind : &ep_verbs))
 		return 1;
 	if (u->json)
 		json_begin_array(&u->jw);

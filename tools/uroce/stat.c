@@ -342,7 +342,7 @@ int do_stat(struct uroce *u, int argc, char **argv)
 	ret = ep_filter_parse(&f, argc, argv, "stat", qp);
 	if (ret)
 		return ret;
-	if (ep_collect(&l))
+	if (ep_collect(&l, &ep_verbs))
 		return 1;
 	if (u->json)
 		json_begin_array(&u->jw);
