@@ -4,7 +4,8 @@
  * WQEs in order; sequence NAKs and timeouts make the requester resend from
  * the oldest unacknowledged PSN; RNR NAKs pause it for the responder's
  * RNR timer. Exhausted retries end in RETRY_EXC_ERR / RNR_RETRY_EXC_ERR
- * and the QP goes to ERR.
+ * and the QP goes to ERR. A response that answers nothing outstanding is
+ * dropped and counted before it can retire or resend anything.
  */
 #include <string.h>
 
@@ -146,10 +147,42 @@ static void rx_ack(struct uroce_qp *qp, struct uroce_pkt *pkt)
 			break;
 		}
 		return;
-	default:
+	default: /* the parser refuses reserved syndromes */
+		uroce_qp_drop(qp, UROCE_DROP_BAD_AETH);
 		return;
 	}
 	uroce_req_progress(qp);
+}
+
+/* Whether @pkt, a READ response or atomic ACK, is what @wqe asked for. */
+static bool answers(const struct uroce_send_wqe *wqe,
+		    const struct uroce_pkt *pkt)
+{
+	bool atomic = pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK;
+
+	return is_rd_atomic(wqe->opcode) &&
+	       atomic == (wqe->opcode != IBV_WR_RDMA_READ) &&
+	       uroce_psn_in_range(pkt->bth.psn, wqe->first_psn, wqe->last_psn);
+}
+
+/*
+ * Why a READ response or atomic ACK that is not the oldest WQE's is
+ * dropped: a later one's comes after a lost response; else it answers
+ * none of the requests its PSN was sent with.
+ */
+static int unexpected_data(struct uroce_qp *qp, const struct uroce_pkt *pkt)
+{
+	struct uroce_send_wqe *wqe;
+	uint32_t i;
+
+	for (i = qp->sq.tail; i != qp->sq.head; i++) {
+		wqe = uroce_ring_at(&qp->sq, i);
+		if (!(wqe->flags & UROCE_WQE_STARTED))
+			break;
+		if (answers(wqe, pkt))
+			return UROCE_DROP_BAD_PSN;
+	}
+	return UROCE_DROP_BAD_RESPONSE;
 }
 
 /* A READ response or atomic ACK for the oldest WQE. */
@@ -163,18 +196,21 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	/* Responses come in order: what precedes this one arrived. */
 	ack_through(qp, uroce_psn_add(psn, UROCE_PSN_MASK), false);
-	if (qp->state == IBV_QPS_ERR)
+	if (qp->state == IBV_QPS_ERR) {
+		uroce_qp_drop(qp, UROCE_DROP_BAD_QP_STATE);
 		return;
+	}
 	wqe = tail_wqe(qp);
-	if (!wqe || !is_rd_atomic(wqe->opcode) ||
-	    !uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn))
-		return; /* stale duplicate */
+	if (!wqe || !answers(wqe, pkt)) {
+		uroce_qp_drop(qp, unexpected_data(qp, pkt));
+		return;
+	}
 	if (uroce_psn_before(qp->comp.psn, wqe->first_psn))
 		qp->comp.psn = wqe->first_psn;
 	if (psn != qp->comp.psn) {
-		if (uroce_psn_after(psn, qp->comp.psn) &&
-		    (!qp->req.nak_seen ||
-		     qp->req.last_nak_psn != qp->comp.psn)) {
+		/* After it (check_psn() let nothing older through). */
+		uroce_qp_drop(qp, UROCE_DROP_BAD_PSN);
+		if (!qp->req.nak_seen || qp->req.last_nak_psn != qp->comp.psn) {
 			/* A lost response: ask again from there. */
 			qp->req.nak_seen = true;
 			qp->req.last_nak_psn = qp->comp.psn;
@@ -186,25 +222,18 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	pthread_rwlock_rdlock(&qp->ctx->mr_lock);
 	if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK) {
-		if (wqe->opcode == IBV_WR_RDMA_READ) {
-			pthread_rwlock_unlock(&qp->ctx->mr_lock);
-			return;
-		}
 		orig = pkt->atmack;
 		err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge, 1, 0, &orig, 8,
 				     true);
 		last = true;
 	} else {
-		if (wqe->opcode != IBV_WR_RDMA_READ) {
-			pthread_rwlock_unlock(&qp->ctx->mr_lock);
-			return;
-		}
 		off = uroce_psn_sub(psn, wqe->first_psn) * qp->mtu;
 		last = psn == wqe->last_psn;
 		if (off + pkt->paylen > wqe->length ||
 		    (last && off + pkt->paylen != wqe->length) ||
 		    (!last && pkt->paylen != qp->mtu)) {
 			pthread_rwlock_unlock(&qp->ctx->mr_lock);
+			uroce_qp_drop(qp, UROCE_DROP_BAD_RESPONSE);
 			return;
 		}
 		err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
@@ -213,6 +242,7 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	pthread_rwlock_unlock(&qp->ctx->mr_lock);
 	if (err) {
+		uroce_qp_drop(qp, UROCE_DROP_LOCAL_ERROR);
 		fail(qp, err);
 		return;
 	}
@@ -227,10 +257,34 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uroce_req_progress(qp);
 }
 
+/*
+ * 0 if a response's PSN is one this QP waits on, else the drop reason.
+ * A positive ACK may repeat the last one (it acknowledges a duplicate
+ * again); a NAK or data answers a PSN sent and not yet acknowledged.
+ */
+static int check_psn(struct uroce_qp *qp, const struct uroce_pkt *pkt)
+{
+	uint32_t psn = pkt->bth.psn, una = qp->comp.psn;
+
+	if (!uroce_psn_before(psn, qp->req.max_psn))
+		return UROCE_DROP_GHOST_RESPONSE;
+	if (pkt->bth.opcode == UROCE_OP_RC_ACK &&
+	    uroce_aeth_type(pkt->aeth.syndrome) == UROCE_AETH_ACK)
+		una = uroce_psn_add(una, UROCE_PSN_MASK);
+	return uroce_psn_before(psn, una) ? UROCE_DROP_STALE_RESPONSE : 0;
+}
+
 void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
-	if (qp->ibv_qp.qp_type != IBV_QPT_RC)
+	int drop;
+
+	/* sock.c let only RC responses through: nothing else asks. */
+	drop = qp->ibv_qp.qp_type == IBV_QPT_RC ? check_psn(qp, pkt) :
+						  UROCE_DROP_BAD_TRANSPORT;
+	if (drop) {
+		uroce_qp_drop(qp, drop);
 		return;
+	}
 	if (pkt->bth.opcode == UROCE_OP_RC_ACK)
 		rx_ack(qp, pkt);
 	else

@@ -2,7 +2,10 @@
 /*
  * Data path counters, always on. Per-context counters are bumped with
  * relaxed atomics by whichever thread sees the event; per-QP counters are
- * plain fields under the QP's lock.
+ * plain fields under the QP's lock. A packet received and not used is
+ * counted once under its enum uroce_drop_reason, in its QP's drops when it
+ * reached one and in its context's (uroce_qp_drop()); one answered instead
+ * (dup_reqs, a NAK sent) is no drop.
  */
 #ifndef UROCE_COUNTERS_H
 #define UROCE_COUNTERS_H

@@ -189,6 +189,15 @@ static const char *const drop_names[UROCE_DROP_MAX] = {
 	[UROCE_DROP_BAD_PKEY] = "bad_pkey",
 	[UROCE_DROP_BAD_QKEY] = "bad_qkey",
 	[UROCE_DROP_BAD_PSN] = "bad_psn",
+	[UROCE_DROP_NO_RECV_WQE] = "no_recv_wqe",
+	[UROCE_DROP_BROKEN_MSG] = "broken_msg",
+	[UROCE_DROP_BAD_REQUEST] = "bad_request",
+	[UROCE_DROP_BAD_ACCESS] = "bad_access",
+	[UROCE_DROP_LOCAL_ERROR] = "local_error",
+	[UROCE_DROP_STALE_REQUEST] = "stale_request",
+	[UROCE_DROP_GHOST_RESPONSE] = "ghost_response",
+	[UROCE_DROP_STALE_RESPONSE] = "stale_response",
+	[UROCE_DROP_BAD_RESPONSE] = "bad_response",
 };
 
 const char *uroce_drop_name(int reason)

@@ -272,6 +272,20 @@ enum uroce_drop_reason {
 	UROCE_DROP_BAD_PKEY,
 	UROCE_DROP_BAD_QKEY,
 	UROCE_DROP_BAD_PSN,
+	/*
+	 * The responder. An RC responder answers what UC and UD drop
+	 * here (RNR or error NAK, counted as NAKs sent).
+	 */
+	UROCE_DROP_NO_RECV_WQE, /* UC, UD: no receive WQE posted */
+	UROCE_DROP_BROKEN_MSG, /* UC: rest of a message that lost a packet */
+	UROCE_DROP_BAD_REQUEST, /* UC: out of sequence, or wrong length */
+	UROCE_DROP_BAD_ACCESS, /* UC: WRITE refused by access, rkey, bounds */
+	UROCE_DROP_LOCAL_ERROR, /* the local buffer cannot take the data */
+	UROCE_DROP_STALE_REQUEST, /* RC: duplicate READ/atomic not remembered */
+	/* The RC completer. */
+	UROCE_DROP_GHOST_RESPONSE, /* for a PSN never sent */
+	UROCE_DROP_STALE_RESPONSE, /* for a PSN acknowledged already */
+	UROCE_DROP_BAD_RESPONSE, /* not the kind or length asked for */
 	UROCE_DROP_MAX
 };
 

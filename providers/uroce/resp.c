@@ -5,7 +5,8 @@
  * (UD), PSN (RC: sequence NAK once per gap, duplicates answered again;
  * UC: a gap drops the rest of the message), then rkey, PD, access and
  * bounds. Memory is touched only after all of them. ACKs are coalesced:
- * one per QP per received batch (see uroce_sock_drain).
+ * one per QP per received batch (see uroce_sock_drain). What RC refuses
+ * is NAKed; what UC and UD refuse is dropped and counted by its reason.
  */
 #include <string.h>
 
@@ -142,8 +143,10 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		uroce_qp_drop(qp, UROCE_DROP_BAD_QKEY);
 		return;
 	}
-	if (!take_wqe(qp))
-		return; /* UD: no receive WQE, the datagram is lost */
+	if (!take_wqe(qp)) {
+		uroce_qp_drop(qp, UROCE_DROP_NO_RECV_WQE); /* UD has no RNR */
+		return;
+	}
 	build_grh(qp, grh, pkt->len);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
@@ -153,6 +156,8 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 				     qp->resp.wqe->num_sge, sizeof(grh),
 				     (void *)pkt->payload, pkt->paylen, true);
 	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (err) /* completes in error: the data is lost */
+		uroce_qp_drop(qp, UROCE_DROP_LOCAL_ERROR);
 	memset(&wc, 0, sizeof(wc));
 	wc.status = err ? (enum ibv_wc_status)err : IBV_WC_SUCCESS;
 	wc.opcode = IBV_WC_RECV;
@@ -167,8 +172,11 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
-/* SEND packets; returns false when the request was refused (RNR, error). */
-static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
+/*
+ * SEND packets. Returns 0, or the drop reason of a packet refused: RC
+ * has NAKed it (RNR or error), UC drops it.
+ */
+static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	struct uroce_context *ctx = qp->ctx;
 	uint16_t f = pkt->info->flags;
@@ -177,7 +185,7 @@ static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	if (f & UROCE_OPF_START) {
 		if (qp->resp.in_send && qp->ibv_qp.qp_type == IBV_QPT_RC) {
 			fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-			return false;
+			return UROCE_DROP_BAD_REQUEST;
 		}
 		if (!take_wqe(qp)) {
 			if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
@@ -185,16 +193,14 @@ static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 				send_nak(qp, pkt->bth.psn,
 					 uroce_aeth_rnr_nak(
 						 qp->attr.min_rnr_timer));
-			} else {
-				qp->resp.drop_msg = !(f & UROCE_OPF_ONLY);
 			}
-			return false;
+			return UROCE_DROP_NO_RECV_WQE;
 		}
 		qp->resp.offset = 0;
 		qp->resp.in_send = true;
 	} else if (!qp->resp.in_send) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-		return false;
+		return UROCE_DROP_BAD_REQUEST;
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
@@ -207,7 +213,7 @@ static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		fatal_nak(qp, pkt->bth.psn,
 			  err == IBV_WC_LOC_LEN_ERR ? UROCE_NAK_INVALID_REQ :
 						      UROCE_NAK_REMOTE_OP_ERR);
-		return false;
+		return UROCE_DROP_LOCAL_ERROR;
 	}
 	qp->resp.offset += pkt->paylen;
 	if (f & UROCE_OPF_END) {
@@ -215,10 +221,11 @@ static bool rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		recv_done(qp, pkt, IBV_WC_RECV, IBV_WC_SUCCESS,
 			  qp->resp.offset);
 	}
-	return true;
+	return 0;
 }
 
-static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
+/* WRITE packets; returns as rx_send(). */
+static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	struct uroce_context *ctx = qp->ctx;
 	uint16_t f = pkt->info->flags;
@@ -233,17 +240,17 @@ static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_WRITE)) {
 			fatal_nak(qp, pkt->bth.psn,
 				  UROCE_NAK_REMOTE_ACCESS_ERR);
-			return false;
+			return UROCE_DROP_BAD_ACCESS;
 		}
 	} else if (!qp->resp.in_write) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-		return false;
+		return UROCE_DROP_BAD_REQUEST;
 	}
 	if (pkt->paylen > qp->resp.resid ||
 	    ((f & UROCE_OPF_END) && pkt->paylen != qp->resp.resid)) {
 		qp->resp.in_write = false;
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-		return false;
+		return UROCE_DROP_BAD_REQUEST;
 	}
 	/* WRITE with immediate consumes a receive WQE: RNR before writing. */
 	if ((f & UROCE_OPF_END) && (f & UROCE_OPF_IMM) && !take_wqe(qp)) {
@@ -252,7 +259,7 @@ static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 			send_nak(qp, pkt->bth.psn,
 				 uroce_aeth_rnr_nak(qp->attr.min_rnr_timer));
 		}
-		return false;
+		return UROCE_DROP_NO_RECV_WQE;
 	}
 	if (pkt->paylen) {
 		pthread_rwlock_rdlock(&ctx->mr_lock);
@@ -265,7 +272,7 @@ static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 			qp->resp.in_write = false;
 			fatal_nak(qp, pkt->bth.psn,
 				  UROCE_NAK_REMOTE_ACCESS_ERR);
-			return false;
+			return UROCE_DROP_BAD_ACCESS;
 		}
 	}
 	qp->resp.va += pkt->paylen;
@@ -276,7 +283,7 @@ static bool rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 			recv_done(qp, pkt, IBV_WC_RECV_RDMA_WITH_IMM,
 				  IBV_WC_SUCCESS, qp->resp.write_len);
 	}
-	return true;
+	return 0;
 }
 
 /* Sends the responses of READ @h from PSN @psn on. */
@@ -356,7 +363,7 @@ static struct uroce_rd_hist *hist_find(struct uroce_qp *qp, uint32_t psn)
 	return NULL;
 }
 
-static bool rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
+static void rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	struct uroce_context *ctx = qp->ctx;
 	struct uroce_rd_hist *h;
@@ -365,11 +372,11 @@ static bool rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_READ)) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
-		return false;
+		return;
 	}
 	if (pkt->reth.len > 0x80000000u) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-		return false;
+		return;
 	}
 	if (pkt->reth.len) {
 		pthread_rwlock_rdlock(&ctx->mr_lock);
@@ -379,7 +386,7 @@ static bool rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		if (!mem) {
 			fatal_nak(qp, pkt->bth.psn,
 				  UROCE_NAK_REMOTE_ACCESS_ERR);
-			return false;
+			return;
 		}
 	}
 	n = pkt->reth.len ? (pkt->reth.len + qp->mtu - 1) / qp->mtu : 1;
@@ -393,10 +400,9 @@ static bool rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	qp->resp.msn++;
 	qp->resp.psn = uroce_psn_inc(h->last_psn);
 	send_read(qp, h, h->psn);
-	return true;
 }
 
-static bool rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
+static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	struct uroce_context *ctx = qp->ctx;
 	const struct uroce_atmeth *a = &pkt->atmeth;
@@ -405,11 +411,11 @@ static bool rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_ATOMIC)) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
-		return false;
+		return;
 	}
 	if (a->va & 7) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-		return false;
+		return;
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_mem_map(ctx, qp->pd, a->rkey, a->va, 8,
@@ -428,7 +434,7 @@ static bool rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	pthread_rwlock_unlock(&ctx->mr_lock);
 	if (!mem) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
-		return false;
+		return;
 	}
 	h = hist_new(qp);
 	h->valid = true;
@@ -440,7 +446,6 @@ static bool rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, pkt->bth.psn,
 		  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), orig);
 	uroce_tx_flush(ctx, &qp->txb);
-	return true;
 }
 
 /* An RC request with a PSN before the expected one. */
@@ -449,11 +454,14 @@ static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uint16_t f = pkt->info->flags;
 	struct uroce_rd_hist *h;
 
-	qp->cnt.dup_reqs++;
 	if (f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC)) {
 		h = hist_find(qp, pkt->bth.psn);
-		if (!h || h->atomic != !!(f & UROCE_OPF_ATOMIC))
+		if (!h || h->atomic != !!(f & UROCE_OPF_ATOMIC)) {
+			/* Too old, or not what ran at that PSN: no answer. */
+			uroce_qp_drop(qp, UROCE_DROP_STALE_REQUEST);
 			return;
+		}
+		qp->cnt.dup_reqs++;
 		if (h->atomic) {
 			send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, h->psn,
 				  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
@@ -465,6 +473,7 @@ static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return;
 	}
 	/* SEND or WRITE already executed: acknowledge again. */
+	qp->cnt.dup_reqs++;
 	qp->resp.ack_pending = true;
 	qp->resp.ack_psn = uroce_psn_add(qp->resp.psn, UROCE_PSN_MASK);
 }
@@ -474,7 +483,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uint16_t f = pkt->info->flags;
 	bool rc = qp->ibv_qp.qp_type == IBV_QPT_RC;
 	int32_t d;
-	bool ok;
+	int drop;
 
 	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
 		rx_ud(qp, pkt);
@@ -496,8 +505,10 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return;
 	}
 	if (!rc && d != 0) {
-		/* UC: a gap; what is left of the broken message goes. */
-		uroce_qp_drop(qp, UROCE_DROP_BAD_PSN);
+		/*
+		 * UC: a gap. A message that starts here is taken; one that
+		 * lost its start is dropped to its end.
+		 */
 		qp->resp.in_send = false;
 		qp->resp.in_write = false;
 		qp->resp.psn = pkt->bth.psn;
@@ -506,6 +517,9 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	qp->resp.nak_sent = false;
 	if (!rc && qp->resp.drop_msg) {
 		if (!(f & UROCE_OPF_START)) {
+			/* The packet after the gap, or one after it. */
+			uroce_qp_drop(qp, d ? UROCE_DROP_BAD_PSN :
+					      UROCE_DROP_BROKEN_MSG);
 			if (f & UROCE_OPF_END)
 				qp->resp.drop_msg = false;
 			qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
@@ -514,21 +528,25 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		qp->resp.drop_msg = false;
 	}
 
-	if (f & UROCE_OPF_SEND)
-		ok = rx_send(qp, pkt);
-	else if (f & UROCE_OPF_WRITE)
-		ok = rx_write(qp, pkt);
-	else if (f & UROCE_OPF_READ)
-		ok = rc && rx_read(qp, pkt);
-	else if (f & UROCE_OPF_ATOMIC)
-		ok = rc && rx_atomic(qp, pkt);
-	else
-		ok = false;
-	if (f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC))
-		return; /* answered, PSN advanced */
-	if (!ok) {
-		if (!rc)
-			qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+	/* READ and atomics are RC's (sock.c checked): answered, PSN moved. */
+	if (f & UROCE_OPF_READ) {
+		rx_read(qp, pkt);
+		return;
+	}
+	if (f & UROCE_OPF_ATOMIC) {
+		rx_atomic(qp, pkt);
+		return;
+	}
+	drop = f & UROCE_OPF_SEND ? rx_send(qp, pkt) : rx_write(qp, pkt);
+	if (drop) {
+		if (rc)
+			return; /* NAKed */
+		/* UC has no NAK: the message is given up, its rest dropped. */
+		uroce_qp_drop(qp, drop);
+		qp->resp.in_send = false;
+		qp->resp.in_write = false;
+		qp->resp.drop_msg = !(f & UROCE_OPF_END);
+		qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
 		return;
 	}
 	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);

@@ -3,8 +3,9 @@
  * The hostile peer test, in three roles that meet through files in DIR:
  *
  *   hostile victim DEV DIR IP_A IP_B   in A: live RC/UC/UD QPs to the peer,
- *       QPs in every state and QPs to be NAKed, all connected to the
- *       attacker's socket; MRs filled with a pattern
+ *       QPs in every state, QPs to be NAKed and an RC QP with requests
+ *       out, all connected to the attacker's socket; MRs filled with a
+ *       pattern
  *   hostile peer DEV DIR IP_A IP_B     in B: legitimate traffic, verified
  *   hostile attack DIR IP_A IP_B IP_C  in B: crafted packets (pkt.c, icrc.c)
  *   hostile cm IP PORT                 garbage at a CM listener
@@ -37,6 +38,9 @@
 #define RECV_LEN 4096
 #define NRECV 64
 #define LIVE_PSN 0x500000u
+/* req_rc's requests to the attacker: a READ of 2 PSNs, then a SEND. */
+#define REQ_READ_LEN 2048
+#define REQ_OFF (768u << 10) /* their buffers, in bytes nobody may change */
 
 static const char *dir;
 static int failures;
@@ -83,7 +87,7 @@ struct vqp {
 	uint32_t psn;
 };
 
-static struct vqp vq[3 + NTY * NST + NNAK];
+static struct vqp vq[3 + NTY * NST + NNAK + 1];
 static int nvq;
 
 static struct ibv_qp *mkqp(struct ibv_pd *pd, struct ibv_cq *cq,
@@ -147,6 +151,40 @@ static bool msg_ok(const uint8_t *p, uint32_t len)
 	return !memcmp(p + 4, want, len - 4);
 }
 
+/*
+ * req_rc to RTS with no retransmission timer (timeout 0): its requests
+ * stay outstanding whatever the attacker answers, until it is destroyed.
+ */
+static void req_rc_start(struct ibv_qp *qp, uint32_t psn, struct ibv_mr *mr)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RTS,
+				 .sq_psn = psn,
+				 .retry_cnt = 7,
+				 .rnr_retry = 7,
+				 .max_rd_atomic = 16 };
+	struct ibv_sge sge[2] = {
+		{ (uintptr_t)mr->addr + REQ_OFF, REQ_READ_LEN, mr->lkey },
+		{ (uintptr_t)mr->addr + REQ_OFF + REQ_READ_LEN, 16, mr->lkey },
+	};
+	struct ibv_send_wr wr[2], *bad;
+
+	REQUIRE(!ibv_modify_qp(qp, &a,
+			       IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
+				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				       IBV_QP_MAX_QP_RD_ATOMIC));
+	memset(wr, 0, sizeof(wr));
+	wr[0].opcode = IBV_WR_RDMA_READ;
+	wr[0].sg_list = &sge[0];
+	wr[0].num_sge = 1;
+	wr[0].wr.rdma.remote_addr = 4096;
+	wr[0].wr.rdma.rkey = 0x1234;
+	wr[0].next = &wr[1];
+	wr[1].opcode = IBV_WR_SEND;
+	wr[1].sg_list = &sge[1];
+	wr[1].num_sge = 1;
+	REQUIRE(!ibv_post_send(qp, wr, &bad));
+}
+
 /* Counters that account for a crafted packet. */
 static const char *const acct_keys[] = { "drops", "dup_reqs", "err_naks_sent" };
 
@@ -208,6 +246,8 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	for (i = 0; i < NNAK; i++)
 		add_vqp(nak_names[i], mkqp(pd, acq, IBV_QPT_RC),
 			0x1000u + (uint32_t)nvq * 0x100u);
+	add_vqp("req_rc", mkqp(pd, acq, IBV_QPT_RC),
+		0x1000u + (uint32_t)nvq * 0x100u);
 
 	len += snprintf(info + len, sizeof(info) - (size_t)len,
 			"pid %d\naddr %llu\nrkey %u\ngrkey %u\ngaddr %llu\n",
@@ -253,7 +293,9 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 		if (st == IBV_QPS_INIT || st == IBV_QPS_ERR)
 			continue;
 		qp_rtr(qp, &gid_b, (uint32_t)aport << 8 | 1, vq[i].psn);
-		if (st == IBV_QPS_RTS)
+		if (!strcmp(vq[i].name, "req_rc"))
+			req_rc_start(qp, vq[i].psn, mr);
+		else if (st == IBV_QPS_RTS)
 			qp_rts(qp, vq[i].psn);
 	}
 	before = ep_read("uroce-ep/", getpid());
@@ -327,9 +369,6 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 			/* The peer's own duplicates add to these. */
 			min = !strcmp(name, "live_rc") &&
 			      !strcmp(key, "dup_reqs");
-			if (!strcmp(name, "ghost")) {
-				continue;
-			}
 			v = find_vqp(name);
 			if (v)
 				qpn = v->qp->qp_num;
@@ -377,6 +416,20 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 		       sum_exp, sum_acct);
 		CHECK(sum_acct == sum_exp);
 	}
+
+	free(before);
+	free(after);
+	for (i = 0; i < nvq; i++)
+		CHECK(!ibv_destroy_qp(vq[i].qp));
+	CHECK(!ibv_dereg_mr(mr) && !ibv_dereg_mr(gmr) && !ibv_dereg_mr(rmr));
+	CHECK(!ibv_destroy_cq(lcq) && !ibv_destroy_cq(acq));
+	CHECK(!ibv_dealloc_pd(pd));
+	CHECK(!ibv_close_device(ctx));
+	free(mem);
+	free(guard);
+	free(ref);
+	free(gref);
+	free(rbuf);
 	put_file(dir, "victim.done", failures ? "fail\n" : "ok\n");
 	printf("victim: %s\n", failures ? "FAIL" : "ok");
 	return failures ? 1 : 0;
@@ -399,6 +452,7 @@ static int peer(const char *devname, const char *ip_a)
 	uint64_t addr, ops = 0, bytes = 0, k;
 	uint32_t rkey, ud_qpn;
 	double stop_at = 0, hard_end;
+	int ret = 1;
 
 	REQUIRE(pd && cq);
 	ip_gid(ip_a, &gid_a);
@@ -501,24 +555,21 @@ static int peer(const char *devname, const char *ip_a)
 						(unsigned long long)ops,
 						ibv_wc_status_str(
 							wc[i].status));
-					put_file(dir, "peer.done", "fail\n");
-					return 1;
+					goto out;
 				}
 			}
 			got += n;
 			if (now_s() > hard_end) {
 				fprintf(stderr, "peer: stuck after %llu ops\n",
 					(unsigned long long)ops);
-				put_file(dir, "peer.done", "fail\n");
-				return 1;
+				goto out;
 			}
 		}
 		/* The READ saw the WRITE; the FETCH_ADDs count the rounds. */
 		if (memcmp(r, w, wlen) || *(uint64_t *)f != k - 1) {
 			fprintf(stderr, "peer: bad data in round %llu\n",
 				(unsigned long long)k);
-			put_file(dir, "peer.done", "fail\n");
-			return 1;
+			goto out;
 		}
 		ops += 6;
 		bytes += 2 * wlen + slen + 4096 + 512;
@@ -527,9 +578,18 @@ static int peer(const char *devname, const char *ip_a)
 	}
 	printf("peer: %llu operations, %llu bytes, all verified\n",
 	       (unsigned long long)ops, (unsigned long long)bytes);
-	put_file(dir, "peer.done", "ok\n");
-	ibv_destroy_ah(ah);
-	return 0;
+	ret = 0;
+out:
+	put_file(dir, "peer.done", ret ? "fail\n" : "ok\n");
+	CHECK(!ibv_destroy_ah(ah));
+	CHECK(!ibv_destroy_qp(rc) && !ibv_destroy_qp(uc) &&
+	      !ibv_destroy_qp(ud));
+	CHECK(!ibv_dereg_mr(mr));
+	CHECK(!ibv_destroy_cq(cq));
+	CHECK(!ibv_dealloc_pd(pd));
+	CHECK(!ibv_close_device(ctx));
+	free(buf);
+	return ret || failures ? 1 : 0;
 }
 
 /* -------------------------------------------------------------- attacker */
@@ -807,18 +867,16 @@ static void attack_live(void)
 		}
 		/*
 		 * A flood of duplicates (PSN far behind): acknowledged
-		 * again, never executed; READ and atomic duplicates with
-		 * no history are ignored.
+		 * again, never executed. The sequence NAKs the PSNs ahead
+		 * caused make the peer resend: its duplicates count too
+		 * ("min" in the victim).
 		 */
 		for (i = 0; i < 1000; i++) {
 			len = mk_write(buf, "live_rc", LIVE_PSN - 0x400000);
 			xmit(buf, len, &peer_ep, port, true, false);
 			expect("live_rc", "dup_reqs", 1);
 		}
-		/*
-		 * The sequence NAKs the PSNs ahead caused make the peer
-		 * resend: its duplicates count too ("min" below).
-		 */
+		/* READ and atomic duplicates of no history: unanswered. */
 		for (i = 0; i < 100; i++) {
 			pkt_init(&p, UROCE_OP_RC_READ_REQ, qpn,
 				 LIVE_PSN - 0x400000 + (uint32_t)i);
@@ -834,7 +892,47 @@ static void attack_live(void)
 			p.atmeth.swap_add = 1;
 			len = build(buf, &p, 0);
 			xmit(buf, len, &peer_ep, port, true, false);
-			expect("live_rc", "dup_reqs", 2);
+			expect("live_rc", "drop_stale_request", 2);
+		}
+	}
+	{
+		static const uint8_t ops[] = { UROCE_OP_RC_ACK,
+					       UROCE_OP_RC_READ_RESP_ONLY,
+					       UROCE_OP_RC_ATOMIC_ACK };
+		const uint8_t syn[] = {
+			uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
+			uroce_aeth_rnr_nak(1),
+			uroce_aeth_nak(UROCE_NAK_PSN_SEQ_ERR),
+			uroce_aeth_nak(UROCE_NAK_INVALID_REQ),
+			uroce_aeth_nak(UROCE_NAK_REMOTE_ACCESS_ERR),
+			uroce_aeth_nak(UROCE_NAK_REMOTE_OP_ERR),
+			uroce_aeth_nak(UROCE_NAK_INVALID_RD_REQ),
+		};
+		uint32_t qpn = vqpn("live_rc");
+		uint16_t port = (uint16_t)(qpn >> 8);
+
+		/*
+		 * The very peer answering what the live QP, which sends
+		 * nothing, never asked (its PSN and on), or long ago (before
+		 * the ACK it would repeat): ACKs, every kind of NAK, READ
+		 * responses, atomic ACKs. Dropped, they complete, resend
+		 * and end nothing: the peer's traffic goes on.
+		 */
+		for (i = 0; i < 140; i++) {
+			uint8_t op = ops[i % 3];
+			uint32_t pl = op == UROCE_OP_RC_READ_RESP_ONLY ? 16 : 0;
+
+			pkt_init(&p, op, qpn, LIVE_PSN + (uint32_t)i);
+			if (op == UROCE_OP_RC_ACK)
+				p.aeth.syndrome = syn[i % 7];
+			len = build(buf, &p, pl);
+			xmit(buf, len, &peer_ep, port, true, false);
+			expect_drop("live_rc", UROCE_DROP_GHOST_RESPONSE);
+			p.bth.psn = (LIVE_PSN - 2 - (uint32_t)i) &
+				    UROCE_QPN_MASK;
+			len = build(buf, &p, pl);
+			xmit(buf, len, &peer_ep, port, true, false);
+			expect_drop("live_rc", UROCE_DROP_STALE_RESPONSE);
 		}
 	}
 	{
@@ -855,9 +953,93 @@ static void attack_live(void)
 }
 
 /*
+ * Why a UC QP with no receive posted drops @p, the first packet of a
+ * message, in the order of the responder's checks: it allows remote
+ * WRITEs, but not with the attacker's rkey.
+ */
+static int uc_start_drop(const struct uroce_pkt *p)
+{
+	uint16_t f = uroce_opcodes[p->bth.opcode].flags;
+
+	if (f & UROCE_OPF_SEND)
+		return UROCE_DROP_NO_RECV_WQE;
+	if (p->paylen > p->reth.len ||
+	    ((f & UROCE_OPF_END) && p->paylen != p->reth.len))
+		return UROCE_DROP_BAD_REQUEST;
+	if ((f & UROCE_OPF_END) && (f & UROCE_OPF_IMM))
+		return UROCE_DROP_NO_RECV_WQE;
+	return UROCE_DROP_BAD_ACCESS;
+}
+
+/*
+ * Messages at the UC and UD QPs that take requests (RTR, RTS; no receive
+ * posted), in sequence from a PSN after a gap, each packet with the drop
+ * it costs: what a UC QP refuses takes the rest of its message with it.
+ */
+static void attack_msgs(void)
+{
+	static const struct {
+		uint8_t op;
+		uint32_t psn, paylen;
+		int drop;
+	} uc[] = {
+		{ UROCE_OP_UC_SEND_ONLY, 0, 16, UROCE_DROP_NO_RECV_WQE },
+		{ UROCE_OP_UC_SEND_MIDDLE, 1, 1024, UROCE_DROP_BAD_REQUEST },
+		{ UROCE_OP_UC_SEND_LAST, 2, 16, UROCE_DROP_BROKEN_MSG },
+		{ UROCE_OP_UC_WRITE_FIRST, 3, 1024, UROCE_DROP_BAD_ACCESS },
+		{ UROCE_OP_UC_WRITE_MIDDLE, 4, 1024, UROCE_DROP_BROKEN_MSG },
+		{ UROCE_OP_UC_WRITE_LAST, 5, 16, UROCE_DROP_BROKEN_MSG },
+		{ UROCE_OP_UC_WRITE_LAST, 6, 16, UROCE_DROP_BAD_REQUEST },
+		{ UROCE_OP_UC_SEND_FIRST, 7, 1024, UROCE_DROP_NO_RECV_WQE },
+		{ UROCE_OP_UC_SEND_MIDDLE, 9, 1024, UROCE_DROP_BAD_PSN },
+		{ UROCE_OP_UC_SEND_LAST, 10, 16, UROCE_DROP_BROKEN_MSG },
+	};
+	static const char *const st[] = { "RTR", "RTS" };
+	uint8_t buf[4096];
+	struct uroce_pkt p;
+	uint64_t s0 = sent;
+	unsigned int i, k;
+
+	for (k = 0; k < 2; k++) {
+		char name[32];
+		uint32_t qpn, psn;
+		size_t len;
+
+		snprintf(name, sizeof(name), "st_uc_%s", st[k]);
+		qpn = vqpn(name);
+		psn = vpsn(name) + 0x200000;
+		for (i = 0; i < sizeof(uc) / sizeof(uc[0]); i++) {
+			pkt_init(&p, uc[i].op, qpn, psn + uc[i].psn);
+			p.reth.va = vaddr + 512 * 1024;
+			p.reth.rkey = vrkey ^ 0x80000000u;
+			p.reth.len = 4096;
+			len = build(buf, &p, uc[i].paylen);
+			xmit(buf, len, &me, (uint16_t)(qpn >> 8), true, false);
+			expect_drop(name, uc[i].drop);
+		}
+		/* UD, the right Q_Key: no receive to take it. */
+		snprintf(name, sizeof(name), "st_ud_%s", st[k]);
+		qpn = vqpn(name);
+		for (i = 0; i < 20; i++) {
+			pkt_init(&p,
+				 i % 2 ? UROCE_OP_UD_SEND_ONLY_IMM :
+					 UROCE_OP_UD_SEND_ONLY,
+				 qpn, i);
+			p.deth.qkey = QKEY;
+			p.deth.sqpn = 1234;
+			len = build(buf, &p, 64);
+			xmit(buf, len, &me, (uint16_t)(qpn >> 8), true, false);
+			expect_drop(name, UROCE_DROP_NO_RECV_WQE);
+		}
+	}
+	printf("attack: %llu packets in UC and UD messages\n",
+	       (unsigned long long)(sent - s0));
+}
+
+/*
  * Every opcode at every state QP, from the address it is connected to,
  * with a bad rkey and Q_Key and a PSN out of sequence: each costs one
- * drop. Responses to an RTS QP that sent nothing: "ghost".
+ * drop. Responses to an RTS QP that sent nothing are ghosts.
  */
 static void attack_states(void)
 {
@@ -915,15 +1097,67 @@ static void attack_states(void)
 					expect_drop(name,
 						    UROCE_DROP_BAD_QP_STATE);
 				else if (!(in->flags & UROCE_OPF_REQ))
-					expect("ghost", name, 1);
+					expect_drop(name,
+						    UROCE_DROP_GHOST_RESPONSE);
 				else if (t == 2)
 					expect_drop(name, UROCE_DROP_BAD_QKEY);
+				else if (t == 1 &&
+					 (in->flags & UROCE_OPF_START))
+					expect_drop(name, uc_start_drop(&p));
 				else
 					expect_drop(name, UROCE_DROP_BAD_PSN);
 			}
 		}
 	}
 	printf("attack: %llu packets at QPs in every state\n",
+	       (unsigned long long)(sent - s0));
+}
+
+/*
+ * Responses to req_rc's READ (PSNs P and P + 1) and SEND (P + 2), which
+ * the attacker never answers right: each dropped, none written anywhere.
+ */
+static void attack_responses(void)
+{
+	static const struct {
+		uint8_t op;
+		int32_t psn; /* from P */
+		uint32_t paylen;
+		int drop;
+	} r[] = {
+		/* To the SEND; an atomic ACK to the READ. */
+		{ UROCE_OP_RC_READ_RESP_ONLY, 2, 16, UROCE_DROP_BAD_RESPONSE },
+		{ UROCE_OP_RC_ATOMIC_ACK, 0, 0, UROCE_DROP_BAD_RESPONSE },
+		/* A first response shorter than the path MTU. */
+		{ UROCE_OP_RC_READ_RESP_FIRST, 0, 512,
+		  UROCE_DROP_BAD_RESPONSE },
+		/* The last before the first: one seems lost (a resend). */
+		{ UROCE_OP_RC_READ_RESP_LAST, 1, 1024, UROCE_DROP_BAD_PSN },
+		{ UROCE_OP_RC_READ_RESP_LAST, 1, 1024, UROCE_DROP_BAD_PSN },
+		/* Never sent; before the oldest outstanding. */
+		{ UROCE_OP_RC_ACK, 3, 0, UROCE_DROP_GHOST_RESPONSE },
+		{ UROCE_OP_RC_READ_RESP_ONLY, 100, 16,
+		  UROCE_DROP_GHOST_RESPONSE },
+		{ UROCE_OP_RC_ACK, -2, 0, UROCE_DROP_STALE_RESPONSE },
+		{ UROCE_OP_RC_READ_RESP_ONLY, -1, 16,
+		  UROCE_DROP_STALE_RESPONSE },
+		{ UROCE_OP_RC_ATOMIC_ACK, -100, 0, UROCE_DROP_STALE_RESPONSE },
+	};
+	uint32_t qpn = vqpn("req_rc"), psn = vpsn("req_rc");
+	uint8_t buf[4096];
+	struct uroce_pkt p;
+	uint64_t s0 = sent;
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		pkt_init(&p, r[i].op, qpn, psn + (uint32_t)r[i].psn);
+		p.atmack = ~0ull;
+		len = build(buf, &p, r[i].paylen);
+		xmit(buf, len, &me, (uint16_t)(qpn >> 8), true, false);
+		expect_drop("req_rc", r[i].drop);
+	}
+	printf("attack: %llu responses to requests out\n",
 	       (unsigned long long)(sent - s0));
 }
 
@@ -1087,6 +1321,8 @@ static int attack(const char *ip_a, const char *ip_b, const char *ip_c)
 	attack_parse();
 	attack_live();
 	attack_states();
+	attack_msgs();
+	attack_responses();
 	attack_naks();
 
 	for (i = 0; i < nexp; i++)
@@ -1191,6 +1427,7 @@ int main(int argc, char **argv)
 		if (!r)
 			return 1;
 		printf("%lld\n", ep_counter(r, -1, "rx_drops"));
+		free(r);
 		return 0;
 	}
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
