@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,6 +24,8 @@ static int cm_epfd = -1;
 static int cm_kickfd = -1;
 static pthread_t cm_tid;
 static bool cm_started;
+static pid_t cm_pid; /* the process cm_tid runs in (not a forked child) */
+static atomic_bool cm_stop;
 static int kick_kind = CM_FD_KICK;
 
 bool cm_in_thread(void)
@@ -141,9 +144,12 @@ static void *cm_thread(void *arg)
 		pthread_mutex_unlock(&cm_lock);
 		n = epoll_wait(cm_epfd, evs, CM_EPOLL_BATCH, timeout);
 		pthread_mutex_lock(&cm_lock);
+		if (atomic_load(&cm_stop))
+			break;
 		for (i = 0; i < n; i++)
 			handle(&evs[i]);
 	}
+	pthread_mutex_unlock(&cm_lock);
 	return NULL;
 }
 
@@ -177,7 +183,7 @@ int cm_thread_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		goto err_kick;
-	pthread_detach(cm_tid);
+	cm_pid = getpid();
 	cm_started = true;
 	cm_ep_start();
 	goto out;
@@ -190,4 +196,18 @@ err_ep:
 out:
 	pthread_mutex_unlock(&start_lock);
 	return ret;
+}
+
+/*
+ * Ends the CM thread, at exit or unload. Only in the process that started
+ * it: a forked child has a copy of cm_tid but no thread to join.
+ */
+void cm_thread_stop(void)
+{
+	if (!cm_started || cm_pid != getpid() || cm_in_thread())
+		return;
+	atomic_store(&cm_stop, true);
+	cm_thread_kick();
+	pthread_join(cm_tid, NULL);
+	cm_started = false;
 }

@@ -245,6 +245,16 @@ static void chan_flush_id(struct cm_chan *chan, struct cm_id *cid)
 	}
 }
 
+/*
+ * No thread of the library outlives it: at exit or unload, stop the CM
+ * thread, then close the devices it opened (their providers' threads end).
+ */
+static void __attribute__((destructor)) cm_fini(void)
+{
+	cm_thread_stop();
+	cm_ns_close_devs();
+}
+
 struct rdma_event_channel *rdma_create_event_channel(void)
 {
 	struct cm_chan *chan;

@@ -40,10 +40,14 @@ extern pthread_cond_t cm_cond;
 struct cm_ns;
 struct cm_id;
 
-/* An opened device of a namespace; lives as long as the process. */
+/*
+ * An opened device of a namespace; lives as long as the process, or the
+ * library: its destructor closes it once no ID uses it.
+ */
 struct cm_dev {
 	struct cm_dev *next;
 	struct ibv_context *verbs;
+	pid_t pid; /* the process that opened it (not a forked child) */
 	struct ibv_pd *pd; /* the default PD, made on first need */
 	char name[64];
 	uint64_t guid; /* host order */
@@ -255,6 +259,8 @@ void cm_fill_path(struct cm_id *cid);
 struct ibv_pd *cm_dev_pd(struct cm_dev *dev);
 /* Re-checks every ID of @ns against its addresses (monitor fired). */
 void cm_ns_changed(struct cm_ns *ns);
+/* Closes the devices that no ID uses any more (the library's destructor). */
+void cm_ns_close_devs(void);
 
 /* ---- sock.c ---- */
 /* Binds a socket of the ID's own at @addr (port 0: ephemeral). */
@@ -281,6 +287,8 @@ void cm_thread_del_fd(int fd);
 /* Wakes the thread so that it re-reads the timers. */
 void cm_thread_kick(void);
 bool cm_in_thread(void);
+/* Stops and joins the CM thread (the library's destructor). */
+void cm_thread_stop(void);
 
 /* ---- conn.c ---- */
 /*

@@ -91,6 +91,7 @@ static struct cm_dev *dev_open(struct ibv_device *d)
 	dev->verbs = ibv_open_device(d);
 	if (!dev->verbs)
 		goto err;
+	dev->pid = getpid();
 	if (ibv_query_device(dev->verbs, &dattr) ||
 	    ibv_query_port(dev->verbs, 1, &pattr))
 		goto err_close;
@@ -109,6 +110,44 @@ err_close:
 err:
 	free(dev);
 	return NULL;
+}
+
+/* True when a live ID is on @dev. Called with cm_lock held. */
+static bool dev_in_use(struct cm_dev *dev)
+{
+	struct cm_id *cid;
+
+	for (cid = cm_id_first(); cid; cid = cid->next)
+		if (cid->dev == dev && !cid->destroyed)
+			return true;
+	return false;
+}
+
+/*
+ * At exit or unload, as rdma-core's librdmacm does, but only what the
+ * application can no longer be using: a device with a live ID, or whose
+ * default PD still holds something, stays open. So does one a forked
+ * child inherited: its provider threads are the parent's.
+ */
+void cm_ns_close_devs(void)
+{
+	struct cm_dev **pp, *dev;
+	struct cm_ns *ns;
+
+	pthread_mutex_lock(&cm_lock);
+	for (ns = cm_nss; ns; ns = ns->next) {
+		for (pp = &ns->devs; (dev = *pp);) {
+			if (dev->pid != getpid() || dev_in_use(dev) ||
+			    (dev->pd && ibv_dealloc_pd(dev->pd))) {
+				pp = &dev->next;
+				continue;
+			}
+			*pp = dev->next;
+			ibv_close_device(dev->verbs);
+			free(dev);
+		}
+	}
+	pthread_mutex_unlock(&cm_lock);
 }
 
 void cm_ns_refresh_devs(struct cm_ns *ns, bool force)

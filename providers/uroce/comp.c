@@ -175,14 +175,9 @@ static int unexpected_data(struct uroce_qp *qp, const struct uroce_pkt *pkt)
 	struct uroce_send_wqe *wqe;
 	uint32_t i;
 
-	for (i = qp->sq.tail; i != qp->sq.head; i++) {
-		wqe = uroce_ring_at(&qp->sq, i);
-		if (!(wqe->flags & UROCE_WQE_STARTED))
-			break;
-		if (answers(wqe, pkt))
-			return UROCE_DROP_BAD_PSN;
-	}
-	return UROCE_DROP_BAD_RESPONSE;
+	wqe = uroce_sq_find_psn(qp, pkt->bth.psn, &i);
+	return wqe && answers(wqe, pkt) ? UROCE_DROP_BAD_PSN :
+					  UROCE_DROP_BAD_RESPONSE;
 }
 
 /* A READ response or atomic ACK for the oldest WQE. */

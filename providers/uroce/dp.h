@@ -502,6 +502,12 @@ void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 void uroce_req_progress(struct uroce_qp *qp);
 /* Resends from @psn on. */
 void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn);
+/*
+ * The started WQE whose PSNs hold @psn, and its index in @idx; else NULL,
+ * @idx then the first WQE not started (or sq.head).
+ */
+struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,
+					 uint32_t *idx);
 /* After ACKs overtook a rewind: restarts from the oldest unacked PSN. */
 void uroce_req_sync(struct uroce_qp *qp);
 

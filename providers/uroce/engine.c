@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,31 @@ static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)
 	return held;
 }
 
+/*
+ * epoll_wait with a timeout finer than a millisecond. epoll_pwait2 is
+ * Linux 5.11's, and a seccomp filter (ENOSYS, EPERM) or valgrind may
+ * refuse it: then ppoll on the epoll fd waits as finely, and a second
+ * call fetches what is ready.
+ */
+static int epoll_wait_ns(struct uroce_dp *dp, struct epoll_event *ev, int max,
+			 const struct timespec *ts)
+{
+	static atomic_bool no_pwait2;
+	struct pollfd pfd = { .fd = dp->epfd, .events = POLLIN };
+	int n;
+
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		n = epoll_pwait2(dp->epfd, ev, max, ts, NULL);
+		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+			return n;
+		atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+	}
+	n = ppoll(&pfd, 1, ts, NULL);
+	if (n <= 0)
+		return n;
+	return epoll_wait(dp->epfd, ev, max, 0);
+}
+
 /* epoll_wait until PARK_NS after the last poll, or @timeout_ms. */
 static int wait_parked(struct uroce_dp *dp, struct epoll_event *ev, int max,
 		       int timeout_ms)
@@ -201,7 +227,7 @@ static int wait_parked(struct uroce_dp *dp, struct epoll_event *ev, int max,
 		wait = (uint64_t)timeout_ms * 1000000ull;
 	ts.tv_sec = (time_t)(wait / 1000000000ull);
 	ts.tv_nsec = (long)(wait % 1000000000ull);
-	return epoll_pwait2(dp->epfd, ev, max, &ts, NULL);
+	return epoll_wait_ns(dp, ev, max, &ts);
 }
 
 static void mark_polling(struct uroce_dp *dp, struct uroce_sock *s,

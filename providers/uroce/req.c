@@ -280,6 +280,25 @@ void uroce_req_progress(struct uroce_qp *qp)
 	}
 }
 
+struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,
+					 uint32_t *idx)
+{
+	struct uroce_send_wqe *wqe;
+	uint32_t i;
+
+	for (i = qp->sq.tail; i != qp->sq.head; i++) {
+		wqe = uroce_ring_at(&qp->sq, i);
+		if (!(wqe->flags & UROCE_WQE_STARTED))
+			break;
+		if (uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn)) {
+			*idx = i;
+			return wqe;
+		}
+	}
+	*idx = i;
+	return NULL;
+}
+
 void uroce_req_sync(struct uroce_qp *qp)
 {
 	struct uroce_send_wqe *wqe;
@@ -298,22 +317,10 @@ void uroce_req_sync(struct uroce_qp *qp)
 	}
 	if (!uroce_psn_before(qp->req.psn, qp->comp.psn))
 		return;
-	for (i = qp->sq.tail; i != qp->sq.head; i++) {
-		wqe = uroce_ring_at(&qp->sq, i);
-		if (!(wqe->flags & UROCE_WQE_STARTED))
-			break;
-		if (uroce_psn_in_range(qp->comp.psn, wqe->first_psn,
-				       wqe->last_psn)) {
-			qp->req.cur = i;
-			qp->req.cur_pkt =
-				uroce_psn_sub(qp->comp.psn, wqe->first_psn);
-			qp->req.psn = qp->comp.psn;
-			return;
-		}
-	}
-	/* Everything sent is acknowledged: go on with the first new WQE. */
+	wqe = uroce_sq_find_psn(qp, qp->comp.psn, &i);
+	/* None: everything sent is acknowledged, go on with the first new. */
 	qp->req.cur = i;
-	qp->req.cur_pkt = 0;
+	qp->req.cur_pkt = wqe ? uroce_psn_sub(qp->comp.psn, wqe->first_psn) : 0;
 	qp->req.psn = qp->comp.psn;
 }
 
@@ -322,19 +329,14 @@ void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)
 	struct uroce_send_wqe *wqe;
 	uint32_t i;
 
-	for (i = qp->sq.tail; i != qp->sq.head; i++) {
-		wqe = uroce_ring_at(&qp->sq, i);
-		if (!(wqe->flags & UROCE_WQE_STARTED))
-			break;
-		if (uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn)) {
-			qp->req.cur = i;
-			qp->req.cur_pkt = uroce_psn_sub(psn, wqe->first_psn);
-			qp->req.psn = psn;
-			qp->cnt.retrans++;
-			qp->req.cwnd /= 2;
-			if (qp->req.cwnd < UROCE_RC_MIN_WINDOW)
-				qp->req.cwnd = UROCE_RC_MIN_WINDOW;
-			return;
-		}
-	}
+	wqe = uroce_sq_find_psn(qp, psn, &i);
+	if (!wqe)
+		return;
+	qp->req.cur = i;
+	qp->req.cur_pkt = uroce_psn_sub(psn, wqe->first_psn);
+	qp->req.psn = psn;
+	qp->cnt.retrans++;
+	qp->req.cwnd /= 2;
+	if (qp->req.cwnd < UROCE_RC_MIN_WINDOW)
+		qp->req.cwnd = UROCE_RC_MIN_WINDOW;
 }

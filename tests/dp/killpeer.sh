@@ -18,6 +18,9 @@ for round in 1 2 3 4 5; do
 	in_ns "$NS_A" /usr/bin/ibv_rc_pingpong -d "$DEV_A" "${args[@]}" \
 		>"$TMP/server" 2>&1 &
 	spid=$!
+	# A client that finds no listener fails at once, but only after the
+	# 1 s below if it starts slowly (sanitizers, load).
+	wait_listen "$NS_A" tcp 18515 "$spid"
 	for i in $(seq 50); do
 		CMD_TIMEOUT=15
 		in_ns "$NS_B" /usr/bin/ibv_rc_pingpong -d "$DEV_B" \

@@ -100,9 +100,25 @@ in_ns() {
 		"${san[@]}" "$@"
 }
 
+# wait_listen NS tcp|udp PORT [PID]: until something in NS listens on
+# PORT; fails after CMD_TIMEOUT seconds, or once process PID is gone.
+wait_listen() {
+	local end=$((SECONDS + CMD_TIMEOUT)) opt=-Hltn
+
+	[[ $2 == udp ]] && opt=-Hlun
+	until ip netns exec "$1" ss "$opt" "sport = :$3" | grep -q .; do
+		((SECONDS < end)) || fail "nothing listens on $2 port $3 in $1"
+		[[ -z ${4:-} ]] || kill -0 "$4" 2>/dev/null ||
+			fail "the server ended before it listened on $2 port $3"
+		sleep 0.2
+	done
+}
+
 # server_client SERVER_CMD... -- CLIENT_CMD...: starts the server in A,
 # the client in B (retrying while the server is not listening yet), and
 # fails unless both exit 0. Output goes to $TMP/server and $TMP/client.
+# With SC_LISTEN="tcp|udp PORT", the client starts only once the server
+# listens there (a slow server, e.g. under valgrind, then needs no retry).
 server_client() {
 	local -a srv=() cli=()
 	local spid i rc
@@ -116,6 +132,10 @@ server_client() {
 	in_ns "$NS_A" "${srv[@]}" >"$TMP/server" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
+	if [[ -n ${SC_LISTEN:-} ]]; then
+		# shellcheck disable=SC2086 # two words: protocol and port
+		wait_listen "$NS_A" $SC_LISTEN "$spid"
+	fi
 	for i in $(seq 50); do
 		if in_ns "$NS_B" "${cli[@]}" >"$TMP/client" 2>&1; then
 			rc=0

@@ -3,17 +3,34 @@
 #
 # dp_verbs in a namespace of its own: READ and atomics exact, remote and
 # local errors with untouched memory, forged packets, retry exhaustion.
+# verbs.sh valgrind: the same under valgrind memcheck (tests/valgrind/vg.sh:
+# any error or leak fails), with a READ of 128 KiB instead of 1 MiB.
 source "$(dirname "$0")/lib.sh"
 
 DP_VERBS=${UROCE_TEST_DP_VERBS:-${BUILD:+$BUILD/tests/dp/dp_verbs}}
 [[ -x $DP_VERBS ]] || fail "no dp_verbs (set BUILD or UROCE_TEST_DP_VERBS)"
-wrap=()
+vg=false
 if [[ ${1:-} == valgrind ]]; then
+	vg=true
 	TEST_NAME=verbs.valgrind
-	command -v valgrind >/dev/null || skip "no valgrind"
-	[[ -z $(sanitizer_env) ]] || skip "a sanitizer build"
-	wrap=(env DP_VERBS_READ=131072 valgrind -q --error-exitcode=9
-		--leak-check=full --errors-for-leak-kinds=definite)
+	# shellcheck source=../valgrind/vg.sh
+	source "$(dirname "$0")/../valgrind/vg.sh"
+	vg_usable
+	# Seconds at valgrind's pace; the bound is for one that is stuck.
+	CMD_TIMEOUT=300
 fi
 dp_setup
-in_ns "$NS_A" "${wrap[@]}" "$DP_VERBS" "$DEV_A" || fail "dp_verbs failed"
+wrap=()
+if $vg; then
+	wrap=(env DP_VERBS_READ=131072 "${VG[@]}"
+		--log-file="$TMP/dp_verbs.vg")
+fi
+if ! in_ns "$NS_A" "${wrap[@]}" "$DP_VERBS" "$DEV_A"; then
+	if $vg; then
+		vg_clean "$TMP/dp_verbs.vg" || true
+	fi
+	fail "dp_verbs failed"
+fi
+if $vg; then
+	vg_clean "$TMP/dp_verbs.vg" || fail "valgrind errors or leaks"
+fi

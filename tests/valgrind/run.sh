@@ -5,29 +5,23 @@
 # network namespaces can be made, the ev_wait helper through link and
 # address changes and Debian's ibv_devices and ibv_devinfo -v inside a
 # namespace. Any valgrind error or leak (definite, indirect or possible)
-# fails the test. uroce.supp holds suppressions for code uroce does not own.
+# fails the test (vg.sh). The data path and the CM under valgrind, between
+# two namespaces, are pair.sh's and dp.verbs_valgrind's.
 
 # Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
 # shellcheck disable=SC2154
 set -euo pipefail
 # shellcheck source=../ns/lib.sh
 . "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=vg.sh
+. "$(dirname "$0")/vg.sh"
 
-SUPP="$(dirname "$0")/uroce.supp"
-
-[[ -z ${UROCE_TEST_SANITIZE:-} ]] ||
-	skip "built with -fsanitize=$UROCE_TEST_SANITIZE: no valgrind"
-command -v valgrind >/dev/null || skip "valgrind is not installed"
+vg_usable
 [[ -n $LIBDIR && -e $LIBDIR/libibverbs.so.1 ]] ||
 	fail "no libibverbs.so.1 in '$LIBDIR'"
 (($#)) || fail "usage: run.sh PROGRAM..."
 test_init
 
-# shellcheck disable=SC2054 # the commas are valgrind's
-VG=(valgrind --leak-check=full
-	--show-leak-kinds=definite,indirect,possible
-	--errors-for-leak-kinds=definite,indirect,possible
-	--error-exitcode=1 --num-callers=40 --suppressions="$SUPP")
 CMD_TIMEOUT=600
 failed=0
 
@@ -47,8 +41,7 @@ vg() {
 report() {
 	local errors
 
-	errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' \
-		"$TMP/$1.vg" 2>/dev/null | tail -1)
+	errors=$(vg_errors "$TMP/$1.vg")
 	if (($2 == 0)) && [[ $errors == 0 ]]; then
 		log "$1: no errors, no leaks"
 		return
