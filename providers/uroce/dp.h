@@ -43,9 +43,10 @@
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
 #define UROCE_ACKREQ_EVERY 64
 /*
- * A request that did not ask for an ACK is acknowledged within this long
- * (by the engine, unless a later ACK covers it first): well inside the
- * least retransmit timeout below, so the peer never resends for want of it.
+ * A request that did not ask for an ACK is acknowledged this long after
+ * (by the engine, unless a later ACK covers it first; a sleeping engine
+ * may add its 5 ms tick): inside the least retransmit timeout below, so
+ * the peer never resends for want of it.
  */
 #define UROCE_LAZY_ACK_NS (1000ull * 1000)
 /* The least retransmit timeout, whatever attr.timeout says. */
