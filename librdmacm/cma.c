@@ -272,6 +272,7 @@ struct rdma_event_channel *rdma_create_event_channel(void)
 void rdma_destroy_event_channel(struct rdma_event_channel *channel)
 {
 	struct cm_chan *chan = (struct cm_chan *)channel;
+	unsigned int waiters;
 	struct cm_evt *ev;
 	struct cm_id *cid;
 
@@ -287,9 +288,17 @@ void rdma_destroy_event_channel(struct rdma_event_channel *channel)
 	for (cid = cm_ids; cid; cid = cid->next)
 		if (cid->chan == chan)
 			cid->chan = NULL;
+	/*
+	 * A thread may be waiting in rdma_get_cm_event (rping's event thread
+	 * is never joined): closing the eventfd wakes it, so it frees the
+	 * channel, not this call.
+	 */
+	chan->dead = true;
+	waiters = chan->waiters;
 	pthread_mutex_unlock(&cm_lock);
 	close(chan->ch.fd);
-	free(chan);
+	if (!waiters)
+		free(chan);
 }
 
 /* ---- events ---- */
@@ -322,33 +331,60 @@ struct cm_evt *cm_event(struct cm_id *cid, enum rdma_cm_event_type type,
 	return ev;
 }
 
+/*
+ * A caller whose channel was destroyed under it: with rdma-core it stays
+ * blocked in the kernel for good (the file lives on until it returns), and
+ * an application such as rping exits if it returns an error. So it does.
+ */
+static void __attribute__((noreturn)) wait_forever(void)
+{
+	for (;;)
+		pause();
+}
+
 int rdma_get_cm_event(struct rdma_event_channel *channel,
 		      struct rdma_cm_event **event)
 {
 	struct cm_chan *chan = (struct cm_chan *)channel;
+	struct cm_evt *ev = NULL;
 	struct pollfd pfd;
-	struct cm_evt *ev;
-	int flags;
+	int flags, err = 0;
 
 	if (!channel || !event) {
 		errno = EINVAL;
 		return -1;
 	}
 	pthread_mutex_lock(&cm_lock);
-	while (!(ev = chan_pop(chan))) {
-		pthread_mutex_unlock(&cm_lock);
-		flags = fcntl(channel->fd, F_GETFL);
-		if (flags < 0)
-			return -1;
-		if (flags & O_NONBLOCK) {
-			errno = EAGAIN;
-			return -1;
-		}
+	chan->waiters++;
+	while (!chan->dead && !(ev = chan_pop(chan))) {
 		pfd.fd = channel->fd;
+		pthread_mutex_unlock(&cm_lock);
+		err = 0;
+		flags = fcntl(pfd.fd, F_GETFL);
+		if (flags < 0)
+			err = errno;
+		else if (flags & O_NONBLOCK)
+			err = EAGAIN;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return -1;
+		if (!err && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			err = errno;
 		pthread_mutex_lock(&cm_lock);
+		if (err)
+			break;
+	}
+	if (!--chan->waiters && chan->dead) {
+		pthread_mutex_unlock(&cm_lock);
+		free(chan);
+		wait_forever();
+	}
+	if (chan->dead) {
+		pthread_mutex_unlock(&cm_lock);
+		wait_forever();
+	}
+	if (err) {
+		pthread_mutex_unlock(&cm_lock);
+		errno = err;
+		return -1;
 	}
 	id_retrieved(ev);
 	pthread_mutex_unlock(&cm_lock);

@@ -9,14 +9,22 @@
  *                          binds an ID at ADDR:PORT, then checks that a
  *                          second one gets EADDRINUSE, and that TOS and
  *                          ACK timeout options are taken
+ *   cm_probe chan_destroy  destroys an event channel while a thread waits
+ *                          in rdma_get_cm_event on it, as rping does at
+ *                          its end: the thread must neither touch the
+ *                          freed channel nor return (with rdma-core it
+ *                          stays blocked, and rping exits on an error)
  *
  * Exit status: 0, or 1 with a message.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rdma/rdma_cma.h>
 
@@ -136,6 +144,45 @@ out:
 	return ret;
 }
 
+static atomic_int waiter_returned;
+
+static void *waiter(void *arg)
+{
+	struct rdma_cm_event *ev;
+	int ret = rdma_get_cm_event(arg, &ev);
+
+	atomic_store(&waiter_returned, ret ? errno : -1);
+	return NULL;
+}
+
+static int chan_destroy(void)
+{
+	struct rdma_event_channel *ch = rdma_create_event_channel();
+	pthread_t t;
+	int r;
+
+	if (!ch) {
+		perror("cm_probe: rdma_create_event_channel");
+		return 1;
+	}
+	if (pthread_create(&t, NULL, waiter, ch)) {
+		fprintf(stderr, "cm_probe: pthread_create failed\n");
+		return 1;
+	}
+	usleep(200 * 1000);
+	rdma_destroy_event_channel(ch);
+	usleep(500 * 1000);
+	r = atomic_load(&waiter_returned);
+	if (r) {
+		fprintf(stderr, "cm_probe: rdma_get_cm_event returned (%s)\n",
+			r < 0 ? "an event" : strerror(r));
+		return 1;
+	}
+	/* Like rping, exit with the thread still blocked. */
+	printf("waiter still blocked after the channel was destroyed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "devices"))
@@ -144,7 +191,9 @@ int main(int argc, char **argv)
 		return resolve(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "bind"))
 		return bind_twice(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "chan_destroy"))
+		return chan_destroy();
 	fprintf(stderr, "usage: cm_probe devices | resolve DST | "
-			"bind ADDR PORT\n");
+			"bind ADDR PORT | chan_destroy\n");
 	return 1;
 }
