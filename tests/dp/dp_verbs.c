@@ -32,20 +32,12 @@
 #include <infiniband/verbs.h>
 
 #include "providers/uroce/pkt.h"
+#include "tests/check.h"
 
 #define BUF (4u << 20)
 #define WAIT_SEC 30
 
 static int failures;
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
-				__LINE__, #c);                                 \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 #define REQUIRE(c)                                                         \
 	do {                                                               \

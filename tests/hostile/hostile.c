@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "providers/uroce/pkt.h"
+#include "tests/check.h"
 #include "tests/hostile/common.h"
 
 /* The victim's MR: the peer's windows, then bytes nobody may change. */
@@ -44,15 +45,6 @@
 
 static const char *dir;
 static int failures;
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
-				__LINE__, #c);                                 \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 static void ip_gid(const char *ip, union ibv_gid *gid)
 {
