@@ -12,6 +12,10 @@ pkgs=(
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.
 	libibverbs-dev librdmacm-dev ibverbs-utils rdmacm-utils perftest
+	# The middleware that the conformance tests run unmodified on uroce:
+	# UCX (ucx_info, ucx_perftest), libfabric (fi_info, fi_pingpong) and
+	# rdma-core's own Python tests (python3-pyverbs ships them).
+	ucx-utils libfabric-bin python3-pyverbs
 	# The install tests: Debian and RPM packages, lintian, man.
 	debhelper lintian rpm man-db
 )
