@@ -13,7 +13,8 @@
  *   cover the whole address space (max_mr_size is all ones).
  * - RDMA READ/atomic responder resources: 128 per QP, as rxe.
  * - Multicast: rxe's figures (mcast.c: groups and QPs per group).
- * - No memory windows, EE contexts, RDDs, raw QPs or FMRs (all 0).
+ * - Memory windows: 64K per context, types 1 and 2B as rxe (mw.c).
+ * - No EE contexts, RDDs, raw QPs or FMRs (all 0).
  */
 #ifndef UROCE_CAPS_H
 #define UROCE_CAPS_H
@@ -31,6 +32,7 @@
 #define UROCE_MAX_CQE ((1 << 16) - 1)
 #define UROCE_MAX_MR (1 << 20)
 #define UROCE_MAX_PD (1 << 16)
+#define UROCE_MAX_MW (1 << 16)
 #define UROCE_MAX_QP_RD_ATOM 128
 #define UROCE_MAX_QP_INIT_RD_ATOM 128
 #define UROCE_MAX_RES_RD_ATOM (UROCE_MAX_QP_RD_ATOM * 2016) /* rxe's */

@@ -33,6 +33,7 @@ static void context_free(struct uroce_context *ctx)
 {
 	uroce_srq_destroy_all(ctx);
 	uroce_ah_destroy_all(ctx);
+	uroce_mw_destroy_all(ctx);
 	uroce_mr_destroy_all(ctx);
 	uroce_cq_destroy_all(ctx);
 	uroce_pd_destroy_all(ctx);
@@ -77,6 +78,7 @@ struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 	pthread_mutex_init(&ctx->obj_lock, NULL);
 	pthread_rwlock_init(&ctx->mr_lock, NULL);
 	uroce_keytab_init(&ctx->mrs);
+	uroce_keytab_init(&ctx->mws);
 	uroce_list_init(&ctx->pds);
 	uroce_list_init(&ctx->cqs);
 	uroce_list_init(&ctx->srqs);

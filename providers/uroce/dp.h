@@ -126,6 +126,9 @@ struct uroce_txb {
 enum uroce_wqe_flag {
 	UROCE_WQE_INLINE = 1 << 0,
 	UROCE_WQE_STARTED = 1 << 1, /* PSNs assigned */
+	/* BIND_MW or LOCAL_INV: no packet, carried out by the requester */
+	UROCE_WQE_LOCAL = 1 << 2,
+	UROCE_WQE_DONE = 1 << 3, /* the local operation was carried out */
 };
 
 /* A send WQE, copied from ibv_send_wr; sge[] then inline data follow. */
@@ -134,12 +137,21 @@ struct uroce_send_wqe {
 	uint32_t opcode; /* enum ibv_wr_opcode */
 	uint32_t send_flags;
 	uint32_t flags; /* enum uroce_wqe_flag */
-	uint32_t imm; /* wire order */
-	uint64_t remote_addr;
-	uint32_t rkey;
+	uint32_t imm; /* wire order; SEND_WITH_INV, LOCAL_INV: the key */
+	uint64_t remote_addr; /* BIND_MW: the window's address */
+	uint32_t rkey; /* BIND_MW: the window's new rkey */
 	uint32_t length; /* the whole message */
-	uint64_t compare_add;
-	uint64_t swap;
+	union {
+		struct {
+			uint64_t compare_add;
+			uint64_t swap;
+		};
+		struct {
+			uint64_t length;
+			uint32_t mr_lkey; /* 0: unbind (type 1) */
+			uint32_t access;
+		} bind;
+	};
 	/* UD */
 	struct uroce_path ud_path;
 	uint32_t remote_qpn;
@@ -546,6 +558,28 @@ void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
 uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
 /* Sends a lazy ACK that is due; returns when the next one is, or 0. */
 uint64_t uroce_resp_timers(struct uroce_qp *qp, uint64_t now);
+
+/* mw.c: memory windows on the data path */
+/* Copies a BIND_MW or LOCAL_INV work request; 0 or EINVAL. */
+int uroce_mw_copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
+		     struct uroce_send_wqe *wqe);
+/*
+ * Carries out a BIND_MW or LOCAL_INV WQE; returns 0 or its completion
+ * status. Takes ctx->mr_lock for writing: the caller holds no mr_lock.
+ */
+int uroce_mw_local_op(struct uroce_qp *qp, struct uroce_send_wqe *wqe);
+/*
+ * Invalidates @rkey as a SEND with Invalidate to @qp asks; 0 or EINVAL.
+ * Takes ctx->mr_lock for writing.
+ */
+int uroce_mw_remote_inv(struct uroce_qp *qp, uint32_t rkey);
+/*
+ * The host address of [va, va + len) for a remote request of @qp with
+ * @rkey (an MR's or a window's) that needs @access; NULL if refused.
+ * Under ctx->mr_lock for reading.
+ */
+void *uroce_rkey_map(struct uroce_qp *qp, uint32_t rkey, uint64_t va,
+		     uint64_t len, int access);
 
 /* mcast.c */
 int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,

@@ -86,7 +86,7 @@ static int range_accessible(uintptr_t start, uintptr_t end, bool writable)
  * from one another, so they come from the kernel's generator; the
  * fallback only serves a generator that is not ready yet.
  */
-static uint32_t random_key(void)
+uint32_t uroce_random_key(void)
 {
 	static _Atomic uint64_t fallback;
 	struct timespec ts;
@@ -111,8 +111,9 @@ static int mr_insert(struct uroce_context *ctx, struct uroce_mr *mr)
 	int ret;
 
 	do {
-		key = random_key();
-		if (!key || key == UINT32_MAX)
+		key = uroce_random_key();
+		/* Keys with UROCE_MW_KEY_BIT are the windows' (mw.c). */
+		if (!key || uroce_key_is_mw(key))
 			ret = EEXIST;
 		else
 			ret = uroce_keytab_insert(&ctx->mrs, key, mr);
@@ -194,6 +195,9 @@ int uroce_dereg_mr(struct ibv_mr *ibmr)
 	/* Once the write lock is ours no reader is inside the region. */
 	pthread_rwlock_wrlock(&ctx->mr_lock);
 	found = uroce_keytab_lookup(&ctx->mrs, ibmr->lkey);
+	/* Not while a window is bound to it (ibv_alloc_mw(3), as rxe). */
+	if (found == mr && mr->nmw)
+		found = NULL;
 	if (found == mr)
 		uroce_keytab_remove(&ctx->mrs, ibmr->lkey);
 	pthread_rwlock_unlock(&ctx->mr_lock);

@@ -17,6 +17,9 @@ const struct verbs_context_ops uroce_ops = {
 	.reg_mr = uroce_reg_mr,
 	/* rereg_mr: not yet; libibverbs answers EOPNOTSUPP. */
 	.dereg_mr = uroce_dereg_mr,
+	.alloc_mw = uroce_alloc_mw,
+	.dealloc_mw = uroce_dealloc_mw,
+	.bind_mw = uroce_bind_mw,
 
 	.create_cq = uroce_create_cq,
 	.create_cq_ex = uroce_create_cq_ex,

@@ -16,10 +16,12 @@
 	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | \
 	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |             \
 	 IBV_QP_EX_WITH_RDMA_READ | IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |   \
-	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
+	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD | IBV_QP_EX_WITH_LOCAL_INV | \
+	 IBV_QP_EX_WITH_BIND_MW | IBV_QP_EX_WITH_SEND_WITH_INV)
 #define SEND_OPS_UC                                                       \
 	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | \
-	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
+	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |             \
+	 IBV_QP_EX_WITH_LOCAL_INV | IBV_QP_EX_WITH_BIND_MW)
 #define SEND_OPS_UD (IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
 
 static struct uroce_qp *xqp(struct ibv_qp_ex *qpx)
@@ -113,6 +115,27 @@ static void x_faa(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
 	wr->wr.atomic.rkey = rkey;
 	wr->wr.atomic.remote_addr = addr;
 	wr->wr.atomic.compare_add = add;
+}
+
+static void x_send_inv(struct ibv_qp_ex *qpx, uint32_t invalidate_rkey)
+{
+	stage(qpx, IBV_WR_SEND_WITH_INV)->invalidate_rkey = invalidate_rkey;
+}
+
+static void x_local_inv(struct ibv_qp_ex *qpx, uint32_t invalidate_rkey)
+{
+	stage(qpx, IBV_WR_LOCAL_INV)->invalidate_rkey = invalidate_rkey;
+}
+
+/* Types 1 and 2 (as rxe); @rkey is the window's new rkey. */
+static void x_bind_mw(struct ibv_qp_ex *qpx, struct ibv_mw *mw, uint32_t rkey,
+		      const struct ibv_mw_bind_info *bind_info)
+{
+	struct ibv_send_wr *wr = stage(qpx, IBV_WR_BIND_MW);
+
+	wr->bind_mw.mw = mw;
+	wr->bind_mw.rkey = rkey;
+	wr->bind_mw.bind_info = *bind_info;
 }
 
 static void x_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
@@ -240,6 +263,12 @@ static void setup_ops(struct ibv_qp_ex *x, uint64_t ops)
 		x->wr_atomic_cmp_swp = x_cas;
 	if (ops & IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
 		x->wr_atomic_fetch_add = x_faa;
+	if (ops & IBV_QP_EX_WITH_SEND_WITH_INV)
+		x->wr_send_inv = x_send_inv;
+	if (ops & IBV_QP_EX_WITH_LOCAL_INV)
+		x->wr_local_inv = x_local_inv;
+	if (ops & IBV_QP_EX_WITH_BIND_MW)
+		x->wr_bind_mw = x_bind_mw;
 }
 
 struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,

@@ -9,11 +9,15 @@
 
 /*
  * Only what uroce does: RNR NAKs, port events, a system image GUID, UD
- * address vectors bound to the port. SRQs are not resizable (srq.c).
+ * address vectors bound to the port, memory windows of types 1 and 2B and
+ * the memory management extensions userspace can use (LOCAL_INV, SEND
+ * with Invalidate), as rxe reports them. SRQs are not resizable (srq.c).
  */
-#define UROCE_DEVICE_CAP_FLAGS                                   \
-	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID | \
-	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE)
+#define UROCE_DEVICE_CAP_FLAGS                                          \
+	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID |        \
+	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE | \
+	 IBV_DEVICE_MEM_WINDOW | IBV_DEVICE_MEM_WINDOW_TYPE_2B |        \
+	 IBV_DEVICE_MEM_MGT_EXTENSIONS)
 
 static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)
 {
@@ -34,6 +38,7 @@ static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)
 	a->max_cqe = UROCE_MAX_CQE;
 	a->max_mr = UROCE_MAX_MR;
 	a->max_pd = UROCE_MAX_PD;
+	a->max_mw = UROCE_MAX_MW;
 	a->max_qp_rd_atom = UROCE_MAX_QP_RD_ATOM;
 	a->max_res_rd_atom = UROCE_MAX_RES_RD_ATOM;
 	a->max_qp_init_rd_atom = UROCE_MAX_QP_INIT_RD_ATOM;

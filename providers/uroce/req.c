@@ -42,8 +42,9 @@ static uint32_t read_pkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 static uint8_t seg_opcode(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			  uint32_t k, uint32_t n)
 {
+	bool inv = wqe->opcode == IBV_WR_SEND_WITH_INV; /* RC only */
 	bool send = wqe->opcode == IBV_WR_SEND ||
-		    wqe->opcode == IBV_WR_SEND_WITH_IMM;
+		    wqe->opcode == IBV_WR_SEND_WITH_IMM || inv;
 	bool imm = wqe->opcode == IBV_WR_SEND_WITH_IMM ||
 		   wqe->opcode == IBV_WR_RDMA_WRITE_WITH_IMM;
 	uint8_t base = qp->ibv_qp.qp_type == IBV_QPT_UC ? 0x20 : 0;
@@ -51,6 +52,9 @@ static uint8_t seg_opcode(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 
 	if (qp->ibv_qp.qp_type == IBV_QPT_UD)
 		return imm ? UROCE_OP_UD_SEND_ONLY_IMM : UROCE_OP_UD_SEND_ONLY;
+	if (inv && k + 1 == n)
+		return n == 1 ? UROCE_OP_RC_SEND_ONLY_INV :
+				UROCE_OP_RC_SEND_LAST_INV;
 	if (n == 1)
 		op = send ? (imm ? UROCE_OP_RC_SEND_ONLY_IMM :
 				   UROCE_OP_RC_SEND_ONLY) :
@@ -154,6 +158,7 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.reth.len = wqe->length;
 	}
 	pkt.imm = wqe->imm;
+	pkt.ieth = wqe->imm; /* the encoder writes what the opcode has */
 	if (k + 1 == n)
 		pkt.bth.se = wqe->send_flags & IBV_SEND_SOLICITED;
 	pkt.bth.ackreq = want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
@@ -174,6 +179,35 @@ send:
 	    qp->ibv_qp.qp_type == IBV_QPT_RC)
 		qp->cnt.retrans_pkts++;
 	return 0;
+}
+
+/*
+ * A BIND_MW or LOCAL_INV WQE at req.cur, in the order of the send queue:
+ * what was posted before it has been sent, what comes after waits for
+ * it. It takes ctx->mr_lock for writing, so the caller's read lock is let
+ * go around it, once the packets that point into registered memory are
+ * out. Returns false if the WQE failed: it completes with its status in
+ * turn, and the QP goes to the error state then, as rxe does.
+ */
+static bool local_op(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
+{
+	struct uroce_context *ctx = qp->ctx;
+	int err = wqe->status;
+
+	if (!(wqe->flags & UROCE_WQE_DONE) && !err) {
+		uroce_tx_flush(ctx, &qp->txb);
+		pthread_rwlock_unlock(&ctx->mr_lock);
+		err = uroce_mw_local_op(qp, wqe);
+		pthread_rwlock_rdlock(&ctx->mr_lock);
+	}
+	if (err) {
+		wqe->status = err;
+		return false;
+	}
+	wqe->flags |= UROCE_WQE_STARTED | UROCE_WQE_DONE;
+	qp->req.cur++;
+	qp->req.cur_pkt = 0;
+	return true;
 }
 
 /* 4.096 us << timeout; timeout 0 means no timer at all (IBTA, rxe). */
@@ -200,6 +234,16 @@ void uroce_req_progress(struct uroce_qp *qp)
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	while (qp->req.cur != qp->sq.head) {
 		wqe = uroce_ring_at(&qp->sq, qp->req.cur);
+		/* A fence waits for everything before it to complete (rxe). */
+		if (rc && (wqe->send_flags & IBV_SEND_FENCE) &&
+		    !(wqe->flags & UROCE_WQE_STARTED) &&
+		    qp->sq.tail != qp->req.cur)
+			break;
+		if (wqe->flags & UROCE_WQE_LOCAL) {
+			if (!local_op(qp, wqe))
+				break;
+			continue;
+		}
 		/* cwnd: what loss left of uroce_rc_window(). */
 		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
 				  (qp->req.cwnd ?: uroce_rc_window(qp)))
@@ -256,13 +300,12 @@ void uroce_req_progress(struct uroce_qp *qp)
 	uroce_tx_flush(ctx, &qp->txb);
 	pthread_rwlock_unlock(&ctx->mr_lock);
 
-	if (!rc) {
-		/* Sent: the application may have its buffers back. */
-		while (qp->sq.tail != qp->req.cur) {
-			wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
-			uroce_send_complete(qp, wqe, wqe->status);
-		}
-		return;
+	/* Sent (UC), or local operations at the head: they complete now. */
+	while (qp->sq.tail != qp->req.cur) {
+		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+		if (rc && !(wqe->flags & UROCE_WQE_DONE))
+			break;
+		uroce_send_complete(qp, wqe, wqe->status);
 	}
 	wqe = qp->sq.tail != qp->sq.head ? uroce_ring_at(&qp->sq, qp->sq.tail) :
 					   NULL;
@@ -272,6 +315,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 		uroce_qp_error(qp);
 		return;
 	}
+	if (!rc)
+		return;
 	if (qp->req.max_psn != qp->comp.psn && !qp->req.timer &&
 	    timeout_ns(qp)) {
 		qp->req.timer = uroce_now_ns() + timeout_ns(qp);
@@ -290,6 +335,8 @@ struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,
 		wqe = uroce_ring_at(&qp->sq, i);
 		if (!(wqe->flags & UROCE_WQE_STARTED))
 			break;
+		if (wqe->flags & UROCE_WQE_LOCAL) /* holds no PSN */
+			continue;
 		if (uroce_psn_in_range(psn, wqe->first_psn, wqe->last_psn)) {
 			*idx = i;
 			return wqe;

@@ -90,6 +90,10 @@ static void recv_done(struct uroce_qp *qp, struct uroce_pkt *pkt,
 		wc.imm_data = pkt->imm;
 		wc.wc_flags |= IBV_WC_WITH_IMM;
 	}
+	if (pkt->info->flags & UROCE_OPF_INV) {
+		wc.invalidated_rkey = pkt->ieth;
+		wc.wc_flags |= IBV_WC_WITH_INV;
+	}
 	qp->resp.wqe_valid = false;
 	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
@@ -216,11 +220,21 @@ static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return UROCE_DROP_LOCAL_ERROR;
 	}
 	qp->resp.offset += pkt->paylen;
-	if (f & UROCE_OPF_END) {
-		qp->resp.in_send = false;
-		recv_done(qp, pkt, IBV_WC_RECV, IBV_WC_SUCCESS,
+	if (!(f & UROCE_OPF_END))
+		return 0;
+	qp->resp.in_send = false;
+	/*
+	 * SEND with Invalidate: the key is invalid before the completion
+	 * says so. One that cannot be invalidated fails the message (rxe's
+	 * class J) and is NAKed as an invalid request.
+	 */
+	if ((f & UROCE_OPF_INV) && uroce_mw_remote_inv(qp, pkt->ieth)) {
+		recv_done(qp, pkt, IBV_WC_RECV, IBV_WC_REM_INV_REQ_ERR,
 			  qp->resp.offset);
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return UROCE_DROP_BAD_REQUEST;
 	}
+	recv_done(qp, pkt, IBV_WC_RECV, IBV_WC_SUCCESS, qp->resp.offset);
 	return 0;
 }
 
@@ -263,8 +277,8 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	if (pkt->paylen) {
 		pthread_rwlock_rdlock(&ctx->mr_lock);
-		mem = uroce_mem_map(ctx, qp->pd, qp->resp.rkey, qp->resp.va,
-				    pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
+		mem = uroce_rkey_map(qp, qp->resp.rkey, qp->resp.va,
+				     pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
 		if (mem)
 			memcpy(mem, pkt->payload, pkt->paylen);
 		pthread_rwlock_unlock(&ctx->mr_lock);
@@ -299,8 +313,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	if (h->len) {
-		mem = uroce_mem_map(ctx, qp->pd, h->rkey, h->va, h->len,
-				    IBV_ACCESS_REMOTE_READ);
+		mem = uroce_rkey_map(qp, h->rkey, h->va, h->len,
+				     IBV_ACCESS_REMOTE_READ);
 		if (!mem) {
 			pthread_rwlock_unlock(&ctx->mr_lock);
 			fatal_nak(qp, psn, UROCE_NAK_REMOTE_ACCESS_ERR);
@@ -380,8 +394,8 @@ static void rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	if (pkt->reth.len) {
 		pthread_rwlock_rdlock(&ctx->mr_lock);
-		mem = uroce_mem_map(ctx, qp->pd, pkt->reth.rkey, pkt->reth.va,
-				    pkt->reth.len, IBV_ACCESS_REMOTE_READ);
+		mem = uroce_rkey_map(qp, pkt->reth.rkey, pkt->reth.va,
+				     pkt->reth.len, IBV_ACCESS_REMOTE_READ);
 		pthread_rwlock_unlock(&ctx->mr_lock);
 		if (!mem) {
 			fatal_nak(qp, pkt->bth.psn,
@@ -418,8 +432,7 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return;
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	mem = uroce_mem_map(ctx, qp->pd, a->rkey, a->va, 8,
-			    IBV_ACCESS_REMOTE_ATOMIC);
+	mem = uroce_rkey_map(qp, a->rkey, a->va, 8, IBV_ACCESS_REMOTE_ATOMIC);
 	if (mem) {
 		if (pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
 			orig = a->compare;

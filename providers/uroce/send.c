@@ -21,6 +21,10 @@ static enum ibv_wc_opcode wc_opcode(uint32_t op)
 		return IBV_WC_COMP_SWAP;
 	case IBV_WR_ATOMIC_FETCH_AND_ADD:
 		return IBV_WC_FETCH_ADD;
+	case IBV_WR_BIND_MW:
+		return IBV_WC_BIND_MW;
+	case IBV_WR_LOCAL_INV:
+		return IBV_WC_LOCAL_INV;
 	default:
 		return IBV_WC_SEND;
 	}
@@ -32,7 +36,7 @@ static bool is_atomic(uint32_t op)
 	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
 }
 
-void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+static void complete_one(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			 enum ibv_wc_status status)
 {
 	struct ibv_wc wc;
@@ -58,6 +62,19 @@ void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 		uroce_qp_note_idle(qp, qp->scq);
 }
 
+void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status)
+{
+	complete_one(qp, wqe, status);
+	/* Local operations carried out meanwhile complete in order. */
+	while (qp->sq.tail != qp->sq.head) {
+		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+		if (!(wqe->flags & UROCE_WQE_DONE))
+			break;
+		complete_one(qp, wqe, IBV_WC_SUCCESS);
+	}
+}
+
 static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 {
 	enum ibv_qp_type type = qp->ibv_qp.qp_type;
@@ -68,6 +85,13 @@ static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 	case IBV_WR_SEND:
 	case IBV_WR_SEND_WITH_IMM:
 		break;
+	case IBV_WR_SEND_WITH_INV: /* IBTA defines it for RC only */
+		if (type != IBV_QPT_RC)
+			return EINVAL;
+		break;
+	case IBV_WR_BIND_MW:
+	case IBV_WR_LOCAL_INV:
+		return type == IBV_QPT_UD ? EINVAL : 0;
 	case IBV_WR_RDMA_WRITE:
 	case IBV_WR_RDMA_WRITE_WITH_IMM:
 		if (type == IBV_QPT_UD)
@@ -157,7 +181,11 @@ int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 	if (qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr)
 		return ENOMEM;
 	ret = check_wr(qp, wr);
-	if (!ret)
+	if (!ret &&
+	    (wr->opcode == IBV_WR_BIND_MW || wr->opcode == IBV_WR_LOCAL_INV))
+		ret = uroce_mw_copy_wr(qp, wr,
+				       uroce_ring_at(&qp->sq, qp->sq.head));
+	else if (!ret)
 		ret = copy_wr(qp, wr, uroce_ring_at(&qp->sq, qp->sq.head));
 	if (!ret)
 		qp->sq.head++;

@@ -110,6 +110,8 @@ struct uroce_context {
 	 */
 	pthread_rwlock_t mr_lock;
 	struct uroce_keytab mrs;
+	/* Memory windows by index (rkey >> 8), under mr_lock too (mw.c). */
+	struct uroce_keytab mws;
 
 	pthread_mutex_t obj_lock; /* protects the object lists */
 	struct uroce_list pds;
@@ -117,7 +119,7 @@ struct uroce_context {
 	struct uroce_list srqs;
 	struct uroce_list ahs;
 	/* against the device limits */
-	atomic_uint npd, nmr, ncq, nsrq, nah;
+	atomic_uint npd, nmr, ncq, nsrq, nah, nmw;
 	atomic_uint next_handle;
 
 	struct uroce_dp *dp; /* the data path: sockets, QPs, engine (dp.h) */
@@ -139,6 +141,34 @@ struct uroce_mr {
 	struct uroce_pd *pd;
 	uint64_t iova; /* the address the keys' users see */
 	int access; /* IBV_ACCESS_* as registered */
+	unsigned int nmw; /* windows bound to it, under mr_lock (mw.c) */
+};
+
+/*
+ * Keys with this bit name memory windows, the others MRs (as rxe splits
+ * its key indexes), so an rkey from the wire is looked up in one table.
+ */
+#define UROCE_MW_KEY_BIT 0x80000000u
+
+static inline bool uroce_key_is_mw(uint32_t key)
+{
+	return key & UROCE_MW_KEY_BIT;
+}
+
+/*
+ * A memory window. Its rkey's index (the upper 24 bits) never changes,
+ * the key byte does at each bind. The bound state is read by the data
+ * path under ctx->mr_lock for reading and changed under it for writing.
+ */
+struct uroce_mw {
+	struct ibv_mw ibv_mw;
+	struct uroce_pd *pd;
+	uint32_t index; /* rkey >> 8: its key in ctx->mws */
+	uint32_t rkey; /* the valid rkey now */
+	struct uroce_mr *mr; /* NULL: not bound (type 2: free) */
+	uint64_t addr, length; /* in the MR's addresses */
+	int access;
+	uint32_t qp_handle; /* type 2: the QP it is bound to */
 };
 
 struct uroce_cq {
@@ -197,6 +227,11 @@ static inline struct uroce_pd *to_upd(struct ibv_pd *pd)
 static inline struct uroce_mr *to_umr(struct ibv_mr *mr)
 {
 	return container_of(mr, struct uroce_mr, ibv_mr);
+}
+
+static inline struct uroce_mw *to_umw(struct ibv_mw *mw)
+{
+	return container_of(mw, struct uroce_mw, ibv_mw);
 }
 
 static inline struct uroce_cq *to_ucq(struct ibv_cq *cq)
@@ -292,6 +327,15 @@ void uroce_mr_destroy_all(struct uroce_context *ctx);
  * the MR's access flags and bounds itself.
  */
 struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
+/* A random key for an MR or a window: not guessable from the others. */
+uint32_t uroce_random_key(void);
+
+/* mw.c */
+struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type);
+int uroce_dealloc_mw(struct ibv_mw *ibmw);
+int uroce_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *ibmw,
+		  struct ibv_mw_bind *mw_bind);
+void uroce_mw_destroy_all(struct uroce_context *ctx);
 
 /* cq.c */
 struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
