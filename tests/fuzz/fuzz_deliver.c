@@ -13,8 +13,12 @@
  *   byte 1  what is posted before the packets arrive, and how they arrive:
  *             0x01 receive WRs       0x02 a SEND     0x04 an RDMA WRITE
  *             0x08 an RDMA READ      0x10 a CMP_SWAP 0x20 a FETCH_ADD
- *             0x40 RETH, AtomicETH and IETH keys are replaced by the MR's
- *                  key (keys are random: a fuzzer cannot guess them)
+ *             0x40 RETH, AtomicETH and IETH keys are replaced by real
+ *                  ones (keys are random: a fuzzer cannot guess them):
+ *                  key % 4 == 1 the type 1 window's, 2 the type 2
+ *                  window's, else the MR's; RC and UC QPs that reach
+ *                  RTS bind both windows first (type 1 over the MR's
+ *                  IOVAs [0, 32K), type 2 zero based over [4K, 20K))
  *             0x80 the packets come from another port than the peer's
  *   then    packets, each a 2-byte big-endian length and that many bytes
  *           (a UDP payload: BTH ... ICRC), 16 at most.
@@ -46,6 +50,8 @@ static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static struct ibv_cq *cq;
 static struct ibv_mr *mr;
+static struct ibv_mw *mw1, *mw2; /* fresh for each input */
+static uint32_t mw2_key; /* the type 2 window's rkey once bound */
 static struct ibv_ah *ah;
 static uint8_t *mem;
 static int peer_fd;
@@ -122,7 +128,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mr = ibv_reg_mr_iova(pd, mem, MR_LEN, 0,
 			     IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 				     IBV_ACCESS_REMOTE_READ |
-				     IBV_ACCESS_REMOTE_ATOMIC);
+				     IBV_ACCESS_REMOTE_ATOMIC |
+				     IBV_ACCESS_MW_BIND);
 	if (!mr)
 		die("ibv_reg_mr_iova");
 	memcpy(aa.grh.dgid.raw, &lo_addr, 16);
@@ -260,6 +267,37 @@ static void post_sends(struct ibv_qp *qp, enum ibv_qp_type type,
 	}
 }
 
+/* Binds the windows through @qp (RTS); failures are the QP's to face. */
+static void bind_windows(struct ibv_qp *qp)
+{
+	unsigned int rwa = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			   IBV_ACCESS_REMOTE_ATOMIC;
+	struct ibv_mw_bind mb = { .bind_info = { mr, 0, 32 * 1024, rwa } };
+	struct ibv_send_wr wr = { .opcode = IBV_WR_BIND_MW }, *bad;
+
+	ibv_bind_mw(qp, mw1, &mb);
+	mw2_key = ibv_inc_rkey(mw2->rkey);
+	wr.bind_mw.mw = mw2;
+	wr.bind_mw.rkey = mw2_key;
+	wr.bind_mw.bind_info = (struct ibv_mw_bind_info){
+		mr, 4096, 16 * 1024, rwa | IBV_ACCESS_ZERO_BASED
+	};
+	ibv_post_send(qp, &wr, &bad);
+}
+
+/* A real key for one of the input (see 0x40 above). */
+static uint32_t real_key(uint32_t key)
+{
+	switch (key % 4) {
+	case 1:
+		return mw1->rkey;
+	case 2:
+		return mw2_key;
+	default:
+		return mr->rkey;
+	}
+}
+
 static void drain(void)
 {
 	struct ibv_wc wc[16];
@@ -302,6 +340,8 @@ static struct ibv_qp *make_qp(enum ibv_qp_type type, enum ibv_qp_state state,
 	if (state == IBV_QPS_RTR)
 		return qp;
 	must(to_rts(qp, type), "to RTS");
+	if ((flags & 0x40) && type != IBV_QPT_UD)
+		bind_windows(qp);
 	post_sends(qp, type, flags);
 	switch (state) {
 	case IBV_QPS_SQD:
@@ -369,6 +409,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2;
 	size -= 2;
 
+	mw1 = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
+	mw2 = ibv_alloc_mw(pd, IBV_MW_TYPE_2);
+	if (!mw1 || !mw2)
+		die("ibv_alloc_mw");
+	mw2_key = mw2->rkey;
 	qp = make_qp(type, state, flags);
 	from.sin6_addr = lo_addr;
 	from.sin6_port = htons(peer_port + ((flags & 0x80) ? 1 : 0));
@@ -385,9 +430,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (uroce_pkt_parse(pktbuf + 65536 - len, len, &pkt))
 			continue;
 		if (flags & 0x40) {
-			pkt.reth.rkey = mr->rkey;
-			pkt.atmeth.rkey = mr->rkey;
-			pkt.ieth = mr->rkey;
+			pkt.reth.rkey = real_key(pkt.reth.rkey);
+			pkt.atmeth.rkey = real_key(pkt.atmeth.rkey);
+			pkt.ieth = real_key(pkt.ieth);
 		}
 		/* The drain finds the QP by this: it is always the QP's. */
 		pkt.bth.dqpn = qp->qp_num;
@@ -396,5 +441,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	drain();
 	must(ibv_destroy_qp(qp), "ibv_destroy_qp");
 	drain();
+	must(ibv_dealloc_mw(mw1), "ibv_dealloc_mw");
+	must(ibv_dealloc_mw(mw2), "ibv_dealloc_mw");
 	return 0;
 }

@@ -47,6 +47,9 @@ static void write_file(const char *sub, const char *name, const uint8_t *buf,
 	}
 }
 
+/* The RETH, AtomicETH and IETH key of the packets (fuzz_deliver's 0x40). */
+static uint32_t seed_key = 0x1234;
+
 /* A whole packet of @op at @out; returns its length. */
 static size_t packet(uint8_t *out, uint8_t op, uint32_t psn, uint32_t paylen)
 {
@@ -63,16 +66,16 @@ static size_t packet(uint8_t *out, uint8_t op, uint32_t psn, uint32_t paylen)
 	p.bth.psn = psn;
 	p.bth.ackreq = (info->flags & UROCE_OPF_END) != 0;
 	p.reth.va = 4096;
-	p.reth.rkey = 0x1234;
+	p.reth.rkey = seed_key;
 	p.reth.len = paylen;
 	p.atmeth.va = 4096 + 64;
-	p.atmeth.rkey = 0x1234;
+	p.atmeth.rkey = seed_key;
 	p.atmeth.swap_add = 5;
 	p.atmeth.compare = 0;
 	p.deth.qkey = FUZZ_QKEY;
 	p.deth.sqpn = 0x4321;
 	p.imm = htonl(0xdeadbeef);
-	p.ieth = 0x1234;
+	p.ieth = seed_key;
 	p.aeth.syndrome = uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID);
 	p.aeth.msn = 1;
 	p.atmack = 7;
@@ -207,6 +210,54 @@ static void responses(struct input *in)
 	in_pkt(in, UROCE_OP_RC_ATOMIC_ACK, 10, 0);
 }
 
+/* An RC or UC request through a window: key 1 type 1, 2 type 2. */
+static void mw_req(struct input *in, uint8_t op, uint32_t psn,
+		   uint32_t paylen, uint32_t key)
+{
+	seed_key = key;
+	in_pkt(in, op, psn, paylen);
+	seed_key = 0x1234;
+}
+
+/*
+ * Memory windows (flags 0x41): accesses through both, SEND with
+ * Invalidate of the type 2 window, one and several packets, then an
+ * access through it; and invalidations that must fail.
+ */
+static void gen_mw(void)
+{
+	static struct input in;
+
+	in_start(&in, 0, 3, 0x41);
+	mw_req(&in, UROCE_OP_RC_WRITE_ONLY, 0, 100, 1);
+	mw_req(&in, UROCE_OP_RC_READ_REQ, 1, 200, 2);
+	mw_req(&in, UROCE_OP_RC_FETCH_ADD, 2, 0, 1);
+	mw_req(&in, UROCE_OP_RC_CMP_SWAP, 3, 0, 2);
+	mw_req(&in, UROCE_OP_RC_SEND_FIRST, 4, MTU, 2);
+	mw_req(&in, UROCE_OP_RC_SEND_LAST_INV, 5, 10, 2);
+	mw_req(&in, UROCE_OP_RC_WRITE_ONLY, 6, 100, 2);
+	write_file("deliver", "rc_rts_mw", in.buf, in.len);
+
+	in_start(&in, 0, 3, 0x41);
+	mw_req(&in, UROCE_OP_RC_SEND_ONLY_INV, 0, 8, 2);
+	mw_req(&in, UROCE_OP_RC_READ_REQ, 1, 8, 2);
+	write_file("deliver", "rc_rts_mw_inv", in.buf, in.len);
+
+	/* A type 1 window and an MR cannot be invalidated. */
+	in_start(&in, 0, 3, 0x41);
+	mw_req(&in, UROCE_OP_RC_SEND_ONLY_INV, 0, 8, 1);
+	write_file("deliver", "rc_rts_mw_inv_type1", in.buf, in.len);
+	in_start(&in, 0, 3, 0x41);
+	mw_req(&in, UROCE_OP_RC_SEND_ONLY_INV, 0, 8, 0);
+	write_file("deliver", "rc_rts_mw_inv_mr", in.buf, in.len);
+
+	in_start(&in, 1, 3, 0x41);
+	mw_req(&in, UROCE_OP_UC_WRITE_ONLY, 0, 100, 1);
+	mw_req(&in, UROCE_OP_UC_WRITE_ONLY, 1, 100, 2);
+	mw_req(&in, UROCE_OP_UC_WRITE_FIRST, 2, MTU * 2, 2);
+	write_file("deliver", "uc_rts_mw", in.buf, in.len);
+}
+
 static const char *const type_names[] = { "rc", "uc", "ud" };
 static const char *const state_names[] = { "reset", "init", "rtr", "rts",
 					   "sqd",   "sqe",  "err" };
@@ -257,6 +308,7 @@ static void gen_deliver(void)
 		snprintf(name, sizeof(name), "op_%02x", op);
 		write_file("deliver", name, in.buf, in.len);
 	}
+	gen_mw();
 }
 
 static void gen_cm_msg(void)
