@@ -323,7 +323,6 @@ static void *mw_map(struct uroce_qp *qp, uint32_t rkey, uint64_t va,
 		    uint64_t len, int access)
 {
 	struct uroce_mw *mw = uroce_keytab_lookup(&qp->ctx->mws, rkey >> 8);
-	struct uroce_mr *mr;
 	uint64_t off;
 
 	if (!mw || mw->rkey != rkey || !mw->mr || mw->pd != qp->pd ||
@@ -341,14 +340,9 @@ static void *mw_map(struct uroce_qp *qp, uint32_t rkey, uint64_t va,
 	}
 	if (off > mw->length || len > mw->length - off)
 		return NULL;
-	mr = mw->mr;
-	va = mw->addr + off;
-	if (va < mr->iova)
-		return NULL;
-	off = va - mr->iova;
-	if (off > mr->ibv_mr.length || len > mr->ibv_mr.length - off)
-		return NULL;
-	return (uint8_t *)mr->ibv_mr.addr + off;
+	/* The MR as it is now: its bounds, its PD still the window's. */
+	return uroce_mem_map(qp->ctx, mw->pd, mw->mr->ibv_mr.lkey,
+			     mw->addr + off, len, 0);
 }
 
 void *uroce_rkey_map(struct uroce_qp *qp, uint32_t rkey, uint64_t va,

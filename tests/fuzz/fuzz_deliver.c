@@ -279,9 +279,9 @@ static void bind_windows(struct ibv_qp *qp)
 	mw2_key = ibv_inc_rkey(mw2->rkey);
 	wr.bind_mw.mw = mw2;
 	wr.bind_mw.rkey = mw2_key;
-	wr.bind_mw.bind_info = (struct ibv_mw_bind_info){
-		mr, 4096, 16 * 1024, rwa | IBV_ACCESS_ZERO_BASED
-	};
+	wr.bind_mw.bind_info =
+		(struct ibv_mw_bind_info){ mr, 4096, 16 * 1024,
+					   rwa | IBV_ACCESS_ZERO_BASED };
 	ibv_post_send(qp, &wr, &bad);
 }
 

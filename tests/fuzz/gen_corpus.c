@@ -211,8 +211,8 @@ static void responses(struct input *in)
 }
 
 /* An RC or UC request through a window: key 1 type 1, 2 type 2. */
-static void mw_req(struct input *in, uint8_t op, uint32_t psn,
-		   uint32_t paylen, uint32_t key)
+static void mw_req(struct input *in, uint8_t op, uint32_t psn, uint32_t paylen,
+		   uint32_t key)
 {
 	seed_key = key;
 	in_pkt(in, op, psn, paylen);
