@@ -548,8 +548,30 @@ static void check_type2(void)
 		 IBV_WC_SUCCESS);
 	memset(tbuf, 0x55, TBUF);
 
-	/* LOCAL_INV: the key is dead once it completed. */
-	CHECK_EQ(local_inv(&b, key), IBV_WC_SUCCESS);
+	/*
+	 * LOCAL_INV, fenced behind an unsignaled SEND: it completes after
+	 * the SEND did, and the key is dead once it completed.
+	 */
+	post_recv(&a, 8192, 4096);
+	{
+		struct ibv_sge sge = { (uintptr_t)lbuf, 64, lmr->lkey };
+		struct ibv_send_wr wr[2], *bad;
+
+		memset(wr, 0, sizeof(wr));
+		wr[0].opcode = IBV_WR_SEND;
+		wr[0].sg_list = &sge;
+		wr[0].num_sge = 1;
+		wr[0].next = &wr[1];
+		wr[1].opcode = IBV_WR_LOCAL_INV;
+		wr[1].wr_id = 0x1f;
+		wr[1].send_flags = IBV_SEND_SIGNALED | IBV_SEND_FENCE;
+		wr[1].invalidate_rkey = key;
+		REQUIRE(!ibv_post_send(b.qp, wr, &bad));
+		wc = wait_wc(b.cq);
+		CHECK(wc.status == IBV_WC_SUCCESS && wc.wr_id == 0x1f &&
+		      wc.opcode == IBV_WC_LOCAL_INV);
+		CHECK_EQ(one_status(a.cq), IBV_WC_SUCCESS);
+	}
 	CHECK_EQ(rdma_wait(&a, IBV_WR_RDMA_WRITE, 0, 16, 0, key),
 		 IBV_WC_REM_ACCESS_ERR);
 	reconnect(&a, &b);
