@@ -585,8 +585,13 @@ static void check_type2(void)
 	/* Rebound with ibv_wr_bind_mw: the new key works, the old not. */
 	old = key;
 	key = wr_bind(mw, ibv_inc_rkey(key), 0, 8192,
-		      IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+		      IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			      IBV_ACCESS_REMOTE_ATOMIC);
 	CHECK(key != old);
+	*(uint64_t *)(tbuf + 64) = 7;
+	CHECK_EQ(fetch_add(&a, taddr(64), key, 5), IBV_WC_SUCCESS);
+	CHECK(*(uint64_t *)lbuf == 7 && *(uint64_t *)(tbuf + 64) == 12);
+	memset(tbuf, 0x55, TBUF);
 	CHECK_EQ(rdma_wait(&a, IBV_WR_RDMA_WRITE, 0, 16, taddr(0), old),
 		 IBV_WC_REM_ACCESS_ERR);
 	reconnect(&a, &b);
