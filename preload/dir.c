@@ -77,8 +77,6 @@ VFS_EXPORT DIR *opendir(const char *path)
 	struct vfs_node node;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return REAL(opendir)(path);
 	r = vfs_resolve(path, true, &node);
 	if (r == VFS_PASS)
 		return REAL(opendir)(path);
@@ -139,42 +137,40 @@ VFS_EXPORT struct dirent64 *readdir64(DIR *d)
 	return vdir_next(v);
 }
 
-VFS_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
+/* readdir_r and readdir64_r on one of our streams */
+static int vdir_next_r(struct vdir *v, struct dirent64 *entry,
+		       struct dirent64 **result)
 {
-	struct vdir *v = ours(d);
-	struct dirent64 *e;
+	struct dirent64 *e = vdir_next(v);
 
-	if (!v) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-		return REAL(readdir_r)(d, entry, result);
-#pragma GCC diagnostic pop
-	}
-	e = vdir_next(v);
 	if (e)
 		memcpy(entry, e, sizeof(*entry));
 	*result = e ? entry : NULL;
 	return 0;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+VFS_EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
+{
+	struct vdir *v = ours(d);
+
+	if (!v)
+		return REAL(readdir_r)(d, entry, result);
+	return vdir_next_r(v, (struct dirent64 *)entry,
+			   (struct dirent64 **)result);
 }
 
 VFS_EXPORT int readdir64_r(DIR *d, struct dirent64 *entry,
 			   struct dirent64 **result)
 {
 	struct vdir *v = ours(d);
-	struct dirent64 *e;
 
-	if (!v) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	if (!v)
 		return REAL(readdir64_r)(d, entry, result);
-#pragma GCC diagnostic pop
-	}
-	e = vdir_next(v);
-	if (e)
-		memcpy(entry, e, sizeof(*entry));
-	*result = e ? entry : NULL;
-	return 0;
+	return vdir_next_r(v, entry, result);
 }
+#pragma GCC diagnostic pop
 
 VFS_EXPORT void rewinddir(DIR *d)
 {
@@ -343,8 +339,7 @@ static int glob_stat64(const char *restrict path, struct stat64 *restrict st)
 	return stat64(path, st);
 }
 
-static int glob_lstat64(const char *restrict path,
-			struct stat64 *restrict st)
+static int glob_lstat64(const char *restrict path, struct stat64 *restrict st)
 {
 	return lstat64(path, st);
 }

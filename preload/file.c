@@ -23,8 +23,6 @@ static bool open_ours(const char *path, int flags, mode_t mode, int *fd)
 	struct vfs_node node;
 	int ret;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	ret = vfs_resolve(path, !(flags & O_NOFOLLOW), &node);
 	if (ret == VFS_PASS)
 		return false;
@@ -52,120 +50,81 @@ static mode_t mode_arg(int flags, va_list ap)
 		       0;
 }
 
-VFS_EXPORT int open(const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-	int fd;
+/* open and open64 take an optional mode */
+#define WRAP_OPEN(name)                                       \
+	VFS_EXPORT int name(const char *path, int flags, ...) \
+	{                                                     \
+		mode_t mode;                                  \
+		va_list ap;                                   \
+		int fd;                                       \
+                                                              \
+		va_start(ap, flags);                          \
+		mode = mode_arg(flags, ap);                   \
+		va_end(ap);                                   \
+		if (open_ours(path, flags, mode, &fd))        \
+			return fd;                            \
+		return REAL(name)(path, flags, mode);         \
+	}
 
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (open_ours(path, flags, mode, &fd))
-		return fd;
-	return REAL(open)(path, flags, mode);
-}
+/* openat and openat64: a relative path is never ours */
+#define WRAP_OPENAT(name)                                                \
+	VFS_EXPORT int name(int dirfd, const char *path, int flags, ...) \
+	{                                                                \
+		mode_t mode;                                             \
+		va_list ap;                                              \
+		int fd;                                                  \
+                                                                         \
+		va_start(ap, flags);                                     \
+		mode = mode_arg(flags, ap);                              \
+		va_end(ap);                                              \
+		if (open_ours(path, flags, mode, &fd))                   \
+			return fd;                                       \
+		return REAL(name)(dirfd, path, flags, mode);             \
+	}
 
-VFS_EXPORT int open64(const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-	int fd;
+/* the _FORTIFY_SOURCE entries, which have no mode */
+#define WRAP_OPEN_2(name)                                \
+	int name(const char *path, int flags);           \
+	VFS_EXPORT int name(const char *path, int flags) \
+	{                                                \
+		int fd;                                  \
+                                                         \
+		if (open_ours(path, flags, 0, &fd))      \
+			return fd;                       \
+		return REAL(name)(path, flags);          \
+	}
 
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (open_ours(path, flags, mode, &fd))
-		return fd;
-	return REAL(open64)(path, flags, mode);
-}
+#define WRAP_OPENAT_2(name)                                         \
+	int name(int dirfd, const char *path, int flags);           \
+	VFS_EXPORT int name(int dirfd, const char *path, int flags) \
+	{                                                           \
+		int fd;                                             \
+                                                                    \
+		if (open_ours(path, flags, 0, &fd))                 \
+			return fd;                                  \
+		return REAL(name)(dirfd, path, flags);              \
+	}
 
-VFS_EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-	int fd;
+#define WRAP_CREAT(name)                                                      \
+	VFS_EXPORT int name(const char *path, mode_t mode)                    \
+	{                                                                     \
+		int fd;                                                       \
+                                                                              \
+		if (open_ours(path, O_CREAT | O_WRONLY | O_TRUNC, mode, &fd)) \
+			return fd;                                            \
+		return REAL(name)(path, mode);                                \
+	}
 
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (open_ours(path, flags, mode, &fd))
-		return fd;
-	return REAL(openat)(dirfd, path, flags, mode);
-}
-
-VFS_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode;
-	va_list ap;
-	int fd;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (open_ours(path, flags, mode, &fd))
-		return fd;
-	return REAL(openat64)(dirfd, path, flags, mode);
-}
-
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
-VFS_EXPORT int __open_2(const char *path, int flags)
-{
-	int fd;
-
-	if (open_ours(path, flags, 0, &fd))
-		return fd;
-	return REAL(__open_2)(path, flags);
-}
-
-VFS_EXPORT int __open64_2(const char *path, int flags)
-{
-	int fd;
-
-	if (open_ours(path, flags, 0, &fd))
-		return fd;
-	return REAL(__open64_2)(path, flags);
-}
-
-VFS_EXPORT int __openat_2(int dirfd, const char *path, int flags)
-{
-	int fd;
-
-	if (open_ours(path, flags, 0, &fd))
-		return fd;
-	return REAL(__openat_2)(dirfd, path, flags);
-}
-
-VFS_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	int fd;
-
-	if (open_ours(path, flags, 0, &fd))
-		return fd;
-	return REAL(__openat64_2)(dirfd, path, flags);
-}
-
-VFS_EXPORT int creat(const char *path, mode_t mode)
-{
-	int fd;
-
-	if (open_ours(path, O_CREAT | O_WRONLY | O_TRUNC, mode, &fd))
-		return fd;
-	return REAL(creat)(path, mode);
-}
-
-VFS_EXPORT int creat64(const char *path, mode_t mode)
-{
-	int fd;
-
-	if (open_ours(path, O_CREAT | O_WRONLY | O_TRUNC, mode, &fd))
-		return fd;
-	return REAL(creat64)(path, mode);
-}
+WRAP_OPEN(open)
+WRAP_OPEN(open64)
+WRAP_OPENAT(openat)
+WRAP_OPENAT(openat64)
+WRAP_OPEN_2(__open_2)
+WRAP_OPEN_2(__open64_2)
+WRAP_OPENAT_2(__openat_2)
+WRAP_OPENAT_2(__openat64_2)
+WRAP_CREAT(creat)
+WRAP_CREAT(creat64)
 
 /* fopen's mode string as open flags */
 static int fopen_flags(const char *mode)
@@ -202,8 +161,6 @@ static bool fopen_ours(const char *path, const char *mode, FILE **f)
 	struct vfs_node node;
 	int flags, fd, ret;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	ret = vfs_resolve(path, true, &node);
 	if (ret == VFS_PASS)
 		return false;
@@ -231,20 +188,15 @@ static bool fopen_ours(const char *path, const char *mode, FILE **f)
 	return true;
 }
 
-VFS_EXPORT FILE *fopen(const char *path, const char *mode)
-{
-	FILE *f;
+#define WRAP_FOPEN(name)                                          \
+	VFS_EXPORT FILE *name(const char *path, const char *mode) \
+	{                                                         \
+		FILE *f;                                          \
+                                                                  \
+		if (fopen_ours(path, mode, &f))                   \
+			return f;                                 \
+		return REAL(name)(path, mode);                    \
+	}
 
-	if (fopen_ours(path, mode, &f))
-		return f;
-	return REAL(fopen)(path, mode);
-}
-
-VFS_EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	FILE *f;
-
-	if (fopen_ours(path, mode, &f))
-		return f;
-	return REAL(fopen64)(path, mode);
-}
+WRAP_FOPEN(fopen)
+WRAP_FOPEN(fopen64)

@@ -40,8 +40,7 @@ static bool in_tree(const char *path)
 
 	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
 		n = strlen(roots[i]);
-		if (!strncmp(path, roots[i], n) &&
-		    (path[n] == '/' || !path[n]))
+		if (!strncmp(path, roots[i], n) && (path[n] == '/' || !path[n]))
 			return true;
 	}
 	return false;
@@ -93,7 +92,7 @@ int vfs_resolve(const char *path, bool follow, struct vfs_node *node)
 	bool slash, last_slash;
 	int hops = 0, ret;
 
-	if (!normalize(path, cur, sizeof(cur), &slash))
+	if (!vfs_maybe_ours(path) || !normalize(path, cur, sizeof(cur), &slash))
 		return VFS_PASS;
 	if (!in_tree(cur)) {
 		/* "/sys/class/infiniband/..": out of the tree again */
@@ -181,8 +180,8 @@ void vfs_stat(const struct vfs_node *node, struct stat *st)
 }
 
 /* A read-only memfd holding @len bytes of @data, named @prefix@path. */
-static int sealed_memfd(const char *prefix, const char *path,
-			const char *data, size_t len, int flags)
+static int sealed_memfd(const char *prefix, const char *path, const char *data,
+			size_t len, int flags)
 {
 	char name[250];
 	ssize_t n;
@@ -236,7 +235,8 @@ int vfs_open_node(const struct vfs_node *node, int flags)
 			return -EACCES;
 		if (node->read_err) {
 			/* an fd whose reads fail with EINVAL, as sysfs's do */
-			fd = epoll_create1(flags & O_CLOEXEC ? EPOLL_CLOEXEC : 0);
+			fd = epoll_create1(flags & O_CLOEXEC ? EPOLL_CLOEXEC :
+							       0);
 			return fd < 0 ? -errno : fd;
 		}
 		return sealed_memfd(MEMFD_FILE, node->path, node->data,

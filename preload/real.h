@@ -12,11 +12,10 @@
 
 void *real_sym(const char *name, void **cache);
 
-#define REAL(name)                                    \
-	({                                            \
-		static void *real_cache_;             \
-		((__typeof__(&name))real_sym(#name,   \
-					     &real_cache_)); \
+#define REAL(name)                                                  \
+	({                                                          \
+		static void *real_cache_;                           \
+		((__typeof__(&name))real_sym(#name, &real_cache_)); \
 	})
 
 int real_open(const char *path, int flags);

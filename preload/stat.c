@@ -26,14 +26,11 @@ _Static_assert(sizeof(struct stat) == sizeof(struct stat64),
  * stat of a path of ours: true with *ret set (0, or -1 and errno). A path
  * that leads out through a link is passed to fstatat with the real path.
  */
-static bool stat_ours(const char *path, bool follow, struct stat *st,
-		      int *ret)
+static bool stat_ours(const char *path, bool follow, struct stat *st, int *ret)
 {
 	struct vfs_node node;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	r = vfs_resolve(path, follow, &node);
 	if (r == VFS_PASS)
 		return false;
@@ -52,61 +49,33 @@ static bool stat_ours(const char *path, bool follow, struct stat *st,
 	return true;
 }
 
-VFS_EXPORT int stat(const char *path, struct stat *st)
-{
-	int ret;
+#define WRAP_STAT(name, type, follow)                                 \
+	VFS_EXPORT int name(const char *path, type *st)               \
+	{                                                             \
+		int ret;                                              \
+                                                                      \
+		if (stat_ours(path, follow, (struct stat *)st, &ret)) \
+			return ret;                                   \
+		return REAL(name)(path, st);                          \
+	}
 
-	if (stat_ours(path, true, st, &ret))
-		return ret;
-	return REAL(stat)(path, st);
-}
+#define WRAP_FSTATAT(name, type)                                              \
+	VFS_EXPORT int name(int dirfd, const char *path, type *st, int flags) \
+	{                                                                     \
+		int ret;                                                      \
+                                                                              \
+		if (stat_ours(path, !(flags & AT_SYMLINK_NOFOLLOW),           \
+			      (struct stat *)st, &ret))                       \
+			return ret;                                           \
+		return REAL(name)(dirfd, path, st, flags);                    \
+	}
 
-VFS_EXPORT int stat64(const char *path, struct stat64 *st)
-{
-	int ret;
-
-	if (stat_ours(path, true, (struct stat *)st, &ret))
-		return ret;
-	return REAL(stat64)(path, st);
-}
-
-VFS_EXPORT int lstat(const char *path, struct stat *st)
-{
-	int ret;
-
-	if (stat_ours(path, false, st, &ret))
-		return ret;
-	return REAL(lstat)(path, st);
-}
-
-VFS_EXPORT int lstat64(const char *path, struct stat64 *st)
-{
-	int ret;
-
-	if (stat_ours(path, false, (struct stat *)st, &ret))
-		return ret;
-	return REAL(lstat64)(path, st);
-}
-
-VFS_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	int ret;
-
-	if (stat_ours(path, !(flags & AT_SYMLINK_NOFOLLOW), st, &ret))
-		return ret;
-	return REAL(fstatat)(dirfd, path, st, flags);
-}
-
-VFS_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
-			 int flags)
-{
-	int ret;
-
-	if (stat_ours(path, !(flags & AT_SYMLINK_NOFOLLOW), (struct stat *)st,
-		      &ret))
-		return ret;
-	return REAL(fstatat64)(dirfd, path, st, flags);
-}
+WRAP_STAT(stat, struct stat, true)
+WRAP_STAT(stat64, struct stat64, true)
+WRAP_STAT(lstat, struct stat, false)
+WRAP_STAT(lstat64, struct stat64, false)
+WRAP_FSTATAT(fstatat, struct stat)
+WRAP_FSTATAT(fstatat64, struct stat64)
 
 /*
  * The pre-2.33 entries: on x86_64 and the other 64-bit ABIs their struct is
@@ -141,8 +110,8 @@ VFS_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 	return fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
 }
 
-VFS_EXPORT int __fxstatat(int ver, int dirfd, const char *path,
-			  struct stat *st, int flags)
+VFS_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+			  int flags)
 {
 	return fstatat(dirfd, path, st, flags);
 }
@@ -177,15 +146,13 @@ static void statx_from_stat(const struct stat *st, struct statx *stx)
 	stx->stx_dev_minor = minor(st->st_dev);
 }
 
-VFS_EXPORT int statx(int dirfd, const char *path, int flags,
-		     unsigned int mask, struct statx *stx)
+VFS_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
+		     struct statx *stx)
 {
 	struct vfs_node node;
 	struct stat st;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return REAL(statx)(dirfd, path, flags, mask, stx);
 	r = vfs_resolve(path, !(flags & AT_SYMLINK_NOFOLLOW), &node);
 	if (r == VFS_PASS)
 		return REAL(statx)(dirfd, path, flags, mask, stx);
@@ -206,8 +173,6 @@ static bool access_ours(const char *path, int mode, bool follow, int *ret)
 	struct vfs_node node;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	r = vfs_resolve(path, follow, &node);
 	if (r == VFS_PASS)
 		return false;
@@ -229,14 +194,19 @@ static bool access_ours(const char *path, int mode, bool follow, int *ret)
 	return true;
 }
 
-VFS_EXPORT int access(const char *path, int mode)
-{
-	int ret;
+#define WRAP_ACCESS(name)                                \
+	VFS_EXPORT int name(const char *path, int mode)  \
+	{                                                \
+		int ret;                                 \
+                                                         \
+		if (access_ours(path, mode, true, &ret)) \
+			return ret;                      \
+		return REAL(name)(path, mode);           \
+	}
 
-	if (access_ours(path, mode, true, &ret))
-		return ret;
-	return REAL(access)(path, mode);
-}
+WRAP_ACCESS(access)
+WRAP_ACCESS(eaccess)
+WRAP_ACCESS(euidaccess)
 
 VFS_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
@@ -247,24 +217,6 @@ VFS_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	return REAL(faccessat)(dirfd, path, mode, flags);
 }
 
-VFS_EXPORT int eaccess(const char *path, int mode)
-{
-	int ret;
-
-	if (access_ours(path, mode, true, &ret))
-		return ret;
-	return REAL(eaccess)(path, mode);
-}
-
-VFS_EXPORT int euidaccess(const char *path, int mode)
-{
-	int ret;
-
-	if (access_ours(path, mode, true, &ret))
-		return ret;
-	return REAL(euidaccess)(path, mode);
-}
-
 /* readlink of a path of ours: true with *ret set */
 static bool readlink_ours(const char *path, char *buf, size_t size,
 			  ssize_t *ret)
@@ -273,8 +225,6 @@ static bool readlink_ours(const char *path, char *buf, size_t size,
 	size_t len;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	r = vfs_resolve(path, false, &node);
 	if (r == VFS_PASS)
 		return false;
@@ -316,8 +266,7 @@ VFS_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
 	return REAL(readlinkat)(dirfd, path, buf, size);
 }
 
-ssize_t __readlink_chk(const char *path, char *buf, size_t size,
-		       size_t buflen);
+ssize_t __readlink_chk(const char *path, char *buf, size_t size, size_t buflen);
 ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t size,
 			 size_t buflen);
 
@@ -350,8 +299,6 @@ static bool realpath_ours(const char *path, char *resolved, char **ret)
 	struct vfs_node node;
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	r = vfs_resolve(path, true, &node);
 	if (r == VFS_PASS)
 		return false;
@@ -411,8 +358,6 @@ static bool xattr_ours(const char *path, bool follow, bool get,
 {
 	int r;
 
-	if (!vfs_maybe_ours(path))
-		return false;
 	r = vfs_resolve(path, follow, node);
 	if (r == VFS_PASS || r == VFS_REAL)
 		return r == VFS_REAL ? (*ret = 1, false) : false;

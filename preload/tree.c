@@ -23,6 +23,7 @@
 #include <net/if.h>
 
 #include "providers/uroce/uroce.h"
+#include "tools/common/format.h"
 #include "preload/tree.h"
 
 #define IB_ROOT "/sys/class/infiniband"
@@ -64,8 +65,10 @@ static bool is_child_of_want(struct walk *w, const char **name)
 static void list_add(struct walk *w, const char *name, enum vfs_kind kind)
 {
 	static const unsigned char dt[] = {
-		[VFS_DIR] = DT_DIR, [VFS_FILE] = DT_REG,
-		[VFS_CHR] = DT_CHR, [VFS_LNK] = DT_LNK,
+		[VFS_DIR] = DT_DIR,
+		[VFS_FILE] = DT_REG,
+		[VFS_CHR] = DT_CHR,
+		[VFS_LNK] = DT_LNK,
 	};
 	struct vfs_dirent *e;
 
@@ -208,7 +211,8 @@ static void put_local_cpus(struct walk *w)
 		nbits = 1;
 	chunk = nbits % 32 ? nbits % 32 : 32;
 	for (i = (nbits + 31) / 32; i-- > 0;) {
-		uint32_t v = chunk == 32 ? mask[i] : mask[i] & ((1u << chunk) - 1);
+		uint32_t v = chunk == 32 ? mask[i] :
+					   mask[i] & ((1u << chunk) - 1);
 
 		w_put(w, "%s%0*x", i == (nbits + 31) / 32 - 1 ? "" : ",",
 		      (int)(chunk + 3) / 4, v);
@@ -219,10 +223,9 @@ static void put_local_cpus(struct walk *w)
 
 static void put_guid(struct walk *w, __be64 guid)
 {
-	const uint8_t *g = (const uint8_t *)&guid;
+	char buf[GUID_STR_LEN];
 
-	w_put(w, "%02x%02x:%02x%02x:%02x%02x:%02x%02x\n", g[0], g[1], g[2],
-	      g[3], g[4], g[5], g[6], g[7]);
+	w_put(w, "%s\n", format_guid(guid, buf));
 }
 
 /* "%pI6": eight groups of four hex digits */
@@ -234,24 +237,6 @@ static void put_gid(struct walk *w, const uint8_t *raw)
 		w_put(w, "%02x%02x%s", raw[i], raw[i + 1], i < 14 ? ":" : "\n");
 }
 
-static int width_to_int(uint8_t width)
-{
-	switch (width) {
-	case 1:
-		return 1;
-	case 2:
-		return 4;
-	case 4:
-		return 8;
-	case 8:
-		return 12;
-	case 16:
-		return 2;
-	default:
-		return -1;
-	}
-}
-
 static void put_rate(struct walk *w, uint8_t speed, uint8_t width)
 {
 	static const struct {
@@ -259,12 +244,13 @@ static void put_rate(struct walk *w, uint8_t speed, uint8_t width)
 		const char *name;
 		int rate; /* deci-Gb/s per lane */
 	} speeds[] = {
-		{ 2, " DDR", 50 },   { 4, " QDR", 100 },  { 8, " FDR10", 100 },
-		{ 16, " FDR", 140 }, { 32, " EDR", 250 }, { 64, " HDR", 500 },
+		{ 2, " DDR", 50 },     { 4, " QDR", 100 },
+		{ 8, " FDR10", 100 },  { 16, " FDR", 140 },
+		{ 32, " EDR", 250 },   { 64, " HDR", 500 },
 		{ 128, " NDR", 1000 },
 	};
 	const char *name = " SDR";
-	int rate = 25, lanes = width_to_int(width);
+	int rate = 25, lanes = (int)port_width_lanes(width);
 	size_t i;
 
 	for (i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
@@ -273,7 +259,7 @@ static void put_rate(struct walk *w, uint8_t speed, uint8_t width)
 			rate = speeds[i].rate;
 		}
 	rate *= lanes;
-	if (rate < 0) {
+	if (!rate) {
 		w->node->read_err = EINVAL;
 		return;
 	}
@@ -438,9 +424,9 @@ static void generate(struct walk *w)
 		const struct uroce_device *dev = (void *)devs[i];
 
 		if (emit(w, VFS_CHR, DEV_ROOT "/uverbs%d", dev->vdev.index))
-			w->node->rdev = makedev(UVERBS_MAJOR,
-						UVERBS_BASE_MINOR +
-							dev->vdev.index);
+			w->node->rdev =
+				makedev(UVERBS_MAJOR,
+					UVERBS_BASE_MINOR + dev->vdev.index);
 		gen_verbs(w, dev);
 		gen_device(w, dev);
 	}

@@ -47,7 +47,7 @@ enum {
 bool vfs_maybe_ours(const char *path);
 
 /*
- * Resolves @path (absolute): VFS_PASS, VFS_OURS, VFS_REAL, or a negative
+ * Resolves @path: VFS_PASS (at the cost of vfs_maybe_ours for most paths), VFS_OURS, VFS_REAL, or a negative
  * errno for a path of ours that does not resolve (-ENOENT, -ENOTDIR,
  * -ELOOP). @follow: whether a final symbolic link is followed.
  */
