@@ -92,7 +92,8 @@ int vfs_resolve(const char *path, bool follow, struct vfs_node *node)
 	bool slash, last_slash;
 	int hops = 0, ret;
 
-	if (!vfs_maybe_ours(path) || !normalize(path, cur, sizeof(cur), &slash))
+	if (!vfs_maybe_ours(path) || tree_building() ||
+	    !normalize(path, cur, sizeof(cur), &slash))
 		return VFS_PASS;
 	if (!in_tree(cur)) {
 		/* "/sys/class/infiniband/..": out of the tree again */

@@ -405,14 +405,23 @@ static void gen_verbs(struct walk *w, const struct uroce_device *dev)
 		w_put(w, "../../infiniband/%s/device", ib->name);
 }
 
+static __thread bool building;
+
+bool tree_building(void)
+{
+	return building;
+}
+
 static void generate(struct walk *w)
 {
 	struct verbs_device **devs = NULL;
 	int i, n;
 
+	building = true;
 	n = uroce_list_devices(&devs);
 	if (n < 0) {
 		w->err = -n;
+		building = false;
 		return;
 	}
 	emit(w, VFS_DIR, IB_ROOT);
@@ -433,6 +442,7 @@ static void generate(struct walk *w)
 	for (i = 0; i < n; i++)
 		free(devs[i]);
 	free(devs);
+	building = false;
 }
 
 int tree_find(const char *path, struct vfs_node *node)

@@ -14,4 +14,11 @@ enum {
 /* Finds the node at normalized @path: TREE_* or a negative errno. */
 int tree_find(const char *path, struct vfs_node *node);
 
+/*
+ * True while this thread builds the tree: whatever files the discovery
+ * code opens then (the configuration file, even one named inside the
+ * tree) are libc's, never ours again.
+ */
+bool tree_building(void);
+
 #endif /* UROCE_PRELOAD_TREE_H */

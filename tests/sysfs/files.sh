@@ -217,6 +217,10 @@ check_all() {
 	# Shell tools: ls, cat, realpath through the netdev link.
 	line=$(urun "$ns" ls /dev/infiniband | words)
 	expect_eq "ls /dev/infiniband as $AS" "$line" "uverbs$IFX uverbs$IFX_A"
+	line=$(urun "$ns" ls -l /dev/infiniband | awk 'NR > 1 {
+		print $1, $5, $6, $NF }' | words)
+	expect_eq "ls -l /dev/infiniband as $AS" "$line" \
+		"crw-rw-rw- 231, $((192 + IFX)) uverbs$IFX crw-rw-rw- 231, $((192 + IFX_A)) uverbs$IFX_A"
 	line=$(urun "$ns" ls /sys/class/infiniband_verbs | words)
 	expect_eq "ls /sys/class/infiniband_verbs as $AS" "$line" \
 		"abi_version uverbs$IFX uverbs$IFX_A"
