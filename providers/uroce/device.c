@@ -15,8 +15,6 @@
 #include "util/rtnl.h"
 #include "providers/uroce/uroce.h"
 
-extern const struct verbs_provider verbs_provider;
-
 int uroce_netns_id(int fd, dev_t *dev, ino_t *ino)
 {
 	struct stat st;
@@ -90,13 +88,17 @@ static struct uroce_device *device_new(const char *name,
 	ib->node_type = IBV_NODE_CA;
 	ib->transport_type = IBV_TRANSPORT_IB;
 	snprintf(ib->name, sizeof(ib->name), "%s", name);
-	snprintf(ib->dev_name, sizeof(ib->dev_name), "uverbs-%.56s", name);
-	/* There is no sysfs behind uroce: these paths do not exist. */
+	/*
+	 * uverbsN with N the ifindex of the (first) netdev: stable while the
+	 * netdev lives and unique in its namespace. The sysfs interposer
+	 * (preload/) serves these paths under uroce run.
+	 */
+	snprintf(ib->dev_name, sizeof(ib->dev_name), "uverbs%d",
+		 first->ifindex);
 	snprintf(ib->dev_path, sizeof(ib->dev_path),
-		 "/sys/class/infiniband_verbs/uverbs-%.56s", name);
+		 "/sys/class/infiniband_verbs/uverbs%d", first->ifindex);
 	snprintf(ib->ibdev_path, sizeof(ib->ibdev_path),
 		 "/sys/class/infiniband/%.63s", name);
-	dev->vdev.provider = &verbs_provider;
 	dev->vdev.node_guid = node_guid(first);
 	/* A LAG's first member is no device of its own: the index is free. */
 	dev->vdev.index = first->ifindex;

@@ -10,9 +10,6 @@
 
 #include "providers/uroce/uroce.h"
 
-#define PHYS_STATE_DISABLED 3
-#define PHYS_STATE_LINK_UP 5
-
 int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
 		     struct ibv_port_attr *port_attr, size_t port_attr_len)
 {
@@ -25,8 +22,8 @@ int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
 	memset(&attr, 0, sizeof(attr));
 	pthread_mutex_lock(&ctx->state_lock);
 	attr.state = ctx->state.running ? IBV_PORT_ACTIVE : IBV_PORT_DOWN;
-	attr.phys_state = ctx->state.running ? PHYS_STATE_LINK_UP :
-					       PHYS_STATE_DISABLED;
+	attr.phys_state = ctx->state.running ? UROCE_PHYS_STATE_LINK_UP :
+					       UROCE_PHYS_STATE_DISABLED;
 	attr.active_mtu = ctx->state.active_mtu;
 	attr.active_width = ctx->state.active_width;
 	attr.active_speed = ctx->state.active_speed;
@@ -34,7 +31,7 @@ int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
 
 	attr.max_mtu = IBV_MTU_4096;
 	attr.gid_tbl_len = UROCE_GID_TBL_LEN;
-	attr.port_cap_flags = IBV_PORT_CM_SUP | IBV_PORT_IP_BASED_GIDS;
+	attr.port_cap_flags = UROCE_PORT_CAP_FLAGS;
 	attr.max_msg_sz = 1U << 31;
 	attr.pkey_tbl_len = 1;
 	attr.max_vl_num = 1; /* VL0 only */

@@ -53,10 +53,22 @@ const struct verbs_context_ops uroce_ops = {
 	.free_context = uroce_free_context,
 };
 
+extern const struct verbs_provider verbs_provider;
+
+/* device.c lists devices for the sysfs interposer too: the provider is ours. */
+static int list_devices(struct verbs_device ***list)
+{
+	int i, n = uroce_list_devices(list);
+
+	for (i = 0; i < n; i++)
+		(*list)[i]->provider = &verbs_provider;
+	return n;
+}
+
 const struct verbs_provider verbs_provider = {
 	.name = "uroce",
 	.abi = VERBS_PROVIDER_ABI,
-	.list_devices = uroce_list_devices,
+	.list_devices = list_devices,
 	.alloc_context = uroce_alloc_context,
 	.free_device = uroce_free_device,
 };

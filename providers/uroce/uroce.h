@@ -23,6 +23,11 @@
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define UROCE_PORT 1 /* the only port of every device */
+/* ibv_port_attr.port_cap_flags (port.c) and sysfs cap_mask (preload/) */
+#define UROCE_PORT_CAP_FLAGS (IBV_PORT_CM_SUP | IBV_PORT_IP_BASED_GIDS)
+/* Port physical states (IBTA), as ibv_query_port reports them. */
+#define UROCE_PHYS_STATE_DISABLED 3
+#define UROCE_PHYS_STATE_LINK_UP 5
 
 /* A tiny intrusive doubly linked list for the per-context object lists. */
 struct uroce_list {

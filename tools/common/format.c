@@ -57,7 +57,7 @@ static uint32_t lane_mbps(uint8_t speed)
 	}
 }
 
-static uint32_t lanes(uint8_t width)
+uint32_t port_width_lanes(uint8_t width)
 {
 	switch (width) {
 	case 1:
@@ -77,7 +77,7 @@ static uint32_t lanes(uint8_t width)
 
 uint32_t port_rate_mbps(uint8_t active_width, uint8_t active_speed)
 {
-	return lanes(active_width) * lane_mbps(active_speed);
+	return port_width_lanes(active_width) * lane_mbps(active_speed);
 }
 
 char *format_rate(uint32_t mbps, char *buf)

@@ -19,6 +19,8 @@ char *format_guid_hex(__be64 guid, char *buf);
 /* "::ffff:10.0.0.1", "fe80::1": the GID as the IPv6 address it is */
 char *format_gid(const union ibv_gid *gid, char *buf);
 
+/* Lanes of an ibv_port_attr active_width (1X is 1, 4X is 4...); 0: unknown */
+uint32_t port_width_lanes(uint8_t width);
 /* Mb/s of a port's active_width x active_speed; 0 if either is unknown. */
 uint32_t port_rate_mbps(uint8_t active_width, uint8_t active_speed);
 /* "10 Gb/s", "2.5 Gb/s" */

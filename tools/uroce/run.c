@@ -4,8 +4,12 @@
  * distribution's rdma-core, on uroce: it puts uroce's private library
  * directory first in LD_LIBRARY_PATH, so that the dynamic loader binds the
  * program to uroce's libibverbs.so.1 and librdmacm.so.1, then execs it.
- * libibverbs finds the provider beside itself, so nothing else is needed.
- * uroce env prints the same setting as a shell's export line.
+ * libibverbs finds the provider beside itself. It also appends the sysfs
+ * interposer, liburoce-sysfs.so from the same directory, to LD_PRELOAD,
+ * so that the program finds the kernel's files of its uroce devices
+ * (/sys/class/infiniband...; see preload/). It goes last: a sanitizer's
+ * runtime must stay first. uroce env prints the same settings as a
+ * shell's export lines.
  *
  * The directory is found from this program's own location: installed, at
  * UROCE_BIN_TO_PRIVATE_LIB from the bin directory; in the build tree
@@ -72,6 +76,47 @@ static int private_libdir(char *out)
 	return -1;
 }
 
+#define SYSFS_PRELOAD "liburoce-sysfs.so"
+
+/* Is @lib, or a library of that file name, in the list @list already? */
+static bool list_has(const char *list, const char *lib)
+{
+	size_t n = strlen(lib);
+	const char *p;
+
+	for (p = list; (p = strstr(p, lib)); p += n)
+		if ((p == list || p[-1] == ':' || p[-1] == ' ' ||
+		     p[-1] == '/') &&
+		    (!p[n] || p[n] == ':' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* Appends the sysfs interposer of @dir to LD_PRELOAD. */
+static int add_preload(const char *dir)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *val;
+	int ret;
+
+	if (!has_file(dir, SYSFS_PRELOAD) ||
+	    (old && list_has(old, SYSFS_PRELOAD)))
+		return 0;
+	if (old && *old)
+		ret = asprintf(&val, "%s:%s/%s", old, dir, SYSFS_PRELOAD);
+	else
+		ret = asprintf(&val, "%s/%s", dir, SYSFS_PRELOAD);
+	if (ret < 0) {
+		perror("uroce run");
+		return -1;
+	}
+	ret = setenv("LD_PRELOAD", val, 1);
+	if (ret)
+		perror("uroce run: setenv");
+	free(val);
+	return ret;
+}
+
 static void run_usage(FILE *f)
 {
 	fprintf(f,
@@ -81,10 +126,13 @@ static void run_usage(FILE *f)
 		"run executes CMD, a program built against rdma-core (say\n"
 		"Debian's ibv_devinfo or rping), on uroce: with uroce's private\n"
 		"library directory first in LD_LIBRARY_PATH, so that it loads\n"
-		"uroce's libibverbs.so.1 and librdmacm.so.1. Its exit status is\n"
-		"CMD's, or 127 when CMD is not found, 126 when it cannot run.\n"
+		"uroce's libibverbs.so.1 and librdmacm.so.1, and with\n"
+		"liburoce-sysfs.so in LD_PRELOAD, which shows it its uroce\n"
+		"devices in /sys/class/infiniband and /dev/infiniband. Its exit\n"
+		"status is CMD's, or 127 when CMD is not found, 126 when it\n"
+		"cannot run.\n"
 		"\n"
-		"env prints the export line that does the same in a shell:\n"
+		"env prints the export lines that do the same in a shell:\n"
 		"  eval \"$(uroce env)\"\n");
 }
 
@@ -131,6 +179,8 @@ int do_run(struct uroce *u, int argc, char **argv)
 		return 1;
 	}
 	free(path);
+	if (add_preload(dir))
+		return 1;
 	fflush(stdout);
 	execvp(argv[0], argv);
 	fprintf(stderr, "uroce run: %s: %s\n", argv[0], strerror(errno));
@@ -165,5 +215,12 @@ int do_env(struct uroce *u, int argc, char **argv)
 	fputs("export LD_LIBRARY_PATH=", stdout);
 	put_quoted(dir);
 	puts("\"${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"");
+	if (has_file(dir, SYSFS_PRELOAD)) {
+		fputs("export LD_PRELOAD=\"${LD_PRELOAD:+$LD_PRELOAD:}\"",
+		      stdout);
+		strncat(dir, "/" SYSFS_PRELOAD, sizeof(dir) - strlen(dir) - 1);
+		put_quoted(dir);
+		putchar('\n');
+	}
 	return 0;
 }
