@@ -93,7 +93,8 @@ ucx() {
 wait_tcp() {
 	local end=$((SECONDS + CMD_TIMEOUT))
 
-	until ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+	until timeout 5 ip netns exec "$1" ss -Hltn "sport = :$2" |
+		grep -q .; do
 		((SECONDS < end)) || fail "nothing listens on TCP port $2 in $1"
 		kill -0 "$3" 2>/dev/null ||
 			fail "the server ended before it listened: $(cat "$TMP/server")"
@@ -167,8 +168,9 @@ perftest() {
 case $mode in
 info)
 	out=$(ucx "$NS_A" ucx_info -d) || fail "ucx_info -d: $out"
-	devs=$(ip netns exec "$NS_A" env -u UROCE_INCLUDE -u UROCE_EXCLUDE \
-		UROCE_CONF= "$BINDIR/uroce" -j dev |
+	devs=$(timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" \
+		env -u UROCE_INCLUDE -u UROCE_EXCLUDE UROCE_CONF= \
+		"$BINDIR/uroce" -j dev |
 		grep -o '"ifname": *"[^"]*"' | cut -d'"' -f4)
 	[[ -n $devs ]] || fail "no uroce device in $NS_A"
 	for dev in $devs; do
@@ -217,7 +219,7 @@ rdmacm)
 	BG_PIDS+=("$spid")
 	retry "$CMD_TIMEOUT" grep -q 'started listener' "$TMP/server" ||
 		fail "io_demo server did not listen: $(cat "$TMP/server")"
-	ucx "$NS_B" "${envs[@]}" io_demo "${args[@]}" -i 2000 -l 30s \
+	ucx "$NS_B" "${envs[@]}" io_demo "${args[@]}" -i 2000 -P 100 \
 		"$ADDR_A" >"$TMP/client" 2>&1 ||
 		fail "io_demo client failed: $(tail -20 "$TMP/client")"
 	grep -q "Client exit with status 'OK'" "$TMP/client" ||
