@@ -252,7 +252,6 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 			&child->id.route.addr.addr.ibaddr.dgid);
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
 	child->id.verbs = child->dev->verbs;
-	child->id.pd = cm_dev_pd(child->dev);
 	child->id.port_num = 1;
 	child->bound = true;
 	child->tos = listener->tos;

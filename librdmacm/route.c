@@ -267,7 +267,6 @@ int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 	cm_sockaddr_gid(&a->dst_addr, &a->addr.ibaddr.dgid);
 	a->addr.ibaddr.pkey = htobe16(0xffff);
 	cid->id.verbs = cid->dev->verbs;
-	cid->id.pd = cm_dev_pd(cid->dev);
 	cid->id.port_num = 1;
 	return 0;
 }
@@ -298,10 +297,6 @@ void cm_fill_path(struct cm_id *cid)
 	cid->id.route.num_paths = 1;
 }
 
-/*
- * The device's default PD, allocated once. An ID bound to the device
- * gets it in id->pd, as rdma-core's does: UCX creates its QPs there.
- */
 struct ibv_pd *cm_dev_pd(struct cm_dev *dev)
 {
 	if (!dev->pd)

@@ -4,13 +4,11 @@
  *
  *   cm_probe devices       the names of rdma_get_devices(), one a line
  *   cm_probe resolve DST   rdma_resolve_addr to DST on an event channel:
- *                          prints the event and its status; once
- *                          resolved, id->pd must take a UD QP
+ *                          prints the event and its status
  *   cm_probe bind ADDR PORT
- *                          binds an ID at ADDR:PORT (id->pd must take a
- *                          UD QP), then checks that a second one gets
- *                          EADDRINUSE, and that TOS and ACK timeout
- *                          options are taken
+ *                          binds an ID at ADDR:PORT, then checks that a
+ *                          second one gets EADDRINUSE, and that TOS and
+ *                          ACK timeout options are taken
  *   cm_probe chan_destroy  destroys an event channel while a thread waits
  *                          in rdma_get_cm_event on it, as rping does at
  *                          its end: the thread must neither touch the
@@ -66,43 +64,6 @@ static int devices(void)
 	return 0;
 }
 
-/*
- * An ID bound to a device carries the device's PD, as with rdma-core: UCX
- * creates a UD QP on id->pd for a QP number to put in its connect
- * request. Returns 0, or 1 with a message.
- */
-static int id_pd_takes_qp(struct rdma_cm_id *id)
-{
-	struct ibv_qp_init_attr attr = {
-		.qp_type = IBV_QPT_UD,
-		.cap = { .max_send_wr = 2, .max_recv_wr = 2,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
-	};
-	struct ibv_qp *qp;
-	int ret = 1;
-
-	if (!id->verbs || !id->pd || id->pd->context != id->verbs) {
-		fprintf(stderr, "cm_probe: id->pd %p is not a PD of id->verbs\n",
-			(void *)id->pd);
-		return 1;
-	}
-	attr.send_cq = ibv_create_cq(id->verbs, 1, NULL, NULL, 0);
-	if (!attr.send_cq) {
-		perror("cm_probe: ibv_create_cq");
-		return 1;
-	}
-	attr.recv_cq = attr.send_cq;
-	qp = ibv_create_qp(id->pd, &attr);
-	if (qp) {
-		ibv_destroy_qp(qp);
-		ret = 0;
-	} else {
-		perror("cm_probe: ibv_create_qp on id->pd");
-	}
-	ibv_destroy_cq(attr.send_cq);
-	return ret;
-}
-
 static int resolve(const char *dst)
 {
 	struct rdma_event_channel *ch;
@@ -127,9 +88,8 @@ static int resolve(const char *dst)
 		goto out;
 	}
 	printf("%s status %d\n", rdma_event_str(ev->event), ev->status);
-	ret = ev->event == RDMA_CM_EVENT_ADDR_RESOLVED ? id_pd_takes_qp(id) :
-							 0;
 	rdma_ack_cm_event(ev);
+	ret = 0;
 out:
 	rdma_destroy_id(id);
 	rdma_destroy_event_channel(ch);
@@ -161,8 +121,6 @@ static int bind_twice(const char *addr, const char *port)
 		perror("cm_probe: first rdma_bind_addr");
 		goto out;
 	}
-	if (id_pd_takes_qp(a))
-		goto out;
 	if (!rdma_bind_addr(b, (struct sockaddr *)&ss)) {
 		fprintf(stderr, "cm_probe: second bind succeeded\n");
 		goto out;
