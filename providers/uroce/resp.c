@@ -136,6 +136,22 @@ static void build_grh(struct uroce_qp *qp, uint8_t *grh, uint32_t len)
 	}
 }
 
+/*
+ * A RoCE UD receive's sl is the packet type, as mlx5 and hns report it
+ * (RoCE has no SL on the wire): bit 3 for a UDP (RoCE v2) frame, then 2
+ * for IPv4 or 1 for IPv6. UCX's ud_verbs reads it to find the DGID in the
+ * GRH area and drops the packet when it is wrong.
+ */
+#define ROCE_PKT_UDP 0x8
+#define ROCE_PKT_IPV6 0x1
+#define ROCE_PKT_IPV4 0x2
+
+static uint8_t roce_pkt_type(const struct in6_addr *src)
+{
+	return ROCE_PKT_UDP |
+	       (IN6_IS_ADDR_V4MAPPED(src) ? ROCE_PKT_IPV4 : ROCE_PKT_IPV6);
+}
+
 static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	struct uroce_context *ctx = qp->ctx;
@@ -167,6 +183,7 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	wc.opcode = IBV_WC_RECV;
 	wc.byte_len = pkt->paylen + 40;
 	wc.src_qp = pkt->deth.sqpn;
+	wc.sl = roce_pkt_type(&qp->resp.ud_from.sin6_addr);
 	wc.wc_flags = IBV_WC_GRH;
 	if (pkt->info->flags & UROCE_OPF_IMM) {
 		wc.imm_data = pkt->imm;

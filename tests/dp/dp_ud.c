@@ -15,6 +15,9 @@
  *   client in A through ibv_create_ah_from_wc(), over IPv4 and IPv6, and
  *   ibv_init_ah_from_wc() tells an IPv6 GRH from an IPv4 header as
  *   rdma-core does.
+ * - Every UD receive reports the RoCE packet type in wc.sl as mlx5 does
+ *   (0x8 UDP | 2 IPv4 or 1 IPv6): UCX's ud_verbs finds the destination
+ *   GID in the GRH area by it and drops the packet when it is wrong.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -271,6 +274,8 @@ static int check_recv(struct udq *q, const struct ibv_wc *wc,
 	}
 	CHECK_EQ(wc->byte_len, 40 + msg_len(i));
 	CHECK(filled(grh + 40, msg_len(i), i));
+	/* sl: the packet type (UDP, IPv4 or IPv6) as mlx5 reports it. */
+	CHECK_EQ(wc->sl, gid_v4(dgid) ? 0xa : 0x9);
 	if (gid_v4(dgid)) {
 		/* The IPv4 header is the last 20 bytes, checksum right. */
 		CHECK_EQ(grh[20], 0x45);
