@@ -235,6 +235,8 @@ int cm_sockaddr_len(const struct sockaddr *sa);
 uint16_t cm_sockaddr_port(const struct sockaddr *sa);
 void cm_sockaddr_set_port(struct sockaddr *sa, uint16_t port);
 bool cm_sockaddr_any(const struct sockaddr *sa);
+/* 127.0.0.0/8 or ::1 */
+bool cm_sockaddr_loopback(const struct sockaddr *sa);
 /* The IPv4-mapped or IPv6 GID of an address. */
 void cm_sockaddr_gid(const struct sockaddr *sa, union ibv_gid *gid);
 void cm_gid_sockaddr(const union ibv_gid *gid, uint16_t port,
