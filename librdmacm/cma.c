@@ -214,7 +214,7 @@ static void id_retrieved(struct cm_evt *ev)
 	struct cm_id *owner = ev->owner;
 	struct cm_chan *chan;
 
-	owner->ev_reported++;
+	ev->acct->ev_reported++;
 	if (ev->ev.event != RDMA_CM_EVENT_CONNECT_REQUEST || !owner->listen)
 		return;
 	/* A synchronous listener's children are synchronous too. */
@@ -329,6 +329,7 @@ struct cm_evt *cm_event(struct cm_id *cid, enum rdma_cm_event_type type,
 		return NULL;
 	}
 	ev->owner = cid;
+	ev->acct = cid;
 	ev->ev.id = &cid->id;
 	ev->ev.event = type;
 	ev->ev.status = status;
@@ -407,7 +408,7 @@ int rdma_get_cm_event(struct rdma_event_channel *channel,
 /* Acks @ev with cm_lock held. */
 static void ack_locked(struct cm_evt *ev)
 {
-	ev->owner->ev_acked++;
+	ev->acct->ev_acked++;
 	pthread_cond_broadcast(&cm_cond);
 	free(ev);
 }
@@ -716,6 +717,7 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 {
 	struct cm_id *cid = to_cm_id(id);
+	struct cm_dev *dev;
 	int ret = 0, len;
 
 	if (!id || !addr) {
@@ -747,23 +749,23 @@ int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 	 * probes "localhost" for its default addresses.
 	 */
 	if (!cm_sockaddr_any(addr) && !cm_sockaddr_loopback(addr)) {
-		ret = cm_dev_for_addr(cid->ns, addr, 0, &cid->dev,
-				      &cid->gid_index, &cid->ifindex);
+		ret = cm_dev_for_addr(cid->ns, addr, 0, &dev, &cid->gid_index,
+				      &cid->ifindex);
 		if (ret) {
 			/* maybe a netdev the monitor has not reported yet */
 			cm_ns_refresh_devs(cid->ns, true);
-			ret = cm_dev_for_addr(cid->ns, addr, 0, &cid->dev,
+			ret = cm_dev_for_addr(cid->ns, addr, 0, &dev,
 					      &cid->gid_index, &cid->ifindex);
 		}
+		if (!ret)
+			ret = cm_id_use_dev(cid, dev);
 		if (ret) {
 			cm_sock_close(cid->sock);
 			cid->sock = NULL;
 			cid->own_sock = false;
-			ret = ENODEV;
+			ret = -ret;
 			goto out;
 		}
-		id->verbs = cid->dev->verbs;
-		id->port_num = 1;
 		cm_sockaddr_gid(addr, &id->route.addr.addr.ibaddr.sgid);
 	}
 	memcpy(&id->route.addr.src_storage, addr, len);

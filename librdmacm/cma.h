@@ -100,7 +100,13 @@ struct cm_chan {
 struct cm_evt {
 	struct rdma_cm_event ev; /* first: handed out to the user */
 	struct cm_evt *next;
-	struct cm_id *owner; /* whose ack count it feeds */
+	struct cm_id *owner; /* the ID it is about */
+	/*
+	 * Whose ack count it feeds: the owner, but a CONNECT_REQUEST's
+	 * listener (as in rdma-core), so that the new ID may be destroyed,
+	 * or moved, before its request is acked (UCX's reject path).
+	 */
+	struct cm_id *acct;
 	uint8_t pdata[CM_MAX_PDATA];
 };
 
@@ -262,6 +268,8 @@ int cm_dev_for_addr(struct cm_ns *ns, const struct sockaddr *src, int oif,
 int cm_route_to(struct cm_id *cid, const struct sockaddr *dst);
 void cm_fill_path(struct cm_id *cid);
 struct ibv_pd *cm_dev_pd(struct cm_dev *dev);
+/* Gives @cid device @dev: id->verbs, port and (unless set) id->pd. */
+int cm_id_use_dev(struct cm_id *cid, struct cm_dev *dev);
 /* Re-checks every ID of @ns against its addresses (monitor fired). */
 void cm_ns_changed(struct cm_ns *ns);
 /* Closes the devices that no ID uses any more (the library's destructor). */

@@ -209,6 +209,7 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	struct sockaddr_storage src, dst;
 	struct rtnl_route rt;
 	struct cm_id *child;
+	struct cm_dev *dev;
 	const void *dip;
 
 	if (h->family != from->ss_family)
@@ -238,8 +239,9 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	if (!child)
 		return NULL;
 	child->ns = listener->ns;
-	if (cm_dev_for_addr(child->ns, (struct sockaddr *)&src, rt.oif,
-			    &child->dev, &child->gid_index, &child->ifindex)) {
+	if (cm_dev_for_addr(child->ns, (struct sockaddr *)&src, rt.oif, &dev,
+			    &child->gid_index, &child->ifindex) ||
+	    cm_id_use_dev(child, dev)) {
 		child->destroyed = true;
 		cm_id_maybe_free(child);
 		return NULL;
@@ -251,8 +253,6 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	cm_sockaddr_gid((struct sockaddr *)&dst,
 			&child->id.route.addr.addr.ibaddr.dgid);
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
-	child->id.verbs = child->dev->verbs;
-	child->id.port_num = 1;
 	child->bound = true;
 	child->tos = listener->tos;
 	child->tos_set = listener->tos_set;
@@ -294,6 +294,7 @@ struct cm_evt *cm_child_request(struct cm_id *listener, struct cm_id *child,
 		return NULL;
 	}
 	ev->ev.listen_id = &listener->id;
+	ev->acct = listener;
 	return ev;
 }
 
