@@ -46,6 +46,7 @@
 #include <rdma/rdma_cma.h>
 
 #include "tests/check.h"
+#include "tests/cm/parse_addr.h"
 
 #define CASE_SECONDS 20
 #define EVENT_MS 5000
@@ -66,26 +67,6 @@ struct ucx_pdata {
 	uint32_t qpn; /* the sender's dummy QP, to check what arrives */
 	char text[16];
 } __attribute__((packed));
-
-static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		return 0;
-	}
-	fprintf(stderr, "cm_calls: bad address '%s'\n", s);
-	return -1;
-}
 
 /* A channel whose fd is non-blocking, as UCX sets it. */
 static struct rdma_event_channel *nonblocking_channel(void)
