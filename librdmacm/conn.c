@@ -119,11 +119,32 @@ static void enter_timewait(struct cm_id *cid)
 	cm_arm(cid, CM_TIMEWAIT_MS);
 }
 
+/*
+ * What the peer sent before it disconnected is acknowledged and completed
+ * before DISCONNECTED, as on an RNIC, where data never waits for a
+ * thread: ibv_poll_cq with no entries makes the provider take in what has
+ * arrived (uroce's drains its sockets) and takes no completion away.
+ * libfabric's rxm closes the connection on DISCONNECTED and fails a send
+ * whose ACK was still unread. (rdma_destroy_qp clears id->qp under
+ * cm_lock, which the caller holds, before it destroys the QP.)
+ */
+static void take_in_data(struct cm_id *cid)
+{
+	struct ibv_qp *qp = cid->id.qp;
+
+	if (!qp)
+		return;
+	ibv_poll_cq(qp->send_cq, 0, NULL);
+	if (qp->recv_cq != qp->send_cq)
+		ibv_poll_cq(qp->recv_cq, 0, NULL);
+}
+
 static void report_disconnect(struct cm_id *cid, const void *pdata, size_t len)
 {
 	if (cid->disc_reported)
 		return;
 	cid->disc_reported = true;
+	take_in_data(cid);
 	cm_event(cid, RDMA_CM_EVENT_DISCONNECTED, 0, pdata, len);
 }
 

@@ -6,7 +6,8 @@
 # client in B. CASE is one of: rping rping_1000 ucmatose udaddy mckey
 # rdma_server cmtime ib_write_bw ib_send_lat nolistener loss, and with
 # programs of tests/cm ($CM_BIN): isolation routing options scale
-# scale_valgrind res_cm_id calls_loopback calls_migrate_sync calls_ucx.
+# scale_valgrind res_cm_id calls_loopback calls_migrate_sync calls_ucx
+# calls_disc.
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
@@ -303,6 +304,24 @@ calls_ucx)
 	wait "$spid" || {
 		cat "$TMP/server" "$TMP/client"
 		fail "cm_calls ucx_server"
+	}
+	cat "$TMP/server" "$TMP/client"
+	;;
+calls_disc)
+	# What came before the peer's DREQ is completed before DISCONNECTED.
+	in_ns "$NS_A" "$CM_BIN/cm_calls" disc_server "$ADDR_A" "$PORT" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_port "$NS_A" "$PORT"
+	in_ns "$NS_B" "$CM_BIN/cm_calls" disc_client "$ADDR_A" "$PORT" \
+		>"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls disc_client"
+	}
+	wait "$spid" || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls disc_server"
 	}
 	cat "$TMP/server" "$TMP/client"
 	;;

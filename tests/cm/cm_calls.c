@@ -31,6 +31,17 @@
  *                            without, each request's ID destroyed before
  *                            its event is acked
  *
+ *   cm_calls disc_server ADDR PORT
+ *   cm_calls disc_client ADDR PORT
+ *                            an RC connection whose server, on the
+ *                            client's signaled SEND, answers with a SEND
+ *                            and disconnects at once; the client, which
+ *                            does not poll meanwhile, destroys its QP on
+ *                            DISCONNECTED (as libfabric's rxm does) and
+ *                            must then find both completions, successful,
+ *                            in its CQ: what came before the DREQ is
+ *                            taken in before DISCONNECTED, as on an RNIC
+ *
  * Every case ends within 20 s (an alarm). Exit status: 0, or 1 with the
  * failed checks on stderr.
  */
@@ -466,6 +477,161 @@ static int ucx_client(const char *addr, const char *port)
 	return failures ? 1 : 0;
 }
 
+/* ---- what came before a disconnect ---- */
+
+#define MSG_LEN 64
+
+struct rc_end {
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	char buf[2][MSG_LEN]; /* 0: receive, 1: send */
+};
+
+/* An RC QP on @id with a CQ of the caller's, a receive posted. */
+static void rc_setup(struct rdma_cm_id *id, struct rc_end *e)
+{
+	struct ibv_qp_init_attr a = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4,
+			 .max_recv_wr = 4,
+			 .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ibv_sge sge;
+	struct ibv_recv_wr wr = { .wr_id = 1, .sg_list = &sge, .num_sge = 1 },
+			   *bad;
+
+	e->cq = ibv_create_cq(id->verbs, 8, NULL, NULL, 0);
+	e->mr = ibv_reg_mr(id->pd, e->buf, sizeof(e->buf),
+			   IBV_ACCESS_LOCAL_WRITE);
+	if (!e->cq || !e->mr) {
+		perror("cm_calls: cq/mr");
+		exit(1);
+	}
+	a.send_cq = a.recv_cq = e->cq;
+	CHECK(!rdma_create_qp(id, NULL, &a));
+	sge.addr = (uintptr_t)e->buf[0];
+	sge.length = MSG_LEN;
+	sge.lkey = e->mr->lkey;
+	CHECK(!ibv_post_recv(id->qp, &wr, &bad));
+}
+
+static void rc_send(struct rdma_cm_id *id, struct rc_end *e, const char *text)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)e->buf[1],
+			       .length = MSG_LEN,
+			       .lkey = e->mr->lkey };
+	struct ibv_send_wr wr = { .wr_id = 2,
+				  .sg_list = &sge,
+				  .num_sge = 1,
+				  .opcode = IBV_WR_SEND,
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+
+	strncpy(e->buf[1], text, MSG_LEN - 1);
+	CHECK(!ibv_post_send(id->qp, &wr, &bad));
+}
+
+/* The next completion of @e, waiting for it (up to EVENT_MS). */
+static struct ibv_wc rc_wait(struct rc_end *e)
+{
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < EVENT_MS * 10; i++) {
+		if (ibv_poll_cq(e->cq, 1, &wc) == 1)
+			return wc;
+		usleep(100);
+	}
+	fprintf(stderr, "cm_calls: no completion\n");
+	exit(1);
+}
+
+static void rc_free(struct rc_end *e)
+{
+	CHECK(!ibv_dereg_mr(e->mr));
+	CHECK(!ibv_destroy_cq(e->cq));
+}
+
+static int disc_server(const char *addr, const char *port)
+{
+	struct rdma_event_channel *ch = rdma_create_event_channel();
+	struct rdma_cm_id *lis, *id;
+	struct rdma_cm_event *ev;
+	struct sockaddr_storage ss;
+	struct rc_end e;
+	struct ibv_wc wc;
+
+	if (!ch || parse_addr(addr, (uint16_t)atoi(port), &ss))
+		return 1;
+	CHECK(!rdma_create_id(ch, &lis, NULL, RDMA_PS_TCP));
+	if (rdma_bind_addr(lis, (struct sockaddr *)&ss) ||
+	    rdma_listen(lis, 8)) {
+		perror("cm_calls: bind/listen");
+		return 1;
+	}
+	ev = next_event(ch, RDMA_CM_EVENT_CONNECT_REQUEST);
+	id = ev->id;
+	rdma_ack_cm_event(ev);
+	rc_setup(id, &e);
+	CHECK(!rdma_accept(id, NULL));
+	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
+	wc = rc_wait(&e);
+	CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV);
+	CHECK(!strcmp(e.buf[0], "ping"));
+	/* answer, and leave at once */
+	rc_send(id, &e, "pong");
+	CHECK(!rdma_disconnect(id));
+	expect_event(ch, RDMA_CM_EVENT_DISCONNECTED);
+	rdma_destroy_qp(id);
+	CHECK(!rdma_destroy_id(id));
+	rc_free(&e);
+	CHECK(!rdma_destroy_id(lis));
+	rdma_destroy_event_channel(ch);
+	printf("server: ping in, pong out, disconnected\n");
+	return failures ? 1 : 0;
+}
+
+static int disc_client(const char *addr, const char *port)
+{
+	struct rdma_event_channel *ch = rdma_create_event_channel();
+	struct sockaddr_storage ss;
+	struct rdma_cm_id *id;
+	struct rc_end e;
+	struct ibv_wc wc[4];
+	int n, i, sent = 0, got = 0;
+
+	if (!ch || parse_addr(addr, (uint16_t)atoi(port), &ss))
+		return 1;
+	CHECK(!rdma_create_id(ch, &id, NULL, RDMA_PS_TCP));
+	CHECK(!rdma_resolve_addr(id, NULL, (struct sockaddr *)&ss, 2000));
+	expect_event(ch, RDMA_CM_EVENT_ADDR_RESOLVED);
+	CHECK(!rdma_resolve_route(id, 2000));
+	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	rc_setup(id, &e);
+	CHECK(!rdma_connect(id, NULL));
+	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
+	rc_send(id, &e, "ping");
+	/* no polling until the peer is gone, and then no QP */
+	expect_event(ch, RDMA_CM_EVENT_DISCONNECTED);
+	rdma_destroy_qp(id);
+	n = ibv_poll_cq(e.cq, 4, wc);
+	for (i = 0; i < n; i++) {
+		CHECK(wc[i].status == IBV_WC_SUCCESS);
+		sent += wc[i].opcode == IBV_WC_SEND;
+		got += wc[i].opcode == IBV_WC_RECV;
+	}
+	CHECK(sent == 1 && got == 1);
+	CHECK(!got || !strcmp(e.buf[0], "pong"));
+	CHECK(!rdma_destroy_id(id));
+	rc_free(&e);
+	rdma_destroy_event_channel(ch);
+	printf("client: ping acknowledged and pong received before "
+	       "DISCONNECTED (%d completions)\n",
+	       n);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	alarm(CASE_SECONDS);
@@ -477,7 +643,12 @@ int main(int argc, char **argv)
 		return ucx_server(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "ucx_client"))
 		return ucx_client(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "disc_server"))
+		return disc_server(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "disc_client"))
+		return disc_client(argv[2], argv[3]);
 	fprintf(stderr, "usage: cm_calls loopback ADDR | migrate_sync DST | "
-			"ucx_server ADDR PORT | ucx_client ADDR PORT\n");
+			"ucx_server ADDR PORT | ucx_client ADDR PORT | "
+			"disc_server ADDR PORT | disc_client ADDR PORT\n");
 	return 1;
 }
