@@ -75,6 +75,28 @@ pair() {
 	tail -n 5 "$TMP/client"
 }
 
+# calls_pair NAME: cm_calls NAME_server in A, then NAME_client in B; both
+# must exit 0.
+calls_pair() {
+	local spid
+
+	in_ns "$NS_A" "$CM_BIN/cm_calls" "$1_server" "$ADDR_A" "$PORT" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_port "$NS_A" "$PORT"
+	in_ns "$NS_B" "$CM_BIN/cm_calls" "$1_client" "$ADDR_A" "$PORT" \
+		>"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls $1_client"
+	}
+	wait "$spid" || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls $1_server"
+	}
+	cat "$TMP/server" "$TMP/client"
+}
+
 dp_setup
 
 case $case_ in
@@ -291,39 +313,11 @@ calls_migrate_sync)
 	;;
 calls_ucx)
 	# UCX's wire-up: no QP, dummy QP numbers, private data, rejects.
-	in_ns "$NS_A" "$CM_BIN/cm_calls" ucx_server "$ADDR_A" "$PORT" \
-		>"$TMP/server" 2>&1 &
-	spid=$!
-	BG_PIDS+=("$spid")
-	wait_port "$NS_A" "$PORT"
-	in_ns "$NS_B" "$CM_BIN/cm_calls" ucx_client "$ADDR_A" "$PORT" \
-		>"$TMP/client" 2>&1 || {
-		cat "$TMP/server" "$TMP/client"
-		fail "cm_calls ucx_client"
-	}
-	wait "$spid" || {
-		cat "$TMP/server" "$TMP/client"
-		fail "cm_calls ucx_server"
-	}
-	cat "$TMP/server" "$TMP/client"
+	calls_pair ucx
 	;;
 calls_disc)
 	# What came before the peer's DREQ is completed before DISCONNECTED.
-	in_ns "$NS_A" "$CM_BIN/cm_calls" disc_server "$ADDR_A" "$PORT" \
-		>"$TMP/server" 2>&1 &
-	spid=$!
-	BG_PIDS+=("$spid")
-	wait_port "$NS_A" "$PORT"
-	in_ns "$NS_B" "$CM_BIN/cm_calls" disc_client "$ADDR_A" "$PORT" \
-		>"$TMP/client" 2>&1 || {
-		cat "$TMP/server" "$TMP/client"
-		fail "cm_calls disc_client"
-	}
-	wait "$spid" || {
-		cat "$TMP/server" "$TMP/client"
-		fail "cm_calls disc_server"
-	}
-	cat "$TMP/server" "$TMP/client"
+	calls_pair disc
 	;;
 scale)
 	# 1000 concurrent connections, twice: setup rate, fds.

@@ -137,6 +137,23 @@ static void expect_event(struct rdma_event_channel *ch,
 	rdma_ack_cm_event(next_event(ch, type));
 }
 
+/* A new ID of @ch, its address and route resolved to @dst (events taken). */
+static struct rdma_cm_id *resolved_id(struct rdma_event_channel *ch,
+				      struct sockaddr_storage *dst)
+{
+	struct rdma_cm_id *id;
+
+	if (rdma_create_id(ch, &id, NULL, RDMA_PS_TCP)) {
+		perror("cm_calls: rdma_create_id");
+		exit(1);
+	}
+	CHECK(!rdma_resolve_addr(id, NULL, (struct sockaddr *)dst, 2000));
+	expect_event(ch, RDMA_CM_EVENT_ADDR_RESOLVED);
+	CHECK(!rdma_resolve_route(id, 2000));
+	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	return id;
+}
+
 /* ---- libfabric's patterns ---- */
 
 static int loopback(const char *addr)
@@ -197,12 +214,8 @@ static int loopback(const char *addr)
 	CHECK(!rdma_listen(lis, 4));
 	sin->sin_port = rdma_get_src_port(lis);
 	CHECK(sin->sin_port != 0);
-	CHECK(!rdma_create_id(ch, &act, NULL, RDMA_PS_TCP));
-	CHECK(!rdma_resolve_addr(act, NULL, (struct sockaddr *)&ss, 2000));
-	expect_event(ch, RDMA_CM_EVENT_ADDR_RESOLVED);
+	act = resolved_id(ch, &ss);
 	CHECK(act->verbs && act->pd);
-	CHECK(!rdma_resolve_route(act, 2000));
-	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
 	CHECK(!rdma_connect(act, NULL));
 	{
 		struct rdma_cm_event *ev =
@@ -408,11 +421,7 @@ static struct rdma_cm_id *ucx_connect(struct rdma_event_channel *ch,
 	struct rdma_cm_id *id;
 	struct ucx_pdata pd;
 
-	CHECK(!rdma_create_id(ch, &id, NULL, RDMA_PS_TCP));
-	CHECK(!rdma_resolve_addr(id, NULL, (struct sockaddr *)ss, 1000));
-	expect_event(ch, RDMA_CM_EVENT_ADDR_RESOLVED);
-	CHECK(!rdma_resolve_route(id, 1000));
-	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	id = resolved_id(ch, ss);
 	dummy_qp(id, d);
 	pdata_fill(&pd, d, "ucx-client");
 	memset(&param, 0, sizeof(param));
@@ -603,11 +612,7 @@ static int disc_client(const char *addr, const char *port)
 
 	if (!ch || parse_addr(addr, (uint16_t)atoi(port), &ss))
 		return 1;
-	CHECK(!rdma_create_id(ch, &id, NULL, RDMA_PS_TCP));
-	CHECK(!rdma_resolve_addr(id, NULL, (struct sockaddr *)&ss, 2000));
-	expect_event(ch, RDMA_CM_EVENT_ADDR_RESOLVED);
-	CHECK(!rdma_resolve_route(id, 2000));
-	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
+	id = resolved_id(ch, &ss);
 	rc_setup(id, &e);
 	CHECK(!rdma_connect(id, NULL));
 	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
