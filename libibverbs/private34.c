@@ -117,22 +117,6 @@ unsigned int __ioctl_final_num_attrs(unsigned int num_attrs, void *link)
 	return num_attrs;
 }
 
-/* A foreign provider's log line, at rdma-core's levels (1 err .. 4 dbg). */
-void __verbs_log(void *vctx, uint32_t level, const char *fmt, ...)
-{
-	enum uroce_log_level lvl;
-	char buf[256];
-	va_list ap;
-
-	lvl = level <= 1 ? UROCE_LOG_ERR : level - 1;
-	if (lvl > UROCE_LOG_DEBUG || (int)lvl > uroce_log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	uroce_log(lvl, "%s", buf);
-}
-
 /* uroce devices have no sysfs directory. */
 int ibv_read_ibdev_sysfs_file(char *buf, size_t size, void *dev,
 			      const char *fnfmt, ...)

@@ -102,6 +102,18 @@ bool cm_sockaddr_any(const struct sockaddr *sa)
 	return true;
 }
 
+bool cm_sockaddr_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	if (sa->sa_family == AF_INET)
+		return ntohl(sin->sin_addr.s_addr) >> 24 == IN_LOOPBACKNET;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return false;
+}
+
 void cm_sockaddr_gid(const struct sockaddr *sa, union ibv_gid *gid)
 {
 	memset(gid, 0, sizeof(*gid));
@@ -202,7 +214,7 @@ static void id_retrieved(struct cm_evt *ev)
 	struct cm_id *owner = ev->owner;
 	struct cm_chan *chan;
 
-	owner->ev_reported++;
+	ev->acct->ev_reported++;
 	if (ev->ev.event != RDMA_CM_EVENT_CONNECT_REQUEST || !owner->listen)
 		return;
 	/* A synchronous listener's children are synchronous too. */
@@ -317,6 +329,7 @@ struct cm_evt *cm_event(struct cm_id *cid, enum rdma_cm_event_type type,
 		return NULL;
 	}
 	ev->owner = cid;
+	ev->acct = cid;
 	ev->ev.id = &cid->id;
 	ev->ev.event = type;
 	ev->ev.status = status;
@@ -395,7 +408,7 @@ int rdma_get_cm_event(struct rdma_event_channel *channel,
 /* Acks @ev with cm_lock held. */
 static void ack_locked(struct cm_evt *ev)
 {
-	ev->owner->ev_acked++;
+	ev->acct->ev_acked++;
 	pthread_cond_broadcast(&cm_cond);
 	free(ev);
 }
@@ -704,6 +717,7 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 {
 	struct cm_id *cid = to_cm_id(id);
+	struct cm_dev *dev;
 	int ret = 0, len;
 
 	if (!id || !addr) {
@@ -728,24 +742,30 @@ int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 	ret = -cm_sock_bind(cid, addr);
 	if (ret)
 		goto out;
-	if (!cm_sockaddr_any(addr)) {
-		ret = cm_dev_for_addr(cid->ns, addr, 0, &cid->dev,
-				      &cid->gid_index, &cid->ifindex);
+	/*
+	 * As the kernel's CM does, a loopback address binds no device (as
+	 * the wildcard): the device comes with the peer, at resolution or
+	 * with a request. libfabric's verbs provider relies on it when it
+	 * probes "localhost" for its default addresses.
+	 */
+	if (!cm_sockaddr_any(addr) && !cm_sockaddr_loopback(addr)) {
+		ret = cm_dev_for_addr(cid->ns, addr, 0, &dev, &cid->gid_index,
+				      &cid->ifindex);
 		if (ret) {
 			/* maybe a netdev the monitor has not reported yet */
 			cm_ns_refresh_devs(cid->ns, true);
-			ret = cm_dev_for_addr(cid->ns, addr, 0, &cid->dev,
+			ret = cm_dev_for_addr(cid->ns, addr, 0, &dev,
 					      &cid->gid_index, &cid->ifindex);
 		}
+		if (!ret)
+			ret = cm_id_use_dev(cid, dev);
 		if (ret) {
 			cm_sock_close(cid->sock);
 			cid->sock = NULL;
 			cid->own_sock = false;
-			ret = ENODEV;
+			ret = -ret;
 			goto out;
 		}
-		id->verbs = cid->dev->verbs;
-		id->port_num = 1;
 		cm_sockaddr_gid(addr, &id->route.addr.addr.ibaddr.sgid);
 	}
 	memcpy(&id->route.addr.src_storage, addr, len);
@@ -850,7 +870,10 @@ int rdma_migrate_id(struct rdma_cm_id *id, struct rdma_event_channel *channel)
 	struct cm_evt *ev, *prev = NULL, *next;
 	bool sync = !channel;
 
-	if (!id) {
+	struct cm_id *cid = to_cm_id(id);
+
+	/* A synchronous ID already is as synchronous as it gets. */
+	if (!id || (cid->sync && !channel)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -860,8 +883,16 @@ int rdma_migrate_id(struct rdma_cm_id *id, struct rdma_event_channel *channel)
 			return -1;
 	}
 	pthread_mutex_lock(&cm_lock);
-	struct cm_id *cid = to_cm_id(id);
-
+	/*
+	 * A synchronous ID holds the event of its last call until the next
+	 * one: done with it now (as rdma-core does), or the wait below
+	 * would never end. libfabric resolves synchronously, then moves the
+	 * ID to its event queue's channel.
+	 */
+	if (cid->sync && id->event) {
+		ack_locked((struct cm_evt *)id->event);
+		id->event = NULL;
+	}
 	/* Like a destroy, a move waits for the events handed out. */
 	while (cid->ev_acked != cid->ev_reported)
 		pthread_cond_wait(&cm_cond, &cm_lock);

@@ -100,7 +100,13 @@ struct cm_chan {
 struct cm_evt {
 	struct rdma_cm_event ev; /* first: handed out to the user */
 	struct cm_evt *next;
-	struct cm_id *owner; /* whose ack count it feeds */
+	struct cm_id *owner; /* the ID it is about */
+	/*
+	 * Whose ack count it feeds: the owner, but a CONNECT_REQUEST's
+	 * listener (as in rdma-core), so that the new ID may be destroyed,
+	 * or moved, before its request is acked (UCX's reject path).
+	 */
+	struct cm_id *acct;
 	uint8_t pdata[CM_MAX_PDATA];
 };
 
@@ -235,6 +241,8 @@ int cm_sockaddr_len(const struct sockaddr *sa);
 uint16_t cm_sockaddr_port(const struct sockaddr *sa);
 void cm_sockaddr_set_port(struct sockaddr *sa, uint16_t port);
 bool cm_sockaddr_any(const struct sockaddr *sa);
+/* 127.0.0.0/8 or ::1 */
+bool cm_sockaddr_loopback(const struct sockaddr *sa);
 /* The IPv4-mapped or IPv6 GID of an address. */
 void cm_sockaddr_gid(const struct sockaddr *sa, union ibv_gid *gid);
 void cm_gid_sockaddr(const union ibv_gid *gid, uint16_t port,
@@ -260,6 +268,8 @@ int cm_dev_for_addr(struct cm_ns *ns, const struct sockaddr *src, int oif,
 int cm_route_to(struct cm_id *cid, const struct sockaddr *dst);
 void cm_fill_path(struct cm_id *cid);
 struct ibv_pd *cm_dev_pd(struct cm_dev *dev);
+/* Gives @cid device @dev: id->verbs, port and (unless set) id->pd. */
+int cm_id_use_dev(struct cm_id *cid, struct cm_dev *dev);
 /* Re-checks every ID of @ns against its addresses (monitor fired). */
 void cm_ns_changed(struct cm_ns *ns);
 /* Closes the devices that no ID uses any more (the library's destructor). */

@@ -119,11 +119,32 @@ static void enter_timewait(struct cm_id *cid)
 	cm_arm(cid, CM_TIMEWAIT_MS);
 }
 
+/*
+ * What the peer sent before it disconnected is acknowledged and completed
+ * before DISCONNECTED, as on an RNIC, where data never waits for a
+ * thread: ibv_poll_cq with no entries makes the provider take in what has
+ * arrived (uroce's drains its sockets) and takes no completion away.
+ * libfabric's rxm closes the connection on DISCONNECTED and fails a send
+ * whose ACK was still unread. (rdma_destroy_qp clears id->qp under
+ * cm_lock, which the caller holds, before it destroys the QP.)
+ */
+static void take_in_data(struct cm_id *cid)
+{
+	struct ibv_qp *qp = cid->id.qp;
+
+	if (!qp)
+		return;
+	ibv_poll_cq(qp->send_cq, 0, NULL);
+	if (qp->recv_cq != qp->send_cq)
+		ibv_poll_cq(qp->recv_cq, 0, NULL);
+}
+
 static void report_disconnect(struct cm_id *cid, const void *pdata, size_t len)
 {
 	if (cid->disc_reported)
 		return;
 	cid->disc_reported = true;
+	take_in_data(cid);
 	cm_event(cid, RDMA_CM_EVENT_DISCONNECTED, 0, pdata, len);
 }
 
@@ -209,6 +230,7 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	struct sockaddr_storage src, dst;
 	struct rtnl_route rt;
 	struct cm_id *child;
+	struct cm_dev *dev;
 	const void *dip;
 
 	if (h->family != from->ss_family)
@@ -238,8 +260,9 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	if (!child)
 		return NULL;
 	child->ns = listener->ns;
-	if (cm_dev_for_addr(child->ns, (struct sockaddr *)&src, rt.oif,
-			    &child->dev, &child->gid_index, &child->ifindex)) {
+	if (cm_dev_for_addr(child->ns, (struct sockaddr *)&src, rt.oif, &dev,
+			    &child->gid_index, &child->ifindex) ||
+	    cm_id_use_dev(child, dev)) {
 		child->destroyed = true;
 		cm_id_maybe_free(child);
 		return NULL;
@@ -251,8 +274,6 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	cm_sockaddr_gid((struct sockaddr *)&dst,
 			&child->id.route.addr.addr.ibaddr.dgid);
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
-	child->id.verbs = child->dev->verbs;
-	child->id.port_num = 1;
 	child->bound = true;
 	child->tos = listener->tos;
 	child->tos_set = listener->tos_set;
@@ -294,6 +315,7 @@ struct cm_evt *cm_child_request(struct cm_id *listener, struct cm_id *child,
 		return NULL;
 	}
 	ev->ev.listen_id = &listener->id;
+	ev->acct = listener;
 	return ev;
 }
 

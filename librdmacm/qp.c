@@ -266,13 +266,17 @@ int rdma_create_qp(struct rdma_cm_id *id, struct ibv_pd *pd,
 
 void rdma_destroy_qp(struct rdma_cm_id *id)
 {
+	struct ibv_qp *qp;
+
 	if (!id || !id->qp)
 		return;
+	/* The CM thread looks at id->qp only with cm_lock held. */
 	pthread_mutex_lock(&cm_lock);
 	cm_mc_leave_all(to_cm_id(id));
-	pthread_mutex_unlock(&cm_lock);
-	ibv_destroy_qp(id->qp);
+	qp = id->qp;
 	id->qp = NULL;
+	pthread_mutex_unlock(&cm_lock);
+	ibv_destroy_qp(qp);
 	destroy_cqs(id);
 }
 

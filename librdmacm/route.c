@@ -230,6 +230,7 @@ int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 	struct rdma_addr *a = &cid->id.route.addr;
 	struct sockaddr_storage src = { 0 };
 	const void *bound = NULL;
+	struct cm_dev *dev;
 	struct rtnl_route rt;
 	int family = dst->sa_family, ret;
 
@@ -251,8 +252,10 @@ int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 			memcpy(&((struct sockaddr_in6 *)&src)->sin6_addr,
 			       rt.prefsrc, 16);
 	}
-	ret = cm_dev_for_addr(cid->ns, (struct sockaddr *)&src, rt.oif,
-			      &cid->dev, &cid->gid_index, &cid->ifindex);
+	ret = cm_dev_for_addr(cid->ns, (struct sockaddr *)&src, rt.oif, &dev,
+			      &cid->gid_index, &cid->ifindex);
+	if (!ret)
+		ret = cm_id_use_dev(cid, dev);
 	if (ret)
 		return ret;
 	if (!cid->sock) {
@@ -266,8 +269,6 @@ int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 	cm_sockaddr_gid(&a->src_addr, &a->addr.ibaddr.sgid);
 	cm_sockaddr_gid(&a->dst_addr, &a->addr.ibaddr.dgid);
 	a->addr.ibaddr.pkey = htobe16(0xffff);
-	cid->id.verbs = cid->dev->verbs;
-	cid->id.port_num = 1;
 	return 0;
 }
 
@@ -302,6 +303,19 @@ struct ibv_pd *cm_dev_pd(struct cm_dev *dev)
 	if (!dev->pd)
 		dev->pd = ibv_alloc_pd(dev->verbs);
 	return dev->pd;
+}
+
+int cm_id_use_dev(struct cm_id *cid, struct cm_dev *dev)
+{
+	/* As rdma-core's, an ID with a device has its PD: UCX makes QPs on it. */
+	if (!cid->id.pd && !cm_dev_pd(dev))
+		return -ENOMEM;
+	cid->dev = dev;
+	cid->id.verbs = dev->verbs;
+	cid->id.port_num = 1;
+	if (!cid->id.pd)
+		cid->id.pd = dev->pd;
+	return 0;
 }
 
 static bool addr_on(const struct rtnl_addr *addrs, size_t n,

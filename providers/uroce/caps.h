@@ -29,7 +29,8 @@
 #define UROCE_MAX_SGE 32
 #define UROCE_MAX_SGE_RD 32
 #define UROCE_MAX_CQ (1 << 14)
-#define UROCE_MAX_CQE ((1 << 16) - 1)
+/* libfabric's rxm asks 2^18 entries of its MSG CQs (mlx5 allows 2^22) */
+#define UROCE_MAX_CQE ((1 << 20) - 1)
 #define UROCE_MAX_MR (1 << 20)
 #define UROCE_MAX_PD (1 << 16)
 #define UROCE_MAX_MW (1 << 16)

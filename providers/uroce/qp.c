@@ -281,6 +281,23 @@ static void flush_wc(struct uroce_qp *qp, struct uroce_cq *cq, uint64_t wr_id,
 	uroce_cq_push(cq, &wc, false);
 }
 
+/*
+ * A QP that stops (moved to ERR by the application, or destroyed) first
+ * sends the lazy ACK it owes (resp.c): an RNIC would have acknowledged the
+ * message at once, and a peer that closes right after its last receive
+ * (libfabric's rxm) would otherwise leave the sender's unsignaled SEND
+ * unacknowledged, to be flushed in error when the connection goes.
+ */
+static void ack_before_stop(struct uroce_qp *qp)
+{
+	if (!qp->resp.lazy_ack ||
+	    (qp->state != IBV_QPS_RTR && qp->state != IBV_QPS_RTS &&
+	     qp->state != IBV_QPS_SQD))
+		return;
+	qp->resp.ack_pending = true;
+	uroce_resp_flush_ack(qp);
+}
+
 void uroce_qp_error(struct uroce_qp *qp)
 {
 	struct uroce_recv_wqe *rw;
@@ -379,6 +396,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		sqd_event = qp->attr.en_sqd_async_notify;
 		break;
 	case IBV_QPS_ERR:
+		ack_before_stop(qp);
 		uroce_qp_error(qp);
 		break;
 	default:
@@ -423,6 +441,9 @@ int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 /* Unlinks @qp so that no thread can reach it, then frees it. */
 static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
 {
+	pthread_mutex_lock(&qp->lock);
+	ack_before_stop(qp);
+	pthread_mutex_unlock(&qp->lock);
 	uroce_sock_detach(qp);
 	uroce_mcast_qp_destroy(qp);
 	/* Its counters stay in the device totals (the query endpoint). */

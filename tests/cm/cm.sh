@@ -6,7 +6,8 @@
 # client in B. CASE is one of: rping rping_1000 ucmatose udaddy mckey
 # rdma_server cmtime ib_write_bw ib_send_lat nolistener loss, and with
 # programs of tests/cm ($CM_BIN): isolation routing options scale
-# scale_valgrind res_cm_id.
+# scale_valgrind res_cm_id calls_loopback calls_migrate_sync calls_ucx
+# calls_disc.
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
@@ -72,6 +73,28 @@ pair() {
 		fail "client '$2' failed ($rc)"
 	fi
 	tail -n 5 "$TMP/client"
+}
+
+# calls_pair NAME: cm_calls NAME_server in A, then NAME_client in B; both
+# must exit 0.
+calls_pair() {
+	local spid
+
+	in_ns "$NS_A" "$CM_BIN/cm_calls" "$1_server" "$ADDR_A" "$PORT" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_port "$NS_A" "$PORT"
+	in_ns "$NS_B" "$CM_BIN/cm_calls" "$1_client" "$ADDR_A" "$PORT" \
+		>"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls $1_client"
+	}
+	wait "$spid" || {
+		cat "$TMP/server" "$TMP/client"
+		fail "cm_calls $1_server"
+	}
+	cat "$TMP/server" "$TMP/client"
 }
 
 dp_setup
@@ -277,6 +300,24 @@ options)
 	# EADDRINUSE within a namespace; TOS and ACK timeout taken.
 	in_ns "$NS_A" "$CM_BIN/cm_probe" bind "$ADDR_A" "$PORT" ||
 		fail "cm_probe bind"
+	;;
+calls_loopback)
+	# libfabric's probe of "localhost": loopback binds no device.
+	in_ns "$NS_A" "$CM_BIN/cm_calls" loopback "$ADDR_A" ||
+		fail "cm_calls loopback"
+	;;
+calls_migrate_sync)
+	# libfabric's endpoints: resolved synchronously, then moved.
+	in_ns "$NS_B" "$CM_BIN/cm_calls" migrate_sync "$ADDR_A" ||
+		fail "cm_calls migrate_sync"
+	;;
+calls_ucx)
+	# UCX's wire-up: no QP, dummy QP numbers, private data, rejects.
+	calls_pair ucx
+	;;
+calls_disc)
+	# What came before the peer's DREQ is completed before DISCONNECTED.
+	calls_pair disc
 	;;
 scale)
 	# 1000 concurrent connections, twice: setup rate, fds.
