@@ -114,6 +114,30 @@ int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 	return avail;
 }
 
+/*
+ * Drops @qp_num's completions not yet polled, as mlx4/mlx5 do when a QP
+ * is reset: a QP brought back from ERR through RESET does not hand the
+ * flushes of its old life to the application's next poll.
+ */
+void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num)
+{
+	uint32_t i, n, mask = cq->size - 1;
+
+	pthread_spin_lock(&cq->lock);
+	for (i = n = cq->head; i != cq->tail; i++) {
+		if (cq->ring[i & mask].qp_num == qp_num)
+			continue;
+		if (n != i) {
+			cq->ring[n & mask] = cq->ring[i & mask];
+			if (cq->ts)
+				cq->ts[n & mask] = cq->ts[i & mask];
+		}
+		n++;
+	}
+	cq->tail = n;
+	pthread_spin_unlock(&cq->lock);
+}
+
 int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 {
 	struct uroce_cq *cq = to_ucq(ibcq);

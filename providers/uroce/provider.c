@@ -15,8 +15,9 @@ const struct verbs_context_ops uroce_ops = {
 	.alloc_pd = uroce_alloc_pd,
 	.dealloc_pd = uroce_dealloc_pd,
 	.reg_mr = uroce_reg_mr,
-	/* rereg_mr: not yet; libibverbs answers EOPNOTSUPP. */
+	.rereg_mr = uroce_rereg_mr,
 	.dereg_mr = uroce_dereg_mr,
+	.advise_mr = uroce_advise_mr,
 
 	.create_cq = uroce_create_cq,
 	.create_cq_ex = uroce_create_cq_ex,

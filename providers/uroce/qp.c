@@ -266,6 +266,9 @@ static void qp_reset(struct uroce_qp *qp)
 	qp->resp.drop_msg = false;
 	memset(qp->resp.hist, 0, qp->resp.nhist * sizeof(*qp->resp.hist));
 	qp->txb.n = 0;
+	uroce_cq_clean(qp->scq, qp->ibv_qp.qp_num);
+	if (qp->rcq != qp->scq)
+		uroce_cq_clean(qp->rcq, qp->ibv_qp.qp_num);
 }
 
 static void flush_wc(struct uroce_qp *qp, struct uroce_cq *cq, uint64_t wr_id,

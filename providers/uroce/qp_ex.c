@@ -242,22 +242,63 @@ static void setup_ops(struct ibv_qp_ex *x, uint64_t ops)
 		x->wr_atomic_fetch_add = x_faa;
 }
 
+/* The create flags the kernel's uverbs knows (others are EINVAL there). */
+#define QP_CREATE_KNOWN                                                   \
+	(IBV_QP_CREATE_BLOCK_SELF_MCAST_LB | IBV_QP_CREATE_SCATTER_FCS |  \
+	 IBV_QP_CREATE_CVLAN_STRIPPING | IBV_QP_CREATE_SOURCE_QPN |       \
+	 IBV_QP_CREATE_PCI_WRITE_END_PADDING | (1 << 0) /* LSO */ |       \
+	 (1 << 3) /* CROSS_CHANNEL */ | (1 << 4) /* MANAGED_SEND */ |     \
+	 (1 << 5) /* MANAGED_RECV */)
+
+/*
+ * The extended attributes as the kernel and rxe judge them: a PD is
+ * required (no XRC); comp_mask bits with nothing asked (CREATE_FLAGS 0,
+ * MAX_TSO_HEADER 0) are accepted, as rdma-core's tests set them at
+ * random; a create flag the kernel does not know is EINVAL, one it knows
+ * EOPNOTSUPP (rxe honours none); RSS and TSO are EOPNOTSUPP.
+ */
+static int check_init_attr_ex(struct ibv_context *ibctx,
+			      const struct ibv_qp_init_attr_ex *attr)
+{
+	uint32_t known = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_XRCD |
+			 IBV_QP_INIT_ATTR_CREATE_FLAGS |
+			 IBV_QP_INIT_ATTR_MAX_TSO_HEADER |
+			 IBV_QP_INIT_ATTR_IND_TABLE | IBV_QP_INIT_ATTR_RX_HASH |
+			 IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+
+	if (attr->comp_mask & ~known)
+		return EINVAL;
+	if (attr->comp_mask & (IBV_QP_INIT_ATTR_XRCD |
+			       IBV_QP_INIT_ATTR_IND_TABLE |
+			       IBV_QP_INIT_ATTR_RX_HASH))
+		return EOPNOTSUPP;
+	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
+	    attr->pd->context != ibctx)
+		return EINVAL;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) {
+		if (attr->create_flags & ~(uint32_t)QP_CREATE_KNOWN)
+			return EINVAL;
+		if (attr->create_flags)
+			return EOPNOTSUPP;
+	}
+	if ((attr->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER) &&
+	    attr->max_tso_header)
+		return EOPNOTSUPP;
+	return 0;
+}
+
 struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,
 				  struct ibv_qp_init_attr_ex *attr)
 {
-	uint32_t known = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
 	struct ibv_qp_init_attr ia;
 	uint64_t ops = 0, allowed;
 	struct uroce_qp *qp;
 	struct ibv_qp *ibqp;
+	int ret;
 
-	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
-	    attr->pd->context != ibctx) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (attr->comp_mask & ~known) {
-		errno = EOPNOTSUPP;
+	ret = check_init_attr_ex(ibctx, attr);
+	if (ret) {
+		errno = ret;
 		return NULL;
 	}
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {

@@ -284,7 +284,11 @@ void uroce_ah_destroy_all(struct uroce_context *ctx);
 /* mr.c */
 struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 			    uint64_t hca_va, int access);
+int uroce_rereg_mr(struct ibv_mr *ibmr, int flags, struct ibv_pd *ibpd,
+		   void *addr, size_t length, int access);
 int uroce_dereg_mr(struct ibv_mr *ibmr);
+int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
+		    uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sges);
 void uroce_mr_destroy_all(struct uroce_context *ctx);
 /*
  * The MR that @key (an lkey or an rkey: uroce uses one key for both)
@@ -312,6 +316,7 @@ void uroce_cq_destroy_all(struct uroce_context *ctx);
  * IBV_EVENT_CQ_ERR has been posted.
  */
 int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited);
+void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num);
 
 /* cq_ex.c */
 struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
