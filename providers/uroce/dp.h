@@ -162,6 +162,7 @@ struct uroce_recv_wqe {
 /* A ring of fixed-stride entries; head and tail run free. */
 struct uroce_ring {
 	uint8_t *buf;
+	bool ext; /* buf is from a parent domain's allocator (pd.c) */
 	uint32_t size; /* a power of two */
 	uint32_t stride;
 	uint32_t head; /* next to fill */
@@ -176,6 +177,7 @@ static inline void *uroce_ring_at(struct uroce_ring *r, uint32_t idx)
 struct uroce_srq {
 	struct ibv_srq ibv_srq;
 	struct uroce_pd *pd;
+	struct uroce_pd *dom; /* the parent domain it was created on */
 	pthread_spinlock_t lock;
 	struct uroce_ring rq;
 	uint32_t max_wr, max_sge;
@@ -220,6 +222,7 @@ struct uroce_qp {
 	struct uroce_wr_build *wrb; /* only for extended QPs */
 	struct uroce_context *ctx;
 	struct uroce_pd *pd;
+	struct uroce_pd *dom; /* the parent domain it was created on */
 	struct uroce_cq *scq, *rcq;
 	struct uroce_srq *srq;
 	struct uroce_sock *sock;

@@ -14,6 +14,7 @@ const struct verbs_context_ops uroce_ops = {
 
 	.alloc_pd = uroce_alloc_pd,
 	.dealloc_pd = uroce_dealloc_pd,
+	.alloc_parent_domain = uroce_alloc_parent_domain,
 	.reg_mr = uroce_reg_mr,
 	.rereg_mr = uroce_rereg_mr,
 	.dereg_mr = uroce_dereg_mr,
