@@ -64,7 +64,9 @@ struct ibv_mr *ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length,
 
 /*
  * rdma-core's checks and return values (ibv_rereg_mr(3)): bad input is
- * IBV_REREG_MR_ERR_INPUT with the MR unchanged, a provider failure
+ * IBV_REREG_MR_ERR_INPUT with the MR unchanged (also for no flag and for
+ * CHANGE_PD without a PD, which rdma-core hands to the kernel or
+ * dereferences), a provider failure
  * IBV_REREG_MR_ERR_CMD, errno set either way. Nothing is pinned, so the
  * fork-range steps (ERR_DONT_FORK_NEW, ERR_DO_FORK_OLD) cannot fail.
  * The provider updates the ibv_mr fields under its own lock; they are
@@ -75,7 +77,8 @@ int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd, void *addr,
 {
 	int ret;
 
-	if (!mr || (flags & ~IBV_REREG_MR_FLAGS_SUPPORTED) ||
+	if (!mr || !flags || (flags & ~IBV_REREG_MR_FLAGS_SUPPORTED) ||
+	    ((flags & IBV_REREG_MR_CHANGE_PD) && !pd) ||
 	    ((flags & IBV_REREG_MR_CHANGE_TRANSLATION) && (!addr || !length)) ||
 	    (access && !(flags & IBV_REREG_MR_CHANGE_ACCESS))) {
 		errno = EINVAL;

@@ -574,6 +574,17 @@ int uroce_destroy_ah(struct ibv_ah *ibah);
  */
 void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
 		    uint32_t key, uint64_t va, uint64_t len, int access);
+/* Whether @key names an ODP MR (an MW or a bad key: not ODP). */
+bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key);
+/*
+ * memcpy for the memory of MR @key, fault-safe if it is an ODP MR (false
+ * when a page is not mapped, or not writable for @dst).
+ */
+bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
+		    const void *src, size_t n);
+/* Whether the @n bytes at @p of ODP MR @key are mapped (true if not ODP). */
+bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
+		     size_t n);
 /*
  * Copies between @buf and the scatter list @sge at byte @offset of it.
  * @to_sge: write into the list (needs LOCAL_WRITE). Returns 0,

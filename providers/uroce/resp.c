@@ -265,8 +265,9 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		pthread_rwlock_rdlock(&ctx->mr_lock);
 		mem = uroce_mem_map(ctx, qp->pd, qp->resp.rkey, qp->resp.va,
 				    pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
-		if (mem)
-			memcpy(mem, pkt->payload, pkt->paylen);
+		if (mem && !uroce_mem_copy(ctx, qp->resp.rkey, mem,
+					   pkt->payload, pkt->paylen))
+			mem = NULL; /* an ODP page no longer mapped */
 		pthread_rwlock_unlock(&ctx->mr_lock);
 		if (!mem) {
 			qp->resp.in_write = false;
@@ -296,6 +297,9 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 	struct uroce_pkt pkt;
 	struct iovec iov;
 	uint8_t *mem = NULL;
+	/* ODP: each packet from a fault-safe copy, sent before the next */
+	uint8_t bounce[UROCE_MTU_MAX];
+	bool odp = false;
 
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	if (h->len) {
@@ -306,6 +310,7 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 			fatal_nak(qp, psn, UROCE_NAK_REMOTE_ACCESS_ERR);
 			return;
 		}
+		odp = uroce_mem_is_odp(ctx, h->rkey);
 	}
 	for (; k < n; k++) {
 		memset(&pkt, 0, sizeof(pkt));
@@ -328,9 +333,21 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		/* A zero-length READ maps nothing: no address to offset. */
 		iov.iov_base = len ? (uint8_t *)mem + off : NULL;
 		iov.iov_len = len;
+		if (odp && len) {
+			if (!uroce_mem_copy(ctx, h->rkey, bounce, iov.iov_base,
+					    len)) {
+				pthread_rwlock_unlock(&ctx->mr_lock);
+				fatal_nak(qp, pkt.bth.psn,
+					  UROCE_NAK_REMOTE_ACCESS_ERR);
+				return;
+			}
+			iov.iov_base = bounce;
+		}
 		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
 						 &iov, len ? 1 : 0);
 		qp->cnt.tx_pkts++;
+		if (odp)
+			uroce_tx_flush(ctx, &qp->txb);
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
 	uroce_tx_flush(ctx, &qp->txb);
@@ -420,6 +437,8 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_mem_map(ctx, qp->pd, a->rkey, a->va, 8,
 			    IBV_ACCESS_REMOTE_ATOMIC);
+	if (mem && !uroce_mem_check(ctx, a->rkey, mem, 8))
+		mem = NULL; /* an ODP page no longer mapped */
 	if (mem) {
 		if (pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
 			orig = a->compare;
