@@ -16,7 +16,7 @@
 	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | \
 	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |             \
 	 IBV_QP_EX_WITH_RDMA_READ | IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |   \
-	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
+	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD | IBV_QP_EX_WITH_ATOMIC_WRITE)
 #define SEND_OPS_UC                                                       \
 	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | \
 	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
@@ -113,6 +113,23 @@ static void x_faa(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
 	wr->wr.atomic.rkey = rkey;
 	wr->wr.atomic.remote_addr = addr;
 	wr->wr.atomic.compare_add = add;
+}
+
+/* The 8 bytes travel inline: the caller's buffer is free on return. */
+static void x_atomic_write(struct ibv_qp_ex *qpx, uint32_t rkey,
+			   uint64_t addr, const void *atomic_wr)
+{
+	struct uroce_wr_build *b = xqp(qpx)->wrb;
+	struct ibv_send_wr *wr = stage(qpx, IBV_WR_ATOMIC_WRITE);
+
+	wr->wr.rdma.rkey = rkey;
+	wr->wr.rdma.remote_addr = addr;
+	memcpy(b->inl, atomic_wr, 8);
+	b->sge[0].addr = (uintptr_t)b->inl;
+	b->sge[0].length = 8;
+	b->sge[0].lkey = 0;
+	wr->num_sge = 1;
+	wr->send_flags |= IBV_SEND_INLINE;
 }
 
 static void x_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
@@ -240,6 +257,8 @@ static void setup_ops(struct ibv_qp_ex *x, uint64_t ops)
 		x->wr_atomic_cmp_swp = x_cas;
 	if (ops & IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
 		x->wr_atomic_fetch_add = x_faa;
+	if (ops & IBV_QP_EX_WITH_ATOMIC_WRITE)
+		x->wr_atomic_write = x_atomic_write;
 }
 
 /* The create flags the kernel's uverbs knows (others are EINVAL there). */

@@ -15,6 +15,9 @@
 	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_SYS_IMAGE_GUID | \
 	 IBV_DEVICE_PORT_ACTIVE_EVENT | IBV_DEVICE_UD_AV_PORT_ENFORCE)
 
+/* The kernel's IB_UVERBS_DEVICE_ATOMIC_WRITE (rdma-core 44 has no name). */
+#define DEVICE_ATOMIC_WRITE (1ULL << 40)
+
 #define ODP_UD_CAPS (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)
 #define ODP_UC_CAPS \
 	(ODP_UD_CAPS | IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_SRQ_RECV)
@@ -69,7 +72,7 @@ int uroce_query_device_ex(struct ibv_context *ibctx,
 
 	memset(&a, 0, sizeof(a));
 	fill_attr(ctx->dev, &a.orig_attr);
-	a.device_cap_flags_ex = UROCE_DEVICE_CAP_FLAGS;
+	a.device_cap_flags_ex = UROCE_DEVICE_CAP_FLAGS | DEVICE_ATOMIC_WRITE;
 	a.phys_port_cnt_ex = 1;
 	/*
 	 * Nothing is pinned: every MR is on demand, implicit ODP included

@@ -10,10 +10,11 @@
 
 #include "providers/uroce/uroce.h"
 
+/* Requests answered by a READ response or an atomic ACK. */
 static bool is_rd_atomic(uint32_t op)
 {
 	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD || op == IBV_WR_ATOMIC_WRITE;
 }
 
 static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
@@ -132,7 +133,9 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		goto send;
 	}
 
-	pkt.bth.opcode = seg_opcode(qp, wqe, k, n);
+	pkt.bth.opcode = wqe->opcode == IBV_WR_ATOMIC_WRITE ?
+				 UROCE_OP_RC_ATOMIC_WRITE :
+				 seg_opcode(qp, wqe, k, n);
 	len = wqe->length - off;
 	if (len > qp->mtu)
 		len = qp->mtu;
@@ -156,7 +159,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	pkt.imm = wqe->imm;
 	if (k + 1 == n)
 		pkt.bth.se = wqe->send_flags & IBV_SEND_SOLICITED;
-	pkt.bth.ackreq = want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
+	pkt.bth.ackreq = wqe->opcode == IBV_WR_ATOMIC_WRITE ||
+			 want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
 	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
 		path = &wqe->ud_path;
 		pkt.bth.dqpn = wqe->remote_qpn;

@@ -467,6 +467,49 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uroce_tx_flush(ctx, &qp->txb);
 }
 
+/*
+ * ATOMIC WRITE (IBTA 1.5, as rxe): 8 bytes stored at once where
+ * REMOTE_WRITE allows, answered as a zero-length READ, whose history
+ * entry answers a duplicate without storing again.
+ */
+static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint32_t rkey = pkt->reth.rkey;
+	struct uroce_rd_hist *h;
+	uint64_t *mem, val;
+
+	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_WRITE)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return;
+	}
+	if (pkt->paylen != 8 || pkt->reth.len != 8 || (pkt->reth.va & 7)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return;
+	}
+	memcpy(&val, pkt->payload, 8);
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	mem = uroce_mem_map(ctx, qp->pd, rkey, pkt->reth.va, 8,
+			    IBV_ACCESS_REMOTE_WRITE);
+	if (mem && uroce_mem_is_odp(ctx, rkey)) {
+		if (!uroce_mem_copy(ctx, rkey, mem, &val, 8))
+			mem = NULL;
+	} else if (mem) {
+		__atomic_store_n(mem, val, __ATOMIC_SEQ_CST);
+	}
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (!mem) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return;
+	}
+	h = hist_new(qp);
+	h->valid = true;
+	h->psn = h->last_psn = pkt->bth.psn;
+	qp->resp.msn++;
+	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+	send_read(qp, h, h->psn);
+}
+
 /* An RC request with a PSN before the expected one. */
 static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
@@ -549,7 +592,10 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	/* READ and atomics are RC's (sock.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
-		rx_read(qp, pkt);
+		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
+			rx_atomic_write(qp, pkt);
+		else
+			rx_read(qp, pkt);
 		return;
 	}
 	if (f & UROCE_OPF_ATOMIC) {
