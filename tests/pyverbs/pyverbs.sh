@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# rdma-core's Python test suite on uroce. Debian ships it with
+# python3-pyverbs in /usr/share/doc/rdma-core/tests, partly gzip-compressed:
+# a copy is unpacked in the test's temporary directory and run with
+# Debian's /usr/bin/python3 (pyverbs is built for it) under `uroce run`,
+# in a namespace whose veth (the peer in a second namespace gives it a
+# carrier) carries an IPv4 address, GID 0, for the RDMA CM tests.
+# run_pyverbs.py prints the Ran/skipped line and every skip with its
+# reason, and fails on a failure, an error or a skip off its allow-list.
+#
+# PYVERBS_MODULES overrides the list of modules (e.g. one module to debug).
+
+# shellcheck source=../ns/lib.sh
+source "$(dirname "$0")/../ns/lib.sh"
+
+TESTS_SRC=/usr/share/doc/rdma-core/tests
+PYTHON=/usr/bin/python3
+MODULES=${PYVERBS_MODULES:-"test_device test_pd test_mr test_cq \
+test_cq_events test_cqex test_qp test_qpex test_atomic test_addr \
+test_shared_pd test_rdmacm test_odp test_relaxed_ordering \
+test_parent_domain test_fork"}
+
+[[ -x $PYTHON ]] || skip "no $PYTHON"
+"$PYTHON" -c 'import pyverbs' 2>/dev/null ||
+	skip "python3-pyverbs is not installed"
+[[ -e $TESTS_SRC/run_tests.py ]] || skip "no $TESTS_SRC"
+ns_setup
+[[ -x $BINDIR/uroce ]] || fail "no uroce tool in '$BINDIR'"
+
+cp -r "$TESTS_SRC" "$TMP/tests"
+find "$TMP/tests" -name '*.gz' -exec gunzip -f {} +
+
+ns_new A a
+ns_new B b
+veth "$A" va "$B" vb
+ip -n "$A" addr add 10.99.14.1/24 dev va
+ip -n "$B" addr add 10.99.14.2/24 dev vb
+ip -n "$A" link set va up
+ip -n "$B" link set vb up
+wait_state "$A" uroce_va PORT_ACTIVE
+
+mapfile -t san < <(sanitizer_env)
+log "modules: $MODULES"
+rc=0
+# shellcheck disable=SC2086 # MODULES is a list of words
+CMD_TIMEOUT=540 in_ns "$A" "${san[@]}" "$BINDIR/uroce" run "$PYTHON" \
+	"$(dirname "$0")/run_pyverbs.py" "$TMP/tests" --dev uroce_va --gid 0 \
+	$MODULES >"$TMP/out" 2>&1 || rc=$?
+# The verbose per-test lines, then the summary of run_pyverbs.py.
+cat "$TMP/out"
+((rc == 0)) || fail "rdma-core's tests: exit status $rc (see above)"
+grep -q '^Ran [0-9]* tests, failures=0, errors=0' "$TMP/out" ||
+	fail "no summary line"
