@@ -745,6 +745,8 @@ int rdma_bind_addr(struct rdma_cm_id *id, struct sockaddr *addr)
 			goto out;
 		}
 		id->verbs = cid->dev->verbs;
+		if (!id->pd)
+			id->pd = cm_dev_pd(cid->dev);
 		id->port_num = 1;
 		cm_sockaddr_gid(addr, &id->route.addr.addr.ibaddr.sgid);
 	}

@@ -252,6 +252,13 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 			&child->id.route.addr.addr.ibaddr.dgid);
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
 	child->id.verbs = child->dev->verbs;
+	child->id.pd = cm_dev_pd(child->dev);
+	/*
+	 * Chosen now, as the kernel's CM does at ID creation: a QP of the
+	 * application's own moved to RTS with rdma_init_qp_attr() before
+	 * rdma_accept() must start at the PSN that the REP announces.
+	 */
+	child->local_psn = random_psn();
 	child->id.port_num = 1;
 	child->bound = true;
 	child->tos = listener->tos;
@@ -618,7 +625,6 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		cid->init_depth = cid->dev->max_init_depth;
 	if (!cid->ack_timeout_set && !cid->ack_timeout)
 		cid->ack_timeout = CM_DEFAULT_ACK_TIMEOUT;
-	cid->local_psn = random_psn();
 	if (id->qp) {
 		cid->local_qpn = id->qp->qp_num;
 		cid->srq = id->qp->srq != NULL;

@@ -267,6 +267,9 @@ int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 	cm_sockaddr_gid(&a->dst_addr, &a->addr.ibaddr.dgid);
 	a->addr.ibaddr.pkey = htobe16(0xffff);
 	cid->id.verbs = cid->dev->verbs;
+	/* As rdma-core: the device's PD until a QP brings its own. */
+	if (!cid->id.pd)
+		cid->id.pd = cm_dev_pd(cid->dev);
 	cid->id.port_num = 1;
 	return 0;
 }
