@@ -593,9 +593,12 @@ bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
 int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 		   const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
 		   void *buf, uint32_t len, bool to_sge);
-/* Fills @iov with the pieces of [offset, offset + len) of @sge. */
+/*
+ * Fills @iov with the pieces of [offset, offset + len) of @sge; *@odp
+ * says whether one of them is in an ODP MR (to be copied fault-safely).
+ */
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov);
+		  uint32_t len, struct iovec *iov, int maxiov, bool *odp);
 
 #endif /* UROCE_DP_H */

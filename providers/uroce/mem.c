@@ -206,12 +206,13 @@ int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov)
+		  uint32_t len, struct iovec *iov, int maxiov, bool *odp)
 {
 	uint32_t i, n;
 	int niov = 0;
 	void *mem;
 
+	*odp = false;
 	i = sge_seek(sge, nsge, &offset);
 	while (len) {
 		if (i >= nsge || niov >= maxiov)
@@ -223,6 +224,7 @@ int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 				    n, 0);
 		if (!mem)
 			return -IBV_WC_LOC_PROT_ERR;
+		*odp = *odp || uroce_mem_is_odp(ctx, sge[i].lkey);
 		iov[niov].iov_base = mem;
 		iov[niov].iov_len = n;
 		niov++;

@@ -98,8 +98,11 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	struct iovec iov[UROCE_MAX_SGE + 1];
 	const struct uroce_path *path = &qp->path;
 	uint32_t k = qp->req.cur_pkt, n = wqe->npkts, off, len;
+	/* ODP memory may be gone: copied fault-safely, sent at once */
+	uint8_t bounce[UROCE_MTU_MAX];
 	struct uroce_pkt pkt;
-	int niov = 0;
+	bool odp = false;
+	int niov = 0, err;
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.bth.pkey = UROCE_DEFAULT_PKEY;
@@ -147,9 +150,19 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		niov = len ? 1 : 0;
 	} else {
 		niov = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
-				     off, len, iov, UROCE_MAX_SGE + 1);
+				     off, len, iov, UROCE_MAX_SGE + 1, &odp);
 		if (niov < 0)
 			return -niov;
+		if (odp) {
+			err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge,
+					     wqe->num_sge, off, bounce, len,
+					     false);
+			if (err)
+				return err;
+			iov[0].iov_base = bounce;
+			iov[0].iov_len = len;
+			niov = len ? 1 : 0;
+		}
 	}
 	if (k == 0) {
 		pkt.reth.va = wqe->remote_addr;
@@ -173,6 +186,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 send:
 	qp->cnt.tx_bytes +=
 		uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
+	if (odp)
+		uroce_tx_flush(qp->ctx, &qp->txb);
 	qp->cnt.tx_pkts++;
 	if (uroce_psn_before(pkt.bth.psn, qp->req.max_psn) &&
 	    qp->ibv_qp.qp_type == IBV_QPT_RC)

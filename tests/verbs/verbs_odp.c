@@ -3,8 +3,8 @@
  * On-demand paging: uroce pins nothing, so every MR is on demand. The
  * device reports it; IBV_ACCESS_ON_DEMAND and implicit ODP register;
  * ibv_advise_mr checks its ranges as rxe does; and memory unmapped (or
- * made read-only) under an ODP MR fails the remote access that touches
- * it, with the IBTA's statuses, while the process carries on.
+ * made read-only) under an ODP MR fails the access that touches it, at
+ * either end, with the IBTA's statuses, while the process carries on.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -103,7 +103,9 @@ static void check_implicit(struct rc_end *c, struct rc_end *s)
 	struct ibv_mr *lmr, *imr;
 	size_t i;
 
-	lmr = ibv_reg_mr(pd, src, sizeof(src), IBV_ACCESS_LOCAL_WRITE);
+	/* The local side ODP too: its packets are copied fault-safely. */
+	lmr = ibv_reg_mr(pd, src, sizeof(src),
+			 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND);
 	imr = ibv_reg_mr(pd, NULL, SIZE_MAX,
 			 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND |
 				 IBV_ACCESS_REMOTE_WRITE |
@@ -204,7 +206,12 @@ static void check_unmapped(struct rc_end *c, struct rc_end *s)
 	CHECK_EQ(rc_wait(c->cq).status, IBV_WC_REM_OP_ERR);
 	CHECK_EQ(rc_wait(s->cq).status, IBV_WC_LOC_PROT_ERR);
 
-	/* A READ response into a local ODP buffer that is gone. */
+	/* A local ODP buffer that is gone: as source, as READ target. */
+	CHECK_EQ(remote_op(c, s, IBV_WR_RDMA_WRITE, r + page, 64, rmr->lkey,
+			   base, rmr->rkey),
+		 IBV_WC_LOC_PROT_ERR);
+	CHECK_EQ(remote_op(c, s, IBV_WR_SEND, r + page, 64, rmr->lkey, 0, 0),
+		 IBV_WC_LOC_PROT_ERR);
 	CHECK_EQ(remote_op(c, s, IBV_WR_RDMA_READ, r + page, 64, rmr->lkey,
 			   base, rmr->rkey),
 		 IBV_WC_LOC_PROT_ERR);
