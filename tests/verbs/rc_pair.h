@@ -47,9 +47,12 @@ static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a,
 	REQUIRE(!ibv_modify_qp(qp, a, mask));
 }
 
-/* RESET -> INIT -> RTR -> RTS towards @dqpn; few retries, short timeout. */
+/*
+ * RESET -> INIT -> RTR -> RTS towards @dqpn, both directions starting at
+ * @psn; few retries, short timeout.
+ */
 static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
-				  uint32_t dqpn)
+				  uint32_t dqpn, uint32_t psn)
 {
 	struct ibv_qp_attr a;
 	union ibv_gid gid;
@@ -69,7 +72,7 @@ static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 	a.qp_state = IBV_QPS_RTR;
 	a.path_mtu = IBV_MTU_1024;
 	a.dest_qp_num = dqpn;
-	a.rq_psn = 0x100;
+	a.rq_psn = psn;
 	a.max_dest_rd_atomic = 4;
 	a.min_rnr_timer = 1;
 	a.ah_attr.is_global = 1;
@@ -82,7 +85,7 @@ static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = 0x100;
+	a.sq_psn = psn;
 	a.timeout = 10;
 	a.retry_cnt = 3;
 	a.rnr_retry = 3;
@@ -93,12 +96,19 @@ static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 			  IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
-/* (Re)connects @a and @b from any state; their CQs are left as they are. */
+/*
+ * (Re)connects @a and @b from any state. Each connection starts at other
+ * PSNs, as the CM would choose them: a late packet of the last one (a
+ * retransmission, its answer) then answers nothing of this one.
+ */
 static inline void rc_connect(struct ibv_context *ctx, struct rc_end *a,
 			      struct rc_end *b)
 {
-	rc_connect_one(ctx, a->qp, b->qp->qp_num);
-	rc_connect_one(ctx, b->qp, a->qp->qp_num);
+	static uint32_t psn = 0x100;
+
+	psn = (psn + 0x10000) & 0xffffff;
+	rc_connect_one(ctx, a->qp, b->qp->qp_num, psn);
+	rc_connect_one(ctx, b->qp, a->qp->qp_num, psn);
 }
 
 /* The next completion of @cq (the test fails after 20 s without one). */
