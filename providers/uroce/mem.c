@@ -20,8 +20,9 @@
  * plain memcpy would then raise SIGSEGV in whichever thread runs the
  * responder. The kernel copies for us instead, and answers EFAULT:
  * process_vm_readv on the own process (always permitted for the own
- * thread group, and allowed by Docker's and Podman's default seccomp
- * profiles since Linux 4.8); where a filter refuses it (EPERM, ENOSYS),
+ * thread group, and allowed by Docker's default seccomp profile from
+ * Linux 4.8 on); where a filter refuses it (EPERM) or a sandbox lacks it
+ * (ENOSYS),
  * a pipe: write() of the source, read() into the destination, each of
  * which fails with EFAULT on a bad address. Either costs system calls
  * (README: a few microseconds per copy on the CI machines), so ordinary
