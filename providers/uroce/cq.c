@@ -22,8 +22,7 @@ static uint32_t ring_size(int cqe)
 }
 
 /* The completion ring, from the parent domain's allocator if any. */
-static struct ibv_wc *ring_alloc(struct uroce_cq *cq, uint32_t size,
-				 bool *ext)
+static struct ibv_wc *ring_alloc(struct uroce_cq *cq, uint32_t size, bool *ext)
 {
 	return uroce_buf_alloc(cq->dom, (size_t)size * sizeof(*cq->ring),
 			       UROCE_RES_TYPE_CQ, ext);

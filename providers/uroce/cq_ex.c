@@ -249,10 +249,8 @@ static int check_attr(struct ibv_context *ibctx,
 		return EINVAL;
 	if ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_PD) &&
 	    (!attr->parent_domain || attr->parent_domain->context != ibctx ||
-	     to_upd(attr->parent_domain) ==
-		     container_of(attr->parent_domain, struct uroce_pd,
-				  ibv_pd)))
-		return EINVAL; /* not a parent domain */
+	     !uroce_pd_is_parent(attr->parent_domain)))
+		return EINVAL;
 	if (attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) {
 		if (attr->flags & ~(uint32_t)UROCE_CQ_FLAGS_KNOWN)
 			return EINVAL;

@@ -103,7 +103,8 @@ static bool safe_copy(void *dst, const void *src, size_t n)
 			return false;
 		if (atomic_exchange(&safe_mode, SAFE_PIPE) != SAFE_PIPE)
 			uroce_info("process_vm_readv: %s: ODP copies go "
-				   "through a pipe", strerror(errno));
+				   "through a pipe",
+				   strerror(errno));
 	}
 	return pipe_copy(dst, src, n);
 }

@@ -116,6 +116,13 @@ int uroce_dealloc_pd(struct ibv_pd *ibpd)
 	return 0;
 }
 
+bool uroce_pd_is_parent(struct ibv_pd *ibpd)
+{
+	struct uroce_pd *pd = container_of(ibpd, struct uroce_pd, ibv_pd);
+
+	return pd->prot != pd;
+}
+
 /*
  * The parent domain @ibpd is, held for a QP, SRQ or CQ created on it
  * (uroce_pd_domain_put releases it); NULL for a plain PD.

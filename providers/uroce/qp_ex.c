@@ -116,8 +116,8 @@ static void x_faa(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
 }
 
 /* The 8 bytes travel inline: the caller's buffer is free on return. */
-static void x_atomic_write(struct ibv_qp_ex *qpx, uint32_t rkey,
-			   uint64_t addr, const void *atomic_wr)
+static void x_atomic_write(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
+			   const void *atomic_wr)
 {
 	struct uroce_wr_build *b = xqp(qpx)->wrb;
 	struct ibv_send_wr *wr = stage(qpx, IBV_WR_ATOMIC_WRITE);
@@ -262,11 +262,11 @@ static void setup_ops(struct ibv_qp_ex *x, uint64_t ops)
 }
 
 /* The create flags the kernel's uverbs knows (others are EINVAL there). */
-#define QP_CREATE_KNOWN                                                   \
-	(IBV_QP_CREATE_BLOCK_SELF_MCAST_LB | IBV_QP_CREATE_SCATTER_FCS |  \
-	 IBV_QP_CREATE_CVLAN_STRIPPING | IBV_QP_CREATE_SOURCE_QPN |       \
-	 IBV_QP_CREATE_PCI_WRITE_END_PADDING | (1 << 0) /* LSO */ |       \
-	 (1 << 3) /* CROSS_CHANNEL */ | (1 << 4) /* MANAGED_SEND */ |     \
+#define QP_CREATE_KNOWN                                                  \
+	(IBV_QP_CREATE_BLOCK_SELF_MCAST_LB | IBV_QP_CREATE_SCATTER_FCS | \
+	 IBV_QP_CREATE_CVLAN_STRIPPING | IBV_QP_CREATE_SOURCE_QPN |      \
+	 IBV_QP_CREATE_PCI_WRITE_END_PADDING | (1 << 0) /* LSO */ |      \
+	 (1 << 3) /* CROSS_CHANNEL */ | (1 << 4) /* MANAGED_SEND */ |    \
 	 (1 << 5) /* MANAGED_RECV */)
 
 /*
@@ -287,9 +287,9 @@ static int check_init_attr_ex(struct ibv_context *ibctx,
 
 	if (attr->comp_mask & ~known)
 		return EINVAL;
-	if (attr->comp_mask & (IBV_QP_INIT_ATTR_XRCD |
-			       IBV_QP_INIT_ATTR_IND_TABLE |
-			       IBV_QP_INIT_ATTR_RX_HASH))
+	if (attr->comp_mask &
+	    (IBV_QP_INIT_ATTR_XRCD | IBV_QP_INIT_ATTR_IND_TABLE |
+	     IBV_QP_INIT_ATTR_RX_HASH))
 		return EOPNOTSUPP;
 	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
 	    attr->pd->context != ibctx)

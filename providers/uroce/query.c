@@ -21,7 +21,7 @@
 #define ODP_UD_CAPS (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)
 #define ODP_UC_CAPS \
 	(ODP_UD_CAPS | IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_SRQ_RECV)
-#define ODP_RC_CAPS                                                  \
+#define ODP_RC_CAPS \
 	(ODP_UC_CAPS | IBV_ODP_SUPPORT_READ | IBV_ODP_SUPPORT_ATOMIC)
 
 static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)

@@ -99,8 +99,7 @@ static void srq_free(struct uroce_srq *srq)
 {
 	atomic_fetch_sub(&srq->pd->use, 1);
 	pthread_spin_destroy(&srq->lock);
-	uroce_buf_free(srq->dom, srq->rq.buf, UROCE_RES_TYPE_SRQ,
-		       srq->rq.ext);
+	uroce_buf_free(srq->dom, srq->rq.buf, UROCE_RES_TYPE_SRQ, srq->rq.ext);
 	uroce_pd_domain_put(srq->dom);
 	free(srq);
 }

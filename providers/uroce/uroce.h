@@ -312,6 +312,7 @@ int uroce_dealloc_pd(struct ibv_pd *ibpd);
 struct ibv_pd *
 uroce_alloc_parent_domain(struct ibv_context *ibctx,
 			  struct ibv_parent_domain_init_attr *attr);
+bool uroce_pd_is_parent(struct ibv_pd *ibpd);
 struct uroce_pd *uroce_pd_domain(struct ibv_pd *ibpd);
 void uroce_pd_domain_put(struct uroce_pd *dom);
 void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,

@@ -23,12 +23,12 @@
 
 #include <rdma/rdma_cma.h>
 
-#define FAIL(...)                                                       \
-	do {                                                            \
-		fprintf(stderr, "cm_ext_qp: " __VA_ARGS__);             \
-		fprintf(stderr, " (line %d, errno %d: %s)\n", __LINE__, \
-			errno, strerror(errno));                        \
-		exit(1);                                                \
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		fprintf(stderr, "cm_ext_qp: " __VA_ARGS__);                    \
+		fprintf(stderr, " (line %d, errno %d: %s)\n", __LINE__, errno, \
+			strerror(errno));                                      \
+		exit(1);                                                       \
 	} while (0)
 
 struct side {

@@ -41,8 +41,7 @@ static inline void rc_end_free(struct rc_end *e)
 	CHECK_RET(ibv_destroy_cq(e->cq), 0);
 }
 
-static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a,
-			     int mask)
+static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 {
 	REQUIRE(!ibv_modify_qp(qp, a, mask));
 }
@@ -80,9 +79,9 @@ static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 	a.ah_attr.grh.hop_limit = 1;
 	a.ah_attr.port_num = 1;
 	rc_modify(qp, &a,
-		  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+		  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			  IBV_QP_MIN_RNR_TIMER);
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = psn;
@@ -130,9 +129,9 @@ static inline struct ibv_wc rc_wait(struct ibv_cq *cq)
 }
 
 /* Posts one signalled WR of one SGE; 0 or an errno value. */
-static inline int rc_post(struct ibv_qp *qp, enum ibv_wr_opcode op,
-			  void *laddr, uint32_t len, uint32_t lkey,
-			  uint64_t raddr, uint32_t rkey)
+static inline int rc_post(struct ibv_qp *qp, enum ibv_wr_opcode op, void *laddr,
+			  uint32_t len, uint32_t lkey, uint64_t raddr,
+			  uint32_t rkey)
 {
 	struct ibv_sge sge = { (uintptr_t)laddr, len, lkey };
 	struct ibv_send_wr wr, *bad;

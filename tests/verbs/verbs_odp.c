@@ -46,8 +46,7 @@ static void check_reg(void)
 	CHECK(mr);
 	if (mr)
 		CHECK_RET(ibv_dereg_mr(mr), 0);
-	CHECK_NULL(ibv_reg_mr(pd, p, 4 * page, IBV_ACCESS_LOCAL_WRITE),
-		   EFAULT);
+	CHECK_NULL(ibv_reg_mr(pd, p, 4 * page, IBV_ACCESS_LOCAL_WRITE), EFAULT);
 
 	/* Implicit ODP: the whole address space, only with ON_DEMAND. */
 	mr = ibv_reg_mr(pd, NULL, SIZE_MAX, odp | IBV_ACCESS_REMOTE_WRITE);
@@ -115,19 +114,19 @@ static void check_implicit(struct rc_end *c, struct rc_end *s)
 	for (i = 0; i < 512; i++)
 		src[i] = i * 0x0101010101010101ull;
 	rc_connect(ctx, c, s);
-	CHECK_RET(rc_post(c->qp, IBV_WR_RDMA_WRITE, src, sizeof(src),
-			  lmr->lkey, (uintptr_t)dst, imr->rkey),
+	CHECK_RET(rc_post(c->qp, IBV_WR_RDMA_WRITE, src, sizeof(src), lmr->lkey,
+			  (uintptr_t)dst, imr->rkey),
 		  0);
 	CHECK_EQ(rc_wait(c->cq).status, IBV_WC_SUCCESS);
 	CHECK(!memcmp(src, dst, sizeof(src)));
 	memset(src, 0, sizeof(src));
-	CHECK_RET(rc_post(c->qp, IBV_WR_RDMA_READ, src, sizeof(src),
-			  lmr->lkey, (uintptr_t)dst, imr->rkey),
+	CHECK_RET(rc_post(c->qp, IBV_WR_RDMA_READ, src, sizeof(src), lmr->lkey,
+			  (uintptr_t)dst, imr->rkey),
 		  0);
 	CHECK_EQ(rc_wait(c->cq).status, IBV_WC_SUCCESS);
 	CHECK(!memcmp(src, dst, sizeof(src)));
-	CHECK_RET(rc_post(c->qp, IBV_WR_ATOMIC_FETCH_AND_ADD, src, 8,
-			  lmr->lkey, (uintptr_t)&dst[3], imr->rkey),
+	CHECK_RET(rc_post(c->qp, IBV_WR_ATOMIC_FETCH_AND_ADD, src, 8, lmr->lkey,
+			  (uintptr_t)&dst[3], imr->rkey),
 		  0);
 	CHECK_EQ(rc_wait(c->cq).status, IBV_WC_SUCCESS);
 	CHECK_EQ(src[0], 3 * 0x0101010101010101ull);

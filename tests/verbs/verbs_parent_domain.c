@@ -119,8 +119,7 @@ static struct ibv_cq *cq_on(struct ibv_pd *p)
  */
 static void check_traffic(void)
 {
-	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 8,
-						  .max_sge = 1 } };
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 8, .max_sge = 1 } };
 	static char sbuf[256], rbuf[256];
 	struct ibv_qp_init_attr ia;
 	struct ibv_mr *smr, *rmr;

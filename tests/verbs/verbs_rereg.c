@@ -28,11 +28,11 @@ static enum ibv_wc_status write64(uint64_t raddr, uint32_t rkey, char v)
 }
 
 /* ibv_rereg_mr returns @ret with errno @err. */
-#define CHECK_REREG(call, ret, err)     \
-	do {                            \
-		errno = 0;              \
+#define CHECK_REREG(call, ret, err)      \
+	do {                             \
+		errno = 0;               \
 		CHECK_EQ((call), (ret)); \
-		CHECK_EQ(errno, (err)); \
+		CHECK_EQ(errno, (err));  \
 	} while (0)
 
 static void check_access(void)
@@ -98,8 +98,7 @@ static void check_translation(void)
 			 IBV_WC_REM_ACCESS_ERR);
 
 	/* Refused: unmapped memory, no address; the MR stays on b. */
-	hole = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		    0);
+	hole = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(hole != MAP_FAILED);
 	CHECK_REREG(ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_TRANSLATION, NULL,
 				 hole, page, 0),
@@ -135,8 +134,7 @@ static void check_pd(void)
 	mr = ibv_reg_mr(pd, a, sizeof(a),
 			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	REQUIRE(mr);
-	CHECK_RET(ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD, pd2, NULL, 0, 0),
-		  0);
+	CHECK_RET(ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD, pd2, NULL, 0, 0), 0);
 	CHECK(mr->pd == pd2);
 	/* The QPs are on pd: the MR is out of their reach, pd2 is in use. */
 	CHECK_EQ(write64((uintptr_t)a, mr->rkey, 9), IBV_WC_REM_ACCESS_ERR);
