@@ -223,6 +223,8 @@ struct uroce_qp {
 	struct uroce_context *ctx;
 	struct uroce_pd *pd;
 	struct uroce_pd *dom; /* the parent domain it was created on */
+	/* copies of ODP packets, one per txb slot (mem.c), or NULL */
+	uint8_t *odp_bounce;
 	struct uroce_cq *scq, *rcq;
 	struct uroce_srq *srq;
 	struct uroce_sock *sock;
@@ -574,6 +576,11 @@ int uroce_destroy_ah(struct ibv_ah *ibah);
  */
 void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
 		    uint32_t key, uint64_t va, uint64_t len, int access);
+/*
+ * Where the packet that @qp's txb takes next keeps a copy of ODP memory
+ * until the batch leaves; NULL if it cannot be allocated.
+ */
+uint8_t *uroce_odp_bounce(struct uroce_qp *qp);
 /* Whether @key names an ODP MR (an MW or a bad key: not ODP). */
 bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key);
 /*

@@ -64,6 +64,7 @@ static void qp_free(struct uroce_qp *qp)
 	free(qp->resp.rwqe_buf);
 	free(qp->resp.hist);
 	free(qp->wrb);
+	free(qp->odp_bounce);
 	pthread_mutex_destroy(&qp->lock);
 	free(qp);
 }

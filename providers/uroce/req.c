@@ -98,9 +98,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	struct iovec iov[UROCE_MAX_SGE + 1];
 	const struct uroce_path *path = &qp->path;
 	uint32_t k = qp->req.cur_pkt, n = wqe->npkts, off, len;
-	/* ODP memory may be gone: copied fault-safely, sent at once */
-	uint8_t bounce[UROCE_MTU_MAX];
 	struct uroce_pkt pkt;
+	uint8_t *bounce;
 	bool odp = false;
 	int niov = 0, err;
 
@@ -154,6 +153,10 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		if (niov < 0)
 			return -niov;
 		if (odp) {
+			/* ODP memory may be gone: copied fault-safely */
+			bounce = uroce_odp_bounce(qp);
+			if (!bounce)
+				return IBV_WC_LOC_QP_OP_ERR;
 			err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge,
 					     wqe->num_sge, off, bounce, len,
 					     false);
@@ -186,8 +189,6 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 send:
 	qp->cnt.tx_bytes +=
 		uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
-	if (odp)
-		uroce_tx_flush(qp->ctx, &qp->txb);
 	qp->cnt.tx_pkts++;
 	if (uroce_psn_before(pkt.bth.psn, qp->req.max_psn) &&
 	    qp->ibv_qp.qp_type == IBV_QPT_RC)

@@ -297,9 +297,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 	struct uroce_pkt pkt;
 	struct iovec iov;
 	uint8_t *mem = NULL;
-	/* ODP: each packet from a fault-safe copy, sent before the next */
-	uint8_t bounce[UROCE_MTU_MAX];
-	bool odp = false;
+	bool odp = false; /* each packet from a fault-safe copy */
+	uint8_t *bounce;
 
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	if (h->len) {
@@ -334,8 +333,9 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		iov.iov_base = len ? (uint8_t *)mem + off : NULL;
 		iov.iov_len = len;
 		if (odp && len) {
-			if (!uroce_mem_copy(ctx, h->rkey, bounce, iov.iov_base,
-					    len)) {
+			bounce = uroce_odp_bounce(qp);
+			if (!bounce || !uroce_mem_copy(ctx, h->rkey, bounce,
+						       iov.iov_base, len)) {
 				pthread_rwlock_unlock(&ctx->mr_lock);
 				fatal_nak(qp, pkt.bth.psn,
 					  UROCE_NAK_REMOTE_ACCESS_ERR);
@@ -346,8 +346,6 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
 						 &iov, len ? 1 : 0);
 		qp->cnt.tx_pkts++;
-		if (odp)
-			uroce_tx_flush(ctx, &qp->txb);
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
 	uroce_tx_flush(ctx, &qp->txb);
