@@ -2,6 +2,7 @@
 /* Device lists, contexts and the async event queue. */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,10 +143,24 @@ int verbs_init_context(struct verbs_context *vctx, struct ibv_device *dev)
 		free(priv);
 		return errno;
 	}
+	/*
+	 * The kernel's cmd_fd is the uverbs device file; uroce has no kernel
+	 * object, but callers dup(), poll or pass it on (ibv_import_device,
+	 * which then fails with EOPNOTSUPP rather than EBADF). An eventfd
+	 * that is never signalled needs no file system and no privilege.
+	 */
+	ctx->cmd_fd = eventfd(0, EFD_CLOEXEC);
+	if (ctx->cmd_fd < 0) {
+		int ret = errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		free(priv);
+		return ret;
+	}
 	vctx->priv = priv;
 	vctx->sz = sizeof(*vctx);
 	ctx->device = dev;
-	ctx->cmd_fd = -1;
 	ctx->async_fd = fds[0];
 	priv->async_wfd = fds[1];
 	ctx->num_comp_vectors = 1;
@@ -163,6 +178,7 @@ void verbs_uninit_context(struct verbs_context *vctx)
 	if (!priv)
 		return;
 	close(vctx->context.async_fd);
+	close(vctx->context.cmd_fd);
 	close(priv->async_wfd);
 	pthread_mutex_destroy(&vctx->context.mutex);
 	free(priv);

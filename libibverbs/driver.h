@@ -125,6 +125,14 @@ struct verbs_context_ops {
 
 	/* the context itself; called by ibv_close_device */
 	void (*free_context)(struct ibv_context *context);
+
+	/* extended verbs reached through struct verbs_context */
+	int (*advise_mr)(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+			 uint32_t flags, struct ibv_sge *sg_list,
+			 uint32_t num_sges);
+	struct ibv_pd *(*alloc_parent_domain)(
+		struct ibv_context *context,
+		struct ibv_parent_domain_init_attr *attr);
 };
 
 /*

@@ -329,6 +329,8 @@ void verbs_set_ops(struct verbs_context *vctx,
 	SET_OP(vctx, ops, modify_cq);
 	SET_OP(vctx, ops, create_qp_ex);
 	SET_OP(vctx, ops, create_srq_ex);
+	SET_OP(vctx, ops, advise_mr);
+	SET_OP(vctx, ops, alloc_parent_domain);
 }
 
 const struct verbs_context_ops *verbs_get_ops(struct ibv_context *ctx)

@@ -62,13 +62,25 @@ struct ibv_mr *ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length,
 	return ibv_reg_mr_iova2(pd, addr, length, iova, access);
 }
 
+/*
+ * rdma-core's checks and return values (ibv_rereg_mr(3)): bad input is
+ * IBV_REREG_MR_ERR_INPUT with the MR unchanged (also for no flag and for
+ * CHANGE_PD without a PD, which rdma-core hands to the kernel or
+ * dereferences), a provider failure
+ * IBV_REREG_MR_ERR_CMD, errno set either way. Nothing is pinned, so the
+ * fork-range steps (ERR_DONT_FORK_NEW, ERR_DO_FORK_OLD) cannot fail.
+ * The provider updates the ibv_mr fields under its own lock; they are
+ * written here only if it did not, so no reader sees a torn update.
+ */
 int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd, void *addr,
 		 size_t length, int access)
 {
 	int ret;
 
-	if (!mr || !flags || (flags & ~(IBV_REREG_MR_FLAGS_SUPPORTED - 1)) ||
-	    ((flags & IBV_REREG_MR_CHANGE_PD) && !pd)) {
+	if (!mr || !flags || (flags & ~IBV_REREG_MR_FLAGS_SUPPORTED) ||
+	    ((flags & IBV_REREG_MR_CHANGE_PD) && !pd) ||
+	    ((flags & IBV_REREG_MR_CHANGE_TRANSLATION) && (!addr || !length)) ||
+	    (access && !(flags & IBV_REREG_MR_CHANGE_ACCESS))) {
 		errno = EINVAL;
 		return IBV_REREG_MR_ERR_INPUT;
 	}
@@ -76,13 +88,15 @@ int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd, void *addr,
 		      ->rereg_mr(mr, flags, pd, addr, length, access);
 	if (ret) {
 		errno = ret;
-		return IBV_REREG_MR_ERR_INPUT;
+		return IBV_REREG_MR_ERR_CMD;
 	}
-	if (flags & IBV_REREG_MR_CHANGE_PD)
+	if ((flags & IBV_REREG_MR_CHANGE_PD) && mr->pd != pd)
 		mr->pd = pd;
 	if (flags & IBV_REREG_MR_CHANGE_TRANSLATION) {
-		mr->addr = addr;
-		mr->length = length;
+		if (mr->addr != addr)
+			mr->addr = addr;
+		if (mr->length != length)
+			mr->length = length;
 	}
 	return 0;
 }

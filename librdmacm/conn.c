@@ -274,6 +274,12 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	cm_sockaddr_gid((struct sockaddr *)&dst,
 			&child->id.route.addr.addr.ibaddr.dgid);
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
+	/*
+	 * Chosen now, as the kernel's CM does at ID creation: a QP of the
+	 * application's own moved to RTS with rdma_init_qp_attr() before
+	 * rdma_accept() must start at the PSN that the REP announces.
+	 */
+	child->local_psn = random_psn();
 	child->bound = true;
 	child->tos = listener->tos;
 	child->tos_set = listener->tos_set;
@@ -640,7 +646,6 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		cid->init_depth = cid->dev->max_init_depth;
 	if (!cid->ack_timeout_set && !cid->ack_timeout)
 		cid->ack_timeout = CM_DEFAULT_ACK_TIMEOUT;
-	cid->local_psn = random_psn();
 	if (id->qp) {
 		cid->local_qpn = id->qp->qp_num;
 		cid->srq = id->qp->srq != NULL;

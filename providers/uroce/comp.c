@@ -11,10 +11,11 @@
 
 #include "providers/uroce/uroce.h"
 
+/* Requests answered by a READ response or an atomic ACK. */
 static bool is_rd_atomic(uint32_t op)
 {
 	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD || op == IBV_WR_ATOMIC_WRITE;
 }
 
 static struct uroce_send_wqe *tail_wqe(struct uroce_qp *qp)
@@ -160,8 +161,10 @@ static bool answers(const struct uroce_send_wqe *wqe,
 {
 	bool atomic = pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK;
 
+	/* An ATOMIC WRITE is answered by a zero-length READ response. */
 	return is_rd_atomic(wqe->opcode) &&
-	       atomic == (wqe->opcode != IBV_WR_RDMA_READ) &&
+	       atomic == (wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ||
+			  wqe->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD) &&
 	       uroce_psn_in_range(pkt->bth.psn, wqe->first_psn, wqe->last_psn);
 }
 
@@ -216,7 +219,15 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 
 	pthread_rwlock_rdlock(&qp->ctx->mr_lock);
-	if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK) {
+	if (wqe->opcode == IBV_WR_ATOMIC_WRITE) {
+		if (pkt->paylen) {
+			pthread_rwlock_unlock(&qp->ctx->mr_lock);
+			uroce_qp_drop(qp, UROCE_DROP_BAD_RESPONSE);
+			return;
+		}
+		err = 0;
+		last = true;
+	} else if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_ACK) {
 		orig = pkt->atmack;
 		err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge, 1, 0, &orig, 8,
 				     true);

@@ -21,14 +21,29 @@ static uint32_t ring_size(int cqe)
 	return size;
 }
 
+/* The completion ring, from the parent domain's allocator if any. */
+static struct ibv_wc *ring_alloc(struct uroce_cq *cq, uint32_t size, bool *ext)
+{
+	return uroce_buf_alloc(cq->dom, (size_t)size * sizeof(*cq->ring),
+			       UROCE_RES_TYPE_CQ, ext);
+}
+
+static void ring_free(struct uroce_cq *cq, struct ibv_wc *ring, bool ext)
+{
+	if (ring)
+		uroce_buf_free(cq->dom, ring, UROCE_RES_TYPE_CQ, ext);
+}
+
 /*
  * Creates a CQ for ibv_create_cq and ibv_create_cq_ex (cq_ex.c), with
  * cq_context NULL. @timestamps: keep a completion time per ring slot.
+ * @dom: the parent domain it is created on (held), or NULL.
  * Returns NULL with errno set on failure.
  */
 struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 				 struct ibv_comp_channel *channel,
-				 int comp_vector, bool timestamps)
+				 int comp_vector, bool timestamps,
+				 struct uroce_pd *dom)
 {
 	struct uroce_context *ctx = to_uctx(ibctx);
 	struct uroce_cq *cq;
@@ -36,19 +51,22 @@ struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 
 	if (cqe < 1 || cqe > UROCE_MAX_CQE || comp_vector < 0 ||
 	    comp_vector >= ibctx->num_comp_vectors) {
+		uroce_pd_domain_put(dom);
 		errno = EINVAL;
 		return NULL;
 	}
+	ret = ENOMEM;
 	if (!uroce_count_get(&ctx->ncq, UROCE_MAX_CQ)) {
-		errno = ENOMEM;
+		uroce_pd_domain_put(dom);
+		errno = ret;
 		return NULL;
 	}
-	ret = ENOMEM;
 	cq = calloc(1, sizeof(*cq));
 	if (!cq)
 		goto err;
+	cq->dom = dom;
 	cq->size = ring_size(cqe);
-	cq->ring = calloc(cq->size, sizeof(*cq->ring));
+	cq->ring = ring_alloc(cq, cq->size, &cq->ring_ext);
 	if (!cq->ring)
 		goto err_free;
 	if (timestamps) {
@@ -76,9 +94,10 @@ err_lock:
 	pthread_spin_destroy(&cq->lock);
 err_free:
 	free(cq->ts);
-	free(cq->ring);
+	ring_free(cq, cq->ring, cq->ring_ext);
 	free(cq);
 err:
+	uroce_pd_domain_put(dom);
 	uroce_count_put(&ctx->ncq);
 	errno = ret;
 	return NULL;
@@ -90,7 +109,7 @@ struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
 {
 	struct uroce_cq *cq;
 
-	cq = uroce_cq_create(ibctx, cqe, channel, comp_vector, false);
+	cq = uroce_cq_create(ibctx, cqe, channel, comp_vector, false, NULL);
 	return cq ? &cq->ibv_cq : NULL;
 }
 
@@ -112,6 +131,30 @@ int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 	cq->head += avail;
 	pthread_spin_unlock(&cq->lock);
 	return avail;
+}
+
+/*
+ * Drops @qp_num's completions not yet polled, as mlx4/mlx5 do when a QP
+ * is reset: a QP brought back from ERR through RESET does not hand the
+ * flushes of its old life to the application's next poll.
+ */
+void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num)
+{
+	uint32_t i, n, mask = cq->size - 1;
+
+	pthread_spin_lock(&cq->lock);
+	for (i = n = cq->head; i != cq->tail; i++) {
+		if (cq->ring[i & mask].qp_num == qp_num)
+			continue;
+		if (n != i) {
+			cq->ring[n & mask] = cq->ring[i & mask];
+			if (cq->ts)
+				cq->ts[n & mask] = cq->ts[i & mask];
+		}
+		n++;
+	}
+	cq->tail = n;
+	pthread_spin_unlock(&cq->lock);
 }
 
 int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
@@ -175,17 +218,18 @@ int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
 	struct ibv_wc *ring, *old;
 	uint64_t *ts = NULL, *old_ts;
 	uint32_t size, used, i;
+	bool ext, old_ext;
 
 	if (cqe < 1 || cqe > UROCE_MAX_CQE)
 		return EINVAL;
 	size = ring_size(cqe);
-	ring = calloc(size, sizeof(*ring));
+	ring = ring_alloc(cq, size, &ext);
 	if (!ring)
 		return ENOMEM;
 	if (cq->timestamps) {
 		ts = calloc(size, sizeof(*ts));
 		if (!ts) {
-			free(ring);
+			ring_free(cq, ring, ext);
 			return ENOMEM;
 		}
 	}
@@ -195,7 +239,7 @@ int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
 	if (used > size - 1) {
 		pthread_spin_unlock(&cq->lock);
 		free(ts);
-		free(ring);
+		ring_free(cq, ring, ext);
 		return EINVAL;
 	}
 	for (i = 0; i < used; i++) {
@@ -204,15 +248,17 @@ int uroce_resize_cq(struct ibv_cq *ibcq, int cqe)
 			ts[i] = cq->ts[(cq->head + i) & (cq->size - 1)];
 	}
 	old = cq->ring;
+	old_ext = cq->ring_ext;
 	old_ts = cq->ts;
 	cq->ring = ring;
+	cq->ring_ext = ext;
 	cq->ts = ts;
 	cq->size = size;
 	cq->head = 0;
 	cq->tail = used;
 	cq->ibv_cq.cqe = size - 1;
 	pthread_spin_unlock(&cq->lock);
-	free(old);
+	ring_free(cq, old, old_ext);
 	free(old_ts);
 	return 0;
 }
@@ -222,7 +268,8 @@ static void cq_free(struct uroce_cq *cq)
 	pthread_spin_destroy(&cq->poll_lock);
 	pthread_spin_destroy(&cq->lock);
 	free(cq->ts);
-	free(cq->ring);
+	ring_free(cq, cq->ring, cq->ring_ext);
+	uroce_pd_domain_put(cq->dom);
 	free(cq);
 }
 

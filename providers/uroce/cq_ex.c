@@ -25,8 +25,9 @@
  * - cqe 0 or above max_cqe, comp_vector out of range, a channel of another
  *   context: EINVAL.
  * - comp_mask bits other than IBV_CQ_INIT_ATTR_MASK_FLAGS and _PD: EINVAL.
- * - IBV_CQ_INIT_ATTR_MASK_PD wants a parent domain; uroce has none, so any
- *   parent_domain (a plain PD, NULL) is EINVAL, as mlx5 answers.
+ * - IBV_CQ_INIT_ATTR_MASK_PD wants a parent domain of this context (its
+ *   allocators then provide the completion ring); anything else (a plain
+ *   PD, NULL) is EINVAL, as mlx5 answers.
  * - flags (with IBV_CQ_INIT_ATTR_MASK_FLAGS): SINGLE_THREADED is accepted;
  *   IGNORE_OVERRUN is EOPNOTSUPP, as rxe answers (an overrun CQ goes to
  *   error, see uroce_cq_push); undefined bits are EINVAL.
@@ -246,8 +247,10 @@ static int check_attr(struct ibv_context *ibctx,
 		return EINVAL;
 	if (attr->comp_mask & ~(uint32_t)UROCE_CQ_COMP_MASK)
 		return EINVAL;
-	if (attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_PD)
-		return EINVAL; /* not a parent domain: uroce has none */
+	if ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_PD) &&
+	    (!attr->parent_domain || attr->parent_domain->context != ibctx ||
+	     !uroce_pd_is_parent(attr->parent_domain)))
+		return EINVAL;
 	if (attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) {
 		if (attr->flags & ~(uint32_t)UROCE_CQ_FLAGS_KNOWN)
 			return EINVAL;
@@ -269,6 +272,7 @@ struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
 				     struct ibv_cq_init_attr_ex *attr)
 {
 	struct ibv_cq_ex *ex;
+	struct uroce_pd *dom;
 	struct uroce_cq *cq;
 	int ret;
 
@@ -277,8 +281,11 @@ struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
 		errno = ret;
 		return NULL;
 	}
+	dom = attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_PD ?
+		      uroce_pd_domain(attr->parent_domain) :
+		      NULL;
 	cq = uroce_cq_create(ibctx, attr->cqe, attr->channel, attr->comp_vector,
-			     attr->wc_flags & UROCE_CQ_TS_FLAGS);
+			     attr->wc_flags & UROCE_CQ_TS_FLAGS, dom);
 	if (!cq)
 		return NULL;
 

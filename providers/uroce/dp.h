@@ -174,6 +174,7 @@ struct uroce_recv_wqe {
 /* A ring of fixed-stride entries; head and tail run free. */
 struct uroce_ring {
 	uint8_t *buf;
+	bool ext; /* buf is from a parent domain's allocator (pd.c) */
 	uint32_t size; /* a power of two */
 	uint32_t stride;
 	uint32_t head; /* next to fill */
@@ -188,6 +189,7 @@ static inline void *uroce_ring_at(struct uroce_ring *r, uint32_t idx)
 struct uroce_srq {
 	struct ibv_srq ibv_srq;
 	struct uroce_pd *pd;
+	struct uroce_pd *dom; /* the parent domain it was created on */
 	pthread_spinlock_t lock;
 	struct uroce_ring rq;
 	uint32_t max_wr, max_sge;
@@ -232,6 +234,9 @@ struct uroce_qp {
 	struct uroce_wr_build *wrb; /* only for extended QPs */
 	struct uroce_context *ctx;
 	struct uroce_pd *pd;
+	struct uroce_pd *dom; /* the parent domain it was created on */
+	/* copies of ODP packets, one per txb slot (mem.c), or NULL */
+	uint8_t *odp_bounce;
 	struct uroce_cq *scq, *rcq;
 	struct uroce_srq *srq;
 	struct uroce_sock *sock;
@@ -606,6 +611,22 @@ int uroce_destroy_ah(struct ibv_ah *ibah);
 void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
 		    uint32_t key, uint64_t va, uint64_t len, int access);
 /*
+ * Where the packet that @qp's txb takes next keeps a copy of ODP memory
+ * until the batch leaves; NULL if it cannot be allocated.
+ */
+uint8_t *uroce_odp_bounce(struct uroce_qp *qp);
+/* Whether @key names an ODP MR (an MW or a bad key: not ODP). */
+bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key);
+/*
+ * memcpy for the memory of MR @key, fault-safe if it is an ODP MR (false
+ * when a page is not mapped, or not writable for @dst).
+ */
+bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
+		    const void *src, size_t n);
+/* Whether the @n bytes at @p of ODP MR @key are mapped (true if not ODP). */
+bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
+		     size_t n);
+/*
  * Copies between @buf and the scatter list @sge at byte @offset of it.
  * @to_sge: write into the list (needs LOCAL_WRITE). Returns 0,
  * IBV_WC_LOC_LEN_ERR or IBV_WC_LOC_PROT_ERR.
@@ -613,9 +634,12 @@ void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
 int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 		   const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
 		   void *buf, uint32_t len, bool to_sge);
-/* Fills @iov with the pieces of [offset, offset + len) of @sge. */
+/*
+ * Fills @iov with the pieces of [offset, offset + len) of @sge; *@odp
+ * says whether one of them is in an ODP MR (to be copied fault-safely).
+ */
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov);
+		  uint32_t len, struct iovec *iov, int maxiov, bool *odp);
 
 #endif /* UROCE_DP_H */

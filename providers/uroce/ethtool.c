@@ -66,7 +66,11 @@ static uint32_t speed_gset(int fd, const char *ifname)
 	cmd.cmd = ETHTOOL_GSET;
 	if (ethtool_ioctl(fd, ifname, &cmd))
 		return 0;
-	return ethtool_cmd_speed(&cmd);
+	/*
+	 * Not the header's ethtool_cmd_speed(): it shifts an int, which
+	 * overflows for SPEED_UNKNOWN (0xffff:0xffff, as lo answers).
+	 */
+	return (uint32_t)cmd.speed_hi << 16 | cmd.speed;
 }
 
 uint32_t uroce_netdev_speed(const char *ifname)

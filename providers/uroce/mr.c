@@ -41,11 +41,20 @@ static int check_access(int access)
 		return EINVAL;
 	if (access & ~ACCESS_KNOWN)
 		return EINVAL;
-	/* Every page is always "present" to uroce, but ODP promises more. */
-	if (access & (IBV_ACCESS_ON_DEMAND | ACCESS_FLUSH_GLOBAL |
-		      ACCESS_FLUSH_PERSISTENT))
+	/*
+	 * Nothing is pinned, so every MR is on demand already: ODP is
+	 * accepted (the data path copies ODP memory fault-safely, mem.c).
+	 * Flushes to persistent memory are not done.
+	 */
+	if (access & (ACCESS_FLUSH_GLOBAL | ACCESS_FLUSH_PERSISTENT))
 		return EOPNOTSUPP;
 	return 0;
+}
+
+/* Implicit ODP: the whole address space, as rdma-core spells it. */
+static bool is_implicit(uintptr_t start, size_t length, int access)
+{
+	return !start && length == SIZE_MAX && (access & IBV_ACCESS_ON_DEMAND);
 }
 
 /*
@@ -125,30 +134,40 @@ static int mr_insert(struct uroce_context *ctx, struct uroce_mr *mr)
 	return 0;
 }
 
+/*
+ * The kernel's order: the IOVA's page offset, access, the range. An ODP
+ * range need not be mapped yet (its pages fault in when used).
+ */
+static int check_region(uintptr_t start, size_t length, uint64_t hca_va,
+			int access)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	int ret;
+
+	if ((start ^ hca_va) & (page - 1))
+		return EINVAL;
+	ret = check_access(access);
+	if (ret)
+		return ret;
+	if (is_implicit(start, length, access))
+		return hca_va ? EINVAL : 0;
+	if (!start || !length || start + length - 1 < start ||
+	    hca_va + length - 1 < hca_va)
+		return EINVAL;
+	if (access & IBV_ACCESS_ON_DEMAND)
+		return 0;
+	return range_accessible(start, start + length,
+				access & IBV_ACCESS_LOCAL_WRITE);
+}
+
 struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 			    uint64_t hca_va, int access)
 {
 	struct uroce_context *ctx = to_uctx(ibpd->context);
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = (uintptr_t)addr;
 	struct uroce_mr *mr;
 	int ret;
 
-	/* The kernel's order: the IOVA's page offset, access, the range. */
-	if ((start ^ hca_va) & (page - 1)) {
-		ret = EINVAL;
-		goto err;
-	}
-	ret = check_access(access);
-	if (ret)
-		goto err;
-	if (!addr || !length || start + length - 1 < start ||
-	    hca_va + length - 1 < hca_va) {
-		ret = EINVAL;
-		goto err;
-	}
-	ret = range_accessible(start, start + length,
-			       access & IBV_ACCESS_LOCAL_WRITE);
+	ret = check_region((uintptr_t)addr, length, hca_va, access);
 	if (ret)
 		goto err;
 	if (!uroce_count_get(&ctx->nmr, UROCE_MAX_MR)) {
@@ -186,6 +205,70 @@ err:
 	return NULL;
 }
 
+/*
+ * ibv_rereg_mr: the new translation, PD or access is checked as
+ * ibv_reg_mr checks it, then swapped in under the write lock, so the data
+ * path sees the old region or the new one, never a mix. The keys stay.
+ * A failure changes nothing (rdma-core then returns
+ * IBV_REREG_MR_ERR_CMD with errno set).
+ */
+int uroce_rereg_mr(struct ibv_mr *ibmr, int flags, struct ibv_pd *ibpd,
+		   void *addr, size_t length, int access)
+{
+	struct uroce_context *ctx = to_uctx(ibmr->context);
+	struct uroce_mr *mr = to_umr(ibmr);
+	struct uroce_pd *pd, *old_pd;
+	uintptr_t start;
+	uint64_t iova;
+	size_t len;
+	int acc, ret;
+
+	if (!flags || (flags & ~IBV_REREG_MR_FLAGS_SUPPORTED))
+		return EINVAL;
+	/* The application does not race verbs on one MR: read unlocked. */
+	start = (uintptr_t)ibmr->addr;
+	len = ibmr->length;
+	iova = mr->iova;
+	acc = mr->access;
+	pd = mr->pd;
+
+	if (flags & IBV_REREG_MR_CHANGE_PD) {
+		if (!ibpd || ibpd->context != ibmr->context)
+			return EINVAL;
+		pd = to_upd(ibpd);
+	}
+	if (flags & IBV_REREG_MR_CHANGE_ACCESS)
+		acc = access;
+	if (flags & IBV_REREG_MR_CHANGE_TRANSLATION) {
+		start = (uintptr_t)addr;
+		len = length;
+		iova = start; /* rdma-core passes the address as IOVA */
+	}
+	ret = check_region(start, len, iova, acc);
+	if (ret)
+		return ret;
+
+	pthread_rwlock_wrlock(&ctx->mr_lock);
+	if (uroce_keytab_lookup(&ctx->mrs, ibmr->lkey) != mr) {
+		pthread_rwlock_unlock(&ctx->mr_lock);
+		return EINVAL;
+	}
+	old_pd = mr->pd;
+	ibmr->addr = (void *)start;
+	ibmr->length = len;
+	if (flags & IBV_REREG_MR_CHANGE_PD)
+		ibmr->pd = ibpd;
+	mr->iova = iova;
+	mr->access = acc;
+	mr->pd = pd;
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (pd != old_pd) {
+		atomic_fetch_add(&pd->use, 1);
+		atomic_fetch_sub(&old_pd->use, 1);
+	}
+	return 0;
+}
+
 int uroce_dereg_mr(struct ibv_mr *ibmr)
 {
 	struct uroce_context *ctx = to_uctx(ibmr->context);
@@ -207,6 +290,55 @@ int uroce_dereg_mr(struct ibv_mr *ibmr)
 	atomic_fetch_sub(&mr->pd->use, 1);
 	uroce_count_put(&ctx->nmr);
 	free(mr);
+	return 0;
+}
+
+/*
+ * ibv_advise_mr: each range must lie in an ODP MR of @ibpd (rxe's rule).
+ * Prefetching asks the kernel to fault the pages in (MADV_POPULATE_*,
+ * Linux 5.14); it is only a hint, so a range it cannot populate (not
+ * mapped yet, an older kernel) is not an error. The FLUSH flag asks for
+ * nothing more: the call is synchronous.
+ */
+int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
+		    uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sges)
+{
+	struct uroce_context *ctx = to_uctx(ibpd->context);
+	bool write = advice == IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE;
+	struct uroce_mr *mr;
+	uint32_t i;
+	int ret = 0;
+
+	if (advice != IBV_ADVISE_MR_ADVICE_PREFETCH &&
+	    advice != IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE &&
+	    advice != IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT)
+		return EOPNOTSUPP;
+	if (flags & ~(uint32_t)IBV_ADVISE_MR_FLAG_FLUSH)
+		return EOPNOTSUPP;
+	if (!num_sges || !sg_list)
+		return EINVAL;
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	for (i = 0; i < num_sges && !ret; i++) {
+		mr = uroce_mr_lookup(ctx, sg_list[i].lkey);
+		if (!mr || !(mr->access & IBV_ACCESS_ON_DEMAND) ||
+		    (write && !(mr->access & IBV_ACCESS_LOCAL_WRITE)) ||
+		    !uroce_mem_map(ctx, to_upd(ibpd), sg_list[i].lkey,
+				   sg_list[i].addr, sg_list[i].length, 0))
+			ret = EINVAL;
+	}
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (ret || advice == IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT)
+		return ret;
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+	for (i = 0; i < num_sges; i++) {
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t lo = sg_list[i].addr & ~(page - 1);
+		uintptr_t hi = sg_list[i].addr + sg_list[i].length;
+
+		madvise((void *)lo, hi - lo,
+			write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+	}
+#endif
 	return 0;
 }
 

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Protection domains. */
+/*
+ * Protection domains and parent domains. A parent domain (rdma-core's
+ * ibv_alloc_parent_domain) stands for its protection domain wherever a PD
+ * is taken, and may carry the application's allocators, which then
+ * provide the queue buffers of the QPs, SRQs and CQs created on it.
+ */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "providers/uroce/caps.h"
 #include "providers/uroce/uroce.h"
 
-struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx)
+static struct uroce_pd *pd_new(struct uroce_context *ctx)
 {
-	struct uroce_context *ctx = to_uctx(ibctx);
 	struct uroce_pd *pd;
 
 	if (!uroce_count_get(&ctx->npd, UROCE_MAX_PD)) {
@@ -21,18 +27,81 @@ struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx)
 		errno = ENOMEM;
 		return NULL;
 	}
-	pd->ibv_pd.context = ibctx;
-	pd->ibv_pd.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	pd->prot = pd;
+	pd->ibv_pd.context = &ctx->vctx.context;
+	return pd;
+}
+
+static void pd_add(struct uroce_context *ctx, struct uroce_pd *pd)
+{
 	pthread_mutex_lock(&ctx->obj_lock);
 	uroce_list_add(&ctx->pds, &pd->node);
 	pthread_mutex_unlock(&ctx->obj_lock);
+}
+
+struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx)
+{
+	struct uroce_context *ctx = to_uctx(ibctx);
+	struct uroce_pd *pd;
+
+	pd = pd_new(ctx);
+	if (!pd)
+		return NULL;
+	pd->ibv_pd.handle = atomic_fetch_add(&ctx->next_handle, 1);
+	pd_add(ctx, pd);
+	return &pd->ibv_pd;
+}
+
+#define PARENT_DOMAIN_MASK                        \
+	(IBV_PARENT_DOMAIN_INIT_ATTR_ALLOCATORS | \
+	 IBV_PARENT_DOMAIN_INIT_ATTR_PD_CONTEXT)
+
+/*
+ * As mlx5 judges the attributes: a plain PD of this context is required;
+ * uroce has no thread domains (ibv_alloc_td is EOPNOTSUPP), so a td can
+ * only be invalid; with ALLOCATORS both callbacks are required. EINVAL
+ * for any of these and for unknown comp_mask bits.
+ */
+struct ibv_pd *
+uroce_alloc_parent_domain(struct ibv_context *ibctx,
+			  struct ibv_parent_domain_init_attr *attr)
+{
+	struct uroce_context *ctx = to_uctx(ibctx);
+	struct uroce_pd *pd, *prot;
+
+	if (!attr || !attr->pd || attr->pd->context != ibctx || attr->td ||
+	    (attr->comp_mask & ~(uint32_t)PARENT_DOMAIN_MASK) ||
+	    ((attr->comp_mask & IBV_PARENT_DOMAIN_INIT_ATTR_ALLOCATORS) &&
+	     (!attr->alloc || !attr->free))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	prot = container_of(attr->pd, struct uroce_pd, ibv_pd);
+	if (prot->prot != prot) {
+		errno = EINVAL; /* a parent domain of a parent domain */
+		return NULL;
+	}
+	pd = pd_new(ctx);
+	if (!pd)
+		return NULL;
+	pd->prot = prot;
+	/* As rdma-core: commands on it act on the protection domain. */
+	pd->ibv_pd.handle = prot->ibv_pd.handle;
+	if (attr->comp_mask & IBV_PARENT_DOMAIN_INIT_ATTR_ALLOCATORS) {
+		pd->alloc = attr->alloc;
+		pd->free = attr->free;
+	}
+	if (attr->comp_mask & IBV_PARENT_DOMAIN_INIT_ATTR_PD_CONTEXT)
+		pd->pd_context = attr->pd_context;
+	atomic_fetch_add(&prot->use, 1);
+	pd_add(ctx, pd);
 	return &pd->ibv_pd;
 }
 
 int uroce_dealloc_pd(struct ibv_pd *ibpd)
 {
 	struct uroce_context *ctx = to_uctx(ibpd->context);
-	struct uroce_pd *pd = to_upd(ibpd);
+	struct uroce_pd *pd = container_of(ibpd, struct uroce_pd, ibv_pd);
 
 	/* Objects created on it still hold it: refuse, as the kernel does. */
 	if (atomic_load(&pd->use))
@@ -40,9 +109,77 @@ int uroce_dealloc_pd(struct ibv_pd *ibpd)
 	pthread_mutex_lock(&ctx->obj_lock);
 	uroce_list_del(&pd->node);
 	pthread_mutex_unlock(&ctx->obj_lock);
+	if (pd->prot != pd)
+		atomic_fetch_sub(&pd->prot->use, 1);
 	uroce_count_put(&ctx->npd);
 	free(pd);
 	return 0;
+}
+
+bool uroce_pd_is_parent(struct ibv_pd *ibpd)
+{
+	struct uroce_pd *pd = container_of(ibpd, struct uroce_pd, ibv_pd);
+
+	return pd->prot != pd;
+}
+
+/*
+ * The parent domain @ibpd is, held for a QP, SRQ or CQ created on it
+ * (uroce_pd_domain_put releases it); NULL for a plain PD.
+ */
+struct uroce_pd *uroce_pd_domain(struct ibv_pd *ibpd)
+{
+	struct uroce_pd *pd = container_of(ibpd, struct uroce_pd, ibv_pd);
+
+	if (pd->prot == pd)
+		return NULL;
+	atomic_fetch_add(&pd->use, 1);
+	return pd;
+}
+
+void uroce_pd_domain_put(struct uroce_pd *dom)
+{
+	if (dom)
+		atomic_fetch_sub(&dom->use, 1);
+}
+
+/*
+ * A zeroed queue buffer of @size bytes: from @dom's allocator if it has
+ * one (page aligned, as mlx5 asks), else, or when the allocator answers
+ * IBV_ALLOCATOR_USE_DEFAULT, from calloc. *ext says which, for
+ * uroce_buf_free. NULL with errno ENOMEM when the allocator fails.
+ */
+void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,
+		      bool *ext)
+{
+	void *ptr;
+
+	*ext = false;
+	if (dom && dom->alloc) {
+		ptr = dom->alloc(&dom->ibv_pd, dom->pd_context, size,
+				 (size_t)sysconf(_SC_PAGESIZE), type);
+		if (!ptr) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (ptr != IBV_ALLOCATOR_USE_DEFAULT) {
+			memset(ptr, 0, size);
+			*ext = true;
+			return ptr;
+		}
+	}
+	ptr = calloc(1, size);
+	if (!ptr)
+		errno = ENOMEM;
+	return ptr;
+}
+
+void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext)
+{
+	if (ext)
+		dom->free(&dom->ibv_pd, dom->pd_context, ptr, type);
+	else
+		free(ptr);
 }
 
 /* ibv_close_device with PDs left: free them as the kernel would. */

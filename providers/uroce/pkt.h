@@ -113,7 +113,7 @@ enum uroce_opcode {
 	UROCE_OP_RC_SEND_LAST_INV = 0x16,
 	UROCE_OP_RC_SEND_ONLY_INV = 0x17,
 	UROCE_OP_RC_FLUSH = 0x1c, /* not implemented */
-	UROCE_OP_RC_ATOMIC_WRITE = 0x1d, /* not implemented */
+	UROCE_OP_RC_ATOMIC_WRITE = 0x1d,
 
 	UROCE_OP_UC_SEND_FIRST = 0x20,
 	UROCE_OP_UC_SEND_MIDDLE = 0x21,
@@ -259,7 +259,7 @@ enum uroce_drop_reason {
 	UROCE_DROP_BAD_LENGTH, /* impossible payload length */
 	UROCE_DROP_BAD_VERSION, /* BTH TVer is not 0 */
 	UROCE_DROP_BAD_OPCODE, /* reserved opcode */
-	UROCE_DROP_UNSUPPORTED, /* RD, XRC, CNP, FLUSH, ATOMIC WRITE */
+	UROCE_DROP_UNSUPPORTED, /* RD, XRC, CNP, FLUSH */
 	UROCE_DROP_BAD_PAD, /* pad count that cannot be */
 	UROCE_DROP_BAD_AETH, /* reserved or out-of-place syndrome */
 	/* uroce_pkt_check_icrc() */

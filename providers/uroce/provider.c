@@ -14,12 +14,14 @@ const struct verbs_context_ops uroce_ops = {
 
 	.alloc_pd = uroce_alloc_pd,
 	.dealloc_pd = uroce_dealloc_pd,
+	.alloc_parent_domain = uroce_alloc_parent_domain,
 	.reg_mr = uroce_reg_mr,
-	/* rereg_mr: not yet; libibverbs answers EOPNOTSUPP. */
+	.rereg_mr = uroce_rereg_mr,
 	.dereg_mr = uroce_dereg_mr,
 	.alloc_mw = uroce_alloc_mw,
 	.dealloc_mw = uroce_dealloc_mw,
 	.bind_mw = uroce_bind_mw,
+	.advise_mr = uroce_advise_mr,
 
 	.create_cq = uroce_create_cq,
 	.create_cq_ex = uroce_create_cq_ex,

@@ -21,12 +21,14 @@ static uint32_t pow2(uint32_t n)
 	return s;
 }
 
-static int ring_init(struct uroce_ring *r, uint32_t n, size_t stride)
+static int ring_init(struct uroce_qp *qp, struct uroce_ring *r, uint32_t n,
+		     size_t stride, uint64_t type)
 {
 	r->size = pow2(n ? n : 1);
 	r->stride = (uint32_t)((stride + 7) & ~(size_t)7);
 	r->head = r->tail = 0;
-	r->buf = calloc(r->size, r->stride);
+	r->buf = uroce_buf_alloc(qp->dom, (size_t)r->size * r->stride, type,
+				 &r->ext);
 	return r->buf ? 0 : ENOMEM;
 }
 
@@ -52,11 +54,17 @@ static int check_init_attr(struct uroce_pd *pd, struct ibv_qp_init_attr *a)
 
 static void qp_free(struct uroce_qp *qp)
 {
-	free(qp->sq.buf);
-	free(qp->rq.buf);
+	if (qp->sq.buf)
+		uroce_buf_free(qp->dom, qp->sq.buf, UROCE_RES_TYPE_SQ,
+			       qp->sq.ext);
+	if (qp->rq.buf)
+		uroce_buf_free(qp->dom, qp->rq.buf, UROCE_RES_TYPE_RQ,
+			       qp->rq.ext);
+	uroce_pd_domain_put(qp->dom);
 	free(qp->resp.rwqe_buf);
 	free(qp->resp.hist);
 	free(qp->wrb);
+	free(qp->odp_bounce);
 	pthread_mutex_destroy(&qp->lock);
 	free(qp);
 }
@@ -84,6 +92,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	pthread_mutex_init(&qp->lock, NULL);
 	qp->ctx = ctx;
 	qp->pd = pd;
+	qp->dom = uroce_pd_domain(ibpd);
 	qp->scq = to_ucq(attr->send_cq);
 	qp->rcq = to_ucq(attr->recv_cq);
 	qp->srq = attr->srq ? to_usrq(attr->srq) : NULL;
@@ -91,18 +100,20 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 
 	nsge = attr->cap.max_send_sge ? attr->cap.max_send_sge : 1;
 	inl = attr->cap.max_inline_data < 64 ? 64 : attr->cap.max_inline_data;
-	if (ring_init(&qp->sq, attr->cap.max_send_wr,
+	if (ring_init(qp, &qp->sq, attr->cap.max_send_wr,
 		      sizeof(struct uroce_send_wqe) +
-			      nsge * sizeof(struct ibv_sge) + inl))
+			      nsge * sizeof(struct ibv_sge) + inl,
+		      UROCE_RES_TYPE_SQ))
 		goto err_free;
 	qp->cap.max_send_wr = attr->cap.max_send_wr;
 	qp->cap.max_send_sge = nsge;
 	qp->cap.max_inline_data = inl;
 	if (!qp->srq) {
 		nsge = attr->cap.max_recv_sge ? attr->cap.max_recv_sge : 1;
-		if (ring_init(&qp->rq, attr->cap.max_recv_wr,
+		if (ring_init(qp, &qp->rq, attr->cap.max_recv_wr,
 			      sizeof(struct uroce_recv_wqe) +
-				      nsge * sizeof(struct ibv_sge)))
+				      nsge * sizeof(struct ibv_sge),
+			      UROCE_RES_TYPE_RQ))
 			goto err_free;
 		qp->cap.max_recv_wr = attr->cap.max_recv_wr;
 		qp->cap.max_recv_sge = nsge;
@@ -266,6 +277,9 @@ static void qp_reset(struct uroce_qp *qp)
 	qp->resp.drop_msg = false;
 	memset(qp->resp.hist, 0, qp->resp.nhist * sizeof(*qp->resp.hist));
 	qp->txb.n = 0;
+	uroce_cq_clean(qp->scq, qp->ibv_qp.qp_num);
+	if (qp->rcq != qp->scq)
+		uroce_cq_clean(qp->rcq, qp->ibv_qp.qp_num);
 }
 
 static void flush_wc(struct uroce_qp *qp, struct uroce_cq *cq, uint64_t wr_id,

@@ -19,6 +19,15 @@
 	 IBV_DEVICE_MEM_WINDOW | IBV_DEVICE_MEM_WINDOW_TYPE_2B |        \
 	 IBV_DEVICE_MEM_MGT_EXTENSIONS)
 
+/* The kernel's IB_UVERBS_DEVICE_ATOMIC_WRITE (rdma-core 44 has no name). */
+#define DEVICE_ATOMIC_WRITE (1ULL << 40)
+
+#define ODP_UD_CAPS (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)
+#define ODP_UC_CAPS \
+	(ODP_UD_CAPS | IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_SRQ_RECV)
+#define ODP_RC_CAPS \
+	(ODP_UC_CAPS | IBV_ODP_SUPPORT_READ | IBV_ODP_SUPPORT_ATOMIC)
+
 static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)
 {
 	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UROCE_PROVIDER_VERSION);
@@ -68,11 +77,20 @@ int uroce_query_device_ex(struct ibv_context *ibctx,
 
 	memset(&a, 0, sizeof(a));
 	fill_attr(ctx->dev, &a.orig_attr);
-	a.device_cap_flags_ex = UROCE_DEVICE_CAP_FLAGS;
+	a.device_cap_flags_ex = UROCE_DEVICE_CAP_FLAGS | DEVICE_ATOMIC_WRITE;
 	a.phys_port_cnt_ex = 1;
 	/*
+	 * Nothing is pinned: every MR is on demand, implicit ODP included
+	 * (mr.c), for every operation of every transport (no XRC). Copies
+	 * from and to ODP memory fail cleanly when it is unmapped (mem.c).
+	 */
+	a.odp_caps.general_caps = IBV_ODP_SUPPORT | IBV_ODP_SUPPORT_IMPLICIT;
+	a.odp_caps.per_transport_caps.rc_odp_caps = ODP_RC_CAPS;
+	a.odp_caps.per_transport_caps.uc_odp_caps = ODP_UC_CAPS;
+	a.odp_caps.per_transport_caps.ud_odp_caps = ODP_UD_CAPS;
+	/*
 	 * Completion timestamps: CLOCK_MONOTONIC in ns, a 64-bit counter at
-	 * 1 GHz (cq_ex.c). No ODP, TSO, RSS, tag matching or DM: all zero.
+	 * 1 GHz (cq_ex.c). No TSO, RSS, tag matching or DM: all zero.
 	 */
 	a.completion_timestamp_mask = UINT64_MAX;
 	a.hca_core_clock = 1000000; /* kHz */

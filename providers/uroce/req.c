@@ -10,10 +10,11 @@
 
 #include "providers/uroce/uroce.h"
 
+/* Requests answered by a READ response or an atomic ACK. */
 static bool is_rd_atomic(uint32_t op)
 {
 	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD || op == IBV_WR_ATOMIC_WRITE;
 }
 
 static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
@@ -102,7 +103,9 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	const struct uroce_path *path = &qp->path;
 	uint32_t k = qp->req.cur_pkt, n = wqe->npkts, off, len;
 	struct uroce_pkt pkt;
-	int niov = 0;
+	uint8_t *bounce;
+	bool odp = false;
+	int niov = 0, err;
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.bth.pkey = UROCE_DEFAULT_PKEY;
@@ -136,7 +139,9 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		goto send;
 	}
 
-	pkt.bth.opcode = seg_opcode(qp, wqe, k, n);
+	pkt.bth.opcode = wqe->opcode == IBV_WR_ATOMIC_WRITE ?
+				 UROCE_OP_RC_ATOMIC_WRITE :
+				 seg_opcode(qp, wqe, k, n);
 	len = wqe->length - off;
 	if (len > qp->mtu)
 		len = qp->mtu;
@@ -148,9 +153,23 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		niov = len ? 1 : 0;
 	} else {
 		niov = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
-				     off, len, iov, UROCE_MAX_SGE + 1);
+				     off, len, iov, UROCE_MAX_SGE + 1, &odp);
 		if (niov < 0)
 			return -niov;
+		if (odp) {
+			/* ODP memory may be gone: copied fault-safely */
+			bounce = uroce_odp_bounce(qp);
+			if (!bounce)
+				return IBV_WC_LOC_QP_OP_ERR;
+			err = uroce_sge_copy(qp->ctx, qp->pd, wqe->sge,
+					     wqe->num_sge, off, bounce, len,
+					     false);
+			if (err)
+				return err;
+			iov[0].iov_base = bounce;
+			iov[0].iov_len = len;
+			niov = len ? 1 : 0;
+		}
 	}
 	if (k == 0) {
 		pkt.reth.va = wqe->remote_addr;
@@ -161,7 +180,8 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	pkt.ieth = wqe->imm; /* the encoder writes what the opcode has */
 	if (k + 1 == n)
 		pkt.bth.se = wqe->send_flags & IBV_SEND_SOLICITED;
-	pkt.bth.ackreq = want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
+	pkt.bth.ackreq = wqe->opcode == IBV_WR_ATOMIC_WRITE ||
+			 want_ackreq(qp, wqe, pkt.bth.psn, k + 1 == n);
 	if (qp->ibv_qp.qp_type == IBV_QPT_UD) {
 		path = &wqe->ud_path;
 		pkt.bth.dqpn = wqe->remote_qpn;

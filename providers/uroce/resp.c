@@ -296,8 +296,9 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		pthread_rwlock_rdlock(&ctx->mr_lock);
 		mem = uroce_rkey_map(qp, qp->resp.rkey, qp->resp.va,
 				     pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
-		if (mem)
-			memcpy(mem, pkt->payload, pkt->paylen);
+		if (mem && !uroce_mem_copy(ctx, qp->resp.rkey, mem,
+					   pkt->payload, pkt->paylen))
+			mem = NULL; /* an ODP page no longer mapped */
 		pthread_rwlock_unlock(&ctx->mr_lock);
 		if (!mem) {
 			qp->resp.in_write = false;
@@ -327,6 +328,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 	struct uroce_pkt pkt;
 	struct iovec iov;
 	uint8_t *mem = NULL;
+	bool odp = false; /* each packet from a fault-safe copy */
+	uint8_t *bounce;
 
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	if (h->len) {
@@ -337,6 +340,7 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 			fatal_nak(qp, psn, UROCE_NAK_REMOTE_ACCESS_ERR);
 			return;
 		}
+		odp = uroce_mem_is_odp(ctx, h->rkey);
 	}
 	for (; k < n; k++) {
 		memset(&pkt, 0, sizeof(pkt));
@@ -359,6 +363,17 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		/* A zero-length READ maps nothing: no address to offset. */
 		iov.iov_base = len ? (uint8_t *)mem + off : NULL;
 		iov.iov_len = len;
+		if (odp && len) {
+			bounce = uroce_odp_bounce(qp);
+			if (!bounce || !uroce_mem_copy(ctx, h->rkey, bounce,
+						       iov.iov_base, len)) {
+				pthread_rwlock_unlock(&ctx->mr_lock);
+				fatal_nak(qp, pkt.bth.psn,
+					  UROCE_NAK_REMOTE_ACCESS_ERR);
+				return;
+			}
+			iov.iov_base = bounce;
+		}
 		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
 						 &iov, len ? 1 : 0);
 		qp->cnt.tx_pkts++;
@@ -450,6 +465,8 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_rkey_map(qp, a->rkey, a->va, 8, IBV_ACCESS_REMOTE_ATOMIC);
+	if (mem && !uroce_mem_check(ctx, a->rkey, mem, 8))
+		mem = NULL; /* an ODP page no longer mapped */
 	if (mem) {
 		if (pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
 			orig = a->compare;
@@ -476,6 +493,48 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, pkt->bth.psn,
 		  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), orig);
 	uroce_tx_flush(ctx, &qp->txb);
+}
+
+/*
+ * ATOMIC WRITE (IBTA 1.5, as rxe): 8 bytes stored at once where
+ * REMOTE_WRITE allows, answered as a zero-length READ, whose history
+ * entry answers a duplicate without storing again.
+ */
+static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
+{
+	struct uroce_context *ctx = qp->ctx;
+	uint32_t rkey = pkt->reth.rkey;
+	struct uroce_rd_hist *h;
+	uint64_t *mem, val;
+
+	if (!(qp->attr.qp_access_flags & IBV_ACCESS_REMOTE_WRITE)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return;
+	}
+	if (pkt->paylen != 8 || pkt->reth.len != 8 || (pkt->reth.va & 7)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return;
+	}
+	memcpy(&val, pkt->payload, 8);
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	mem = uroce_rkey_map(qp, rkey, pkt->reth.va, 8, IBV_ACCESS_REMOTE_WRITE);
+	if (mem && uroce_mem_is_odp(ctx, rkey)) {
+		if (!uroce_mem_copy(ctx, rkey, mem, &val, 8))
+			mem = NULL;
+	} else if (mem) {
+		__atomic_store_n(mem, val, __ATOMIC_SEQ_CST);
+	}
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	if (!mem) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+		return;
+	}
+	h = hist_new(qp);
+	h->valid = true;
+	h->psn = h->last_psn = pkt->bth.psn;
+	qp->resp.msn++;
+	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
+	send_read(qp, h, h->psn);
 }
 
 /* An RC request with a PSN before the expected one. */
@@ -560,7 +619,10 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 	/* READ and atomics are RC's (sock.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
-		rx_read(qp, pkt);
+		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
+			rx_atomic_write(qp, pkt);
+		else
+			rx_read(qp, pkt);
 		return;
 	}
 	if (f & UROCE_OPF_ATOMIC) {

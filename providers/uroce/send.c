@@ -25,6 +25,8 @@ static enum ibv_wc_opcode wc_opcode(uint32_t op)
 		return IBV_WC_BIND_MW;
 	case IBV_WR_LOCAL_INV:
 		return IBV_WC_LOCAL_INV;
+	case IBV_WR_ATOMIC_WRITE:
+		return IBV_WC_ATOMIC_WRITE;
 	default:
 		return IBV_WC_SEND;
 	}
@@ -54,7 +56,8 @@ static void complete_one(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 		uroce_cq_push(qp->scq, &wc, false);
 		pushed = true;
 	}
-	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode)) &&
+	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode) ||
+	     wqe->opcode == IBV_WR_ATOMIC_WRITE) &&
 	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
 		qp->req.rd_out--;
 	qp->sq.tail++;
@@ -106,6 +109,12 @@ static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 		if (type != IBV_QPT_RC || wr->num_sge != 1 ||
 		    wr->sg_list[0].length < 8 ||
 		    (wr->send_flags & IBV_SEND_INLINE))
+			return EINVAL;
+		break;
+	case IBV_WR_ATOMIC_WRITE:
+		/* Its 8 bytes: one SGE, or inline (ibv_wr_atomic_write). */
+		if (type != IBV_QPT_RC || wr->num_sge != 1 ||
+		    wr->sg_list[0].length != 8)
 			return EINVAL;
 		break;
 	default:

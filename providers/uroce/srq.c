@@ -40,8 +40,11 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 	srq->rq.size = n;
 	srq->rq.stride = (uint32_t)(sizeof(struct uroce_recv_wqe) +
 				    nsge * sizeof(struct ibv_sge));
-	srq->rq.buf = calloc(n, srq->rq.stride);
+	srq->dom = uroce_pd_domain(ibpd);
+	srq->rq.buf = uroce_buf_alloc(srq->dom, (size_t)n * srq->rq.stride,
+				      UROCE_RES_TYPE_SRQ, &srq->rq.ext);
 	if (!srq->rq.buf) {
+		uroce_pd_domain_put(srq->dom);
 		free(srq);
 		uroce_count_put(&ctx->nsrq);
 		errno = ENOMEM;
@@ -96,7 +99,8 @@ static void srq_free(struct uroce_srq *srq)
 {
 	atomic_fetch_sub(&srq->pd->use, 1);
 	pthread_spin_destroy(&srq->lock);
-	free(srq->rq.buf);
+	uroce_buf_free(srq->dom, srq->rq.buf, UROCE_RES_TYPE_SRQ, srq->rq.ext);
+	uroce_pd_domain_put(srq->dom);
 	free(srq);
 }
 

@@ -134,11 +134,38 @@ struct uroce_context {
 	unsigned int ep_id; /* the context's number in its process */
 };
 
+/*
+ * A protection domain, or a parent domain (ibv_alloc_parent_domain) that
+ * stands for one: prot is the PD itself, or the parent domain's protection
+ * domain, which is what access checks compare (to_upd follows it).
+ */
 struct uroce_pd {
 	struct ibv_pd ibv_pd;
-	/* MRs, QPs, AHs, SRQs using it: dealloc is refused while non-zero */
+	struct uroce_pd *prot;
+	/* a parent domain's allocators for queue buffers, or NULL */
+	void *(*alloc)(struct ibv_pd *pd, void *pd_context, size_t size,
+		       size_t alignment, uint64_t resource_type);
+	void (*free)(struct ibv_pd *pd, void *pd_context, void *ptr,
+		     uint64_t resource_type);
+	void *pd_context;
+	/*
+	 * MRs, QPs, AHs, SRQs and parent domains using it, or for a parent
+	 * domain the QPs, SRQs and CQs created on it: dealloc is refused
+	 * while non-zero
+	 */
 	atomic_uint use;
 	struct uroce_list node;
+};
+
+/*
+ * The resource_type a parent domain's allocator is called with, as
+ * mlx5dv's MLX5DV_RES_TYPE_* for mlx5 (documented in uroce(7)).
+ */
+enum uroce_res_type {
+	UROCE_RES_TYPE_SQ = 1, /* a QP's send queue */
+	UROCE_RES_TYPE_RQ = 2, /* a QP's receive queue */
+	UROCE_RES_TYPE_SRQ = 3, /* an SRQ's queue */
+	UROCE_RES_TYPE_CQ = 4, /* a CQ's completion ring */
 };
 
 struct uroce_mr {
@@ -198,6 +225,9 @@ struct uroce_cq {
 	struct ibv_wc cur;
 	uint64_t cur_ts;
 
+	struct uroce_pd *dom; /* the parent domain it was created on */
+	bool ring_ext; /* ring is from dom's allocator (pd.c) */
+
 	pthread_spinlock_t lock; /* protects everything below */
 	struct ibv_wc *ring;
 	uint64_t *ts; /* ns of CLOCK_MONOTONIC per ring slot, or NULL */
@@ -224,9 +254,10 @@ static inline struct uroce_device *to_udev(struct ibv_device *dev)
 	return container_of(dev, struct uroce_device, vdev.device);
 }
 
+/* The protection domain of @pd, a PD or a parent domain. */
 static inline struct uroce_pd *to_upd(struct ibv_pd *pd)
 {
-	return container_of(pd, struct uroce_pd, ibv_pd);
+	return container_of(pd, struct uroce_pd, ibv_pd)->prot;
 }
 
 static inline struct uroce_mr *to_umr(struct ibv_mr *mr)
@@ -318,13 +349,26 @@ int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 /* pd.c */
 struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);
 int uroce_dealloc_pd(struct ibv_pd *ibpd);
+struct ibv_pd *
+uroce_alloc_parent_domain(struct ibv_context *ibctx,
+			  struct ibv_parent_domain_init_attr *attr);
+bool uroce_pd_is_parent(struct ibv_pd *ibpd);
+struct uroce_pd *uroce_pd_domain(struct ibv_pd *ibpd);
+void uroce_pd_domain_put(struct uroce_pd *dom);
+void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,
+		      bool *ext);
+void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext);
 void uroce_pd_destroy_all(struct uroce_context *ctx);
 void uroce_ah_destroy_all(struct uroce_context *ctx);
 
 /* mr.c */
 struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 			    uint64_t hca_va, int access);
+int uroce_rereg_mr(struct ibv_mr *ibmr, int flags, struct ibv_pd *ibpd,
+		   void *addr, size_t length, int access);
 int uroce_dereg_mr(struct ibv_mr *ibmr);
+int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
+		    uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sges);
 void uroce_mr_destroy_all(struct uroce_context *ctx);
 /*
  * The MR that @key (an lkey or an rkey: uroce uses one key for both)
@@ -345,7 +389,8 @@ void uroce_mw_destroy_all(struct uroce_context *ctx);
 /* cq.c */
 struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 				 struct ibv_comp_channel *channel,
-				 int comp_vector, bool timestamps);
+				 int comp_vector, bool timestamps,
+				 struct uroce_pd *dom);
 struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
 			       struct ibv_comp_channel *channel,
 			       int comp_vector);
@@ -361,6 +406,7 @@ void uroce_cq_destroy_all(struct uroce_context *ctx);
  * IBV_EVENT_CQ_ERR has been posted.
  */
 int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited);
+void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num);
 
 /* cq_ex.c */
 struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,

@@ -27,6 +27,8 @@ TEST_NAME=$(basename "$0" .sh)
 NS_MADE=()
 BG_PIDS=()
 CLEAN_PATHS=()
+# Commands (strings for eval) that undo a change the test made, run last.
+CLEAN_CMDS=()
 TMP=
 
 log() {
@@ -54,6 +56,9 @@ cleanup() {
 	netns_del "${NS_MADE[@]}"
 	for path in "${CLEAN_PATHS[@]}"; do
 		rm -rf "$path"
+	done
+	for path in "${CLEAN_CMDS[@]}"; do
+		eval "$path"
 	done
 	[[ -n $TMP ]] && rm -rf "$TMP"
 	if ((rc == 0)); then

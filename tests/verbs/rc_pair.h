@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Two connected RC QPs of one process on one context, for the verbs tests
+ * that need traffic (ODP, rereg, parent domains): one CQ each, GID 0,
+ * every remote access allowed by the QPs so that the MRs decide.
+ */
+#ifndef UROCE_TEST_RC_PAIR_H
+#define UROCE_TEST_RC_PAIR_H
+
+#include <time.h>
+
+#include "check.h"
+
+struct rc_end {
+	struct ibv_qp *qp;
+	struct ibv_cq *cq;
+};
+
+static inline void rc_end_init(struct rc_end *e, struct ibv_context *ctx,
+			       struct ibv_pd *pd)
+{
+	struct ibv_qp_init_attr ia;
+
+	e->cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+	REQUIRE(e->cq);
+	memset(&ia, 0, sizeof(ia));
+	ia.send_cq = e->cq;
+	ia.recv_cq = e->cq;
+	ia.qp_type = IBV_QPT_RC;
+	ia.cap.max_send_wr = 16;
+	ia.cap.max_recv_wr = 16;
+	ia.cap.max_send_sge = 1;
+	ia.cap.max_recv_sge = 1;
+	e->qp = ibv_create_qp(pd, &ia);
+	REQUIRE(e->qp);
+}
+
+static inline void rc_end_free(struct rc_end *e)
+{
+	CHECK_RET(ibv_destroy_qp(e->qp), 0);
+	CHECK_RET(ibv_destroy_cq(e->cq), 0);
+}
+
+static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
+{
+	REQUIRE(!ibv_modify_qp(qp, a, mask));
+}
+
+/*
+ * RESET -> INIT -> RTR -> RTS towards @dqpn, both directions starting at
+ * @psn; few retries, short timeout.
+ */
+static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
+				  uint32_t dqpn, uint32_t psn)
+{
+	struct ibv_qp_attr a;
+	union ibv_gid gid;
+
+	REQUIRE(!ibv_query_gid(ctx, 1, 0, &gid));
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RESET;
+	rc_modify(qp, &a, IBV_QP_STATE);
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = 1;
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			    IBV_ACCESS_REMOTE_ATOMIC;
+	rc_modify(qp, &a,
+		  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+			  IBV_QP_ACCESS_FLAGS);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = dqpn;
+	a.rq_psn = psn;
+	a.max_dest_rd_atomic = 4;
+	a.min_rnr_timer = 1;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = gid;
+	a.ah_attr.grh.hop_limit = 1;
+	a.ah_attr.port_num = 1;
+	rc_modify(qp, &a,
+		  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			  IBV_QP_MIN_RNR_TIMER);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = psn;
+	a.timeout = 10;
+	a.retry_cnt = 3;
+	a.rnr_retry = 3;
+	a.max_rd_atomic = 4;
+	rc_modify(qp, &a,
+		  IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			  IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+			  IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+/*
+ * (Re)connects @a and @b from any state. Each connection starts at other
+ * PSNs, as the CM would choose them: a late packet of the last one (a
+ * retransmission, its answer) then answers nothing of this one.
+ */
+static inline void rc_connect(struct ibv_context *ctx, struct rc_end *a,
+			      struct rc_end *b)
+{
+	static uint32_t psn = 0x100;
+
+	psn = (psn + 0x10000) & 0xffffff;
+	rc_connect_one(ctx, a->qp, b->qp->qp_num, psn);
+	rc_connect_one(ctx, b->qp, a->qp->qp_num, psn);
+}
+
+/* The next completion of @cq (the test fails after 20 s without one). */
+static inline struct ibv_wc rc_wait(struct ibv_cq *cq)
+{
+	struct timespec t0, t;
+	struct ibv_wc wc;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		n = ibv_poll_cq(cq, 1, &wc);
+		REQUIRE(n >= 0);
+		if (n)
+			return wc;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		REQUIRE(t.tv_sec - t0.tv_sec < 20);
+	}
+}
+
+/* Posts one signalled WR of one SGE; 0 or an errno value. */
+static inline int rc_post(struct ibv_qp *qp, enum ibv_wr_opcode op, void *laddr,
+			  uint32_t len, uint32_t lkey, uint64_t raddr,
+			  uint32_t rkey)
+{
+	struct ibv_sge sge = { (uintptr_t)laddr, len, lkey };
+	struct ibv_send_wr wr, *bad;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.opcode = op;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	if (op == IBV_WR_ATOMIC_FETCH_AND_ADD ||
+	    op == IBV_WR_ATOMIC_CMP_AND_SWP) {
+		wr.wr.atomic.remote_addr = raddr;
+		wr.wr.atomic.rkey = rkey;
+		wr.wr.atomic.compare_add = 1;
+	} else {
+		wr.wr.rdma.remote_addr = raddr;
+		wr.wr.rdma.rkey = rkey;
+	}
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+static inline int rc_post_recv(struct ibv_qp *qp, void *addr, uint32_t len,
+			       uint32_t lkey)
+{
+	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
+	struct ibv_recv_wr wr, *bad;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ibv_post_recv(qp, &wr, &bad);
+}
+
+#endif /* UROCE_TEST_RC_PAIR_H */
