@@ -17,12 +17,17 @@
 #
 # "bench.sh lag" is the RoCE LAG benchmark instead (bench/lag.sh): two
 # veth pairs, each limited to the same rate, 1, 2 and 8 QPs.
+# "bench.sh middleware" is Debian's UCX and libfabric on uroce beside the
+# same programs over TCP and perftest, in one run (bench/middleware.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 if [[ ${1:-} == lag ]]; then
 	exec bash "$top/bench/lag.sh"
+fi
+if [[ ${1:-} == middleware ]]; then
+	exec bash "$top/bench/middleware.sh"
 fi
 # shellcheck source=netns.sh
 source "$top/scripts/netns.sh"
