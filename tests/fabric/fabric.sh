@@ -108,7 +108,23 @@ pingpong() {
 	done
 }
 
+# wait_device NS DEV: until the verbs provider in NS lists DEV: a veth
+# just set up takes a moment to carry its device (fi_getinfo fails with
+# -61 meanwhile).
+wait_device() {
+	local out
+
+	for _ in $(seq 50); do
+		out=$(fab "$1" fi_info -p verbs 2>/dev/null) || true
+		grep -q "domain: $2\$" <<<"$out" && return
+		sleep 0.2
+	done
+	fail "fi_info -p verbs in $1 never lists $2"
+}
+
 dp_setup
+wait_device "$NS_A" "$DEV_A"
+wait_device "$NS_B" "$DEV_B"
 
 case $case_ in
 info)
