@@ -123,7 +123,8 @@ static void enter_timewait(struct cm_id *cid)
  * What the peer sent before it disconnected is acknowledged and completed
  * before DISCONNECTED, as on an RNIC, where data never waits for a
  * thread: ibv_poll_cq with no entries makes the provider take in what has
- * arrived (uroce's drains its sockets) and takes no completion away.
+ * arrived and takes no completion away (uroce's drains its sockets, and
+ * waits for a drain another thread has begun, which may hold the ACK).
  * libfabric's rxm closes the connection on DISCONNECTED and fails a send
  * whose ACK was still unread. (rdma_destroy_qp clears id->qp under
  * cm_lock, which the caller holds, before it destroys the QP.)

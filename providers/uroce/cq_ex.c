@@ -8,8 +8,8 @@
  * ibv_resize_cq and ibv_destroy_cq all work on ibv_cq_ex_to_cq() of it,
  * and both ways of polling may be mixed.
  *
- * Polling. start_poll first makes progress through the context's poll_cq
- * op, as ibv_poll_cq would. start_poll and next_poll each take one
+ * Polling. start_poll first makes progress as ibv_poll_cq would (the data
+ * path drains its sockets). start_poll and next_poll each take one
  * completion off the ring under the CQ lock and copy it to cq->cur, which
  * the ibv_wc_read_*() accessors read; a completion is consumed once it has
  * been returned, so end_poll has nothing left to hand back. The ring lock
@@ -103,16 +103,14 @@ static int cq_take(struct uroce_cq *cq)
 }
 
 /*
- * Progress first, as ibv_poll_cq makes it: the context's poll_cq op lets
- * the data path drain its sockets into the CQs before it reads the ring,
- * and asked for no entry it does only that. Going through the op keeps
- * both ways of polling in step whatever the hook becomes.
+ * Progress first, as ibv_poll_cq makes it: the data path drains its
+ * sockets into the CQs, as much as another thread's drain lets it, and
+ * marks the application as polling. (The poll_cq op asked for no entry
+ * waits for such a drain instead: librdmacm's call, see sock.c.)
  */
 static void cq_progress(struct uroce_cq *cq)
 {
-	struct ibv_cq *ibcq = &cq->ibv_cq;
-
-	verbs_get_ops(ibcq->context)->poll_cq(ibcq, 0, NULL);
+	uroce_cq_progress_dp(&cq->ibv_cq);
 }
 
 /*

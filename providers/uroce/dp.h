@@ -453,7 +453,10 @@ int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		   const union ibv_gid *dgid, struct uroce_path *path);
 void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
 			  uint16_t dport);
+/* The poll_cq op; asked for no entry it takes in all that has arrived. */
 int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
+/* The progress of a poll that takes nothing and waits for no drainer. */
+void uroce_cq_progress_dp(struct ibv_cq *ibcq);
 
 /* tx.c */
 /* Queues a packet on @txb; returns its UDP payload length, 0 if dropped. */

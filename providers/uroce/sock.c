@@ -575,14 +575,17 @@ static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
 				known ? &dst : NULL, m));
 }
 
-bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
+/*
+ * Receives and processes what @s holds, at most @rounds batches, under
+ * s->lock. @hold: a polling application's drain, which may hold back an
+ * ACK for the reply it is likely to post (defer_ack).
+ */
+static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
+			 unsigned int rounds, bool hold)
 {
 	struct uroce_qp *acks[UROCE_SOCK_SLOTS];
-	unsigned int n, i, j, nacks, rounds = engine ? 64 : 4;
+	unsigned int n, i, j, nacks;
 
-	/* Never wait: whoever holds the lock is draining already. */
-	if (pthread_mutex_trylock(&s->lock))
-		return false;
 	flush_deferred(s);
 	while (rounds--) {
 		n = sock_recv(s);
@@ -597,7 +600,7 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 			 * Only while the engine is parked: it wakes within
 			 * PARK_NS of the last poll to send what is held.
 			 */
-			if (!engine && acks[j]->resp.ack_pending &&
+			if (hold && acks[j]->resp.ack_pending &&
 			    atomic_load_explicit(&dp->nparked,
 						 memory_order_relaxed))
 				defer_ack(s, acks[j]);
@@ -608,11 +611,42 @@ bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 		if (n < UROCE_RX_BATCH)
 			break;
 	}
+}
+
+bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
+{
+	/* Never wait: whoever holds the lock is draining already. */
+	if (pthread_mutex_trylock(&s->lock))
+		return false;
+	drain_locked(dp, s, engine ? 64 : 4, !engine);
 	pthread_mutex_unlock(&s->lock);
 	return true;
 }
 
-int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
+/*
+ * ibv_poll_cq asked for no entry: takes in everything that had arrived
+ * when it was called, as an RNIC would have on its own, waiting for a
+ * drain that another thread has begun (it may hold packets it has read
+ * but not processed yet). librdmacm calls it before it reports
+ * DISCONNECTED, so that the ACK of the last SEND, which the peer sent
+ * before its DREQ, is completed first: a consumer that closes on
+ * DISCONNECTED (libfabric's rxm) would see the SEND flushed otherwise.
+ * Only this call waits; the application's polls never do.
+ */
+static void take_in_all(struct uroce_dp *dp)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+	struct uroce_sock *s;
+
+	for (i = 0; i < n; i++) {
+		s = dp->socks[i];
+		pthread_mutex_lock(&s->lock);
+		drain_locked(dp, s, 64, false);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+static int poll_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 {
 	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
 	struct uroce_cq *cq = to_ucq(ibcq);
@@ -646,4 +680,19 @@ int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 		atomic_store_explicit(&dp->last_poll, uroce_now_ns(),
 				      memory_order_relaxed);
 	return ret;
+}
+
+int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
+{
+	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
+
+	if (num_entries || !dp)
+		return poll_dp(ibcq, num_entries, wc);
+	take_in_all(dp);
+	return uroce_poll_cq(ibcq, 0, wc);
+}
+
+void uroce_cq_progress_dp(struct ibv_cq *ibcq)
+{
+	poll_dp(ibcq, 0, NULL);
 }

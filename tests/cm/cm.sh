@@ -7,7 +7,7 @@
 # rdma_server cmtime ib_write_bw ib_send_lat nolistener loss, and with
 # programs of tests/cm ($CM_BIN): isolation routing options scale
 # scale_valgrind res_cm_id calls_loopback calls_migrate_sync calls_ucx
-# calls_disc.
+# calls_disc calls_held.
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
@@ -318,6 +318,10 @@ calls_ucx)
 calls_disc)
 	# What came before the peer's DREQ is completed before DISCONNECTED.
 	calls_pair disc
+	;;
+calls_held)
+	# The same while a poll of the client's is stopped halfway.
+	calls_pair held
 	;;
 scale)
 	# 1000 concurrent connections, twice: setup rate, fds.

@@ -41,6 +41,16 @@
  *                            must then find both completions, successful,
  *                            in its CQ: what came before the DREQ is
  *                            taken in before DISCONNECTED, as on an RNIC
+ *   cm_calls held_server ADDR PORT
+ *   cm_calls held_client ADDR PORT
+ *                            the same while another thread of the client
+ *                            is stopped in the middle of a poll (a signal
+ *                            handler that waits, as a poller descheduled
+ *                            on a loaded machine): the server closes its
+ *                            QP and ID on the client's SEND, as rxm does,
+ *                            and when DISCONNECTED comes the SEND must be
+ *                            complete already, the stopped poll's drain
+ *                            notwithstanding; HELD_ROUNDS connections
  *
  * Every case ends within 20 s (an alarm). Exit status: 0, or 1 with the
  * failed checks on stderr.
@@ -49,6 +59,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +166,23 @@ static struct rdma_cm_id *resolved_id(struct rdma_event_channel *ch,
 	CHECK(!rdma_resolve_route(id, 2000));
 	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
 	return id;
+}
+
+/* A listener of @ch at ADDR PORT; exits if there can be none. */
+static struct rdma_cm_id *listen_at(struct rdma_event_channel *ch,
+				    const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	struct rdma_cm_id *lis;
+
+	if (!ch || parse_addr(addr, (uint16_t)atoi(port), &ss) ||
+	    rdma_create_id(ch, &lis, NULL, RDMA_PS_TCP) ||
+	    rdma_bind_addr(lis, (struct sockaddr *)&ss) ||
+	    rdma_listen(lis, 8)) {
+		perror("cm_calls: bind/listen");
+		exit(1);
+	}
+	return lis;
 }
 
 /* ---- libfabric's patterns ---- */
@@ -347,20 +378,12 @@ static int ucx_server(const char *addr, const char *port)
 	struct rdma_cm_id *lis, *child;
 	struct rdma_conn_param param;
 	struct rdma_cm_event *ev;
-	struct sockaddr_storage ss;
 	struct ucx_pdata pd;
 	struct ucx_hdr rej = { .status = UCX_ERR_REJECTED };
 	struct dummy d;
 	uint32_t qpn;
 
-	if (parse_addr(addr, (uint16_t)atoi(port), &ss))
-		return 1;
-	CHECK(!rdma_create_id(ch, &lis, NULL, RDMA_PS_TCP));
-	if (rdma_bind_addr(lis, (struct sockaddr *)&ss) ||
-	    rdma_listen(lis, 8)) {
-		perror("cm_calls: bind/listen");
-		return 1;
-	}
+	lis = listen_at(ch, addr, port);
 	printf("listening\n");
 	fflush(stdout);
 
@@ -562,32 +585,34 @@ static void rc_free(struct rc_end *e)
 	CHECK(!ibv_destroy_cq(e->cq));
 }
 
+/* The next connection request of @ch, accepted; its "ping" received. */
+static struct rdma_cm_id *accept_ping(struct rdma_event_channel *ch,
+				      struct rc_end *e)
+{
+	struct rdma_cm_event *ev;
+	struct rdma_cm_id *id;
+	struct ibv_wc wc;
+
+	ev = next_event(ch, RDMA_CM_EVENT_CONNECT_REQUEST);
+	id = ev->id;
+	rdma_ack_cm_event(ev);
+	rc_setup(id, e);
+	CHECK(!rdma_accept(id, NULL));
+	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
+	wc = rc_wait(e);
+	CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV);
+	CHECK(!strcmp(e->buf[0], "ping"));
+	return id;
+}
+
 static int disc_server(const char *addr, const char *port)
 {
 	struct rdma_event_channel *ch = rdma_create_event_channel();
 	struct rdma_cm_id *lis, *id;
-	struct rdma_cm_event *ev;
-	struct sockaddr_storage ss;
 	struct rc_end e;
-	struct ibv_wc wc;
 
-	if (!ch || parse_addr(addr, (uint16_t)atoi(port), &ss))
-		return 1;
-	CHECK(!rdma_create_id(ch, &lis, NULL, RDMA_PS_TCP));
-	if (rdma_bind_addr(lis, (struct sockaddr *)&ss) ||
-	    rdma_listen(lis, 8)) {
-		perror("cm_calls: bind/listen");
-		return 1;
-	}
-	ev = next_event(ch, RDMA_CM_EVENT_CONNECT_REQUEST);
-	id = ev->id;
-	rdma_ack_cm_event(ev);
-	rc_setup(id, &e);
-	CHECK(!rdma_accept(id, NULL));
-	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
-	wc = rc_wait(&e);
-	CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV);
-	CHECK(!strcmp(e.buf[0], "ping"));
+	lis = listen_at(ch, addr, port);
+	id = accept_ping(ch, &e);
 	/* answer, and leave at once */
 	rc_send(id, &e, "pong");
 	CHECK(!rdma_disconnect(id));
@@ -637,6 +662,161 @@ static int disc_client(const char *addr, const char *port)
 	return failures ? 1 : 0;
 }
 
+/* ---- ... while a poll is stopped halfway ---- */
+
+#define HELD_ROUNDS 8
+#define HELD_MS 300
+
+static int held_pipe[2][2]; /* 0: the handler is in, 1: let it go */
+static atomic_bool held_stop;
+static atomic_uint held_polls;
+
+/* Stops the polling thread wherever the signal finds it. */
+static void held_handler(int sig)
+{
+	char c = 0;
+
+	(void)sig;
+	if (write(held_pipe[0][1], &c, 1) != 1)
+		_exit(1);
+	while (read(held_pipe[1][0], &c, 1) < 0)
+		;
+}
+
+/* Polls a CQ of its own on the connection's device, as fast as it can. */
+static void *held_poller(void *arg)
+{
+	struct ibv_wc wc;
+
+	while (!atomic_load(&held_stop)) {
+		ibv_poll_cq(arg, 1, &wc);
+		atomic_fetch_add(&held_polls, 1);
+	}
+	return NULL;
+}
+
+/* The completions of @e's SEND, taken from its CQ. */
+static int sends_done(struct rc_end *e)
+{
+	struct ibv_wc wc[4];
+	int n, i, sent = 0;
+
+	n = ibv_poll_cq(e->cq, 4, wc);
+	for (i = 0; i < n; i++) {
+		CHECK(wc[i].status == IBV_WC_SUCCESS);
+		sent += wc[i].opcode == IBV_WC_SEND;
+	}
+	return sent;
+}
+
+/* The next event of @ch within @ms, NULL if none; it must be @type. */
+static struct rdma_cm_event *event_within(struct rdma_event_channel *ch,
+					  enum rdma_cm_event_type type, int ms)
+{
+	struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1)
+		return NULL;
+	return next_event(ch, type);
+}
+
+static int held_server(const char *addr, const char *port)
+{
+	struct rdma_event_channel *ch = nonblocking_channel();
+	struct rdma_cm_id *lis, *id;
+	struct rc_end e;
+	int i;
+
+	lis = listen_at(ch, addr, port);
+	for (i = 0; i < HELD_ROUNDS; i++) {
+		id = accept_ping(ch, &e);
+		/* rxm on its last completion: the ACK, then the DREQ */
+		rdma_destroy_qp(id);
+		CHECK(!rdma_destroy_id(id));
+		rc_free(&e);
+	}
+	CHECK(!rdma_destroy_id(lis));
+	rdma_destroy_event_channel(ch);
+	printf("server: %d SENDs in, each connection closed at once\n", i);
+	return failures ? 1 : 0;
+}
+
+/*
+ * One connection: the poller stopped, the SEND posted. DISCONNECTED may
+ * come while the poller is stopped (its poll was not draining, or a
+ * provider does not wait for it): the SEND's completion must be in the
+ * CQ then, which no drain can fill while the poller holds the sockets.
+ * Otherwise it comes once the poller is let go, and the completion must
+ * be there when the QP is destroyed. Returns whether it came while the
+ * poller was stopped.
+ */
+static bool held_round(struct rdma_event_channel *ch,
+		       struct sockaddr_storage *ss)
+{
+	struct ibv_cq *own;
+	struct rdma_cm_event *ev;
+	struct rdma_cm_id *id;
+	struct rc_end e;
+	pthread_t t;
+	char c = 0;
+	bool early;
+
+	id = resolved_id(ch, ss);
+	rc_setup(id, &e);
+	CHECK(!rdma_connect(id, NULL));
+	expect_event(ch, RDMA_CM_EVENT_ESTABLISHED);
+	own = ibv_create_cq(id->verbs, 4, NULL, NULL, 0);
+	if (!own || pthread_create(&t, NULL, held_poller, own)) {
+		perror("cm_calls: poller");
+		exit(1);
+	}
+	/* in full swing: mostly in its drain's recvmmsg, the lock held */
+	atomic_store(&held_polls, 0);
+	while (atomic_load(&held_polls) < 1000)
+		usleep(100);
+	CHECK(!pthread_kill(t, SIGUSR1));
+	CHECK(read(held_pipe[0][0], &c, 1) == 1);
+	rc_send(id, &e, "ping");
+	ev = event_within(ch, RDMA_CM_EVENT_DISCONNECTED, HELD_MS);
+	early = ev != NULL;
+	if (early) {
+		CHECK(sends_done(&e) == 1);
+		rdma_ack_cm_event(ev);
+	}
+	atomic_store(&held_stop, true);
+	CHECK(write(held_pipe[1][1], &c, 1) == 1);
+	pthread_join(t, NULL);
+	atomic_store(&held_stop, false);
+	if (!early)
+		expect_event(ch, RDMA_CM_EVENT_DISCONNECTED);
+	rdma_destroy_qp(id);
+	if (!early)
+		CHECK(sends_done(&e) == 1);
+	CHECK(!rdma_destroy_id(id));
+	CHECK(!ibv_destroy_cq(own));
+	rc_free(&e);
+	return early;
+}
+
+static int held_client(const char *addr, const char *port)
+{
+	struct sigaction sa = { .sa_handler = held_handler };
+	struct rdma_event_channel *ch = nonblocking_channel();
+	struct sockaddr_storage ss;
+	int i, early = 0;
+
+	if (parse_addr(addr, (uint16_t)atoi(port), &ss) || pipe(held_pipe[0]) ||
+	    pipe(held_pipe[1]) || sigaction(SIGUSR1, &sa, NULL))
+		return 1;
+	for (i = 0; i < HELD_ROUNDS; i++)
+		early += held_round(ch, &ss);
+	rdma_destroy_event_channel(ch);
+	printf("client: %d SENDs, each complete when DISCONNECTED came or "
+	       "the QP went; %d DISCONNECTED while the poll was stopped\n",
+	       i, early);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	alarm(CASE_SECONDS);
@@ -652,8 +832,13 @@ int main(int argc, char **argv)
 		return disc_server(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "disc_client"))
 		return disc_client(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "held_server"))
+		return held_server(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "held_client"))
+		return held_client(argv[2], argv[3]);
 	fprintf(stderr, "usage: cm_calls loopback ADDR | migrate_sync DST | "
 			"ucx_server ADDR PORT | ucx_client ADDR PORT | "
-			"disc_server ADDR PORT | disc_client ADDR PORT\n");
+			"disc_server ADDR PORT | disc_client ADDR PORT | "
+			"held_server ADDR PORT | held_client ADDR PORT\n");
 	return 1;
 }

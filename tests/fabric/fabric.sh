@@ -44,10 +44,20 @@ result_line() {
 	awk '$1 ~ /^[0-9]/ { ok = ($3 == "=" $2) } END { exit !ok }' "$1"
 }
 
+# rxm_crash ERR OTHER_ERR: the one failure of libfabric 1.17's own seen
+# here (README "libfabric"): the side whose stderr is ERR died of SIGSEGV
+# in libfabric (ofi_rxm, closing a connection on the peer's disconnect,
+# reposts a receive buffer to the MSG endpoint it has just closed) and
+# the other side said nothing.
+rxm_crash() {
+	[[ ! -s $2 ]] && grep -q 'terminated with signal 11' "$1" &&
+		grep -A1 'Backtrace:' "$1" | grep -q 'libfabric\.so\.1('
+}
+
 # pingpong_once SIZE ADDR_OF_A ARGS...: one fi_pingpong run, server in A,
 # client in B. 0: both ended well and quietly; 1: a failure; 2: both
 # printed their figures (the data went through, checked) and then one
-# failed while the connection was torn down.
+# crashed in rxm_crash's way.
 pingpong_once() {
 	local size=$1 dst=$2 spid rc=0 src=0
 
@@ -63,8 +73,14 @@ pingpong_once() {
 	if ((rc || src)) || [[ -s $TMP/server.err || -s $TMP/client.err ]]; then
 		cat "$TMP"/server* "$TMP"/client*
 		log "fi_pingpong $* -S $size: server $src, client $rc"
-		result_line "$TMP/server" && result_line "$TMP/client" &&
-			return 2
+		if result_line "$TMP/server" && result_line "$TMP/client"; then
+			((src && !rc)) &&
+				rxm_crash "$TMP/server.err" "$TMP/client.err" &&
+				return 2
+			((rc && !src)) &&
+				rxm_crash "$TMP/client.err" "$TMP/server.err" &&
+				return 2
+		fi
 		return 1
 	fi
 	result_line "$TMP/client" ||
@@ -72,9 +88,9 @@ pingpong_once() {
 }
 
 # pingpong ADDR_OF_A ARGS...: fi_pingpong for each size of $SIZES; prints
-# the figures, fails on any error or any word on stderr. A failure after
-# both sides printed their figures (libfabric's rxm tearing down while the
-# peer's disconnect arrives: see README "libfabric") is retried once.
+# the figures, fails on any error or any word on stderr. A run in which
+# one side crashed in libfabric's rxm after both printed their figures
+# (rxm_crash) is run once more.
 pingpong() {
 	local size rc
 
@@ -82,7 +98,7 @@ pingpong() {
 		rc=0
 		pingpong_once "$size" "$@" || rc=$?
 		if ((rc == 2)); then
-			log "teardown failure after the transfer: once more"
+			log "libfabric's rxm crashed in its teardown: once more"
 			rc=0
 			pingpong_once "$size" "$@" || rc=$?
 		fi
@@ -92,7 +108,23 @@ pingpong() {
 	done
 }
 
+# wait_device NS DEV: until the verbs provider in NS lists DEV: a veth
+# just set up takes a moment to carry its device (fi_getinfo fails with
+# -61 meanwhile).
+wait_device() {
+	local out
+
+	for _ in $(seq 50); do
+		out=$(fab "$1" fi_info -p verbs 2>/dev/null) || true
+		grep -q "domain: $2\$" <<<"$out" && return
+		sleep 0.2
+	done
+	fail "fi_info -p verbs in $1 never lists $2"
+}
+
 dp_setup
+wait_device "$NS_A" "$DEV_A"
+wait_device "$NS_B" "$DEV_B"
 
 case $case_ in
 info)
