@@ -123,6 +123,9 @@ wait_device() {
 }
 
 dp_setup
+# libfabric writes its crash reports (*.btr) into the working directory:
+# keep them in the test's own, which goes with it.
+cd "$TMP"
 wait_device "$NS_A" "$DEV_A"
 wait_device "$NS_B" "$DEV_B"
 
