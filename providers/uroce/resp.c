@@ -517,7 +517,8 @@ static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	memcpy(&val, pkt->payload, 8);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	mem = uroce_rkey_map(qp, rkey, pkt->reth.va, 8, IBV_ACCESS_REMOTE_WRITE);
+	mem = uroce_rkey_map(qp, rkey, pkt->reth.va, 8,
+			     IBV_ACCESS_REMOTE_WRITE);
 	if (mem && uroce_mem_is_odp(ctx, rkey)) {
 		if (!uroce_mem_copy(ctx, rkey, mem, &val, 8))
 			mem = NULL;
