@@ -59,20 +59,7 @@ tmp=$(mktemp -d /tmp/uroce-mw.XXXXXX)
 	die "build failed"
 }
 
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-ip -n "$ns_a" link add "$if_a" type veth peer name "$if_b" netns "$ns_b"
-ip -n "$ns_a" addr add "$addr_a/24" dev "$if_a"
-ip -n "$ns_b" addr add "$addr_b/24" dev "$if_b"
-for ns in "$ns_a" "$ns_b"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$ns_a" link set "$if_a" mtu 9000 up
-ip -n "$ns_b" link set "$if_b" mtu 9000 up
-for _ in $(seq 50); do
-	ip -n "$ns_b" link show "$if_b" | grep -q 'state UP' && break
-	sleep 0.1
-done
+netns_pair "$ns_a" "$ns_b" "$if_a" "$if_b" "$addr_a" "$addr_b" 9000
 
 # run NS CMD...: CMD in NS through uroce run, bounded, no host config.
 run() {

@@ -18,3 +18,25 @@ netns_del() {
 	done
 	return 0
 }
+
+# netns_pair NS_A NS_B IF_A IF_B ADDR_A ADDR_B MTU: two namespaces joined
+# by a veth pair, each end with its /24 address and MTU, lo up; waits
+# (5 s at most) until B's end has its carrier.
+netns_pair() {
+	local ns
+
+	ip netns add "$1"
+	ip netns add "$2"
+	ip -n "$1" link add "$3" type veth peer name "$4" netns "$2"
+	ip -n "$1" addr add "$5/24" dev "$3"
+	ip -n "$2" addr add "$6/24" dev "$4"
+	for ns in "$1" "$2"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$1" link set "$3" mtu "$7" up
+	ip -n "$2" link set "$4" mtu "$7" up
+	for _ in $(seq 50); do
+		ip -n "$2" link show "$4" | grep -q 'state UP' && break
+		sleep 0.1
+	done
+}
