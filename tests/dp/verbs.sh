@@ -4,7 +4,8 @@
 # dp_verbs in a namespace of its own: READ and atomics exact, remote and
 # local errors with untouched memory, forged packets, retry exhaustion.
 # verbs.sh valgrind: the same under valgrind memcheck (tests/valgrind/vg.sh:
-# any error or leak fails), with a READ of 128 KiB instead of 1 MiB.
+# any error or leak fails), with a READ of 128 KiB instead of 1 MiB and
+# retry exhaustion allowed 60 s at valgrind's pace instead of 5.
 source "$(dirname "$0")/lib.sh"
 
 DP_VERBS=${UROCE_TEST_DP_VERBS:-${BUILD:+$BUILD/tests/dp/dp_verbs}}
@@ -22,7 +23,7 @@ fi
 dp_setup
 wrap=()
 if $vg; then
-	wrap=(env DP_VERBS_READ=131072 "${VG[@]}"
+	wrap=(env DP_VERBS_READ=131072 DP_VERBS_RETRY_SEC=60 "${VG[@]}"
 		--log-file="$TMP/dp_verbs.vg")
 fi
 if ! in_ns "$NS_A" "${wrap[@]}" "$DP_VERBS" "$DEV_A"; then
