@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ibverbs.h"
+#include "qp_hook.h"
 
 struct ibv_pd *ibv_alloc_pd(struct ibv_context *context)
 {
@@ -265,10 +266,22 @@ int ibv_query_qp_data_in_order(struct ibv_qp *qp, enum ibv_wr_opcode op,
 	return 0;
 }
 
+static void (*destroy_qp_hook)(struct ibv_qp *qp);
+
+void uroce_set_destroy_qp_hook(void (*fn)(struct ibv_qp *qp))
+{
+	__atomic_store_n(&destroy_qp_hook, fn, __ATOMIC_RELEASE);
+}
+
 int ibv_destroy_qp(struct ibv_qp *qp)
 {
+	void (*hook)(struct ibv_qp *);
+
 	if (!qp)
 		return EINVAL;
+	hook = __atomic_load_n(&destroy_qp_hook, __ATOMIC_ACQUIRE);
+	if (hook)
+		hook(qp);
 	return get_ops(qp->context)->destroy_qp(qp);
 }
 

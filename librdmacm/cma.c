@@ -281,10 +281,45 @@ struct rdma_event_channel *rdma_create_event_channel(void)
 	return chan ? &chan->ch : NULL;
 }
 
+/*
+ * Dead channels are freed only after CHAN_QUARANTINE more have died and
+ * when no caller is inside: an application may call rdma_get_cm_event
+ * on a channel another of its threads just destroyed (rping's event
+ * thread is never joined). With rdma-core that reads freed memory and
+ * fails on the closed descriptor; here it finds the channel dead and
+ * blocks for good, as a caller already inside does.
+ */
+#define CHAN_QUARANTINE 64
+
+static struct cm_chan *dead_head, **dead_tail = &dead_head;
+static unsigned int dead_count;
+
+/* Retires @chan, cm_lock held; frees the oldest idle ones past the bound. */
+static void chan_retire(struct cm_chan *chan)
+{
+	struct cm_chan **pp = &dead_head, *c;
+
+	chan->dead = true;
+	chan->next_dead = NULL;
+	*dead_tail = chan;
+	dead_tail = &chan->next_dead;
+	dead_count++;
+	while (dead_count > CHAN_QUARANTINE && (c = *pp)) {
+		if (c->waiters) {
+			pp = &c->next_dead;
+			continue;
+		}
+		*pp = c->next_dead;
+		if (dead_tail == &c->next_dead)
+			dead_tail = pp;
+		dead_count--;
+		free(c);
+	}
+}
+
 void rdma_destroy_event_channel(struct rdma_event_channel *channel)
 {
 	struct cm_chan *chan = (struct cm_chan *)channel;
-	unsigned int waiters;
 	struct cm_evt *ev;
 	struct cm_id *cid;
 
@@ -300,17 +335,11 @@ void rdma_destroy_event_channel(struct rdma_event_channel *channel)
 	for (cid = cm_ids; cid; cid = cid->next)
 		if (cid->chan == chan)
 			cid->chan = NULL;
-	/*
-	 * A thread may be waiting in rdma_get_cm_event (rping's event thread
-	 * is never joined): closing the eventfd wakes it, so it frees the
-	 * channel, not this call.
-	 */
-	chan->dead = true;
-	waiters = chan->waiters;
-	pthread_mutex_unlock(&cm_lock);
+	/* A thread waiting in rdma_get_cm_event wakes and finds it dead. */
+	eventfd_write(chan->ch.fd, 1);
 	close(chan->ch.fd);
-	if (!waiters)
-		free(chan);
+	chan_retire(chan);
+	pthread_mutex_unlock(&cm_lock);
 }
 
 /* ---- events ---- */
@@ -385,11 +414,7 @@ int rdma_get_cm_event(struct rdma_event_channel *channel,
 		if (err)
 			break;
 	}
-	if (!--chan->waiters && chan->dead) {
-		pthread_mutex_unlock(&cm_lock);
-		free(chan);
-		wait_forever();
-	}
+	chan->waiters--;
 	if (chan->dead) {
 		pthread_mutex_unlock(&cm_lock);
 		wait_forever();

@@ -92,9 +92,9 @@ struct cm_chan {
 	struct rdma_event_channel ch; /* first: handed out to the user */
 	struct cm_evt *head, *tail;
 	bool internal; /* a synchronous ID's own */
-	/* rdma_get_cm_event callers inside; the last frees a dead channel */
-	unsigned int waiters;
+	unsigned int waiters; /* rdma_get_cm_event callers inside */
 	bool dead; /* rdma_destroy_event_channel ran */
+	struct cm_chan *next_dead; /* in the quarantine of dead channels */
 };
 
 struct cm_evt {

@@ -11,8 +11,30 @@
 #include <string.h>
 
 #include "librdmacm/cma.h"
+#include "qp_hook.h"
 
 #define CM_MIN_RNR_TIMER 12 /* 0.64 ms */
+
+/*
+ * A QP the application destroys with ibv_destroy_qp leaves its ID, so
+ * that the CM thread, which looks at id->qp only with cm_lock held,
+ * never touches it again (take_in_data at a DREQ).
+ */
+static void qp_going(struct ibv_qp *qp)
+{
+	struct cm_id *cid;
+
+	pthread_mutex_lock(&cm_lock);
+	for (cid = cm_id_first(); cid; cid = cid->next)
+		if (cid->id.qp == qp)
+			cid->id.qp = NULL;
+	pthread_mutex_unlock(&cm_lock);
+}
+
+static void __attribute__((constructor)) qp_hook_init(void)
+{
+	uroce_set_destroy_qp_hook(qp_going);
+}
 
 int cm_qp_init_attr(struct cm_id *cid, struct ibv_qp_attr *attr, int *mask,
 		    enum ibv_qp_state state)
