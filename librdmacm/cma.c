@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "librdmacm/cma.h"
 #include "util/log.h"
+#include "util/random.h"
 
 pthread_mutex_t cm_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t cm_cond = PTHREAD_COND_INITIALIZER;
@@ -525,21 +525,21 @@ const char *rdma_event_str(enum rdma_cm_event_type event)
 
 /* ---- IDs ---- */
 
-uint32_t cm_new_comm_id(void)
+/*
+ * Random and unique while the process lives: a party that saw one ID
+ * learns nothing of the next, so a REP, REJ or DREQ forged from another
+ * port or host names no live connection (IB CM needs IDs only unique).
+ */
+int cm_new_comm_id(uint32_t *id)
 {
-	static uint32_t next;
-	uint32_t id;
+	int ret;
 
-	/*
-	 * Random start, then sequential: unique while the process lives, and
-	 * unlike those of a previous process on the same port.
-	 */
-	if (!next && getrandom(&next, sizeof(next), 0) != sizeof(next))
-		next = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
 	do {
-		id = next++;
-	} while (!id || cm_id_find(id));
-	return id;
+		ret = uroce_random(id, sizeof(*id));
+		if (ret)
+			return ret;
+	} while (!*id || cm_id_find(*id));
+	return 0;
 }
 
 void cm_id_hash(struct cm_id *cid)
@@ -594,7 +594,11 @@ struct cm_id *cm_id_alloc(struct cm_chan *chan, void *context,
 	cid->chan = chan;
 	cid->id.channel = chan ? &chan->ch : NULL;
 	cid->afonly = 0;
-	cid->local_id = cm_new_comm_id();
+	if (cm_new_comm_id(&cid->local_id)) {
+		free(cid);
+		errno = ENOMEM;
+		return NULL;
+	}
 	cid->next = cm_ids;
 	if (cm_ids)
 		cm_ids->prev = cid;

@@ -325,7 +325,7 @@ void cm_unreachable(struct cm_id *cid);
 void cm_conn_destroy(struct cm_id *cid);
 void cm_arm(struct cm_id *cid, unsigned int ms);
 void cm_disarm(struct cm_id *cid);
-uint32_t cm_new_comm_id(void);
+int cm_new_comm_id(uint32_t *id);
 void cm_fill_ah_attr(struct cm_id *cid, struct ibv_ah_attr *ah,
 		     const union ibv_gid *dgid);
 /*

@@ -16,10 +16,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "librdmacm/cma.h"
 #include "util/log.h"
+#include "util/random.h"
 #include "util/rtnl.h"
 
 #define CM_USER_REQ_PDATA (CM_REQ_PDATA - CM_IP_HDR_SIZE)
@@ -30,13 +30,12 @@ static unsigned int cm_rto_ms(void)
 	return cm_timeout_ms(CM_RESP_TIMEOUT) + 2 * cm_timeout_ms(12);
 }
 
-static uint32_t random_psn(void)
+static int random_psn(uint32_t *psn)
 {
-	uint32_t v = 0;
+	int ret = uroce_random(psn, sizeof(*psn));
 
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)random();
-	return v & 0xffffff;
+	*psn &= 0xffffff;
+	return ret;
 }
 
 bool cm_same_ip(const struct sockaddr_storage *a,
@@ -280,7 +279,11 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	 * application's own moved to RTS with rdma_init_qp_attr() before
 	 * rdma_accept() must start at the PSN that the REP announces.
 	 */
-	child->local_psn = random_psn();
+	if (random_psn(&child->local_psn)) {
+		child->destroyed = true;
+		cm_id_maybe_free(child);
+		return NULL;
+	}
 	child->bound = true;
 	child->tos = listener->tos;
 	child->tos_set = listener->tos_set;
@@ -497,7 +500,11 @@ int rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		cid->local_qpn = id->qp->qp_num;
 		cid->srq = id->qp->srq != NULL;
 	}
-	cid->local_psn = random_psn();
+	ret = random_psn(&cid->local_psn);
+	if (ret) {
+		ret = -ret;
+		goto out;
+	}
 	if (!cid->ack_timeout_set)
 		cid->ack_timeout = CM_DEFAULT_ACK_TIMEOUT;
 	cm_req_fill(cid, param, &m, CM_REQ_PDATA);
@@ -906,6 +913,31 @@ void cm_conn_destroy(struct cm_id *cid)
 
 /* ---- receive dispatch ---- */
 
+/*
+ * Whether @m, addressed to @cid by its random communication ID, comes
+ * from the connection's peer: its IP, and its port and ID once known.
+ * Only the answer to our REQ (REP, REJ, MRA) may come from another port
+ * of the peer's IP (its process answers from its own CM socket) and
+ * before we know its ID; after a REP, its port is the peer's.
+ */
+static bool from_peer(const struct cm_id *cid,
+		      const struct sockaddr_storage *from,
+		      const struct cm_msg *m)
+{
+	const struct sockaddr *peer = (const struct sockaddr *)&cid->peer;
+
+	if (!cid->peer.ss_family || !cm_same_ip(&cid->peer, from))
+		return false;
+	if (cid->state == CMS_REQ_SENT &&
+	    (m->attr == CM_ATTR_REP || m->attr == CM_ATTR_REJ ||
+	     m->attr == CM_ATTR_MRA))
+		return true;
+	if (m->local_id != cid->remote_id)
+		return false;
+	return cm_sockaddr_port(peer) ==
+	       cm_sockaddr_port((const struct sockaddr *)from);
+}
+
 void cm_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 	     const struct cm_msg *m, const uint8_t *raw)
 {
@@ -923,9 +955,7 @@ void cm_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		return;
 	}
 	cid = cm_id_find(m->remote_id);
-	if (!cid || !cid->peer.ss_family || !cm_same_ip(&cid->peer, from) ||
-	    (m->attr != CM_ATTR_REP && m->attr != CM_ATTR_REJ &&
-	     m->local_id != cid->remote_id)) {
+	if (!cid || !from_peer(cid, from, m)) {
 		if (m->attr == CM_ATTR_DREQ) {
 			/* A peer still closing a connection we forgot. */
 			struct cm_msg drep = { .attr = CM_ATTR_DREP };
@@ -947,9 +977,6 @@ void cm_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 			rep_answered(cid, m->pdata, CM_RTU_PDATA);
 		break;
 	case CM_ATTR_REJ:
-		if (cid->remote_id && m->local_id &&
-		    m->local_id != cid->remote_id)
-			break;
 		if (cid->state == CMS_REQ_SENT || cid->state == CMS_REP_SENT ||
 		    cid->state == CMS_REP_RCVD)
 			fail(cid, RDMA_CM_EVENT_REJECTED, m->reason, m->pdata,
