@@ -8,7 +8,7 @@
  * network namespace it first used the library in. A client connects and
  * reads; the endpoint reads nothing, writes one reply if the client's
  * credentials pass as for util/endpoint.h (the process's effective UID,
- * or CAP_SYS_ADMIN in its user namespace), and closes.
+ * or root with CAP_SYS_ADMIN in its user namespace), and closes.
  *
  * The reply is text, one object per line, a kind then " key=value" pairs,
  * values escaped as util/endpoint.h says. Unknown kinds and keys are to

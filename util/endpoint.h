@@ -10,8 +10,9 @@
  * namespace, and a killed process leaves nothing behind.
  *
  * A client connects and reads; it sends nothing, and the endpoint reads
- * nothing. If the client's credentials pass (same effective UID, or
- * CAP_SYS_ADMIN in the endpoint's user namespace), the endpoint writes
+ * nothing. If the client's credentials pass (same effective UID, or root
+ * with CAP_SYS_ADMIN in the endpoint's user namespace, judged on the
+ * process that connected: see ep_answer.c), the endpoint writes
  * one reply and closes; otherwise it closes at once. The PID to show is
  * the one SO_PEERCRED gives the client: the kernel translates it into the
  * client's PID namespace, and 0 means the owner is not visible from there.

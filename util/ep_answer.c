@@ -4,6 +4,7 @@
  * whether it may read the reply, the reply's header line, and sending it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,53 +18,112 @@
 /* A client that does not read its reply is dropped after this long. */
 #define EP_SEND_TIMEOUT_MS 1000
 #define CAP_SYS_ADMIN_BIT 21
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5 */
+#endif
 
-/* Reads a small /proc file whole; false if it cannot. */
-static bool read_small(const char *path, char *buf, size_t size)
+/* Reads a small file of /proc/PID whole; false if it cannot. */
+static bool read_small(int dir, const char *name, char *buf, size_t size)
 {
-	size_t n;
-	FILE *f;
+	ssize_t n;
+	int fd;
 
-	f = fopen(path, "re");
-	if (!f)
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
 	buf[n] = 0;
 	return true;
 }
 
-/*
- * CAP_SYS_ADMIN in the endpoint's own user namespace. /proc/PID/ns/user
- * cannot be read across UIDs, but uid_map and status can: the same map
- * stands for the same user namespace.
- */
-static bool peer_is_admin(pid_t pid)
+/* The value of @key in a status file, or NULL. */
+static const char *status_field(const char *status, const char *key)
 {
-	char path[64], line[256], mine[512], theirs[512];
-	unsigned long long caps = 0;
-	bool found = false;
-	FILE *f;
+	const char *p = status;
+	size_t len = strlen(key);
 
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-	if (!read_small("/proc/self/uid_map", mine, sizeof(mine)) ||
-	    !read_small(path, theirs, sizeof(theirs)) || strcmp(mine, theirs))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found && (caps >> CAP_SYS_ADMIN_BIT) & 1;
+	while (p && *p) {
+		if (!strncmp(p, key, len))
+			return p + len;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
 }
 
+/*
+ * Whether the process of @pidfd (-1: unknown) still runs: a pidfd turns
+ * readable when it exits (a signal 0 would need the right to signal it).
+ */
+static bool pidfd_alive(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd < 0 || (poll(&p, 1, 0) == 0);
+}
+
+/*
+ * Root with CAP_SYS_ADMIN in the endpoint's own user namespace, judged on
+ * the process that connected: its PID may have passed to another process
+ * since, so the status read must show the effective UID the credential
+ * holds and, where the kernel gives a pidfd of the peer (SO_PEERPIDFD),
+ * that process must still run after the read. /proc/PID/ns/user cannot
+ * be read across UIDs, but uid_map can: the same map stands for the same
+ * user namespace.
+ */
+static bool peer_is_admin(int fd, const struct ucred *cred)
+{
+	char path[64], status[4096], mine[512], theirs[512];
+	unsigned long long caps;
+	unsigned int ruid, euid;
+	bool ok = false;
+	const char *v;
+	int dir, pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+
+	if (cred->pid <= 0)
+		return false;
+	/* It fails, but for an old kernel, once the process is gone. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len)) {
+		if (errno != ENOPROTOOPT)
+			return false;
+		pidfd = -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", cred->pid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		goto out;
+	if (!read_small(dir, "status", status, sizeof(status)))
+		goto out_dir;
+	v = status_field(status, "Uid:");
+	if (!v || sscanf(v, "%u %u", &ruid, &euid) != 2 || euid != cred->uid)
+		goto out_dir;
+	v = status_field(status, "CapEff:");
+	if (!v || sscanf(v, "%llx", &caps) != 1 ||
+	    !((caps >> CAP_SYS_ADMIN_BIT) & 1))
+		goto out_dir;
+	if (!read_small(AT_FDCWD, "/proc/self/uid_map", mine, sizeof(mine)) ||
+	    !read_small(dir, "uid_map", theirs, sizeof(theirs)) ||
+	    strcmp(mine, theirs))
+		goto out_dir;
+	ok = pidfd_alive(pidfd);
+out_dir:
+	close(dir);
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
+}
+
+/*
+ * The owner's effective UID, or root with CAP_SYS_ADMIN: a client of any
+ * other UID is refused before anything is read from /proc, so refusing
+ * costs one getsockopt.
+ */
 bool uroce_ep_peer_allowed(int fd)
 {
 	struct ucred cred;
@@ -71,7 +131,9 @@ bool uroce_ep_peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return false;
-	return cred.uid == geteuid() || peer_is_admin(cred.pid);
+	if (cred.uid == geteuid())
+		return true;
+	return cred.uid == 0 && peer_is_admin(fd, &cred);
 }
 
 void uroce_ep_header(char *buf, size_t size, const char *kind, int version)
