@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# macvlan in bridge mode, as Docker's macvlan driver and the macvlan CNI
+# build it: three children of one parent netdev (in a "host" namespace),
+# each the eth0 of its own namespace. A and B run RC traffic between
+# their uroce_eth0 devices; C, a third container on the same parent, sees
+# neither's device (its uroce_eth0 is its own: its own node GUID) nor,
+# while the traffic runs, their QPs.
+source "$(dirname "$0")/lib.sh"
+
+net_setup
+ns_new NS_H host
+macvlan_parent "$NS_H" par0
+i=0
+for x in A B C; do
+	i=$((i + 1))
+	ns_new "NS_$x" "${x,}"
+	ns=NS_$x
+	macvlan "$NS_H" par0 "${!ns}" eth0
+	if_up "${!ns}" eth0 "$NET.$i"
+	wait_state "${!ns}" uroce_eth0 PORT_ACTIVE
+	printf -v "GUID_$x" '%s' "$(guid_of "${!ns}" uroce_eth0)"
+done
+ADDR_A=$NET.1
+ADDR_B=$NET.2
+
+# Each namespace has its own two devices; the three eth0 are three.
+for x in A B C; do
+	ns=NS_$x
+	expect_eq "ibv_devices in ${!ns}" "$(devices_of "${!ns}" | words)" \
+		"uroce_eth0 uroce_lo"
+	expect_eq "uroce dev in ${!ns}" \
+		"$(uroce_tool "${!ns}" uroce dev | awk '{ print $2 }' | words)" \
+		"uroce_lo: uroce_eth0:"
+done
+[[ $GUID_A != "$GUID_B" && $GUID_A != "$GUID_C" && $GUID_B != "$GUID_C" ]] ||
+	fail "one device in two namespaces: $GUID_A $GUID_B $GUID_C"
+log "uroce_eth0 node GUIDs: A $GUID_A, B $GUID_B, C $GUID_C"
+
+# C, while A and B have their QPs: nothing of theirs.
+third_sees_nothing() {
+	local out
+
+	wait_rc_qp "$NS_A" uroce_eth0 "$ADDR_B"
+	wait_rc_qp "$NS_B" uroce_eth0 "$ADDR_A"
+	out=$(uroce_tool "$NS_C" uroce res qp) || fail "uroce res qp in C"
+	expect_eq "uroce res qp in $NS_C" "$out" ""
+	out=$(uroce_tool "$NS_C" uroce res) || fail "uroce res in C"
+	expect_eq "uroce res in $NS_C" "$out" ""
+	# Still running: C was asked while the QPs lived.
+	rc_qp "$NS_A" uroce_eth0 "$ADDR_B" || fail "the traffic ended too soon"
+	log "uroce res qp in $NS_C during the traffic: nothing"
+}
+
+traffic "$NS_A" uroce_eth0 "$ADDR_A" "$NS_B" uroce_eth0 third_sees_nothing
