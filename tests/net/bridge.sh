@@ -6,6 +6,7 @@
 # gateway address, and two containers, each with its leg as eth0 and a
 # default route through the gateway. RC traffic between their uroce_eth0
 # devices crosses the bridge.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 net_setup

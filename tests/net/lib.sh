@@ -12,6 +12,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../ns/lib.sh"
 
 CMD_TIMEOUT=${CMD_TIMEOUT:-20}
+# The first network of a test (a /24 per run).
+# shellcheck disable=SC2034 # used by the tests
 NET="10.99.$(($$ % 200 + 20))"
 # rping's RDMA CM port, ib_write_bw's and ucx_perftest's TCP ports.
 PORT=$((7000 + $$ % 2000))

@@ -7,6 +7,7 @@
 # their uroce_eth0 devices; C, a third container on the same parent, sees
 # neither's device (its uroce_eth0 is its own: its own node GUID) nor,
 # while the traffic runs, their QPs.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 net_setup

@@ -11,6 +11,7 @@
 # M, each within a bound (uroce sends by the namespace's routes, so such
 # packets leave by net1 with eth0's source address, and M has no route
 # back to it).
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 NET2=192.0.2

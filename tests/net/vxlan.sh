@@ -7,6 +7,7 @@
 # The overlay's device has an active MTU of 1024 (the largest IB MTU that
 # 1450 bytes less the RoCE v2 headers hold), and RC traffic between the
 # overlay addresses crosses the underlay as VXLAN.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 OVL=192.0.2
