@@ -63,14 +63,6 @@ bridge_leg() {
 	ip -n "$1" link set "$3" master "$2" up || fail "$3 into $2"
 }
 
-# listening NS tcp|udp PORT: something in NS listens on PORT.
-listening() {
-	local opt=-Hltn
-
-	[[ $2 == udp ]] && opt=-Hlun
-	timeout 5 ip netns exec "$1" ss "$opt" "sport = :$3" | grep -q .
-}
-
 # serve NAME NS tcp|udp PORT CMD...: starts CMD (which runs in NS) in the
 # background, its output in $TMP/NAME and its PID in SERVER, and waits
 # until it listens on PORT.
@@ -81,7 +73,7 @@ serve() {
 	"$@" >"$TMP/$name" 2>&1 &
 	SERVER=$!
 	BG_PIDS+=("$SERVER")
-	until listening "$ns" "$proto" "$port"; do
+	until netns_listening "$ns" "$proto" "$port"; do
 		kill -0 "$SERVER" 2>/dev/null ||
 			fail "$name ended before it listened: $(cat "$TMP/$name")"
 		((SECONDS < end)) || fail "$name: nothing listens on $port"
