@@ -22,6 +22,8 @@ UCX_PORT=$((PORT + 2))
 # More than one packet each at an active MTU of 1024.
 PINGS=10
 PING_SIZE=4000
+# Long enough to look at the QPs while it runs, under ASan too.
+BW_SECONDS=4
 
 # Skips without the programs or namespaces; checks the build.
 net_setup() {
@@ -104,12 +106,13 @@ rping_check() {
 }
 
 # bw_check SERVER_NS SERVER_DEV ADDR CLIENT_NS CLIENT_DEV [CMD...]:
-# ib_write_bw, 64 KiB for 2 seconds, between the two devices over GID 0;
+# ib_write_bw, 64 KiB for BW_SECONDS, between the two devices over GID 0;
 # CMD runs while the traffic does. Prints the figures and leaves the
 # client's output in $TMP/bw.c.
 bw_check() {
 	local sns=$1 sdev=$2 addr=$3 cns=$4 cdev=$5 cpid line
-	local -a args=(-x 0 -F -p "$BW_PORT" -s 65536 -D 2 --report_gbits)
+	local -a args=(-x 0 -F -p "$BW_PORT" -s 65536 -D "$BW_SECONDS"
+		--report_gbits)
 
 	shift 5
 	serve bw.s "$sns" tcp "$BW_PORT" in_ns "$sns" /usr/bin/ib_write_bw \
@@ -157,17 +160,16 @@ traffic() {
 
 # rc_qp NS DEV PEER_ADDR: NS lists (uroce res qp) an RC QP of ib_write_bw
 # on DEV, in RTR or RTS (the server of a WRITE test stays in RTR),
-# connected to PEER_ADDR.
+# connected to PEER_ADDR. The listing is left in QPS, that QP in QP.
 rc_qp() {
-	uroce_tool "$1" uroce res qp dev "$2" | tee -a "$TMP/qps" |
-		grep -Eq "^dev $2 lqpn [0-9]+ type RC state RT[RS] rqpn [0-9]+ dgid ::ffff:$3 pid [0-9]+ comm ib_write_bw$"
+	QPS=$(uroce_tool "$1" uroce res qp dev "$2") || return 1
+	QP=$(grep -E "^dev $2 lqpn [0-9]+ type RC state RT[RS] rqpn [0-9]+ dgid ::ffff:$3 pid [0-9]+ comm ib_write_bw$" <<<"$QPS")
 }
 
 # wait_rc_qp NS DEV PEER_ADDR: until rc_qp, 10 seconds at most.
 wait_rc_qp() {
-	retry 10 rc_qp "$@" ||
-		fail "no RC QP to $3 on $2 in $1: $(cat "$TMP/qps")"
-	log "uroce res qp in $1: $(uroce_tool "$1" uroce res qp dev "$2")"
+	retry 10 rc_qp "$@" || fail "no RC QP to $3 on $2 in $1: $QPS"
+	log "uroce res qp in $1: $QP"
 }
 
 # guid_of NS DEV: DEV's node GUID as Debian's ibv_devices prints it.

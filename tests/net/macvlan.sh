@@ -32,8 +32,8 @@ for x in A B C; do
 	expect_eq "ibv_devices in ${!ns}" "$(devices_of "${!ns}" | words)" \
 		"uroce_eth0 uroce_lo"
 	expect_eq "uroce dev in ${!ns}" \
-		"$(uroce_tool "${!ns}" uroce dev | awk '{ print $2 }' | words)" \
-		"uroce_lo: uroce_eth0:"
+		"$(uroce_tool "${!ns}" uroce dev | awk '{ print $2 }' | sort |
+			words)" "uroce_eth0: uroce_lo:"
 done
 [[ $GUID_A != "$GUID_B" && $GUID_A != "$GUID_C" && $GUID_B != "$GUID_C" ]] ||
 	fail "one device in two namespaces: $GUID_A $GUID_B $GUID_C"
@@ -41,16 +41,18 @@ log "uroce_eth0 node GUIDs: A $GUID_A, B $GUID_B, C $GUID_C"
 
 # C, while A and B have their QPs: nothing of theirs.
 third_sees_nothing() {
-	local out
+	local out qp
 
-	wait_rc_qp "$NS_A" uroce_eth0 "$ADDR_B"
 	wait_rc_qp "$NS_B" uroce_eth0 "$ADDR_A"
+	wait_rc_qp "$NS_A" uroce_eth0 "$ADDR_B"
+	qp=$QP
 	out=$(uroce_tool "$NS_C" uroce res qp) || fail "uroce res qp in C"
 	expect_eq "uroce res qp in $NS_C" "$out" ""
 	out=$(uroce_tool "$NS_C" uroce res) || fail "uroce res in C"
 	expect_eq "uroce res in $NS_C" "$out" ""
-	# Still running: C was asked while the QPs lived.
-	rc_qp "$NS_A" uroce_eth0 "$ADDR_B" || fail "the traffic ended too soon"
+	# Still there: C was asked while the QPs lived.
+	rc_qp "$NS_A" uroce_eth0 "$ADDR_B" && [[ $QP == "$qp" ]] ||
+		fail "the traffic ended too soon"
 	log "uroce res qp in $NS_C during the traffic: nothing"
 }
 
