@@ -42,13 +42,13 @@ run() {
 # serve NS PROTO PORT OUT CMD...: shows CMD, starts it in NS in the
 # background with its output in OUT, and waits until it listens on PORT.
 serve() {
-	local ns=$1 proto=$2 port=$3 out=$4 i
+	local ns=$1 proto=$2 port=$3 out=$4
 
 	shift 4
 	show "$ns" "$@" "&"
 	ip netns exec "$ns" timeout 20 "$@" >"$out" 2>&1 &
 	server=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		netns_listening "$ns" "$proto" "$port" && return
 		sleep 0.1
 	done
@@ -81,7 +81,10 @@ serve "$a" udp 7174 "$tmp/rping.s" /usr/bin/rping -s -a "$addr_a" \
 	-p 7174 -C 10 -V
 show "$b" /usr/bin/rping -c -a "$addr_a" -p 7174 -C 10 -V -v
 ip netns exec "$b" timeout 20 /usr/bin/rping -c -a "$addr_a" -p 7174 \
-	-C 10 -V -v >"$tmp/rping.c"
+	-C 10 -V -v >"$tmp/rping.c" 2>&1 || {
+	cat "$tmp/rping.c"
+	exit 1
+}
 finish "$tmp/rping.s"
 grep '^ping data:' "$tmp/rping.c" | sed -n '1p;$p'
 pings=$(grep -c '^ping data:' "$tmp/rping.c")
@@ -121,7 +124,10 @@ serve "$a" tcp 18515 "$tmp/lat.s" /usr/bin/ib_write_lat -d "$dev_a" \
 	"${lat_args[@]}"
 show "$b" /usr/bin/ib_write_lat -d "$dev_b" "${lat_args[@]}" "$addr_a"
 ip netns exec "$b" timeout 20 /usr/bin/ib_write_lat -d "$dev_b" \
-	"${lat_args[@]}" "$addr_a" >"$tmp/lat.c"
+	"${lat_args[@]}" "$addr_a" >"$tmp/lat.c" 2>&1 || {
+	cat "$tmp/lat.c"
+	exit 1
+}
 finish "$tmp/lat.s"
 lat=$(grep -E '^ *8 +1000 ' "$tmp/lat.c")
 grep -E '^ *#bytes' "$tmp/lat.c"
