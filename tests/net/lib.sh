@@ -132,7 +132,8 @@ bw_check() {
 
 # ucx_check SERVER_NS SERVER_DEV ADDR CLIENT_NS CLIENT_DEV: ucx_perftest
 # tag_bw of 64 KiB over rc_verbs,ud_verbs on the named devices (UCX would
-# take every device, uroce_lo too, as reaching the peer).
+# take every device, uroce_lo too, as reaching the peer); the client's
+# first lane (-I) is rc_verbs on its device.
 ucx_check() {
 	local sns=$1 sdev=$2 addr=$3 cns=$4 cdev=$5 final
 	local -a args=(-p "$UCX_PORT" -t tag_bw -s 65536 -n 500 -w 50)
@@ -141,13 +142,16 @@ ucx_check() {
 		UCX_TLS=rc_verbs,ud_verbs UCX_NET_DEVICES="$sdev:1" \
 		ucx_perftest "${args[@]}"
 	uroce_run "$cns" UCX_TLS=rc_verbs,ud_verbs UCX_NET_DEVICES="$cdev:1" \
-		ucx_perftest "$addr" "${args[@]}" >"$TMP/ucx.c" 2>&1 ||
+		ucx_perftest "$addr" "${args[@]}" -I >"$TMP/ucx.c" 2>&1 ||
 		fail "ucx_perftest client in $cns: $(tail -20 "$TMP/ucx.c")"
 	server_ok ucx.s
 	final=$(grep '^Final:' "$TMP/ucx.c") ||
 		fail "ucx_perftest printed no result: $(cat "$TMP/ucx.c")"
+	expect_match "ucx_perftest's lanes" "$final" \
+		"lane\[0\]: +[0-9]+:rc_verbs/$cdev:1"
 	log "ucx_perftest tag_bw $cdev -> $sdev, 64 KiB:" \
-		"$(awk '{ print $6 " MB/s, " $2 " iterations" }' <<<"$final")"
+		"$(awk '{ print $6 " MB/s, " $2 " iterations" }' <<<"$final")," \
+		"lanes on rc_verbs/$cdev:1"
 }
 
 # traffic SERVER_NS SERVER_DEV ADDR CLIENT_NS CLIENT_DEV [CMD...]: the
@@ -170,9 +174,4 @@ rc_qp() {
 wait_rc_qp() {
 	retry 10 rc_qp "$@" || fail "no RC QP to $3 on $2 in $1: $QPS"
 	log "uroce res qp in $1: $QP"
-}
-
-# guid_of NS DEV: DEV's node GUID as Debian's ibv_devices prints it.
-guid_of() {
-	debian_tool "$1" ibv_devices | awk -v d="$2" '$1 == d { print $2 }'
 }

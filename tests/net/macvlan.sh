@@ -21,7 +21,6 @@ for x in A B C; do
 	macvlan "$NS_H" par0 "${!ns}" eth0
 	if_up "${!ns}" eth0 "$NET.$i"
 	wait_state "${!ns}" uroce_eth0 PORT_ACTIVE
-	printf -v "GUID_$x" '%s' "$(guid_of "${!ns}" uroce_eth0)"
 done
 ADDR_A=$NET.1
 ADDR_B=$NET.2
@@ -31,9 +30,12 @@ for x in A B C; do
 	ns=NS_$x
 	expect_eq "ibv_devices in ${!ns}" "$(devices_of "${!ns}" | words)" \
 		"uroce_eth0 uroce_lo"
+	out=$(uroce_tool "${!ns}" uroce dev) || fail "uroce dev in ${!ns}"
 	expect_eq "uroce dev in ${!ns}" \
-		"$(uroce_tool "${!ns}" uroce dev | awk '{ print $2 }' | sort |
-			words)" "uroce_eth0: uroce_lo:"
+		"$(awk '{ print $2 }' <<<"$out" | sort | words)" \
+		"uroce_eth0: uroce_lo:"
+	printf -v "GUID_$x" '%s' \
+		"$(awk '$2 == "uroce_eth0:" { print $8 }' <<<"$out")"
 done
 [[ $GUID_A != "$GUID_B" && $GUID_A != "$GUID_C" && $GUID_B != "$GUID_C" ]] ||
 	fail "one device in two namespaces: $GUID_A $GUID_B $GUID_C"
