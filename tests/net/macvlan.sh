@@ -53,8 +53,9 @@ third_sees_nothing() {
 	out=$(uroce_tool "$NS_C" uroce res) || fail "uroce res in C"
 	expect_eq "uroce res in $NS_C" "$out" ""
 	# Still there: C was asked while the QPs lived.
-	rc_qp "$NS_A" uroce_eth0 "$ADDR_B" && [[ $QP == "$qp" ]] ||
+	if ! rc_qp "$NS_A" uroce_eth0 "$ADDR_B" || [[ $QP != "$qp" ]]; then
 		fail "the traffic ended too soon"
+	fi
 	log "uroce res qp in $NS_C during the traffic: nothing"
 }
 
