@@ -6,15 +6,16 @@
 
 # netns_del NS...: deletes each NS, killing first whatever still runs in
 # it (a process left there would keep it alive). Quiet about namespaces
-# that are already gone; always succeeds, for cleanup on any exit.
+# that are already gone; always succeeds (under
+# set -e too), for cleanup on any exit.
 netns_del() {
 	local ns pid
 
 	for ns in "$@"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
+			kill -9 "$pid" 2>/dev/null || true
 		done
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	return 0
 }
@@ -39,4 +40,13 @@ netns_pair() {
 		ip -n "$2" link show "$4" | grep -q 'state UP' && break
 		sleep 0.1
 	done
+}
+
+# netns_listening NS tcp|udp PORT: something in NS listens on PORT (a TCP
+# listener, or a bound UDP socket such as an RDMA CM listener's).
+netns_listening() {
+	local opt=-Hltn
+
+	[[ $2 == udp ]] && opt=-Hlun
+	timeout 5 ip netns exec "$1" ss "$opt" "sport = :$3" | grep -q .
 }

@@ -172,6 +172,28 @@ in_ns() {
 		LD_LIBRARY_PATH="$LIBDIR" "${san[@]}" "$@"
 }
 
+# uroce_run NS [VAR=VALUE...] PROG ARGS...: Debian's /usr/bin/PROG in NS
+# through `uroce run` (uroce's libraries and its view of the kernel's
+# files, which UCX needs to open a verbs device), bounded in time, with
+# none of the caller's UCX_* or UROCE_* settings but the VAR=VALUE given.
+uroce_run() {
+	local ns=$1 var
+	local -a envs=() unset=() san=()
+
+	shift
+	while [[ $1 == *=* ]]; do
+		envs+=("$1")
+		shift
+	done
+	for var in $(compgen -e); do
+		[[ $var == UCX_* || $var == UROCE_* ]] && unset+=(-u "$var")
+	done
+	mapfile -t san < <(sanitizer_env)
+	timeout "$CMD_TIMEOUT" ip netns exec "$ns" env "${unset[@]}" \
+		-u LD_LIBRARY_PATH UROCE_CONF= "${san[@]}" "${envs[@]}" \
+		"$BINDIR/uroce" run "/usr/bin/$1" "${@:2}"
+}
+
 # debian_tool NS [VAR=VALUE...] TOOL ARGS...: runs Debian's /usr/bin/TOOL
 # in NS and prints its output; fails if it fails or writes to stderr.
 debian_tool() {

@@ -57,35 +57,22 @@ ip -n "$NS_B" link set "$IF_B" up
 wait_state "$NS_A" "$DEV_A" PORT_ACTIVE
 wait_state "$NS_B" "$DEV_B" PORT_ACTIVE
 
-# ucx NS [VAR=VALUE...] PROG ARGS...: Debian's /usr/bin/PROG in NS through
-# uroce run, bounded in time, with no UCX or uroce setting of the caller's
-# but the VAR=VALUE given. UCX_NET_DEVICES=NS, and an argument @DEV, stand
-# for the veth's device of NS.
+# ucx NS [VAR=VALUE...] PROG ARGS...: uroce_run with two stand-ins for
+# the veth's device of NS: UCX_NET_DEVICES=NS, and an argument @DEV.
 ucx() {
-	local ns=$1 var dev=$DEV_A
-	local -a envs=() unset=() san=() args=()
+	local ns=$1 dev=$DEV_A arg
+	local -a args=()
 
 	shift
 	[[ $ns == "$NS_B" ]] && dev=$DEV_B
-	while [[ $1 == *=* ]]; do
-		if [[ $1 == UCX_NET_DEVICES=NS ]]; then
-			envs+=("UCX_NET_DEVICES=$dev:1")
-		else
-			envs+=("$1")
-		fi
-		shift
+	for arg; do
+		case $arg in
+		UCX_NET_DEVICES=NS) arg="UCX_NET_DEVICES=$dev:1" ;;
+		@DEV) arg=$dev ;;
+		esac
+		args+=("$arg")
 	done
-	for var in $(compgen -e); do
-		[[ $var == UCX_* || $var == UROCE_* ]] && unset+=(-u "$var")
-	done
-	for var in "${@:2}"; do
-		[[ $var == @DEV ]] && var=$dev
-		args+=("$var")
-	done
-	mapfile -t san < <(sanitizer_env)
-	timeout "$CMD_TIMEOUT" ip netns exec "$ns" env "${unset[@]}" \
-		-u LD_LIBRARY_PATH UROCE_CONF= "${san[@]}" "${envs[@]}" \
-		"$BINDIR/uroce" run "/usr/bin/$1" "${args[@]}"
+	uroce_run "$ns" "${args[@]}"
 }
 
 # wait_tcp NS PORT PID: until something in NS listens on TCP PORT; fails
