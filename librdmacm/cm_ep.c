@@ -56,7 +56,7 @@ static const char *qpt_name(enum ibv_qp_type t)
 	return t == IBV_QPT_RC ? "RC" : t == IBV_QPT_UC ? "UC" : "UD";
 }
 
-/* Called with cm_lock held (the CM thread holds it). */
+/* Called with cm_lock held. */
 static void print_ids(FILE *f)
 {
 	struct cm_id *cid;
@@ -95,22 +95,23 @@ int cm_ep_start(void)
 	return 0;
 }
 
-static void serve_one(int fd)
+static void answer(void *arg, int fd)
 {
 	char hdr[UROCE_EP_HEADER_MAX], *p = NULL;
 	size_t len = 0;
 	bool ok;
 	FILE *f;
 
-	if (!uroce_ep_peer_allowed(fd))
-		return;
+	(void)arg;
 	f = open_memstream(&p, &len);
 	if (!f)
 		return;
 	uroce_ep_header(hdr, sizeof(hdr), UROCE_CM_EP_HEADER,
 			UROCE_CM_EP_VERSION);
 	fputs(hdr, f);
+	pthread_mutex_lock(&cm_lock);
 	print_ids(f);
+	pthread_mutex_unlock(&cm_lock);
 	fputs("end\n", f);
 	ok = !ferror(f);
 	/* Half a reply would mislead: without the end line it is refused. */
@@ -119,18 +120,12 @@ static void serve_one(int fd)
 	free(p);
 }
 
+/*
+ * Called by the CM thread without cm_lock: accepting, the credential
+ * check and the send hold up no application's CM call, and only the
+ * snapshot takes the lock.
+ */
 void cm_ep_serve(void)
 {
-	int fd;
-
-	for (;;) {
-		fd = accept4(ep_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return;
-		}
-		serve_one(fd);
-		close(fd);
-	}
+	uroce_ep_serve(ep_fd, answer, NULL);
 }

@@ -98,7 +98,7 @@ static int run_timers(void)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-static void handle(struct epoll_event *e)
+static void handle(struct epoll_event *e, bool *ep_ready)
 {
 	int kind = *(int *)e->data.ptr;
 	uint64_t v;
@@ -127,7 +127,7 @@ static void handle(struct epoll_event *e)
 			break;
 		break;
 	case CM_FD_EP:
-		cm_ep_serve();
+		*ep_ready = true;
 		break;
 	}
 }
@@ -136,6 +136,7 @@ static void *cm_thread(void *arg)
 {
 	struct epoll_event evs[CM_EPOLL_BATCH];
 	int i, n, timeout;
+	bool ep_ready;
 
 	pthread_mutex_lock(&cm_lock);
 	for (;;) {
@@ -146,8 +147,15 @@ static void *cm_thread(void *arg)
 		pthread_mutex_lock(&cm_lock);
 		if (atomic_load(&cm_stop))
 			break;
+		ep_ready = false;
 		for (i = 0; i < n; i++)
-			handle(&evs[i]);
+			handle(&evs[i], &ep_ready);
+		/* After the batch, whose sockets it could let go. */
+		if (ep_ready) {
+			pthread_mutex_unlock(&cm_lock);
+			cm_ep_serve();
+			pthread_mutex_lock(&cm_lock);
+		}
 	}
 	pthread_mutex_unlock(&cm_lock);
 	return NULL;

@@ -91,4 +91,16 @@ void uroce_ep_header(char *buf, size_t size, const char *kind, int version);
 /* Sends @len bytes to the client on @fd, or gives up on a slow reader. */
 void uroce_ep_send(int fd, const char *p, size_t len);
 
+/* Clients served per wake-up of the serving thread. */
+#define UROCE_EP_BATCH 4
+
+/*
+ * Accepts at most UROCE_EP_BATCH clients waiting on the listener @lfd,
+ * calls @answer(@arg, fd) for each that passes the credential check and
+ * closes them. A flood of connections costs the thread (which has other
+ * work: link events, CM timers) a bounded time per wake-up; the rest
+ * wait for the next, since the listener is polled level-triggered.
+ */
+void uroce_ep_serve(int lfd, void (*answer)(void *arg, int fd), void *arg);
+
 #endif /* UROCE_UTIL_ENDPOINT_H */

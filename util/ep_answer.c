@@ -200,3 +200,21 @@ void uroce_ep_send(int fd, const char *p, size_t len)
 		return;
 	}
 }
+
+void uroce_ep_serve(int lfd, void (*answer)(void *arg, int fd), void *arg)
+{
+	int fd, n = 0;
+
+	while (n < UROCE_EP_BATCH) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		n++;
+		if (uroce_ep_peer_allowed(fd))
+			answer(arg, fd);
+		close(fd);
+	}
+}

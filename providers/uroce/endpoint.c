@@ -68,13 +68,12 @@ int uroce_ep_open(struct uroce_context *ctx)
 	return 0;
 }
 
-static void serve_one(struct uroce_context *ctx, int fd)
+static void answer(void *arg, int fd)
 {
+	struct uroce_context *ctx = arg;
 	char hdr[UROCE_EP_HEADER_MAX];
 	struct uroce_buf b = {};
 
-	if (!uroce_ep_peer_allowed(fd))
-		return;
 	uroce_ep_header(hdr, sizeof(hdr), UROCE_EP_HEADER, UROCE_EP_VERSION);
 	uroce_buf_printf(&b, "%s", hdr);
 	uroce_ep_reply(ctx, &b);
@@ -85,22 +84,7 @@ static void serve_one(struct uroce_context *ctx, int fd)
 	free(b.p);
 }
 
-void uroce_ep_serve(struct uroce_context *ctx)
+void uroce_ctx_ep_serve(struct uroce_context *ctx)
 {
-	int fd;
-
-	for (;;) {
-		fd = accept4(ctx->ep_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN)
-				uroce_warn("%s: query endpoint: accept: %s",
-					   ctx->dev->vdev.device.name,
-					   strerror(errno));
-			return;
-		}
-		serve_one(ctx, fd);
-		close(fd);
-	}
+	uroce_ep_serve(ctx->ep_fd, answer, ctx);
 }

@@ -112,7 +112,7 @@ static void *monitor_main(void *arg)
 		if (pfd[0].revents)
 			break;
 		if (pfd[2].revents)
-			uroce_ep_serve(ctx);
+			uroce_ctx_ep_serve(ctx);
 		/* Woken by a query alone: the port has not changed. */
 		if (n > 0 && !pfd[1].revents)
 			continue;

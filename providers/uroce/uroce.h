@@ -313,7 +313,7 @@ void uroce_monitor_stop(struct uroce_context *ctx);
 /* endpoint.c: the query endpoint of util/endpoint.h */
 int uroce_ep_open(struct uroce_context *ctx);
 /* Answers the clients waiting on ctx->ep_fd; from the monitor thread. */
-void uroce_ep_serve(struct uroce_context *ctx);
+void uroce_ctx_ep_serve(struct uroce_context *ctx);
 
 /* A growing text buffer; a failed allocation sets @oom and stops it. */
 struct uroce_buf {
