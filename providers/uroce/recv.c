@@ -28,7 +28,9 @@ int uroce_rq_post(struct uroce_ring *rq, uint32_t max_wr, uint32_t max_sge,
 		wqe = uroce_ring_at(rq, rq->head);
 		wqe->wr_id = wr->wr_id;
 		wqe->num_sge = (uint32_t)wr->num_sge;
-		memcpy(wqe->sge, wr->sg_list, wr->num_sge * sizeof(*wqe->sge));
+		if (wr->num_sge)
+			memcpy(wqe->sge, wr->sg_list,
+			       wr->num_sge * sizeof(*wqe->sge));
 		for (len = 0, i = 0; i < wr->num_sge; i++)
 			len += wr->sg_list[i].length;
 		wqe->length = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;

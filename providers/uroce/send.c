@@ -177,7 +177,9 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 		wqe->flags = UROCE_WQE_INLINE;
 		wqe->num_sge = 0;
 	} else {
-		memcpy(wqe->sge, wr->sg_list, wr->num_sge * sizeof(*wqe->sge));
+		if (wr->num_sge)
+			memcpy(wqe->sge, wr->sg_list,
+			       wr->num_sge * sizeof(*wqe->sge));
 		wqe->num_sge = (uint32_t)wr->num_sge;
 	}
 	return 0;
