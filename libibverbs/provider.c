@@ -23,7 +23,7 @@ static pthread_once_t providers_once = PTHREAD_ONCE_INIT;
 
 static int provider_dir(char *buf, size_t len)
 {
-	const char *env = getenv("UROCE_PROVIDER_DIR");
+	const char *env = secure_getenv("UROCE_PROVIDER_DIR");
 	Dl_info info;
 	char *slash;
 

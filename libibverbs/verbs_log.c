@@ -28,8 +28,8 @@ static FILE *verbs_log_fp;
 
 static void verbs_log_init(void)
 {
-	const char *level = getenv("VERBS_LOG_LEVEL");
-	const char *file = getenv("VERBS_LOG_FILE");
+	const char *level = secure_getenv("VERBS_LOG_LEVEL");
+	const char *file = secure_getenv("VERBS_LOG_FILE");
 
 	if (!level || !file)
 		return;

@@ -19,7 +19,7 @@ static const char *const level_names[] = {
 
 static void log_read_env(void)
 {
-	const char *env = getenv("UROCE_LOG");
+	const char *env = secure_getenv("UROCE_LOG");
 	unsigned int i;
 
 	if (!env || !*env)

@@ -18,7 +18,7 @@ static pthread_once_t f_once = PTHREAD_ONCE_INIT;
 
 static void parse(void)
 {
-	const char *env = getenv("UROCE_FAULT");
+	const char *env = secure_getenv("UROCE_FAULT");
 	char *copy, *tok, *save = NULL, *eq;
 	double v;
 
