@@ -142,11 +142,13 @@ struct rs_iomap_mr {
 struct ds_qp;
 struct ds_dest;
 
-/* A received datagram: where it lies. */
+/* A received datagram: where its payload lies, and whose it is. */
 struct ds_rmsg {
-	struct ds_qp *qp;
-	uint32_t offset;
+	struct ds_qp *qp; /* its receive buffer, or NULL: a UDP copy */
+	uint32_t offset; /* in qp->rbuf, to post again */
 	uint32_t length;
+	uint8_t *data;
+	struct sockaddr_storage src;
 };
 
 struct rsocket {
@@ -209,12 +211,13 @@ struct rsocket {
 
 	/* datagram */
 	int udp_sock; /* index */
-	int epfd; /* the QPs' completion channels */
+	int epfd; /* the QPs' completion channels and the UDP socket */
 	struct ds_qp *qp_list;
 	struct ds_dest *dests;
 	struct ds_dest *conn_dest;
 	int rqe_avail;
-	void *smsg_free;
+	uint32_t *smsg_free; /* free send slots (offsets in sbuf) */
+	int smsg_nfree;
 	struct ds_rmsg *dmsg;
 };
 
@@ -260,6 +263,8 @@ int rs_process_cq(struct rsocket *rs, bool nonblock,
 		  bool (*test)(struct rsocket *rs));
 int rs_get_comp(struct rsocket *rs, bool nonblock,
 		bool (*test)(struct rsocket *rs));
+/* Before sleeping on the completion channel (see rs_cq.c). */
+void rs_sleep_hint(struct rsocket *rs);
 /* Consumes the completion event the channel has, if any (cq_wait_lock). */
 int rs_get_cq_event(struct rsocket *rs);
 int rs_post_msg(struct rsocket *rs, uint32_t msg);
@@ -302,6 +307,7 @@ ssize_t ds_sendto(struct rsocket *rs, const struct iovec *iov, int iovcnt,
 int ds_process_cqs(struct rsocket *rs, bool nonblock,
 		   bool (*test)(struct rsocket *rs));
 int ds_get_cq_event(struct rsocket *rs);
+void ds_sleep_hint(struct rsocket *rs);
 bool ds_can_send(struct rsocket *rs);
 void ds_set_nonblocking(struct rsocket *rs);
 

@@ -318,6 +318,18 @@ int rs_get_cq_event(struct rsocket *rs)
 }
 
 /*
+ * Arms the armed CQ again, right before sleeping: the poll that follows
+ * an arm finds nothing, and uroce's provider takes an empty poll for a
+ * busy-polling application and leaves the receiving to it; an arm tells
+ * it that the application sleeps (and costs nothing on a CQ armed).
+ */
+void rs_sleep_hint(struct rsocket *rs)
+{
+	if (rs->cq)
+		ibv_req_notify_cq(rs->cq, 0);
+}
+
+/*
  * Sleeps until the completion channel or the CM channel has something
  * (cq_wait_lock held, cq_lock not). Returns whether the CM channel does.
  */
@@ -328,6 +340,7 @@ static bool wait_channels(struct rsocket *rs)
 		{ .fd = rs->ch->fd, .events = POLLIN },
 	};
 
+	rs_sleep_hint(rs);
 	if (poll(fds, 2, -1) < 0)
 		return false;
 	if (fds[0].revents)

@@ -113,10 +113,12 @@ static int arm_all(struct pollfd *rfds, struct pollfd *fds, nfds_t nfds)
 		if (fds[i].revents)
 			return 1;
 		if (rs->type == SOCK_DGRAM) {
+			ds_sleep_hint(rs);
 			r[0].fd = rs->epfd;
 		} else if (rs->cq &&
 			   (rs->state &
 			    (RS_CONNECTED | RS_DISCONNECTED | RS_ERROR))) {
+			rs_sleep_hint(rs);
 			r[0].fd = rs->cq_chan->fd;
 			r[1].fd = rs->ch->fd;
 		} else {

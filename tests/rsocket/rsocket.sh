@@ -81,6 +81,28 @@ rcopy)
 	cmp "$TMP/src" "$TMP/dst" || fail "the copy differs"
 	log "$(stat -c %s "$TMP/dst") bytes copied and compared"
 	;;
+udpong)
+	# datagrams over UD: echo (every datagram answered, data of sizes
+	# below and above the path MTU) and one-way volume (lossy, as UDP).
+	# The server (bound: unbound it takes localhost) runs until killed.
+	need udpong
+	dp_setup
+	in_ns "$NS_A" /usr/bin/udpong -b "$ADDR_A" -p "$PORT" -T b \
+		>"$TMP/server" 2>&1 &
+	BG_PIDS+=("$!")
+	wait_listen "$NS_A" udp "$PORT" "$!"
+	for args in "-T e -S 64 -C 200" "-T e -T b -S 1000 -C 200" \
+		"-T e -S 2000 -C 100" "-S 1000 -C 2000"; do
+		# shellcheck disable=SC2086 # the options are words
+		in_ns "$NS_B" /usr/bin/udpong -s "$ADDR_A" -p "$PORT" $args \
+			>"$TMP/client" 2>&1 || {
+			cat "$TMP/server" "$TMP/client"
+			fail "udpong $args failed"
+		}
+		grep -q '^custom ' "$TMP/client" || fail "udpong $args: no result"
+		tail -n 1 "$TMP/client"
+	done
+	;;
 rstream_valgrind)
 	# both ends under valgrind memcheck: no error, no leak
 	need rstream
