@@ -216,7 +216,12 @@ static void recv_msg(struct rsocket *rs, uint32_t msg)
 		rs->sseq_comp = (uint16_t)rs_msg_data(msg);
 		break;
 	case RS_OP_IOMAP_SGL:
-		/* the peer's iomap table changed: read when writing */
+		/*
+		 * The peer wrote our iomap table (read at each riowrite). Its
+		 * receive is posted again: grant the credit back (rdma-core
+		 * keeps it, one fewer per mapping).
+		 */
+		rs->rseq_no++;
 		break;
 	case RS_OP_CTRL:
 		if (rs_msg_data(msg) == RS_CTRL_DISCONNECT) {

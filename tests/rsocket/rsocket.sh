@@ -81,6 +81,21 @@ rcopy)
 	cmp "$TMP/src" "$TMP/dst" || fail "the copy differs"
 	log "$(stat -c %s "$TMP/dst") bytes copied and compared"
 	;;
+riostream)
+	# riomap on both ends, riowrite into the peer's mapping; the reader
+	# spins on the mapping's last byte
+	need riostream
+	dp_setup
+	for args in "-T v -S 64 -C 1000" "-T v -S 4096 -C 500" \
+		"-T v -S 1000000 -C 20" \
+		"-T b -S 65536 -C 100" "-T a -S 65536 -C 100"; do
+		# shellcheck disable=SC2086 # the options are words
+		SC_LISTEN="udp $PORT" server_client /usr/bin/riostream \
+			-p "$PORT" $args -- /usr/bin/riostream -s "$ADDR_A" \
+			-p "$PORT" $args
+		grep -q '^custom ' "$TMP/client" || fail "riostream: no result"
+	done
+	;;
 udpong)
 	# datagrams over UD: echo (every datagram answered, data of sizes
 	# below and above the path MTU) and one-way volume (lossy, as UDP).
