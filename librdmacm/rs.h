@@ -224,6 +224,7 @@ struct rsocket {
 /* ---- rs_config.c ---- */
 struct rs_config {
 	uint32_t polling_time; /* us */
+	uint32_t wake_up_interval; /* ms: rpoll's longest sleep */
 	uint16_t inline_size, sqsize, rqsize, iomap_size;
 	uint32_t mem, wmem;
 };
@@ -268,6 +269,8 @@ void rs_sleep_hint(struct rsocket *rs);
 /* Consumes the completion event the channel has, if any (cq_wait_lock). */
 int rs_get_cq_event(struct rsocket *rs);
 int rs_post_msg(struct rsocket *rs, uint32_t msg);
+/* A receive for one message (writes with immediate need no SGE). */
+int rs_post_recv(struct rsocket *rs);
 int rs_post_write(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
 		  uint32_t wr_data, int flags, uint64_t addr, uint32_t rkey);
 int rs_post_write_msg(struct rsocket *rs, struct ibv_sge *sgl, int nsge,

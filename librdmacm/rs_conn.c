@@ -134,8 +134,7 @@ int rs_create_ep(struct rsocket *rs)
 {
 	struct ibv_context *verbs = rs->cm_id->verbs;
 	struct ibv_qp_init_attr attr;
-	struct ibv_recv_wr wr = { .wr_id = RS_WR_RECV }, *bad;
-	int i, ret;
+	int i;
 
 	set_qp_size(rs);
 	if (rs->sbuf_size < RS_SNDLOWAT)
@@ -169,11 +168,9 @@ int rs_create_ep(struct rsocket *rs)
 	rs->sq_inline = attr.cap.max_inline_data;
 	if (init_bufs(rs))
 		return -1;
-	for (i = 0; i < rs->rq_size; i++) {
-		ret = ibv_post_recv(rs->cm_id->qp, &wr, &bad);
-		if (ret)
-			return rs_err(ret);
-	}
+	for (i = 0; i < rs->rq_size; i++)
+		if (rs_post_recv(rs))
+			return -1;
 	return 0;
 }
 
