@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "librdmacm/cma.h"
 #include "librdmacm/rs.h"
 
 struct rsocket *rs_alloc(struct rsocket *inherit, int type)
@@ -440,6 +441,13 @@ int rsocket(int domain, int type, int protocol)
 	    (type != SOCK_STREAM && type != SOCK_DGRAM) ||
 	    (type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP) ||
 	    (type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP))
+		return rs_err(ENOTSUP);
+	/*
+	 * The CM thread and the devices' engines stay with the parent: a
+	 * child of a process that has used librdmacm cannot connect (see
+	 * README "rsockets", fork).
+	 */
+	if (cm_forked_child())
 		return rs_err(ENOTSUP);
 	rs_configure();
 	rs = rs_alloc(NULL, type);

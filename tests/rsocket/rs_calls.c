@@ -5,7 +5,7 @@
  * connect finished through rpoll, rpoll and rselect over rsockets and a
  * pipe together (nothing ready, a timeout, each kind ready alone, a
  * sleeper woken by data from another thread), MSG_PEEK, MSG_DONTWAIT,
- * rfcntl, options, half-close and the end of a connection.
+ * rfcntl, options, half-close, fork, and the end of a connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,6 +288,30 @@ static void half_close(int srv, int cli)
 	CHECK(rrecv(srv, buf, sizeof(buf), 0) == 0);
 }
 
+/*
+ * fork: the child cannot make rsockets (the CM thread stayed with the
+ * parent), and says so at once; the parent's connection carries on.
+ */
+static void fork_child(int srv, int cli)
+{
+	char buf[8];
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (!pid) {
+		errno = 0;
+		_exit(rsocket(AF_INET, SOCK_STREAM, 0) == -1 &&
+				      errno == ENOTSUP ?
+			      0 :
+			      1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(rsend(cli, "fork", 4, 0) == 4);
+	CHECK(rrecv(srv, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "fork", 4));
+}
+
 int main(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -337,6 +362,7 @@ int main(void)
 	CHECK(!rgetpeername(srv, (struct sockaddr *)&sin, &len));
 	CHECK(sin.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 
+	fork_child(srv, cli);
 	poll_mix(srv, cli);
 	bulk(srv, cli);
 	half_close(srv, cli);
