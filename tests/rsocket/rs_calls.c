@@ -5,7 +5,8 @@
  * connect finished through rpoll, rpoll and rselect over rsockets and a
  * pipe together (nothing ready, a timeout, each kind ready alone, a
  * sleeper woken by data from another thread), MSG_PEEK, MSG_DONTWAIT,
- * rfcntl, options, half-close, fork, and the end of a connection.
+ * rfcntl, options, keepalive, half-close, fork, and the end of a
+ * connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -312,6 +313,30 @@ static void fork_child(int srv, int cli)
 	CHECK(rrecv(srv, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "fork", 4));
 }
 
+/* SO_KEEPALIVE: its zero-length writes go unseen by the peer. */
+static void keepalive(int srv, int cli)
+{
+	socklen_t len = sizeof(int);
+	int val = 1;
+	char buf[4];
+
+	CHECK(!rsetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)));
+	CHECK(!rsetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &val, sizeof(val)));
+	val = 0;
+	CHECK(!rgetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, &len) && val);
+	CHECK(!rgetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &val, &len) &&
+	      val == 1);
+	CHECK_ERR(rsetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 0 },
+			      sizeof(int)),
+		  EINVAL);
+	usleep(2500000); /* two keepalives */
+	CHECK(rsend(cli, "ka", 2, 0) == 2);
+	CHECK(rrecv(srv, buf, 2, MSG_WAITALL) == 2 && !memcmp(buf, "ka", 2));
+	CHECK_ERR(rrecv(srv, buf, 1, MSG_DONTWAIT), EAGAIN);
+	val = 0;
+	CHECK(!rsetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)));
+}
+
 int main(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -363,6 +388,7 @@ int main(void)
 	CHECK(sin.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 
 	fork_child(srv, cli);
+	keepalive(srv, cli);
 	poll_mix(srv, cli);
 	bulk(srv, cli);
 	half_close(srv, cli);
