@@ -142,6 +142,22 @@ int rs_stage(struct rsocket *rs, const struct iovec **iov, size_t *off,
 	return 0;
 }
 
+uint32_t rs_xfer_size(struct rsocket *rs, uint32_t *olen, size_t left)
+{
+	uint32_t xfer;
+
+	if (*olen < left) {
+		xfer = *olen;
+		if (*olen < RS_MAX_TRANSFER)
+			*olen <<= 1;
+	} else {
+		xfer = left;
+	}
+	if (xfer > (uint32_t)rs->sbuf_bytes_avail)
+		xfer = rs->sbuf_bytes_avail;
+	return xfer;
+}
+
 /* The ctrl buffer for a grant when the SGE cannot go inline. */
 static void *ctrl_buf(struct rsocket *rs)
 {
