@@ -337,13 +337,67 @@ static void keepalive(int srv, int cli)
 	CHECK(!rsetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)));
 }
 
-int main(void)
+/*
+ * The peer process for vanished(): connects, sends one byte, and exits
+ * without closing (no DISCONNECT, no DREQ: as if killed).
+ */
+static int peer_main(const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = rsocket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(atoi(port));
+	if (fd < 0 || rconnect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    rsend(fd, "x", 1, 0) != 1)
+		return 1;
+	usleep(200000);
+	_exit(0);
+}
+
+/*
+ * A peer that vanishes: with SO_KEEPALIVE, the keepalive write fails
+ * after the QP's retries and a blocked rrecv returns (the stream ends)
+ * instead of waiting for ever.
+ */
+static void vanished(int lfd, const char *self, int port)
+{
+	struct timespec t0;
+	char arg[16], c;
+	int fd, one = 1, st;
+	pid_t pid;
+	ssize_t n;
+
+	snprintf(arg, sizeof(arg), "%d", port);
+	pid = fork();
+	if (!pid) {
+		execl(self, self, "peer", arg, (char *)NULL);
+		_exit(127);
+	}
+	fd = raccept(lfd, NULL, NULL);
+	CHECK(fd >= 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	CHECK(!rsetsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	CHECK(!rsetsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof(one)));
+	CHECK(rrecv(fd, &c, 1, 0) == 1 && c == 'x');
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = rrecv(fd, &c, 1, 0);
+	CHECK(n <= 0);
+	CHECK(ms_since(&t0) < 30000);
+	printf("rs_calls: a vanished peer noticed after %ld ms (%zd)\n",
+	       ms_since(&t0), n);
+	CHECK(!rclose(fd));
+}
+
+int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	struct pollfd p;
-	int lfd, cli, srv, val, fl;
+	int lfd, cli, srv, val, fl, lport;
 
+	if (argc == 3 && !strcmp(argv[1], "peer"))
+		return peer_main(argv[2]);
 	errors();
 
 	lfd = rsocket(AF_INET, SOCK_STREAM, 0);
@@ -355,6 +409,7 @@ int main(void)
 	CHECK(!rlisten(lfd, 8));
 	CHECK(!rgetsockname(lfd, (struct sockaddr *)&sin, &len));
 	CHECK(sin.sin_port != 0);
+	lport = ntohs(sin.sin_port);
 	CHECK(!rfcntl(lfd, F_SETFL, O_NONBLOCK));
 	CHECK(rfcntl(lfd, F_GETFL) == O_NONBLOCK);
 	CHECK_ERR(raccept(lfd, NULL, NULL), EAGAIN);
@@ -393,6 +448,7 @@ int main(void)
 	bulk(srv, cli);
 	half_close(srv, cli);
 	CHECK(!rclose(srv));
+	vanished(lfd, argv[0], lport);
 	CHECK(!rclose(lfd));
 	printf("rs_calls: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
