@@ -110,6 +110,10 @@ check_run() {
 	out=$(ns_clean "$NS_A" bash -c "eval \"\$($uroce env)\" && ibv_devices") ||
 		fail "ibv_devices after uroce env: $out"
 	grep -q "$DEV_A" <<<"$out" || fail "ibv_devices after uroce env: $out"
+	out=$(ns_clean "$NS_A" "$uroce" run --rsockets sh -c 'echo "$LD_PRELOAD"')
+	[[ $out == *"$lib/librspreload.so"* ]] ||
+		fail "uroce run --rsockets: LD_PRELOAD=$out"
+	log "uroce run --rsockets: LD_PRELOAD=$out"
 }
 
 # check_man MANDIR: man uroce (7 and 8) and uroce.conf(5) open from there.
