@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# rspreload.sh CASE: unmodified socket programs under the rsockets shim
+# (uroce's librspreload.so through `uroce run --rsockets`, or Debian's own
+# librspreload.so on uroce's librdmacm) between two namespaces, server in
+# A, client in B. CASE is one of:
+#   passthru         pipes, files, AF_UNIX, raw and UDP sockets under
+#                    uroce's shim behave as without it (rs_passthru)
+#   passthru_debian  the same under Debian's librspreload.so
+#   nc               a file through netcat-openbsd, both ends shimmed
+#   iperf3           iperf3 -P 4, both ends shimmed
+#   fallback         a shimmed nc sends a file to a plain nc in a
+#                    namespace without uroce: rconnect fails, TCP carries it
+#   debian_nc        a file through nc under Debian's librspreload.so
+source "$(dirname "$0")/../dp/lib.sh"
+
+case_=$1
+TEST_NAME="rspreload.$case_"
+PORT=$((20000 + $$ % 20000))
+CMD_TIMEOUT=${CMD_TIMEOUT:-25}
+UROCE=${UROCE_TOOL:-${BUILD:+$BUILD/bin/uroce}}
+DEBIAN_SHIM=/usr/lib/x86_64-linux-gnu/rsocket/librspreload.so
+FILE_MIB=8
+
+need() {
+	[[ -x /usr/bin/$1 ]] || skip "no $1"
+}
+
+# Skips unless uroce's librdmacm has rsockets.
+need_rsockets() {
+	nm -D --defined-only "$LIBDIR/librdmacm.so.1" | grep -qw rsocket ||
+		skip "uroce's librdmacm has no rsockets"
+}
+
+# shim_env LIB: VAR=VALUE words that preload LIB (after a sanitizer
+# runtime, which must come first).
+shim_env() {
+	local w pre=$1
+
+	while read -r w; do
+		case $w in
+		LD_PRELOAD=*) pre="${w#LD_PRELOAD=}:$1" ;;
+		?*) echo "$w" ;;
+		esac
+	done < <(sanitizer_env)
+	echo "LD_PRELOAD=$pre"
+}
+
+# shimmed NS CMD...: CMD in NS on uroce, through `uroce run --rsockets`.
+shimmed() {
+	local ns=$1
+	local -a san=()
+
+	shift
+	mapfile -t san < <(sanitizer_env)
+	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
+		env -u UROCE_INCLUDE -u UROCE_EXCLUDE -u UROCE_PROVIDER_DIR \
+		-u UROCE_RSPRELOAD_CONFIG UROCE_CONF= "${san[@]}" \
+		"${SHIM_VARS[@]}" "$UROCE" run --rsockets "$@"
+}
+
+# debian_shimmed NS CMD...: CMD in NS under Debian's librspreload.so on
+# uroce's libraries.
+debian_shimmed() {
+	local ns=$1
+
+	shift
+	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
+		env UROCE_CONF= LD_LIBRARY_PATH="$LIBDIR" \
+		$(shim_env "$DEBIAN_SHIM") "$@"
+}
+
+# wait_udp NS PORT PID: an rsocket listener's connection manager port.
+wait_udp() {
+	wait_listen "$1" udp "$2" "$3"
+}
+
+# transfer SERVER_RUNNER CLIENT_RUNNER: $FILE_MIB MiB from nc in B to nc
+# in A, each run by its runner (a function taking NS CMD...), compared.
+transfer() {
+	local srun=$1 crun=$2 spid wait_proto=udp
+
+	[[ $srun == plain ]] && wait_proto=tcp
+	head -c $((FILE_MIB << 20)) /dev/urandom >"$TMP/in"
+	$srun "$NS_A" /usr/bin/nc -l -d "$ADDR_A" "$PORT" \
+		>"$TMP/out" 2>"$TMP/server.err" &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" "$wait_proto" "$PORT" "$spid"
+	$crun "$NS_B" /usr/bin/nc -N "$ADDR_A" "$PORT" <"$TMP/in" \
+		>"$TMP/client.out" 2>"$TMP/client.err" || {
+		cat "$TMP/server.err" "$TMP/client.err"
+		fail "client nc failed"
+	}
+	wait "$spid" || {
+		cat "$TMP/server.err" "$TMP/client.err"
+		fail "server nc failed"
+	}
+	cmp "$TMP/in" "$TMP/out" || fail "the file changed on its way"
+	log "$FILE_MIB MiB through nc, identical"
+}
+
+# plain NS CMD...: CMD in NS with no uroce at all.
+plain() {
+	local ns=$1
+
+	shift
+	timeout "$CMD_TIMEOUT" ip netns exec "$ns" "$@"
+}
+
+SHIM_VARS=()
+case $case_ in
+passthru)
+	[[ -x ${RS_PASSTHRU:-} ]] || fail "no rs_passthru at '${RS_PASSTHRU:-}'"
+	dp_setup
+	shimmed "$NS_A" "$RS_PASSTHRU" udp || fail "rs_passthru"
+	;;
+passthru_debian)
+	[[ -x ${RS_PASSTHRU:-} ]] || fail "no rs_passthru at '${RS_PASSTHRU:-}'"
+	[[ -e $DEBIAN_SHIM ]] || skip "no $DEBIAN_SHIM (librdmacm1)"
+	need_rsockets
+	dp_setup
+	debian_shimmed "$NS_A" "$RS_PASSTHRU" || fail "rs_passthru"
+	;;
+nc)
+	need nc
+	need_rsockets
+	dp_setup
+	transfer shimmed shimmed
+	;;
+debian_nc)
+	need nc
+	[[ -e $DEBIAN_SHIM ]] || skip "no $DEBIAN_SHIM (librdmacm1)"
+	need_rsockets
+	dp_setup
+	transfer debian_shimmed debian_shimmed
+	;;
+fallback)
+	need nc
+	need_rsockets
+	dp_setup
+	SHIM_VARS=(UROCE_LOG=info)
+	transfer plain shimmed
+	grep -q "using a real socket" "$TMP/client.err" || {
+		cat "$TMP/client.err"
+		fail "the client did not try rsockets first"
+	}
+	log "rconnect failed, the real connect carried it: $(grep -m1 'real socket' "$TMP/client.err")"
+	;;
+iperf3)
+	need iperf3
+	need_rsockets
+	dp_setup
+	shimmed "$NS_A" /usr/bin/iperf3 -s -1 -B "$ADDR_A" -p "$PORT" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_udp "$NS_A" "$PORT" "$spid"
+	shimmed "$NS_B" /usr/bin/iperf3 -c "$ADDR_A" -p "$PORT" -P 4 -t 3 \
+		>"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "iperf3 client failed"
+	}
+	wait "$spid" || {
+		cat "$TMP/server" "$TMP/client"
+		fail "iperf3 server failed"
+	}
+	grep -E '^\[SUM\].*receiver' "$TMP/client" ||
+		fail "no receiver sum: $(cat "$TMP/client")"
+	;;
+*)
+	fail "unknown case $case_"
+	;;
+esac
