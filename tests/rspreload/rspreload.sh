@@ -16,6 +16,7 @@
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
+# shellcheck disable=SC2034 # lib.sh's log and fail print it
 TEST_NAME="rspreload.$case_"
 PORT=$((20000 + $$ % 20000))
 CMD_TIMEOUT=${CMD_TIMEOUT:-25}
@@ -64,11 +65,12 @@ shimmed() {
 # uroce's libraries.
 debian_shimmed() {
 	local ns=$1
+	local -a vars=()
 
 	shift
+	mapfile -t vars < <(shim_env "$DEBIAN_SHIM")
 	timeout "$CMD_TIMEOUT" ip netns exec "$ns" \
-		env UROCE_CONF= LD_LIBRARY_PATH="$LIBDIR" \
-		$(shim_env "$DEBIAN_SHIM") "$@"
+		env UROCE_CONF= LD_LIBRARY_PATH="$LIBDIR" "${vars[@]}" "$@"
 }
 
 # wait_udp NS PORT PID: an rsocket listener's connection manager port.
