@@ -12,7 +12,9 @@
 #   iperf3           iperf3 -P 4, both ends shimmed
 #   fallback         a shimmed nc sends a file to a plain nc in a
 #                    namespace without uroce: rconnect fails, TCP carries it
-#   debian_nc        a file through nc under Debian's librspreload.so
+#   debian_iperf3    iperf3 -P 2 under Debian's librspreload.so on both
+#                    ends (not nc: Debian's shim fails nc's SO_REUSEPORT,
+#                    and leaves its SOCK_NONBLOCK client socket on TCP)
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
@@ -111,6 +113,33 @@ plain() {
 	timeout "$CMD_TIMEOUT" ip netns exec "$ns" "$@"
 }
 
+# iperf3_pair RUNNER STREAMS: iperf3 -P STREAMS for 3 s from B to A, both
+# run by RUNNER. The server listens with rsockets (a UDP port: the
+# connection manager's), and has no TCP port a fallback could reach.
+iperf3_pair() {
+	local run=$1 spid
+
+	$run "$NS_A" /usr/bin/iperf3 -s -1 -B "$ADDR_A" -p "$PORT" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_udp "$NS_A" "$PORT" "$spid"
+	if ip netns exec "$NS_A" ss -Hltn "sport = :$PORT" | grep -q .; then
+		fail "iperf3 listens on TCP: not on rsockets"
+	fi
+	$run "$NS_B" /usr/bin/iperf3 -c "$ADDR_A" -p "$PORT" -P "$2" -t 3 \
+		>"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "iperf3 client failed"
+	}
+	wait "$spid" || {
+		cat "$TMP/server" "$TMP/client"
+		fail "iperf3 server failed"
+	}
+	grep -E "^\[SUM\].*receiver" "$TMP/client" ||
+		fail "no receiver sum: $(cat "$TMP/client")"
+}
+
 SHIM_VARS=()
 case $case_ in
 passthru)
@@ -131,12 +160,12 @@ nc)
 	dp_setup
 	transfer shimmed shimmed
 	;;
-debian_nc)
-	need nc
+debian_iperf3)
+	need iperf3
 	[[ -e $DEBIAN_SHIM ]] || skip "no $DEBIAN_SHIM (librdmacm1)"
 	need_rsockets
 	dp_setup
-	transfer debian_shimmed debian_shimmed
+	iperf3_pair debian_shimmed 2
 	;;
 fallback)
 	need nc
@@ -154,22 +183,7 @@ iperf3)
 	need iperf3
 	need_rsockets
 	dp_setup
-	shimmed "$NS_A" /usr/bin/iperf3 -s -1 -B "$ADDR_A" -p "$PORT" \
-		>"$TMP/server" 2>&1 &
-	spid=$!
-	BG_PIDS+=("$spid")
-	wait_udp "$NS_A" "$PORT" "$spid"
-	shimmed "$NS_B" /usr/bin/iperf3 -c "$ADDR_A" -p "$PORT" -P 4 -t 3 \
-		>"$TMP/client" 2>&1 || {
-		cat "$TMP/server" "$TMP/client"
-		fail "iperf3 client failed"
-	}
-	wait "$spid" || {
-		cat "$TMP/server" "$TMP/client"
-		fail "iperf3 server failed"
-	}
-	grep -E '^\[SUM\].*receiver' "$TMP/client" ||
-		fail "no receiver sum: $(cat "$TMP/client")"
+	iperf3_pair shimmed 4
 	;;
 *)
 	fail "unknown case $case_"
