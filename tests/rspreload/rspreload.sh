@@ -92,6 +92,10 @@ transfer() {
 	spid=$!
 	BG_PIDS+=("$spid")
 	wait_listen "$NS_A" "$wait_proto" "$PORT" "$spid"
+	if [[ $wait_proto == udp ]] &&
+		ip netns exec "$NS_A" ss -Hltn "sport = :$PORT" | grep -q .; then
+		fail "nc listens on TCP: not on rsockets"
+	fi
 	$crun "$NS_B" /usr/bin/nc -N "$ADDR_A" "$PORT" <"$TMP/in" \
 		>"$TMP/client.out" 2>"$TMP/client.err" || {
 		cat "$TMP/server.err" "$TMP/client.err"
