@@ -6,8 +6,10 @@
  * passed through.
  */
 #include <dlfcn.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if __has_include(<rdma/rsocket.h>)
 #include <rdma/rsocket.h>
@@ -19,6 +21,8 @@
 struct rs_api rs;
 struct shim_config shim_cfg;
 __thread int shim_busy;
+/* The directory of uroce's librdmacm, as the loader names it, with '/'. */
+static char uroce_dir[PATH_MAX];
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -27,6 +31,8 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void resolve(void)
 {
 	struct rs_api api = {};
+	const char *slash;
+	Dl_info info;
 	void *h;
 
 	h = dlopen("librdmacm.so.1", RTLD_NOW | RTLD_NOLOAD);
@@ -53,6 +59,24 @@ static void resolve(void)
 		rs = api;
 	}
 	dlclose(h);
+	if (rs.socket && dladdr((void *)rs.socket, &info) && info.dli_fname &&
+	    (slash = strrchr(info.dli_fname, '/')) &&
+	    slash - info.dli_fname < (long)sizeof(uroce_dir) - 1)
+		memcpy(uroce_dir, info.dli_fname, slash - info.dli_fname + 1);
+}
+
+/*
+ * Is @addr, the caller of socket(), code of uroce's own libraries
+ * (libibverbs, librdmacm, the provider: all under librdmacm's directory)?
+ * Their sockets stay real, whatever thread opens them.
+ */
+bool shim_own_code(const void *addr)
+{
+	Dl_info info;
+	size_t n = strlen(uroce_dir);
+
+	return n && dladdr(addr, &info) && info.dli_fname &&
+	       !strncmp(info.dli_fname, uroce_dir, n);
 }
 
 static int env_int(const char *name)

@@ -85,6 +85,7 @@ struct shim_config {
 };
 extern struct shim_config shim_cfg;
 void shim_rsock_options(int rfd);
+bool shim_own_code(const void *addr);
 
 /* config.c */
 void config_load(void);

@@ -58,7 +58,8 @@ int socket(int domain, int type, int protocol)
 	shim_init();
 	fd = REAL(socket)(domain, type, protocol);
 	if (fd < 0 || shim_busy || !rs.socket ||
-	    !config_intercept(domain, base, protocol))
+	    !config_intercept(domain, base, protocol) ||
+	    shim_own_code(__builtin_return_address(0)))
 		return fd;
 	if (shim_cfg.fork_safe && base == SOCK_STREAM) {
 		shim_new_rsock(fd, -1, domain, base, RS_FORK);
@@ -191,7 +192,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 int shutdown(int fd, int how)
 {
-	struct rsock *s = fd_data_rsock(fd);
+	struct rsock *s = fd_rs(fd);
 
 	return s ? RS_CALL(rs.shutdown(s->rfd, how)) : REAL(shutdown)(fd, how);
 }
@@ -329,7 +330,7 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 
 int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	struct rsock *s = fd_data_rsock(fd);
+	struct rsock *s = fd_rs(fd);
 
 	return s ? RS_CALL(rs.getpeername(s->rfd, addr, len)) :
 		   REAL(getpeername)(fd, addr, len);
@@ -337,7 +338,7 @@ int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	struct rsock *s = fd_data_rsock(fd);
+	struct rsock *s = fd_rs(fd);
 
 	return s ? RS_CALL(rs.getsockname(s->rfd, addr, len)) :
 		   REAL(getsockname)(fd, addr, len);

@@ -12,6 +12,9 @@
 #   iperf3           iperf3 -P 4, both ends shimmed
 #   fallback         a shimmed nc sends a file to a plain nc in a
 #                    namespace without uroce: rconnect fails, TCP carries it
+#   config           a preload_config whose one rule selects iperf3 only:
+#                    nc under the shim listens with TCP, a plain nc
+#                    reaches it
 #   debian_iperf3    iperf3 -P 2 under Debian's librspreload.so on both
 #                    ends (not nc: Debian's shim fails nc's SO_REUSEPORT,
 #                    and leaves its SOCK_NONBLOCK client socket on TCP)
@@ -80,10 +83,12 @@ wait_udp() {
 	wait_listen "$1" udp "$2" "$3"
 }
 
-# transfer SERVER_RUNNER CLIENT_RUNNER: $FILE_MIB MiB from nc in B to nc
-# in A, each run by its runner (a function taking NS CMD...), compared.
+# transfer SERVER_RUNNER CLIENT_RUNNER [tcp]: $FILE_MIB MiB from nc in B
+# to nc in A, each run by its runner (a function taking NS CMD...),
+# compared. The server listens with rsockets unless it is plain or tcp
+# is given.
 transfer() {
-	local srun=$1 crun=$2 spid wait_proto=udp
+	local srun=$1 crun=$2 spid wait_proto=${3:-udp}
 
 	[[ $srun == plain ]] && wait_proto=tcp
 	head -c $((FILE_MIB << 20)) /dev/urandom >"$TMP/in"
@@ -188,6 +193,15 @@ iperf3)
 	need_rsockets
 	dp_setup
 	iperf3_pair shimmed 4
+	;;
+config)
+	need nc
+	need_rsockets
+	dp_setup
+	printf '%s\n' "# only iperf3's TCP sockets" "iperf3 INET STREAM TCP" \
+		>"$TMP/preload_config"
+	SHIM_VARS=(UROCE_RSPRELOAD_CONFIG="$TMP/preload_config")
+	transfer shimmed plain tcp
 	;;
 *)
 	fail "unknown case $case_"
