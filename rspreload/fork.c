@@ -127,10 +127,13 @@ void fork_resolve(int fd, struct rsock *s)
 	if (s->state == RS_FORK_PASSIVE || s->state == RS_FORK_ACTIVE) {
 		rfd = s->state == RS_FORK_PASSIVE ? passive(fd, s) :
 						    active(fd, s);
-		if (rfd >= 0)
+		if (rfd >= 0) {
 			swap_in(fd, s, rfd);
-		else
+			uroce_info("rspreload: fd %d moved onto an rsocket\n",
+				   fd);
+		} else {
 			uroce_info("rspreload: fd %d stays on TCP\n", fd);
+		}
 		s->state = RS_READY;
 	}
 	pthread_mutex_unlock(&fork_lock);

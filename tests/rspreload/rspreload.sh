@@ -15,6 +15,9 @@
 #   config           a preload_config whose one rule selects iperf3 only:
 #                    nc under the shim listens with TCP, a plain nc
 #                    reaches it
+#   fork             RDMAV_FORK_SAFE=1: a python server forks after accept
+#                    and its child reads a file that nc sends; both ends
+#                    move the TCP connection onto an rsocket
 #   debian_iperf3    iperf3 -P 2 under Debian's librspreload.so on both
 #                    ends (not nc: Debian's shim fails nc's SO_REUSEPORT,
 #                    and leaves its SOCK_NONBLOCK client socket on TCP)
@@ -193,6 +196,36 @@ iperf3)
 	need_rsockets
 	dp_setup
 	iperf3_pair shimmed 4
+	;;
+fork)
+	need nc
+	need python3
+	need_rsockets
+	dp_setup
+	head -c $((FILE_MIB << 20)) /dev/urandom >"$TMP/in"
+	SHIM_VARS=(RDMAV_FORK_SAFE=1 UROCE_LOG=info)
+	shimmed "$NS_A" /usr/bin/python3 "$(dirname "$0")/fork_server.py" \
+		"$ADDR_A" "$PORT" "$TMP/out" >"$TMP/server.err" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" tcp "$PORT" "$spid"
+	shimmed "$NS_B" /usr/bin/nc -N "$ADDR_A" "$PORT" <"$TMP/in" \
+		>/dev/null 2>"$TMP/client.err" || {
+		cat "$TMP/server.err" "$TMP/client.err"
+		fail "client nc failed"
+	}
+	wait "$spid" || {
+		cat "$TMP/server.err" "$TMP/client.err"
+		fail "the forking server failed"
+	}
+	cmp "$TMP/in" "$TMP/out" || fail "the file changed on its way"
+	for f in server client; do
+		grep -q "moved onto an rsocket" "$TMP/$f.err" || {
+			cat "$TMP/server.err" "$TMP/client.err"
+			fail "the $f stayed on TCP"
+		}
+	done
+	log "$FILE_MIB MiB to a forked child, over rsockets after the fork"
 	;;
 config)
 	need nc
