@@ -8,7 +8,7 @@
 #   rstream latency    Debian's rstream -S 64 -C 1 (usec/xfer), on
 #                      uroce's rsockets (`uroce run rstream`) and with
 #                      -T s (its own TCP sockets, no uroce)
-#   rstream bandwidth  rstream -S 64k -C N (Gb/sec), the same two ways
+#   rstream bandwidth  rstream -S 65536 -C 5000 (Gb/sec), the same two ways
 #   iperf3             iperf3 -t 3, 1 and 4 streams (receiver Gbit/s),
 #                      under the shim (`uroce run --rsockets`) on both
 #                      ends and plain
@@ -165,8 +165,8 @@ for ((i = 0; i < reps; i++)); do
 			-s "$addr_a" -p @PORT@ -S 64 -C 1 -I "$iters"
 		add "lat_$m" "$(rstream_col 8)"
 		pair "$tmp/o" "$mode" "$proto" rstream "${opt[@]}" -p @PORT@ \
-			-S 64k -C 5000 -- rstream "${opt[@]}" -s "$addr_a" \
-			-p @PORT@ -S 64k -C 5000
+			-S 65536 -C 5000 -- rstream "${opt[@]}" -s "$addr_a" \
+			-p @PORT@ -S 65536 -C 5000
 		add "bw_$m" "$(rstream_col 7)"
 	done
 	for m in shim plain; do
