@@ -197,7 +197,8 @@ row() {
 }
 
 echo
-echo "median (range) of $reps runs; veth MTU 9000, two namespaces"
+echo "median (range) of $reps runs; veth MTU 9000, two namespaces;"
+echo "ratio: rsockets / TCP (for latency, below 1 is faster)"
 printf '%-38s %-24s %-24s %s\n' "" "rsockets on uroce" "TCP" "ratio"
 row "rstream 64 B latency (usec/xfer)" lat_rs lat_tcp
 row "rstream 64 KiB bandwidth (Gb/sec)" bw_rs bw_tcp
