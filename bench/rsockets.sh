@@ -26,6 +26,8 @@ uroce=$build/bin/uroce
 port=18600
 # shellcheck source=../scripts/netns.sh
 source "$top/scripts/netns.sh"
+# shellcheck source=lib.sh
+source "$top/bench/lib.sh"
 
 ns_a=uroce-rs-$$-a
 ns_b=uroce-rs-$$-b
@@ -47,11 +49,6 @@ cleanup() {
 	netns_del "$ns_a" "$ns_b"
 	[[ -n $tmp ]] && rm -rf "$tmp"
 	exit "$rc"
-}
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
 }
 
 (($(id -u) == 0)) || die "needs root, for network namespaces"
@@ -118,14 +115,6 @@ pair() {
 	run "$ns_b" "$mode" "${@//@PORT@/$port}" >"$out" 2>&1 || true
 	wait "$spid" 2>/dev/null || true
 	spid=
-}
-
-# stats VALUES...: "median (min - max)"; the median alone in $median.
-stats() {
-	(($#)) || { echo "-"; return; }
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.4g (%.4g - %.4g)\n", m, v[1], v[NR] }'
 }
 
 median() {
