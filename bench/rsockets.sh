@@ -117,6 +117,7 @@ pair() {
 	spid=
 }
 
+# median VALUES...: the median alone, or "-".
 median() {
 	stats "$@" | awk '{ print $1 }'
 }
