@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if __has_include(<rdma/rsocket.h>)
 #include <rdma/rsocket.h>
-#endif
 
 #include "rspreload/shim.h"
 #include "util/log.h"
@@ -112,7 +110,6 @@ __attribute__((constructor)) static void shim_ctor(void)
 /* The queue sizes of the environment on a new rsocket; defaults if refused. */
 void shim_rsock_options(int rfd)
 {
-#ifdef SOL_RDMA
 	if (shim_cfg.sq_size)
 		RS_CALL(rs.setsockopt(rfd, SOL_RDMA, RDMA_SQSIZE,
 				      &shim_cfg.sq_size, sizeof(int)));
@@ -122,5 +119,4 @@ void shim_rsock_options(int rfd)
 	if (shim_cfg.inline_size)
 		RS_CALL(rs.setsockopt(rfd, SOL_RDMA, RDMA_INLINE,
 				      &shim_cfg.inline_size, sizeof(int)));
-#endif
 }
