@@ -10,8 +10,10 @@
  *   the TCP peer's address.
  *
  * Then the TCP connection is closed and the fd becomes a fresh shadow.
- * Listeners of one port are serialized across processes by the named
- * semaphore "/rsocket_fork", the one rdma-core's shim uses. A connecting
+ * The listeners are serialized across processes by an flock on
+ * /dev/shm/uroce-rsocket-fork.lock (/tmp/... without /dev/shm), which the
+ * kernel drops when its holder dies: a process killed mid-move cannot
+ * block the next ones, as a named semaphore left at 0 would. A connecting
  * end whose peer sends anything else first stays on TCP; one whose peer
  * waits for it to speak first (a TCP server without the shim) waits too:
  * both ends must run the shim in this mode.
@@ -21,8 +23,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdint.h>
+#include <sys/file.h>
 
 #include "preload/real.h"
 #include "rspreload/shim.h"
@@ -66,33 +68,49 @@ static void swap_in(int fd, struct rsock *s, int rfd)
 	__atomic_store_n(&s->rfd, rfd, __ATOMIC_RELEASE);
 }
 
+/* The host-wide lock of the moves' listeners: its fd, or -1. */
+static int lock_listeners(void)
+{
+	static const char *const paths[] = {
+		"/dev/shm/uroce-rsocket-fork.lock",
+		"/tmp/uroce-rsocket-fork.lock",
+	};
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		fd = open(paths[i], O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX))
+			return fd;
+		REAL(close)(fd);
+	}
+	return -1;
+}
+
 static int passive(int fd, struct rsock *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int lfd, rfd = -1, one = 1;
+	int lfd, lock, rfd = -1, one = 1;
 	uint32_t ready = 0;
-	sem_t *sem;
 
 	if (REAL(getsockname)(fd, (struct sockaddr *)&ss, &len))
 		return -1;
-	sem = sem_open("/rsocket_fork", O_CREAT, 0600, 1);
-	if (sem == SEM_FAILED)
-		return -1;
 	lfd = RS_CALL(rs.socket(s->domain, SOCK_STREAM, 0));
 	if (lfd < 0)
-		goto out;
+		return -1;
 	RS_CALL(rs.setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
 			      sizeof(one)));
-	sem_wait(sem);
-	if (!RS_CALL(rs.bind(lfd, (struct sockaddr *)&ss, len)) &&
+	lock = lock_listeners();
+	if (lock >= 0 && !RS_CALL(rs.bind(lfd, (struct sockaddr *)&ss, len)) &&
 	    !RS_CALL(rs.listen(lfd, 1)) &&
 	    REAL(write)(fd, &ready, sizeof(ready)) == sizeof(ready))
 		rfd = RS_CALL(rs.accept(lfd, NULL, NULL));
 	RS_CALL(rs.close(lfd));
-	sem_post(sem);
-out:
-	sem_close(sem);
+	if (lock >= 0)
+		REAL(close)(lock);
 	return rfd;
 }
 
