@@ -198,6 +198,11 @@ out:
 	return ret;
 }
 
+bool cm_forked_child(void)
+{
+	return cm_started && cm_pid != getpid();
+}
+
 /*
  * Ends the CM thread, at exit or unload. Only in the process that started
  * it: a forked child has a copy of cm_tid but no thread to join.

@@ -300,6 +300,8 @@ void cm_thread_del_fd(int fd);
 /* Wakes the thread so that it re-reads the timers. */
 void cm_thread_kick(void);
 bool cm_in_thread(void);
+/* A forked child of a process whose CM thread runs (it has none). */
+bool cm_forked_child(void);
 /* Stops and joins the CM thread (the library's destructor). */
 void cm_thread_stop(void);
 

@@ -224,6 +224,7 @@ struct rsocket {
 /* ---- rs_config.c ---- */
 struct rs_config {
 	uint32_t polling_time; /* us */
+	uint32_t wake_up_interval; /* ms: rpoll's longest sleep */
 	uint16_t inline_size, sqsize, rqsize, iomap_size;
 	uint32_t mem, wmem;
 };
@@ -248,6 +249,13 @@ struct rsocket *rs_get(int index);
 /* ---- rs_conn.c ---- */
 struct rsocket *rs_alloc(struct rsocket *inherit, int type);
 void rs_free(struct rsocket *rs);
+/*
+ * A CQ with its own non-blocking completion channel, and a QP of @type on
+ * @id using it for both queues; @inl: asked, then given, inline size.
+ */
+int rs_create_qp(struct rdma_cm_id *id, void *ctx, enum ibv_qp_type type,
+		 uint16_t sq, uint16_t rq, int recv_sge, uint16_t *inl,
+		 struct ibv_comp_channel **chan, struct ibv_cq **cq);
 /* Drives a connection forward; -1 with EINPROGRESS while it is not done. */
 int rs_do_connect(struct rsocket *rs, bool nonblock);
 /* Takes in the events of a connected rsocket's channel (cq_lock held). */
@@ -268,6 +276,8 @@ void rs_sleep_hint(struct rsocket *rs);
 /* Consumes the completion event the channel has, if any (cq_wait_lock). */
 int rs_get_cq_event(struct rsocket *rs);
 int rs_post_msg(struct rsocket *rs, uint32_t msg);
+/* A receive for one message (writes with immediate need no SGE). */
+int rs_post_recv(struct rsocket *rs);
 int rs_post_write(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
 		  uint32_t wr_data, int flags, uint64_t addr, uint32_t rkey);
 int rs_post_write_msg(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
@@ -278,6 +288,11 @@ int rs_post_write_msg(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
  */
 int rs_stage(struct rsocket *rs, const struct iovec **iov, size_t *off,
 	     uint32_t len, struct ibv_sge *sgl, int *nsge, int *flags);
+/*
+ * The next write's size: the overlap size *@olen (2 KiB, doubling to 64
+ * KiB) or what is @left, within the free send buffer.
+ */
+uint32_t rs_xfer_size(struct rsocket *rs, uint32_t *olen, size_t left);
 bool rs_can_send(struct rsocket *rs);
 bool rs_conn_can_send(struct rsocket *rs);
 bool rs_conn_have_rdata(struct rsocket *rs);

@@ -2,7 +2,8 @@
 /*
  * rsockets' defaults, and the files of /etc/rdma/rsocket/ that change them
  * (rsocket(7)): polling_time, inline_default, sqsize_default,
- * rqsize_default, mem_default, wmem_default, iomap_size. Each holds one
+ * rqsize_default, mem_default, wmem_default, iomap_size,
+ * wake_up_interval. Each holds one
  * number; a missing or unreadable file keeps the default. Read once, at
  * the first rsocket().
  */
@@ -13,6 +14,7 @@
 
 struct rs_config rs_conf = {
 	.polling_time = 10,
+	.wake_up_interval = 5000,
 	.inline_size = 64,
 	.sqsize = 384,
 	.rqsize = 384,
@@ -77,6 +79,9 @@ static void configure_once(void)
 	    rs_conf.wmem < RS_SNDLOWAT)
 		rs_conf.wmem = RS_SNDLOWAT << 1;
 	read_u16("iomap_size", &rs_conf.iomap_size);
+	if (read_u32("wake_up_interval", &rs_conf.wake_up_interval) &&
+	    !rs_conf.wake_up_interval)
+		rs_conf.wake_up_interval = 5000;
 	/* only the sizes the private data can carry */
 	rs_conf.iomap_size = (uint16_t)rs_scale_to_value(
 		(uint8_t)rs_value_to_scale(rs_conf.iomap_size, 8), 8);

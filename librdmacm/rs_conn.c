@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "librdmacm/cma.h"
 #include "librdmacm/rs.h"
 
 struct rsocket *rs_alloc(struct rsocket *inherit, int type)
@@ -130,50 +131,55 @@ static int init_bufs(struct rsocket *rs)
 	return 0;
 }
 
+int rs_create_qp(struct rdma_cm_id *id, void *ctx, enum ibv_qp_type type,
+		 uint16_t sq, uint16_t rq, int recv_sge, uint16_t *inl,
+		 struct ibv_comp_channel **chan, struct ibv_cq **cq)
+{
+	struct ibv_qp_init_attr attr;
+
+	*chan = ibv_create_comp_channel(id->verbs);
+	if (!*chan)
+		return -1;
+	/* rsockets poll it, then read it: never block in the read */
+	if (fcntl((*chan)->fd, F_SETFL, O_NONBLOCK))
+		return -1;
+	*cq = ibv_create_cq(id->verbs, sq + rq, ctx, *chan, 0);
+	if (!*cq)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_context = ctx;
+	attr.send_cq = *cq;
+	attr.recv_cq = *cq;
+	attr.qp_type = type;
+	attr.sq_sig_all = 1;
+	attr.cap.max_send_wr = sq;
+	attr.cap.max_recv_wr = rq;
+	attr.cap.max_send_sge = 2;
+	attr.cap.max_recv_sge = recv_sge;
+	attr.cap.max_inline_data = *inl;
+	if (rdma_create_qp(id, NULL, &attr))
+		return -1;
+	*inl = attr.cap.max_inline_data;
+	return 0;
+}
+
 int rs_create_ep(struct rsocket *rs)
 {
-	struct ibv_context *verbs = rs->cm_id->verbs;
-	struct ibv_qp_init_attr attr;
-	struct ibv_recv_wr wr = { .wr_id = RS_WR_RECV }, *bad;
-	int i, ret;
+	int i;
 
 	set_qp_size(rs);
 	if (rs->sbuf_size < RS_SNDLOWAT)
 		rs->sbuf_size = RS_SNDLOWAT << 1;
 	if (rs->rbuf_size < 2)
 		rs->rbuf_size = 2;
-	rs->cq_chan = ibv_create_comp_channel(verbs);
-	if (!rs->cq_chan)
+	if (rs_create_qp(rs->cm_id, rs, IBV_QPT_RC, rs->sq_size, rs->rq_size, 1,
+			 &rs->sq_inline, &rs->cq_chan, &rs->cq))
 		return -1;
-	/* rsockets poll it, then read it: never block in the read */
-	if (fcntl(rs->cq_chan->fd, F_SETFL, O_NONBLOCK))
-		return -1;
-	rs->cq = ibv_create_cq(verbs, rs->sq_size + rs->rq_size, rs,
-			       rs->cq_chan, 0);
-	if (!rs->cq)
-		return -1;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_context = rs;
-	attr.send_cq = rs->cq;
-	attr.recv_cq = rs->cq;
-	attr.qp_type = IBV_QPT_RC;
-	attr.sq_sig_all = 1;
-	attr.cap.max_send_wr = rs->sq_size;
-	attr.cap.max_recv_wr = rs->rq_size;
-	attr.cap.max_send_sge = 2;
-	attr.cap.max_recv_sge = 1;
-	attr.cap.max_inline_data = rs->sq_inline;
-	if (rdma_create_qp(rs->cm_id, NULL, &attr))
-		return -1;
-	rs->sq_inline = attr.cap.max_inline_data;
 	if (init_bufs(rs))
 		return -1;
-	for (i = 0; i < rs->rq_size; i++) {
-		ret = ibv_post_recv(rs->cm_id->qp, &wr, &bad);
-		if (ret)
-			return rs_err(ret);
-	}
+	for (i = 0; i < rs->rq_size; i++)
+		if (rs_post_recv(rs))
+			return -1;
 	return 0;
 }
 
@@ -443,6 +449,13 @@ int rsocket(int domain, int type, int protocol)
 	    (type != SOCK_STREAM && type != SOCK_DGRAM) ||
 	    (type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP) ||
 	    (type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP))
+		return rs_err(ENOTSUP);
+	/*
+	 * The CM thread and the devices' engines stay with the parent: a
+	 * child of a process that has used librdmacm cannot connect (see
+	 * README "rsockets", fork).
+	 */
+	if (cm_forked_child())
 		return rs_err(ENOTSUP);
 	rs_configure();
 	rs = rs_alloc(NULL, type);

@@ -32,9 +32,17 @@ static int post_send(struct rsocket *rs, struct ibv_send_wr *wr)
 	return ret ? rs_err(ret) : 0;
 }
 
+/*
+ * Work requests without data still point at an (unused) SGE: uroce's
+ * provider copies num_sge entries from sg_list, and a copy from NULL is
+ * undefined even when empty (UBSan says so).
+ */
+static struct ibv_sge no_sge;
+
 int rs_post_msg(struct rsocket *rs, uint32_t msg)
 {
 	struct ibv_send_wr wr = {
+		.sg_list = &no_sge,
 		.wr_id = msg,
 		.opcode = IBV_WR_RDMA_WRITE_WITH_IMM,
 		.imm_data = htonl(msg),
@@ -48,7 +56,7 @@ int rs_post_write(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
 {
 	struct ibv_send_wr wr = {
 		.wr_id = wr_data,
-		.sg_list = sgl,
+		.sg_list = sgl ? sgl : &no_sge,
 		.num_sge = nsge,
 		.opcode = IBV_WR_RDMA_WRITE,
 		.send_flags = flags,
@@ -63,7 +71,7 @@ int rs_post_write_msg(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
 {
 	struct ibv_send_wr wr = {
 		.wr_id = msg,
-		.sg_list = sgl,
+		.sg_list = sgl ? sgl : &no_sge,
 		.num_sge = nsge,
 		.opcode = IBV_WR_RDMA_WRITE_WITH_IMM,
 		.send_flags = flags,
@@ -74,9 +82,10 @@ int rs_post_write_msg(struct rsocket *rs, struct ibv_sge *sgl, int nsge,
 	return post_send(rs, &wr);
 }
 
-static int post_recv(struct rsocket *rs)
+int rs_post_recv(struct rsocket *rs)
 {
-	struct ibv_recv_wr wr = { .wr_id = RS_WR_RECV }, *bad;
+	struct ibv_recv_wr wr = { .wr_id = RS_WR_RECV, .sg_list = &no_sge },
+			   *bad;
 	int ret = ibv_post_recv(rs->cm_id->qp, &wr, &bad);
 
 	return ret ? rs_err(ret) : 0;
@@ -131,6 +140,22 @@ int rs_stage(struct rsocket *rs, const struct iovec **iov, size_t *off,
 	}
 	*nsge = i;
 	return 0;
+}
+
+uint32_t rs_xfer_size(struct rsocket *rs, uint32_t *olen, size_t left)
+{
+	uint32_t xfer;
+
+	if (*olen < left) {
+		xfer = *olen;
+		if (*olen < RS_MAX_TRANSFER)
+			*olen <<= 1;
+	} else {
+		xfer = left;
+	}
+	if (xfer > (uint32_t)rs->sbuf_bytes_avail)
+		xfer = rs->sbuf_bytes_avail;
+	return xfer;
 }
 
 /* The ctrl buffer for a grant when the SGE cannot go inline. */
@@ -291,7 +316,7 @@ static int poll_cq(struct rsocket *rs)
 	}
 	if (rs->state & RS_CONNECTED) {
 		while (!ret && rcnt--)
-			ret = post_recv(rs);
+			ret = rs_post_recv(rs);
 		if (ret) {
 			rs->state = RS_ERROR;
 			rs->err = errno;

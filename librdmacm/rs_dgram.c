@@ -231,7 +231,6 @@ static struct ds_qp *create_qp(struct rsocket *rs,
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_storage bind_addr = *src;
 	struct ibv_port_attr pattr;
-	struct ibv_qp_init_attr attr;
 	struct ds_qp *qp = calloc(1, sizeof(*qp));
 	int i;
 
@@ -246,27 +245,9 @@ static struct ds_qp *create_qp(struct rsocket *rs,
 	    rdma_bind_addr(qp->cm_id, (struct sockaddr *)&bind_addr) ||
 	    !qp->cm_id->verbs)
 		goto err;
-	qp->chan = ibv_create_comp_channel(qp->cm_id->verbs);
-	if (!qp->chan || fcntl(qp->chan->fd, F_SETFL, O_NONBLOCK))
+	if (rs_create_qp(qp->cm_id, qp, IBV_QPT_UD, rs->sq_size, rs->rq_size, 2,
+			 &rs->sq_inline, &qp->chan, &qp->cq))
 		goto err;
-	qp->cq = ibv_create_cq(qp->cm_id->verbs, rs->sq_size + rs->rq_size, qp,
-			       qp->chan, 0);
-	if (!qp->cq)
-		goto err;
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_context = qp;
-	attr.send_cq = qp->cq;
-	attr.recv_cq = qp->cq;
-	attr.qp_type = IBV_QPT_UD;
-	attr.sq_sig_all = 1;
-	attr.cap.max_send_wr = rs->sq_size;
-	attr.cap.max_recv_wr = rs->rq_size;
-	attr.cap.max_send_sge = 1;
-	attr.cap.max_recv_sge = 2;
-	attr.cap.max_inline_data = rs->sq_inline;
-	if (rdma_create_qp(qp->cm_id, NULL, &attr))
-		goto err;
-	rs->sq_inline = attr.cap.max_inline_data;
 	qp->mtu = 1024;
 	if (!ibv_query_port(qp->cm_id->verbs, qp->cm_id->port_num, &pattr))
 		qp->mtu = 128u << pattr.active_mtu;
@@ -751,7 +732,8 @@ ssize_t ds_recvfrom(struct rsocket *rs, void *buf, size_t len, int flags,
 	m = &rs->dmsg[rs->rmsg_head];
 	if (len > m->length)
 		len = m->length;
-	memcpy(buf, m->data, len);
+	if (len)
+		memcpy(buf, m->data, len);
 	if (src_addr && addrlen) {
 		size = addr_len((struct sockaddr *)&m->src);
 		memcpy(src_addr, &m->src, *addrlen < size ? *addrlen : size);

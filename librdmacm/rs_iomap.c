@@ -249,15 +249,7 @@ size_t riowrite(int socket, const void *buf, size_t count, off_t offset,
 		ret = wait_send(rs, flags);
 		if (ret)
 			break;
-		if (olen < left) {
-			xfer = olen;
-			if (olen < RS_MAX_TRANSFER)
-				olen <<= 1;
-		} else {
-			xfer = left;
-		}
-		if (xfer > (uint32_t)rs->sbuf_bytes_avail)
-			xfer = rs->sbuf_bytes_avail;
+		xfer = rs_xfer_size(rs, &olen, left);
 		if (xfer > iom->offset + iom->sge.length - offset)
 			xfer = iom->offset + iom->sge.length - offset;
 		rs_stage(rs, &piov, &off, xfer, sgl, &nsge, &sflags);

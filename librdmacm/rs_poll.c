@@ -185,6 +185,7 @@ int rpoll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (nfds && !fds)
 		return rs_err(EFAULT);
+	rs_configure();
 	gettimeofday(&s, NULL);
 	do {
 		ret = check_all(fds, nfds);
@@ -201,15 +202,21 @@ int rpoll(struct pollfd *fds, nfds_t nfds, int timeout)
 		ret = arm_all(rfds, fds, nfds);
 		if (ret)
 			break;
-		ret = poll(rfds, 2 * nfds, left);
-		if (ret <= 0)
+		/* at most wake_up_interval: a missed wake-up cannot hang */
+		ret = poll(rfds, 2 * nfds,
+			   left < 0 || left > (int)rs_conf.wake_up_interval ?
+				   (int)rs_conf.wake_up_interval :
+				   left);
+		if (ret < 0)
 			break;
-		ret = collect(rfds, fds, nfds);
+		ret = ret ? collect(rfds, fds, nfds) : check_all(fds, nfds);
 		if (!ret && timeout > 0) {
 			left = (int)(deadline - now_ms());
 			if (left <= 0)
 				break;
 		}
+		if (!ret && !timeout)
+			break;
 	} while (!ret);
 	free(rfds);
 	return ret;

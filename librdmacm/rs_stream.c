@@ -82,15 +82,7 @@ static ssize_t stream_sendv(struct rsocket *rs, const struct iovec *iov,
 				break;
 			}
 		}
-		if (olen < left) {
-			xfer = olen;
-			if (olen < RS_MAX_TRANSFER)
-				olen <<= 1;
-		} else {
-			xfer = left;
-		}
-		if (xfer > (uint32_t)rs->sbuf_bytes_avail)
-			xfer = rs->sbuf_bytes_avail;
+		xfer = rs_xfer_size(rs, &olen, left);
 		if (xfer > rs->target_sgl[rs->target_sge].length)
 			xfer = rs->target_sgl[rs->target_sge].length;
 		rs_stage(rs, &iov, &off, xfer, sgl, &nsge, &sflags);

@@ -3,8 +3,9 @@
 
 Two header sets are checked, one per run (--set): "verbs", uroce's
 <infiniband/*.h> (libibverbs/) against libibverbs-dev's, and "rdmacm",
-uroce's <rdma/rdma_cma.h> and <rdma/rdma_verbs.h> (librdmacm/, which
-include uroce's <infiniband/*.h>) against librdmacm-dev's.
+uroce's <rdma/rdma_cma.h>, <rdma/rdma_verbs.h> and <rdma/rsocket.h>
+(librdmacm/, which include uroce's <infiniband/*.h>) against
+librdmacm-dev's.
 
 What is compared is derived from the system headers, never listed by hand:
 
@@ -71,7 +72,8 @@ SETS = {
     "verbs": HeaderSet("verbs", "infiniband", VERBS_HEADERS,
                        "libibverbs-dev", "UROCE_VERBS_H",
                        ["uroce_private.h"]),
-    "rdmacm": HeaderSet("rdmacm", "rdma", ["rdma_cma.h", "rdma_verbs.h"],
+    "rdmacm": HeaderSet("rdmacm", "rdma",
+                        ["rdma_cma.h", "rdma_verbs.h", "rsocket.h"],
                         "librdmacm-dev", "UROCE_RDMA_CMA_H"),
 }
 

@@ -5,7 +5,8 @@
  * connect finished through rpoll, rpoll and rselect over rsockets and a
  * pipe together (nothing ready, a timeout, each kind ready alone, a
  * sleeper woken by data from another thread), MSG_PEEK, MSG_DONTWAIT,
- * rfcntl, options, half-close and the end of a connection.
+ * rfcntl, options, keepalive, half-close, fork, and the end of a
+ * connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,13 +289,115 @@ static void half_close(int srv, int cli)
 	CHECK(rrecv(srv, buf, sizeof(buf), 0) == 0);
 }
 
-int main(void)
+/*
+ * fork: the child cannot make rsockets (the CM thread stayed with the
+ * parent), and says so at once; the parent's connection carries on.
+ */
+static void fork_child(int srv, int cli)
+{
+	char buf[8];
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (!pid) {
+		errno = 0;
+		_exit(rsocket(AF_INET, SOCK_STREAM, 0) == -1 &&
+				      errno == ENOTSUP ?
+			      0 :
+			      1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(rsend(cli, "fork", 4, 0) == 4);
+	CHECK(rrecv(srv, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "fork", 4));
+}
+
+/* SO_KEEPALIVE: its zero-length writes go unseen by the peer. */
+static void keepalive(int srv, int cli)
+{
+	socklen_t len = sizeof(int);
+	int val = 1;
+	char buf[4];
+
+	CHECK(!rsetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)));
+	CHECK(!rsetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &val, sizeof(val)));
+	val = 0;
+	CHECK(!rgetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, &len) && val);
+	CHECK(!rgetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &val, &len) &&
+	      val == 1);
+	CHECK_ERR(rsetsockopt(cli, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 0 },
+			      sizeof(int)),
+		  EINVAL);
+	usleep(2500000); /* two keepalives */
+	CHECK(rsend(cli, "ka", 2, 0) == 2);
+	CHECK(rrecv(srv, buf, 2, MSG_WAITALL) == 2 && !memcmp(buf, "ka", 2));
+	CHECK_ERR(rrecv(srv, buf, 1, MSG_DONTWAIT), EAGAIN);
+	val = 0;
+	CHECK(!rsetsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)));
+}
+
+/*
+ * The peer process for vanished(): connects, sends one byte, and exits
+ * without closing (no DISCONNECT, no DREQ: as if killed).
+ */
+static int peer_main(const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = rsocket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(atoi(port));
+	if (fd < 0 || rconnect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    rsend(fd, "x", 1, 0) != 1)
+		return 1;
+	usleep(200000);
+	_exit(0);
+}
+
+/*
+ * A peer that vanishes: with SO_KEEPALIVE, the keepalive write fails
+ * after the QP's retries and a blocked rrecv returns (the stream ends)
+ * instead of waiting for ever.
+ */
+static void vanished(int lfd, const char *self, int port)
+{
+	struct timespec t0;
+	char arg[16], c;
+	int fd, one = 1, st;
+	pid_t pid;
+	ssize_t n;
+
+	snprintf(arg, sizeof(arg), "%d", port);
+	pid = fork();
+	if (!pid) {
+		execl(self, self, "peer", arg, (char *)NULL);
+		_exit(127);
+	}
+	fd = raccept(lfd, NULL, NULL);
+	CHECK(fd >= 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	CHECK(!rsetsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	CHECK(!rsetsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof(one)));
+	CHECK(rrecv(fd, &c, 1, 0) == 1 && c == 'x');
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = rrecv(fd, &c, 1, 0);
+	CHECK(n <= 0);
+	CHECK(ms_since(&t0) < 30000);
+	printf("rs_calls: a vanished peer noticed after %ld ms (%zd)\n",
+	       ms_since(&t0), n);
+	CHECK(!rclose(fd));
+}
+
+int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	struct pollfd p;
-	int lfd, cli, srv, val, fl;
+	int lfd, cli, srv, val, fl, lport;
 
+	if (argc == 3 && !strcmp(argv[1], "peer"))
+		return peer_main(argv[2]);
 	errors();
 
 	lfd = rsocket(AF_INET, SOCK_STREAM, 0);
@@ -305,6 +409,7 @@ int main(void)
 	CHECK(!rlisten(lfd, 8));
 	CHECK(!rgetsockname(lfd, (struct sockaddr *)&sin, &len));
 	CHECK(sin.sin_port != 0);
+	lport = ntohs(sin.sin_port);
 	CHECK(!rfcntl(lfd, F_SETFL, O_NONBLOCK));
 	CHECK(rfcntl(lfd, F_GETFL) == O_NONBLOCK);
 	CHECK_ERR(raccept(lfd, NULL, NULL), EAGAIN);
@@ -337,10 +442,13 @@ int main(void)
 	CHECK(!rgetpeername(srv, (struct sockaddr *)&sin, &len));
 	CHECK(sin.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 
+	fork_child(srv, cli);
+	keepalive(srv, cli);
 	poll_mix(srv, cli);
 	bulk(srv, cli);
 	half_close(srv, cli);
 	CHECK(!rclose(srv));
+	vanished(lfd, argv[0], lport);
 	CHECK(!rclose(lfd));
 	printf("rs_calls: %d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -5,7 +5,7 @@
 # uroce's librdmacm between two namespaces, server in A, client in B.
 # CASE is one of: rstream_lat rstream_bw rstream_blocking
 # rstream_nonblocking rstream_async rstream_small_buf rcopy
-# rstream_valgrind udpong riostream.
+# rstream_ipv6 rstream_valgrind udpong riostream.
 source "$(dirname "$0")/../dp/lib.sh"
 
 case_=$1
@@ -38,7 +38,8 @@ rstream_bw)
 	# one-way volume: sizes across the 2 KiB to 64 KiB write steps and
 	# the receive ring's halves, data checked
 	dp_setup
-	for s in 1 2049 65536 1000000; do
+	# (not below 16: rstream syncs with 16 bytes from its -S buffer)
+	for s in 16 2049 65536 1000000; do
 		rstream_pair -T v -S "$s" -C 20
 	done
 	;;
@@ -63,6 +64,29 @@ rstream_small_buf)
 	# 4 KiB buffers (-B): many buffer grants per transfer; inline 0
 	dp_setup
 	rstream_pair -B 4096 -i 0 -T v -S 100000 -C 20
+	;;
+rstream_ipv6)
+	# AF_INET6 streams and datagrams (ULA addresses on the veth pair)
+	need rstream
+	need udpong
+	dp_setup
+	ip -n "$NS_A" addr add "fd99::1/64" dev "dpa$$" nodad
+	ip -n "$NS_B" addr add "fd99::2/64" dev "dpb$$" nodad
+	SC_LISTEN="udp $PORT" server_client /usr/bin/rstream -b fd99::1 \
+		-p "$PORT" -T v -S 10000 -C 100 -- /usr/bin/rstream \
+		-s fd99::1 -p "$PORT" -T v -S 10000 -C 100
+	grep -q '^custom ' "$TMP/client" || fail "rstream: no result"
+	in_ns "$NS_A" /usr/bin/udpong -b fd99::1 -p "$PORT" -T b \
+		>"$TMP/server" 2>&1 &
+	BG_PIDS+=("$!")
+	wait_listen "$NS_A" udp "$PORT" "$!"
+	in_ns "$NS_B" /usr/bin/udpong -s fd99::1 -p "$PORT" -T e -S 500 \
+		-C 100 >"$TMP/client" 2>&1 || {
+		cat "$TMP/server" "$TMP/client"
+		fail "udpong over IPv6 failed"
+	}
+	grep -q '^custom ' "$TMP/client" || fail "udpong: no result"
+	tail -n 1 "$TMP/client"
 	;;
 rcopy)
 	need rcopy
