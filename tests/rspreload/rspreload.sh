@@ -18,10 +18,14 @@
 #   fork             RDMAV_FORK_SAFE=1: a python server forks after accept
 #                    and its child reads a file that nc sends; both ends
 #                    move the TCP connection onto an rsocket
+#   valgrind         the nc case with 1 MiB, both ends under valgrind
+#                    memcheck (tests/valgrind/vg.sh): no error, no leak
 #   debian_iperf3    iperf3 -P 2 under Debian's librspreload.so on both
 #                    ends (not nc: Debian's shim fails nc's SO_REUSEPORT,
 #                    and leaves its SOCK_NONBLOCK client socket on TCP)
 source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../valgrind/vg.sh
+source "$(dirname "$0")/../valgrind/vg.sh"
 
 case_=$1
 # shellcheck disable=SC2034 # lib.sh's log and fail print it
@@ -95,7 +99,7 @@ transfer() {
 
 	[[ $srun == plain ]] && wait_proto=tcp
 	head -c $((FILE_MIB << 20)) /dev/urandom >"$TMP/in"
-	$srun "$NS_A" /usr/bin/nc -l -d "$ADDR_A" "$PORT" \
+	$srun "$NS_A" "${SERVER_PRE[@]}" /usr/bin/nc -l -d "$ADDR_A" "$PORT" \
 		>"$TMP/out" 2>"$TMP/server.err" &
 	spid=$!
 	BG_PIDS+=("$spid")
@@ -104,7 +108,7 @@ transfer() {
 		ip netns exec "$NS_A" ss -Hltn "sport = :$PORT" | grep -q .; then
 		fail "nc listens on TCP: not on rsockets"
 	fi
-	$crun "$NS_B" /usr/bin/nc -N "$ADDR_A" "$PORT" <"$TMP/in" \
+	$crun "$NS_B" "${CLIENT_PRE[@]}" /usr/bin/nc -N "$ADDR_A" "$PORT" <"$TMP/in" \
 		>"$TMP/client.out" 2>"$TMP/client.err" || {
 		cat "$TMP/server.err" "$TMP/client.err"
 		fail "client nc failed"
@@ -153,6 +157,8 @@ iperf3_pair() {
 }
 
 SHIM_VARS=()
+SERVER_PRE=()
+CLIENT_PRE=()
 case $case_ in
 passthru)
 	[[ -x ${RS_PASSTHRU:-} ]] || fail "no rs_passthru at '${RS_PASSTHRU:-}'"
@@ -196,6 +202,20 @@ iperf3)
 	need_rsockets
 	dp_setup
 	iperf3_pair shimmed 4
+	;;
+valgrind)
+	need nc
+	need_rsockets
+	vg_usable
+	dp_setup
+	# Under valgrind a program takes seconds to start.
+	CMD_TIMEOUT=120
+	FILE_MIB=1
+	mkdir "$TMP/vg"
+	SERVER_PRE=("${VG[@]}" --log-file="$TMP/vg/server.%p.vg")
+	CLIENT_PRE=("${VG[@]}" --log-file="$TMP/vg/client.%p.vg")
+	transfer shimmed shimmed
+	vg_clean "$TMP"/vg/*.vg || fail "valgrind errors or leaks"
 	;;
 fork)
 	need nc
