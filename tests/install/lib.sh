@@ -114,6 +114,10 @@ check_run() {
 	[[ $out == *"$lib/librspreload.so"* ]] ||
 		fail "uroce run --rsockets: LD_PRELOAD=$out"
 	log "uroce run --rsockets: LD_PRELOAD=$out"
+	out=$(ns_clean "$NS_A" bash -c \
+		"eval \"\$($uroce env --rsockets)\" && echo \"\$LD_PRELOAD\"")
+	[[ $out == *"$lib/librspreload.so"* ]] ||
+		fail "uroce env --rsockets: LD_PRELOAD=$out"
 }
 
 # check_man MANDIR: man uroce (7 and 8) and uroce.conf(5) open from there.
