@@ -38,7 +38,7 @@ ns_clean() {
 }
 
 check_pkgconfig() {
-	local pc=$PRIV/pkgconfig flags
+	local pc=$PRIV/pkgconfig flags libs
 
 	[[ -e $pc/libibverbs.pc ]] || fail "no $pc/libibverbs.pc"
 	flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs libibverbs)
@@ -58,8 +58,11 @@ check_pkgconfig() {
 	else
 		log "SKIP rdma_cm part: librdmacm is not installed ($pc/librdmacm.pc)"
 	fi
-	ldd "$TMP/inst_verbs" | grep -q "libibverbs.so.1 => $PRIV/" ||
-		fail "inst_verbs does not load $PRIV/libibverbs.so.1: $(ldd "$TMP/inst_verbs")"
+	# Not ldd | grep -q: grep's early exit can kill ldd with SIGPIPE,
+	# which pipefail reports as a failure.
+	libs=$(ldd "$TMP/inst_verbs")
+	grep -q "libibverbs.so.1 => $PRIV/" <<<"$libs" ||
+		fail "inst_verbs does not load $PRIV/libibverbs.so.1: $libs"
 }
 
 # serve NAME OUT CMD...: CMD in A in the background, output to OUT.
