@@ -22,6 +22,8 @@ reps=${BENCH_REPS:-5}
 uroce=$build/bin/uroce
 # shellcheck source=../scripts/netns.sh
 source "$top/scripts/netns.sh"
+# shellcheck source=lib.sh
+source "$top/bench/lib.sh"
 
 ns_a=uroce-mw-$$-a
 ns_b=uroce-mw-$$-b
@@ -39,11 +41,6 @@ cleanup() {
 	netns_del "$ns_a" "$ns_b"
 	[[ -n $tmp ]] && rm -rf "$tmp"
 	exit "$rc"
-}
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
 }
 
 (($(id -u) == 0)) || die "needs root, for network namespaces"
@@ -82,14 +79,6 @@ pair() {
 	sleep "$wait"
 	run "$ns_b" "${@//@DEV@/uroce_$if_b}" "$addr_a" >"$out" 2>&1 || true
 	wait "$spid" 2>/dev/null || true
-}
-
-# stats VALUES...: "median (min - max)"
-stats() {
-	(($#)) || { echo "-"; return; }
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.4g (%.4g - %.4g)\n", m, v[1], v[NR] }'
 }
 
 declare -A fig

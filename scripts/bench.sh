@@ -19,6 +19,8 @@
 # veth pairs, each limited to the same rate, 1, 2 and 8 QPs.
 # "bench.sh middleware" is Debian's UCX and libfabric on uroce beside the
 # same programs over TCP and perftest, in one run (bench/middleware.sh).
+# "bench.sh rsockets" is Debian's rstream on uroce's rsockets and iperf3
+# under the rsockets shim, beside plain TCP in one run (bench/rsockets.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +30,9 @@ if [[ ${1:-} == lag ]]; then
 fi
 if [[ ${1:-} == middleware ]]; then
 	exec bash "$top/bench/middleware.sh"
+fi
+if [[ ${1:-} == rsockets ]]; then
+	exec bash "$top/bench/rsockets.sh"
 fi
 # shellcheck source=netns.sh
 source "$top/scripts/netns.sh"

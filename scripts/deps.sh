@@ -16,6 +16,9 @@ pkgs=(
 	# UCX (ucx_info, ucx_perftest), libfabric (fi_info, fi_pingpong) and
 	# rdma-core's own Python tests (python3-pyverbs ships them).
 	ucx-utils libfabric-bin python3-pyverbs
+	# Unmodified socket programs under the rsockets shim, and the plain
+	# TCP figures beside rsockets' in scripts/bench.sh rsockets.
+	iperf3 netcat-openbsd
 	# The install tests: Debian and RPM packages, lintian, man.
 	debhelper lintian rpm man-db
 )

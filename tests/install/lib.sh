@@ -38,7 +38,7 @@ ns_clean() {
 }
 
 check_pkgconfig() {
-	local pc=$PRIV/pkgconfig flags
+	local pc=$PRIV/pkgconfig flags libs
 
 	[[ -e $pc/libibverbs.pc ]] || fail "no $pc/libibverbs.pc"
 	flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs libibverbs)
@@ -58,8 +58,11 @@ check_pkgconfig() {
 	else
 		log "SKIP rdma_cm part: librdmacm is not installed ($pc/librdmacm.pc)"
 	fi
-	ldd "$TMP/inst_verbs" | grep -q "libibverbs.so.1 => $PRIV/" ||
-		fail "inst_verbs does not load $PRIV/libibverbs.so.1: $(ldd "$TMP/inst_verbs")"
+	# Not ldd | grep -q: grep's early exit can kill ldd with SIGPIPE,
+	# which pipefail reports as a failure.
+	libs=$(ldd "$TMP/inst_verbs")
+	grep -q "libibverbs.so.1 => $PRIV/" <<<"$libs" ||
+		fail "inst_verbs does not load $PRIV/libibverbs.so.1: $libs"
 }
 
 # serve NAME OUT CMD...: CMD in A in the background, output to OUT.
@@ -110,6 +113,14 @@ check_run() {
 	out=$(ns_clean "$NS_A" bash -c "eval \"\$($uroce env)\" && ibv_devices") ||
 		fail "ibv_devices after uroce env: $out"
 	grep -q "$DEV_A" <<<"$out" || fail "ibv_devices after uroce env: $out"
+	out=$(ns_clean "$NS_A" "$uroce" run --rsockets sh -c 'echo "$LD_PRELOAD"')
+	[[ $out == *"$lib/librspreload.so"* ]] ||
+		fail "uroce run --rsockets: LD_PRELOAD=$out"
+	log "uroce run --rsockets: LD_PRELOAD=$out"
+	out=$(ns_clean "$NS_A" bash -c \
+		"eval \"\$($uroce env --rsockets)\" && echo \"\$LD_PRELOAD\"")
+	[[ $out == *"$lib/librspreload.so"* ]] ||
+		fail "uroce env --rsockets: LD_PRELOAD=$out"
 }
 
 # check_man MANDIR: man uroce (7 and 8) and uroce.conf(5) open from there.

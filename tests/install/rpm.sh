@@ -47,7 +47,7 @@ done >"$TMP/files"
 for f in '/uroce/libibverbs.so.1$' '/uroce/librdmacm.so.1$' \
 	'/uroce/uroce-providers/liburoce.so$' '^/usr/include/uroce/infiniband/verbs.h$' \
 	'/uroce/pkgconfig/libibverbs.pc$' '^/usr/bin/uroce$' \
-	'^/etc/uroce/uroce.conf$' '/man8/uroce.8'; do
+	'^/etc/uroce/uroce.conf$' '/man8/uroce.8' '/uroce/librspreload.so$'; do
 	grep -q "$f" "$TMP/files" || fail "no file matching $f"
 done
 grep -E 'lib(ibverbs|rdmacm)\.so' "$TMP/files" | grep -v '/uroce/' &&

@@ -8,8 +8,10 @@
  * interposer, liburoce-sysfs.so from the same directory, to LD_PRELOAD,
  * so that the program finds the kernel's files of its uroce devices
  * (/sys/class/infiniband...; see preload/). It goes last: a sanitizer's
- * runtime must stay first. uroce env prints the same settings as a
- * shell's export lines.
+ * runtime must stay first. With --rsockets, the rsockets shim,
+ * librspreload.so from the same directory, follows it, so that the
+ * program's TCP sockets run over uroce (see rspreload/). uroce env
+ * prints the same settings as a shell's export lines.
  *
  * The directory is found from this program's own location: installed, at
  * UROCE_BIN_TO_PRIVATE_LIB from the bin directory; in the build tree
@@ -77,6 +79,7 @@ static int private_libdir(char *out)
 }
 
 #define SYSFS_PRELOAD "liburoce-sysfs.so"
+#define RSOCKETS_PRELOAD "librspreload.so"
 
 /* Is @lib, or a library of that file name, in the list @list already? */
 static bool list_has(const char *list, const char *lib)
@@ -92,20 +95,19 @@ static bool list_has(const char *list, const char *lib)
 	return false;
 }
 
-/* Appends the sysfs interposer of @dir to LD_PRELOAD. */
-static int add_preload(const char *dir)
+/* Appends the library @lib of @dir to LD_PRELOAD. */
+static int add_preload(const char *dir, const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *val;
 	int ret;
 
-	if (!has_file(dir, SYSFS_PRELOAD) ||
-	    (old && list_has(old, SYSFS_PRELOAD)))
+	if (!has_file(dir, lib) || (old && list_has(old, lib)))
 		return 0;
 	if (old && *old)
-		ret = asprintf(&val, "%s:%s/%s", old, dir, SYSFS_PRELOAD);
+		ret = asprintf(&val, "%s:%s/%s", old, dir, lib);
 	else
-		ret = asprintf(&val, "%s/%s", dir, SYSFS_PRELOAD);
+		ret = asprintf(&val, "%s/%s", dir, lib);
 	if (ret < 0) {
 		perror("uroce run");
 		return -1;
@@ -120,8 +122,8 @@ static int add_preload(const char *dir)
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: uroce run [ -- ] CMD [ ARGS... ]\n"
-		"       uroce env\n"
+		"Usage: uroce run [ --rsockets ] [ -- ] CMD [ ARGS... ]\n"
+		"       uroce env [ --rsockets ]\n"
 		"\n"
 		"run executes CMD, a program built against rdma-core (say\n"
 		"Debian's ibv_devinfo or rping), on uroce: with uroce's private\n"
@@ -132,13 +134,28 @@ static void run_usage(FILE *f)
 		"status is CMD's, or 127 when CMD is not found, 126 when it\n"
 		"cannot run.\n"
 		"\n"
+		"--rsockets adds librspreload.so to LD_PRELOAD too: CMD's TCP\n"
+		"sockets become rsockets over uroce, and fall back to TCP when\n"
+		"the peer is not on uroce.\n"
+		"\n"
 		"env prints the export lines that do the same in a shell:\n"
-		"  eval \"$(uroce env)\"\n");
+		"  eval \"$(uroce env [--rsockets])\"\n");
+}
+
+/* Takes a leading --rsockets off the arguments. */
+static bool rsockets_opt(int *argc, char ***argv)
+{
+	if (!*argc || strcmp((*argv)[0], "--rsockets"))
+		return false;
+	(*argc)--;
+	(*argv)++;
+	return true;
 }
 
 int do_run(struct uroce *u, int argc, char **argv)
 {
 	char dir[PATH_MAX], *path;
+	bool rsockets = rsockets_opt(&argc, &argv);
 	const char *old;
 	size_t len;
 
@@ -179,7 +196,14 @@ int do_run(struct uroce *u, int argc, char **argv)
 		return 1;
 	}
 	free(path);
-	if (add_preload(dir))
+	if (add_preload(dir, SYSFS_PRELOAD))
+		return 1;
+	if (rsockets && !has_file(dir, RSOCKETS_PRELOAD)) {
+		fprintf(stderr, "uroce run: no %s in %s\n", RSOCKETS_PRELOAD,
+			dir);
+		return 1;
+	}
+	if (rsockets && add_preload(dir, RSOCKETS_PRELOAD))
 		return 1;
 	fflush(stdout);
 	execvp(argv[0], argv);
@@ -200,8 +224,22 @@ static void put_quoted(const char *s)
 	putchar('\'');
 }
 
+/* The export line that appends @dir/@lib to LD_PRELOAD. */
+static void put_preload(const char *dir, const char *lib)
+{
+	char path[PATH_MAX];
+
+	if (!has_file(dir, lib))
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, lib);
+	fputs("export LD_PRELOAD=\"${LD_PRELOAD:+$LD_PRELOAD:}\"", stdout);
+	put_quoted(path);
+	putchar('\n');
+}
+
 int do_env(struct uroce *u, int argc, char **argv)
 {
+	bool rsockets = rsockets_opt(&argc, &argv);
 	char dir[PATH_MAX];
 
 	if (argc && matches(argv[0], "help")) {
@@ -215,12 +253,8 @@ int do_env(struct uroce *u, int argc, char **argv)
 	fputs("export LD_LIBRARY_PATH=", stdout);
 	put_quoted(dir);
 	puts("\"${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"");
-	if (has_file(dir, SYSFS_PRELOAD)) {
-		fputs("export LD_PRELOAD=\"${LD_PRELOAD:+$LD_PRELOAD:}\"",
-		      stdout);
-		strncat(dir, "/" SYSFS_PRELOAD, sizeof(dir) - strlen(dir) - 1);
-		put_quoted(dir);
-		putchar('\n');
-	}
+	put_preload(dir, SYSFS_PRELOAD);
+	if (rsockets)
+		put_preload(dir, RSOCKETS_PRELOAD);
 	return 0;
 }
