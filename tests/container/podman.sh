@@ -86,7 +86,7 @@ macvlan)
 	ip link set "$PARENT" up
 	ip link set "urt$$m1" up
 	NETWORK=$NAME
-	pod network create -d macvlan -o parent="$PARENT" \
+	pod network create -d macvlan -o parent="$PARENT" -o mode=bridge \
 		--subnet 10.99.240.0/24 "$NETWORK" >/dev/null ||
 		fail "podman network create -d macvlan"
 	CLEAN_CMDS+=("timeout 30 \"\${PODMAN[@]}\" network rm -f '$NETWORK' >/dev/null 2>&1"
