@@ -21,6 +21,11 @@ pkgs=(
 	iperf3 netcat-openbsd
 	# The install tests: Debian and RPM packages, lintian, man.
 	debhelper lintian rpm man-db
+	# The container tests (tests/container): podman with runc (crun
+	# cannot start containers on hybrid cgroups), netavark for its
+	# networks (aardvark-dns its DNS, iptables its NAT), and
+	# debootstrap for the containers' root file system.
+	podman runc netavark aardvark-dns iptables debootstrap
 )
 
 missing=()

@@ -21,7 +21,7 @@ struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nah, UROCE_MAX_AH)) {
+	if (!uroce_count_get(&ctx->nah, ctx->dev->limits.ah)) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -11,10 +11,12 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "providers/uroce/caps.h"
 #include "providers/uroce/config.h"
 #include "util/log.h"
 
@@ -393,6 +395,58 @@ static int conf_kw_lag(struct conf_parser *p, char **args, int nargs)
 	return 0;
 }
 
+/*
+ * The object limits: keyword, environment variable, field and the
+ * device's own limit (caps.h), which is also the default and "max".
+ */
+static const struct conf_limit {
+	const char *kw;
+	const char *env;
+	size_t off;
+	unsigned int cap;
+} conf_limits[] = {
+#define CONF_LIMIT(f, F)                                                      \
+	{                                                                     \
+		"max_" #f, "UROCE_MAX_" #F, offsetof(struct uroce_limits, f), \
+			UROCE_MAX_##F                                         \
+	}
+	CONF_LIMIT(qp, QP), CONF_LIMIT(cq, CQ),	  CONF_LIMIT(mr, MR),
+	CONF_LIMIT(pd, PD), CONF_LIMIT(srq, SRQ), CONF_LIMIT(ah, AH),
+	CONF_LIMIT(mw, MW),
+#undef CONF_LIMIT
+};
+
+#define CONF_NLIMITS (sizeof(conf_limits) / sizeof(conf_limits[0]))
+
+static unsigned int *conf_limit_field(struct uroce_conf *conf,
+				      const struct conf_limit *l)
+{
+	return (unsigned int *)((char *)&conf->limits + l->off);
+}
+
+/* "max" (the device's limit) or a decimal number from 0 to it. */
+static int conf_limit_set(struct conf_parser *p, const struct conf_limit *l,
+			  char **args, int nargs)
+{
+	unsigned long v;
+	char *end;
+
+	if (nargs == 1 && !strcmp(args[0], "max")) {
+		*conf_limit_field(p->conf, l) = l->cap;
+		return 0;
+	}
+	if (nargs == 1 && isdigit((unsigned char)args[0][0])) {
+		errno = 0;
+		v = strtoul(args[0], &end, 10);
+		if (!errno && !*end && v <= l->cap) {
+			*conf_limit_field(p->conf, l) = v;
+			return 0;
+		}
+	}
+	conf_error(p, "%s: expected 0 to %u or max", l->kw, l->cap);
+	return -EINVAL;
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(struct conf_parser *p, char **args, int nargs);
@@ -425,6 +479,10 @@ static int conf_parse_line(struct conf_parser *p, char *line)
 	for (i = 0; i < sizeof(conf_keywords) / sizeof(conf_keywords[0]); i++)
 		if (!strcmp(words[0], conf_keywords[i].name))
 			return conf_keywords[i].parse(p, words + 1, n - 1);
+	for (i = 0; i < CONF_NLIMITS; i++)
+		if (!strcmp(words[0], conf_limits[i].kw))
+			return conf_limit_set(p, &conf_limits[i], words + 1,
+					      n - 1);
 	conf_error(p, "unknown keyword '%.64s'", words[0]);
 	return -EINVAL;
 }
@@ -624,14 +682,47 @@ out:
 	return ret;
 }
 
+/* UROCE_MAX_QP=16 ...: as the keywords; a bad value is skipped alone. */
+static void conf_env_limits(struct uroce_conf *conf)
+{
+	struct conf_parser p = { .conf = conf, .warn = true };
+	char copy[32], *args[2];
+	const char *val;
+	size_t i;
+	int n;
+
+	for (i = 0; i < CONF_NLIMITS; i++) {
+		val = secure_getenv(conf_limits[i].env);
+		if (!val)
+			continue;
+		p.origin = conf_limits[i].env;
+		/* Too long for any valid value: no argument, an error. */
+		n = 0;
+		if (strlen(val) < sizeof(copy)) {
+			strcpy(copy, val);
+			n = conf_split(copy, CONF_ENV_SEPS, args, 2);
+		}
+		conf_limit_set(&p, &conf_limits[i], args, n < 0 ? 0 : n);
+	}
+}
+
+void uroce_conf_init(struct uroce_conf *conf)
+{
+	size_t i;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->lo = true;
+	for (i = 0; i < CONF_NLIMITS; i++)
+		*conf_limit_field(conf, &conf_limits[i]) = conf_limits[i].cap;
+}
+
 int uroce_conf_load(struct uroce_conf *conf)
 {
 	const char *path;
 	char *text;
 	int ret;
 
-	memset(conf, 0, sizeof(*conf));
-	conf->lo = true;
+	uroce_conf_init(conf);
 
 	/* Empty UROCE_CONF means no file at all. */
 	path = secure_getenv("UROCE_CONF");
@@ -658,6 +749,7 @@ int uroce_conf_load(struct uroce_conf *conf)
 	if (ret)
 		goto err;
 	conf_env_lo(conf);
+	conf_env_limits(conf);
 	ret = conf_env_rename(conf);
 	if (ret)
 		goto err;

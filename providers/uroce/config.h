@@ -26,6 +26,15 @@ struct uroce_lag {
 	char members[UROCE_LAG_MAX_MEMBERS][IF_NAMESIZE];
 };
 
+/*
+ * Objects one context of a device may hold (max_qp ... in uroce.conf):
+ * what the kernel's rdma cgroup limits for an adapter, reported by
+ * ibv_query_device and enforced at creation with ENOMEM.
+ */
+struct uroce_limits {
+	unsigned int qp, cq, mr, pd, srq, ah, mw;
+};
+
 struct uroce_conf {
 	/* include/exclude are lists of shell globs (fnmatch) on ifnames */
 	char **include;
@@ -37,7 +46,11 @@ struct uroce_conf {
 	size_t nrenames;
 	struct uroce_lag *lags;
 	size_t nlags;
+	struct uroce_limits limits;
 };
+
+/* The defaults: every device, lo included, at the device's own limits. */
+void uroce_conf_init(struct uroce_conf *conf);
 
 /*
  * Parses configuration text. @origin names it in error messages. On a
@@ -51,7 +64,7 @@ int uroce_conf_parse(struct uroce_conf *conf, const char *text,
 /*
  * Loads the defaults, then the file ($UROCE_CONF or /etc/uroce/uroce.conf;
  * a missing file is not an error), then the environment (UROCE_INCLUDE,
- * UROCE_EXCLUDE, UROCE_LO, UROCE_RENAME). Errors are logged and the
+ * UROCE_EXCLUDE, UROCE_LO, UROCE_RENAME, UROCE_MAX_QP ...). Errors are logged and the
  * offending setting ignored. Returns 0 or -ENOMEM.
  */
 int uroce_conf_load(struct uroce_conf *conf);

@@ -56,7 +56,7 @@ struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 		return NULL;
 	}
 	ret = ENOMEM;
-	if (!uroce_count_get(&ctx->ncq, UROCE_MAX_CQ)) {
+	if (!uroce_count_get(&ctx->ncq, ctx->dev->limits.cq)) {
 		uroce_pd_domain_put(dom);
 		errno = ret;
 		return NULL;

@@ -74,7 +74,8 @@ static __be64 node_guid(const struct rtnl_link *link)
 	return guid;
 }
 
-static struct uroce_device *device_new(const char *name,
+static struct uroce_device *device_new(const struct uroce_conf *conf,
+				       const char *name,
 				       const struct rtnl_link *first,
 				       dev_t ns_dev, ino_t ns_ino)
 {
@@ -104,6 +105,7 @@ static struct uroce_device *device_new(const char *name,
 	dev->vdev.index = first->ifindex;
 	dev->netns_dev = ns_dev;
 	dev->netns_ino = ns_ino;
+	dev->limits = conf->limits;
 	return dev;
 }
 
@@ -147,7 +149,8 @@ static bool name_taken(struct verbs_device **devs, int n, const char *name)
 	return false;
 }
 
-static struct uroce_device *lag_device(const struct uroce_lag *lag,
+static struct uroce_device *lag_device(const struct uroce_conf *conf,
+				       const struct uroce_lag *lag,
 				       const struct rtnl_link *links,
 				       size_t nlinks, dev_t ns_dev,
 				       ino_t ns_ino)
@@ -166,7 +169,7 @@ static struct uroce_device *lag_device(const struct uroce_lag *lag,
 			return NULL;
 		}
 	}
-	dev = device_new(lag->name, members[0], ns_dev, ns_ino);
+	dev = device_new(conf, lag->name, members[0], ns_dev, ns_ino);
 	if (!dev)
 		return NULL;
 	dev->lag = true;
@@ -218,7 +221,7 @@ int uroce_list_devices(struct verbs_device ***list)
 				   l->name, name);
 			continue;
 		}
-		dev = device_new(name, l, ns_dev, ns_ino);
+		dev = device_new(&conf, name, l, ns_dev, ns_ino);
 		if (!dev) {
 			ret = -ENOMEM;
 			goto out;
@@ -232,7 +235,8 @@ int uroce_list_devices(struct verbs_device ***list)
 				   conf.lags[i].name);
 			continue;
 		}
-		dev = lag_device(&conf.lags[i], links, nlinks, ns_dev, ns_ino);
+		dev = lag_device(&conf, &conf.lags[i], links, nlinks, ns_dev,
+				 ns_ino);
 		if (dev)
 			devs[n++] = &dev->vdev;
 	}

@@ -170,7 +170,7 @@ struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 	ret = check_region((uintptr_t)addr, length, hca_va, access);
 	if (ret)
 		goto err;
-	if (!uroce_count_get(&ctx->nmr, UROCE_MAX_MR)) {
+	if (!uroce_count_get(&ctx->nmr, ctx->dev->limits.mr)) {
 		ret = ENOMEM;
 		goto err;
 	}

@@ -52,7 +52,7 @@ struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type)
 		ret = EINVAL;
 		goto err;
 	}
-	if (!uroce_count_get(&ctx->nmw, UROCE_MAX_MW)) {
+	if (!uroce_count_get(&ctx->nmw, ctx->dev->limits.mw)) {
 		ret = ENOMEM;
 		goto err;
 	}

@@ -17,7 +17,7 @@ static struct uroce_pd *pd_new(struct uroce_context *ctx)
 {
 	struct uroce_pd *pd;
 
-	if (!uroce_count_get(&ctx->npd, UROCE_MAX_PD)) {
+	if (!uroce_count_get(&ctx->npd, ctx->dev->limits.pd)) {
 		errno = ENOMEM;
 		return NULL;
 	}

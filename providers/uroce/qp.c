@@ -86,9 +86,11 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 		goto err;
 	}
 	ret = ENOMEM;
+	if (!uroce_count_get(&ctx->nqp, ctx->dev->limits.qp))
+		goto err;
 	qp = calloc(1, sizeof(*qp));
 	if (!qp)
-		goto err;
+		goto err_count;
 	pthread_mutex_init(&qp->lock, NULL);
 	qp->ctx = ctx;
 	qp->pd = pd;
@@ -158,6 +160,8 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 
 err_free:
 	qp_free(qp);
+err_count:
+	uroce_count_put(&ctx->nqp);
 err:
 	errno = ret;
 	return NULL;
@@ -478,6 +482,7 @@ static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
 	atomic_fetch_sub(&qp->pd->use, 1);
 	if (qp->srq)
 		atomic_fetch_sub(&qp->srq->use, 1);
+	uroce_count_put(&qp->ctx->nqp);
 	qp_free(qp);
 }
 

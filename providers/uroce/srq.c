@@ -23,7 +23,7 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nsrq, UROCE_MAX_SRQ)) {
+	if (!uroce_count_get(&ctx->nsrq, ctx->dev->limits.srq)) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -71,6 +71,8 @@ struct uroce_device {
 	/* One member for a plain device; LAG members in configured order. */
 	unsigned int nmembers;
 	struct uroce_member members[UROCE_LAG_MAX_MEMBERS];
+	/* what each context may hold, from the configuration (config.h) */
+	struct uroce_limits limits;
 };
 
 /*
@@ -123,8 +125,8 @@ struct uroce_context {
 	struct uroce_list cqs;
 	struct uroce_list srqs;
 	struct uroce_list ahs;
-	/* against the device limits */
-	atomic_uint npd, nmr, ncq, nsrq, nah, nmw;
+	/* against dev->limits, without a lock: one atomic each */
+	atomic_uint nqp, npd, nmr, ncq, nsrq, nah, nmw;
 	atomic_uint next_handle;
 
 	struct uroce_dp *dp; /* the data path: sockets, QPs, engine (dp.h) */

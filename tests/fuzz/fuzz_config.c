@@ -3,16 +3,19 @@
  * Fuzz target: the configuration parser. The first byte picks where the
  * rest goes:
  *   even: configuration text for uroce_conf_parse();
- *   odd:  up to four lines that become UROCE_INCLUDE, UROCE_EXCLUDE,
- *         UROCE_LO and UROCE_RENAME for uroce_conf_load() (with no file).
+ *   odd:  up to six lines that become UROCE_INCLUDE, UROCE_EXCLUDE,
+ *         UROCE_LO, UROCE_RENAME, UROCE_MAX_QP and UROCE_MAX_MR for
+ *         uroce_conf_load() (with no file).
  * Either way the device decisions are then asked about a few netdev names
- * and about each word of the input.
+ * and about each word of the input, and the limits must stay within the
+ * device's (caps.h).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/uroce/caps.h"
 #include "providers/uroce/config.h"
 
 #define FAIL_IF(cond)            \
@@ -22,7 +25,8 @@
 	} while (0)
 
 static const char *const env_vars[] = { "UROCE_INCLUDE", "UROCE_EXCLUDE",
-					"UROCE_LO", "UROCE_RENAME" };
+					"UROCE_LO",	 "UROCE_RENAME",
+					"UROCE_MAX_QP",	 "UROCE_MAX_MR" };
 
 static const char *const ifnames[] = { "lo",	"eth0",	 "eth1",
 				       "bond0", "veth1", "abcdefghijklmno" };
@@ -56,6 +60,13 @@ static void ask_all(const struct uroce_conf *conf, char *text)
 		ask(conf, word);
 	for (i = 0; i < conf->nlags; i++)
 		FAIL_IF(conf->lags[i].nmembers > UROCE_LAG_MAX_MEMBERS);
+	FAIL_IF(conf->limits.qp > UROCE_MAX_QP ||
+		conf->limits.cq > UROCE_MAX_CQ ||
+		conf->limits.mr > UROCE_MAX_MR ||
+		conf->limits.pd > UROCE_MAX_PD ||
+		conf->limits.srq > UROCE_MAX_SRQ ||
+		conf->limits.ah > UROCE_MAX_AH ||
+		conf->limits.mw > UROCE_MAX_MW);
 }
 
 static void from_text(char *text)
@@ -64,8 +75,7 @@ static void from_text(char *text)
 	char err[128];
 	int ret;
 
-	memset(&conf, 0, sizeof(conf));
-	conf.lo = true;
+	uroce_conf_init(&conf);
 	memset(err, 'x', sizeof(err));
 	ret = uroce_conf_parse(&conf, text, "fuzz.conf", err, sizeof(err));
 	FAIL_IF(ret && ret != -EINVAL && ret != -ENOMEM);

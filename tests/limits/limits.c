@@ -10,6 +10,11 @@
  *                      nothing (freeing one object lets one more be
  *                      made). Requests over a per-object maximum (max_cqe,
  *                      max_qp_wr, max_sge, ...) fail with EINVAL.
+ *   limits configured  the same, exactly at limits set in a uroce.conf it
+ *                      writes (UROCE_CONF) and in UROCE_MAX_* variables,
+ *                      which override the file; ibv_query_device must
+ *                      report them. An invalid variable is ignored (the
+ *                      file's value stays) and "max" is the device's own.
  *   limits close_live  makes objects of every kind, a QP in RTS with work
  *                      posted, and closes the device without destroying
  *                      them: the leak checker (ASan's, or valgrind) sees
@@ -86,6 +91,8 @@ static void pool_add(struct pool *p, void *obj)
 }
 
 static int failures;
+/* Objects the others need may be made before the limit: 0 when exact. */
+static bool exact;
 
 /*
  * Reports how creation of @what ended after @n objects against @max (the
@@ -96,7 +103,11 @@ static int failures;
  */
 static bool report(const char *what, size_t n, int max, int err, size_t slack)
 {
-	bool ok = err == ENOMEM && n + slack >= (size_t)max && n <= (size_t)max;
+	bool ok;
+
+	if (exact)
+		slack = 0;
+	ok = err == ENOMEM && n + slack >= (size_t)max && n <= (size_t)max;
 
 	printf("limits: %-4s %zu created, max_%s %d, then %s%s\n", what, n,
 	       what, max,
@@ -281,6 +292,35 @@ static void ahs(struct ibv_context *ctx, const struct ibv_device_attr *a)
 	CHECK(!ibv_dealloc_pd(pd));
 }
 
+static void mws(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	struct pool p = { 0 };
+	struct ibv_mw *mw;
+	struct ibv_pd *pd;
+	int err = 0;
+
+	pd = ibv_alloc_pd(ctx);
+	CHECK(pd);
+	while (p.n < (size_t)a->max_mw + 1) {
+		mw = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
+		if (!mw) {
+			err = errno;
+			break;
+		}
+		pool_add(&p, mw);
+	}
+	if (report("mw", p.n, a->max_mw, err, 0)) {
+		CHECK(!ibv_dealloc_mw(p.obj[--p.n]));
+		mw = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
+		CHECK(mw);
+		pool_add(&p, mw);
+	}
+	while (p.n)
+		CHECK(!ibv_dealloc_mw(p.obj[--p.n]));
+	free(p.obj);
+	CHECK(!ibv_dealloc_pd(pd));
+}
+
 static struct ibv_qp *make_qp(struct ibv_pd *pd, struct ibv_cq *cq,
 			      enum ibv_qp_type type,
 			      const struct ibv_qp_cap *cap)
@@ -350,20 +390,85 @@ static void qps(struct ibv_context *ctx, const struct ibv_device_attr *a)
 	CHECK(!ibv_dealloc_pd(pd));
 }
 
+static void all_kinds(struct ibv_context *ctx, const struct ibv_device_attr *a)
+{
+	pds(ctx, a);
+	mrs(ctx, a);
+	cqs(ctx, a);
+	srqs(ctx, a);
+	ahs(ctx, a);
+	mws(ctx, a);
+	qps(ctx, a);
+}
+
 static int objects(void)
 {
 	struct ibv_context *ctx = open_lo();
 	struct ibv_device_attr a;
 
 	CHECK(!ibv_query_device(ctx, &a));
-	pds(ctx, &a);
-	mrs(ctx, &a);
-	cqs(ctx, &a);
-	srqs(ctx, &a);
-	ahs(ctx, &a);
-	qps(ctx, &a);
+	all_kinds(ctx, &a);
 	CHECK(!ibv_close_device(ctx));
 	printf("limits: objects: %s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
+/* The limits a device reports, as uroce.conf names them. */
+static void print_limits(const char *when, const struct ibv_device_attr *a)
+{
+	printf("limits: %s: max_qp %d max_cq %d max_mr %d max_pd %d "
+	       "max_srq %d max_ah %d max_mw %d\n",
+	       when, a->max_qp, a->max_cq, a->max_mr, a->max_pd, a->max_srq,
+	       a->max_ah, a->max_mw);
+}
+
+static int configured(void)
+{
+	static const char conf[] = "max_qp 10\nmax_cq 6\nmax_mr 1000\n"
+				   "max_pd 5\nmax_srq 3\nmax_ah 4\n"
+				   "max_mw 3\nmax_mw 1000000000\n";
+	char path[] = "/tmp/uroce-limits-XXXXXX";
+	struct ibv_device_attr dflt, a;
+	struct ibv_context *ctx;
+	FILE *f;
+	int fd;
+
+	ctx = open_lo();
+	CHECK(!ibv_query_device(ctx, &dflt));
+	CHECK(!ibv_close_device(ctx));
+	print_limits("defaults", &dflt);
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	CHECK(f && fputs(conf, f) >= 0 && !fclose(f));
+	setenv("UROCE_CONF", path, 1);
+	/* The environment wins; a bad value is skipped; max is the device's. */
+	setenv("UROCE_MAX_MR", "9", 1);
+	setenv("UROCE_MAX_SRQ", "-1", 1);
+	setenv("UROCE_MAX_AH", "max", 1);
+	ctx = open_lo();
+	CHECK(!ibv_query_device(ctx, &a));
+	print_limits("configured", &a);
+	CHECK(a.max_qp == 10 && a.max_cq == 6 && a.max_mr == 9 &&
+	      a.max_pd == 5 && a.max_srq == 3 && a.max_ah == dflt.max_ah &&
+	      a.max_mw == 3);
+	CHECK(a.max_qp_wr == dflt.max_qp_wr && a.max_cqe == dflt.max_cqe);
+	CHECK(!ibv_close_device(ctx));
+
+	setenv("UROCE_MAX_AH", "4", 1);
+	exact = true;
+	ctx = open_lo();
+	CHECK(!ibv_query_device(ctx, &a));
+	CHECK(a.max_ah == 4);
+	all_kinds(ctx, &a);
+	CHECK(!ibv_close_device(ctx));
+	/* The limits count per context: a new one starts from zero. */
+	ctx = open_lo();
+	pds(ctx, &a);
+	CHECK(!ibv_close_device(ctx));
+	CHECK(!unlink(path));
+	printf("limits: configured: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
 
@@ -539,10 +644,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "objects"))
 		return objects();
+	if (argc >= 2 && !strcmp(argv[1], "configured"))
+		return configured();
 	if (argc >= 2 && !strcmp(argv[1], "close_live"))
 		return close_live();
 	if (argc >= 2 && !strcmp(argv[1], "cycles"))
 		return cycles(argc > 2 ? atol(argv[2]) : 10000);
-	fprintf(stderr, "usage: limits objects | close_live | cycles [N]\n");
+	fprintf(stderr, "usage: limits objects | configured | close_live | "
+			"cycles [N]\n");
 	return 2;
 }

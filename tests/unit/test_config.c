@@ -23,8 +23,7 @@
 
 static void conf_init(struct uroce_conf *conf)
 {
-	memset(conf, 0, sizeof(*conf));
-	conf->lo = true;
+	uroce_conf_init(conf);
 }
 
 /* The device name of @ifname, or NULL if it is not a device. */
@@ -175,6 +174,13 @@ static void test_bad(void)
 	bad("loopback", "bad.conf:1: loopback: expected on or off");
 	bad("loopback maybe", "bad.conf:1: loopback: expected on or off");
 	bad("loopback on off", "bad.conf:1: loopback: expected on or off");
+	bad("max_qp", "bad.conf:1: max_qp: expected 0 to 65536 or max");
+	bad("max_qp 65537", "bad.conf:1: max_qp: expected 0 to 65536 or max");
+	bad("max_cq -1", "bad.conf:1: max_cq: expected 0 to 16384 or max");
+	bad("max_mr 0x10", "bad.conf:1: max_mr: expected 0 to 1048576 or max");
+	bad("max_pd 1 2", "bad.conf:1: max_pd: expected 0 to 65536 or max");
+	bad("max_ah 99999999999999999999",
+	    "bad.conf:1: max_ah: expected 0 to 32767 or max");
 	bad("rename eth0", "bad.conf:1: rename: expected IFNAME DEVNAME");
 	bad("rename eth0 a b", "bad.conf:1: rename: expected IFNAME DEVNAME");
 	bad("rename eth0 my/dev",
@@ -254,6 +260,26 @@ static void test_partial(void)
 	CHECK(uroce_conf_parse(&conf, text, NULL, NULL, 0) == -EINVAL);
 	CHECK(uroce_conf_parse(&conf, "x", NULL, err, sizeof(err)) == -EINVAL);
 	CHECK_STR(err, "config:1: unknown keyword 'x'");
+	uroce_conf_free(&conf);
+}
+
+static void test_limits(void)
+{
+	static const char text[] = "max_qp 16\nmax_cq 0\nmax_mr max\n"
+				   "max_srq 7 # comment\nmax_srq 8\n";
+	struct uroce_conf conf;
+	char err[128];
+
+	conf_init(&conf);
+	CHECK(conf.limits.qp == 65536 && conf.limits.cq == 16384 &&
+	      conf.limits.mr == 1048576 && conf.limits.pd == 65536 &&
+	      conf.limits.srq == 65536 && conf.limits.ah == 32767 &&
+	      conf.limits.mw == 65536);
+	conf.limits.mr = 3;
+	CHECK(uroce_conf_parse(&conf, text, "l.conf", err, sizeof(err)) == 0);
+	CHECK(conf.limits.qp == 16 && conf.limits.cq == 0 &&
+	      conf.limits.mr == 1048576 && conf.limits.srq == 8 &&
+	      conf.limits.pd == 65536);
 	uroce_conf_free(&conf);
 }
 
@@ -358,6 +384,9 @@ static void clear_env(void)
 	unsetenv("UROCE_EXCLUDE");
 	unsetenv("UROCE_LO");
 	unsetenv("UROCE_RENAME");
+	unsetenv("UROCE_MAX_QP");
+	unsetenv("UROCE_MAX_MR");
+	unsetenv("UROCE_MAX_CQ");
 }
 
 static void test_load(void)
@@ -368,7 +397,8 @@ static void test_load(void)
 				   "loopback off\n"
 				   "rename eth0 fromfile\n"
 				   "rename eth1 one\n"
-				   "lag l0 eth5,eth6\n";
+				   "lag l0 eth5,eth6\n"
+				   "max_qp 12\nmax_mr 13\nmax_cq 14\n";
 	struct uroce_conf conf;
 	const char *path;
 	char big[4096], log[1024];
@@ -407,6 +437,7 @@ static void test_load(void)
 	CHECK(strstr(log, "uroce.conf:3: unknown keyword 'nonsense'"));
 	CHECK(conf.ninclude == 2 && conf.nexclude == 1 && !conf.lo);
 	CHECK(conf.nrenames == 2 && conf.nlags == 1);
+	CHECK(conf.limits.qp == 12 && conf.limits.mr == 13);
 	CHECK_STR(dev(&conf, "eth0"), "fromfile");
 	CHECK(!dev(&conf, "lo"));
 	uroce_conf_free(&conf);
@@ -419,7 +450,13 @@ static void test_load(void)
 	       "eth0=fromenv, bad,eth2=x/y ,eth3=three "
 	       "eth4=one,eth5=five,=z",
 	       1);
+	/* A limit from the environment wins; a bad one leaves the file's. */
+	setenv("UROCE_MAX_QP", " 3\t", 1);
+	setenv("UROCE_MAX_MR", "3 4", 1);
+	setenv("UROCE_MAX_CQ", "", 1);
 	CHECK(uroce_conf_load(&conf) == 0);
+	CHECK(conf.limits.qp == 3 && conf.limits.mr == 13 &&
+	      conf.limits.cq == 14);
 	CHECK(conf.ninclude == 3);
 	CHECK_STR(conf.include[0], "ib*");
 	CHECK_STR(conf.include[1], "eth0");
@@ -476,6 +513,7 @@ int main(void)
 	test_bool_values();
 	test_bad();
 	test_partial();
+	test_limits();
 	test_decisions();
 	test_load();
 	printf("test_config: ok\n");
