@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "providers/uroce/caps.h"
@@ -144,10 +145,59 @@ void uroce_pd_domain_put(struct uroce_pd *dom)
 }
 
 /*
+ * Our own queue buffers carry their size in the BUF_HDR bytes before
+ * them. From UROCE_MEMCG_MIN bytes on they are mappings of their own,
+ * committed at once (MAP_POPULATE) after memcg.c found room for them, so
+ * that a memory cgroup at its limit refuses them here with ENOMEM rather
+ * than with an OOM kill on the data path, and given back to it whole
+ * when destroyed (malloc would keep them in its heap).
+ */
+#define BUF_HDR 16
+
+static size_t buf_map_len(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return page + ((size + page - 1) & ~(page - 1));
+}
+
+static void *buf_own(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *p;
+
+	if (size < UROCE_MEMCG_MIN) {
+		p = calloc(1, size + BUF_HDR);
+		if (!p)
+			return NULL;
+		*(size_t *)p = size;
+		return p + BUF_HDR;
+	}
+	if (size > SIZE_MAX - 2 * page || uroce_memcg_room(size))
+		return NULL;
+	p = mmap(NULL, buf_map_len(size), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*(size_t *)(p + page - BUF_HDR) = size;
+	return p + page;
+}
+
+static void buf_own_free(void *ptr)
+{
+	size_t size = *(size_t *)((char *)ptr - BUF_HDR);
+
+	if (size < UROCE_MEMCG_MIN)
+		free((char *)ptr - BUF_HDR);
+	else
+		munmap((char *)ptr - sysconf(_SC_PAGESIZE), buf_map_len(size));
+}
+
+/*
  * A zeroed queue buffer of @size bytes: from @dom's allocator if it has
  * one (page aligned, as mlx5 asks), else, or when the allocator answers
- * IBV_ALLOCATOR_USE_DEFAULT, from calloc. *ext says which, for
- * uroce_buf_free. NULL with errno ENOMEM when the allocator fails.
+ * IBV_ALLOCATOR_USE_DEFAULT, our own (buf_own). *ext says which, for
+ * uroce_buf_free. NULL with errno ENOMEM when there is no memory for it.
  */
 void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,
 		      bool *ext)
@@ -168,7 +218,7 @@ void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,
 			return ptr;
 		}
 	}
-	ptr = calloc(1, size);
+	ptr = buf_own(size);
 	if (!ptr)
 		errno = ENOMEM;
 	return ptr;
@@ -179,7 +229,7 @@ void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext)
 	if (ext)
 		dom->free(&dom->ibv_pd, dom->pd_context, ptr, type);
 	else
-		free(ptr);
+		buf_own_free(ptr);
 }
 
 /* ibv_close_device with PDs left: free them as the kernel would. */

@@ -312,6 +312,14 @@ int uroce_state_read(const struct uroce_device *dev,
 int uroce_monitor_start(struct uroce_context *ctx);
 void uroce_monitor_stop(struct uroce_context *ctx);
 
+/*
+ * memcg.c: ENOMEM unless the caller's memory cgroup, and every one above
+ * it, has room for @size more bytes and a margin; 0 otherwise. Queue
+ * buffers of UROCE_MEMCG_MIN bytes and more are checked and committed.
+ */
+#define UROCE_MEMCG_MIN (64 * 1024)
+int uroce_memcg_room(size_t size);
+
 /* endpoint.c: the query endpoint of util/endpoint.h */
 int uroce_ep_open(struct uroce_context *ctx);
 /* Answers the clients waiting on ctx->ep_fd; from the monitor thread. */

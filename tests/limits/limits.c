@@ -15,6 +15,12 @@
  *                      which override the file; ibv_query_device must
  *                      report them. An invalid variable is ignored (the
  *                      file's value stays) and "max" is the device's own.
+ *   limits memory      run in a memory cgroup with a small limit (memcg.sh):
+ *                      CQs, then QPs, with large queues until creation
+ *                      fails, which must be ENOMEM; then MRs until
+ *                      max_mr (UROCE_MAX_MR): their memory is the
+ *                      application's. After the destroys, creation works
+ *                      again. Prints the counts.
  *   limits close_live  makes objects of every kind, a QP in RTS with work
  *                      posted, and closes the device without destroying
  *                      them: the leak checker (ASan's, or valgrind) sees
@@ -413,6 +419,119 @@ static int objects(void)
 	return failures ? 1 : 0;
 }
 
+/* Creates by @make until it fails; returns how many, errno in *err. */
+static size_t fill(struct pool *p, void *(*make)(void *arg), void *arg,
+		   size_t max, int *err)
+{
+	void *obj;
+
+	*err = 0;
+	while (p->n < max) {
+		errno = 0;
+		obj = make(arg);
+		if (!obj) {
+			*err = errno;
+			break;
+		}
+		pool_add(p, obj);
+	}
+	return p->n;
+}
+
+#define MEM_CQE 65535 /* a 3 MiB ring */
+#define MEM_WR 8192 /* rings of about 1.5 MiB and 0.3 MiB */
+/* Never more than 200 of each (some 600 MiB): no limit fails the test. */
+#define MEM_MAX 200
+
+struct mem_objs {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+};
+
+static void *mem_cq(void *arg)
+{
+	return ibv_create_cq(((struct mem_objs *)arg)->ctx, MEM_CQE, NULL, NULL,
+			     0);
+}
+
+static void *mem_qp(void *arg)
+{
+	struct mem_objs *m = arg;
+	struct ibv_qp_cap cap = { .max_send_wr = MEM_WR,
+				  .max_recv_wr = MEM_WR,
+				  .max_send_sge = 1,
+				  .max_recv_sge = 1 };
+
+	return make_qp(m->pd, m->cq, IBV_QPT_RC, &cap);
+}
+
+static void *mem_mr(void *arg)
+{
+	static char buf[4096];
+
+	return ibv_reg_mr(((struct mem_objs *)arg)->pd, buf, sizeof(buf),
+			  IBV_ACCESS_LOCAL_WRITE);
+}
+
+/* One kind until failure: ENOMEM, then everything goes and one comes. */
+static void mem_kind(const char *what, struct mem_objs *m,
+		     void *(*make)(void *arg), int (*destroy)(void *obj),
+		     size_t max)
+{
+	struct pool p = { 0 };
+	void *obj;
+	int err;
+
+	fill(&p, make, m, max, &err);
+	printf("limits: memory: %zu %ss, then %s%s\n", p.n, what,
+	       err ? strerror(err) : "no failure",
+	       err == ENOMEM && p.n ? "" : "  <-- FAIL");
+	if (err != ENOMEM || !p.n)
+		failures++;
+	while (p.n)
+		CHECK(!destroy(p.obj[--p.n]));
+	free(p.obj);
+	obj = make(m);
+	CHECK(obj);
+	CHECK(!destroy(obj));
+}
+
+static int destroy_cq(void *obj)
+{
+	return ibv_destroy_cq(obj);
+}
+
+static int destroy_qp(void *obj)
+{
+	return ibv_destroy_qp(obj);
+}
+
+static int dereg_mr(void *obj)
+{
+	return ibv_dereg_mr(obj);
+}
+
+static int memory(void)
+{
+	struct mem_objs m;
+	struct ibv_device_attr a;
+
+	m.ctx = open_lo();
+	CHECK(!ibv_query_device(m.ctx, &a));
+	m.pd = ibv_alloc_pd(m.ctx);
+	m.cq = ibv_create_cq(m.ctx, 16, NULL, NULL, 0);
+	CHECK(m.pd && m.cq);
+	mem_kind("CQ", &m, mem_cq, destroy_cq, MEM_MAX);
+	mem_kind("QP", &m, mem_qp, destroy_qp, MEM_MAX);
+	mem_kind("MR", &m, mem_mr, dereg_mr, a.max_mr + 1);
+	CHECK(!ibv_destroy_cq(m.cq));
+	CHECK(!ibv_dealloc_pd(m.pd));
+	CHECK(!ibv_close_device(m.ctx));
+	printf("limits: memory: %s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
 /* The limits a device reports, as uroce.conf names them. */
 static void print_limits(const char *when, const struct ibv_device_attr *a)
 {
@@ -644,13 +763,15 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "objects"))
 		return objects();
+	if (argc >= 2 && !strcmp(argv[1], "memory"))
+		return memory();
 	if (argc >= 2 && !strcmp(argv[1], "configured"))
 		return configured();
 	if (argc >= 2 && !strcmp(argv[1], "close_live"))
 		return close_live();
 	if (argc >= 2 && !strcmp(argv[1], "cycles"))
 		return cycles(argc > 2 ? atol(argv[2]) : 10000);
-	fprintf(stderr, "usage: limits objects | configured | close_live | "
-			"cycles [N]\n");
+	fprintf(stderr, "usage: limits objects | configured | memory | "
+			"close_live | cycles [N]\n");
 	return 2;
 }
