@@ -9,11 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/random.h"
 #include "providers/uroce/caps.h"
 #include "providers/uroce/uroce.h"
 
@@ -91,26 +90,14 @@ static int range_accessible(uintptr_t start, uintptr_t end, bool writable)
 }
 
 /*
- * A fresh random key. rkeys travel to peers: they must not be guessable
- * from one another, so they come from the kernel's generator; the
- * fallback only serves a generator that is not ready yet.
+ * A fresh random key in *@key. rkeys travel to peers: they must not be
+ * guessable from one another, so they come from the kernel's generator
+ * (util/random.c), with no weaker fallback: 0, or EAGAIN where it cannot
+ * be read at all.
  */
-uint32_t uroce_random_key(void)
+int uroce_random_key(uint32_t *key)
 {
-	static _Atomic uint64_t fallback;
-	struct timespec ts;
-	uint64_t x;
-	uint32_t key;
-
-	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) == sizeof(key))
-		return key;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	x = atomic_fetch_add(&fallback, 0x9e3779b97f4a7c15ull) ^
-	    ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
-	    (uint64_t)getpid();
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return (uint32_t)(x ^ (x >> 31));
+	return uroce_random(key, sizeof(*key)) ? EAGAIN : 0;
 }
 
 /* Called with mr_lock held for writing. */
@@ -120,7 +107,9 @@ static int mr_insert(struct uroce_context *ctx, struct uroce_mr *mr)
 	int ret;
 
 	do {
-		key = uroce_random_key();
+		ret = uroce_random_key(&key);
+		if (ret)
+			return ret;
 		/* Keys with UROCE_MW_KEY_BIT are the windows' (mw.c). */
 		if (!key || uroce_key_is_mw(key))
 			ret = EEXIST;

@@ -32,7 +32,10 @@ static int mw_insert(struct uroce_context *ctx, struct uroce_mw *mw)
 	int ret;
 
 	do {
-		key = uroce_random_key() | UROCE_MW_KEY_BIT;
+		ret = uroce_random_key(&key);
+		if (ret)
+			return ret;
+		key |= UROCE_MW_KEY_BIT;
 		ret = uroce_keytab_insert(&ctx->mws, key >> 8, mw);
 	} while (ret == EEXIST);
 	if (ret)

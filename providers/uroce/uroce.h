@@ -387,7 +387,7 @@ void uroce_mr_destroy_all(struct uroce_context *ctx);
  */
 struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
 /* A random key for an MR or a window: not guessable from the others. */
-uint32_t uroce_random_key(void);
+int uroce_random_key(uint32_t *key);
 
 /* mw.c */
 struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type);
