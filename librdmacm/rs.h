@@ -309,6 +309,7 @@ void rs_free_iomappings(struct rsocket *rs);
 
 /* ---- rs_dgram.c ---- */
 int ds_init(struct rsocket *rs, int domain);
+/* What a datagram socket holds of its own; rs_free does the rest. */
 void ds_free(struct rsocket *rs);
 void ds_shutdown(struct rsocket *rs);
 int ds_bind(struct rsocket *rs, const struct sockaddr *addr, socklen_t addrlen);

@@ -670,15 +670,11 @@ out:
 	return ret;
 }
 
-void rs_free(struct rsocket *rs)
+/* What a stream socket holds of its own. */
+static void stream_free(struct rsocket *rs)
 {
 	struct rdma_cm_event *ev;
 
-	if (rs->type == SOCK_DGRAM) {
-		ds_free(rs);
-		return;
-	}
-	rs_remove(rs);
 	rs_free_iomappings(rs);
 	rs_free_ep(rs);
 	if (rs->ch) {
@@ -692,6 +688,15 @@ void rs_free(struct rsocket *rs)
 		rdma_destroy_event_channel(rs->ch);
 	free(rs->route);
 	free(rs->remote_iomappings);
+}
+
+void rs_free(struct rsocket *rs)
+{
+	rs_remove(rs);
+	if (rs->type == SOCK_DGRAM)
+		ds_free(rs);
+	else
+		stream_free(rs);
 	pthread_mutex_destroy(&rs->slock);
 	pthread_mutex_destroy(&rs->rlock);
 	pthread_mutex_destroy(&rs->cq_lock);

@@ -792,7 +792,6 @@ void ds_free(struct rsocket *rs)
 	struct ds_dest *d;
 	struct ds_qp *qp;
 
-	rs_remove(rs);
 	while ((d = rs->dests)) {
 		rs->dests = d->next;
 		if (d->ah)
@@ -816,12 +815,6 @@ void ds_free(struct rsocket *rs)
 	free(rs->dmsg);
 	free(rs->smsg_free);
 	free(rs->sbuf);
-	pthread_mutex_destroy(&rs->slock);
-	pthread_mutex_destroy(&rs->rlock);
-	pthread_mutex_destroy(&rs->cq_lock);
-	pthread_mutex_destroy(&rs->cq_wait_lock);
-	pthread_mutex_destroy(&rs->map_lock);
-	free(rs);
 }
 
 void ds_set_nonblocking(struct rsocket *rs)
