@@ -64,11 +64,5 @@ int uroce_destroy_ah(struct ibv_ah *ibah)
 /* ibv_close_device with AHs left: free them as the kernel would. */
 void uroce_ah_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_ah *ah;
-
-	while (ctx->ahs.next != &ctx->ahs) {
-		ah = container_of(ctx->ahs.next, struct uroce_ah, node);
-		uroce_list_del(&ah->node);
-		free(ah);
-	}
+	uroce_list_drain(&ctx->ahs, struct uroce_ah, node, free);
 }

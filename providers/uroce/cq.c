@@ -291,11 +291,5 @@ int uroce_destroy_cq(struct ibv_cq *ibcq)
 /* ibv_close_device with CQs left: free them as the kernel would. */
 void uroce_cq_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_cq *cq;
-
-	while (ctx->cqs.next != &ctx->cqs) {
-		cq = container_of(ctx->cqs.next, struct uroce_cq, node);
-		uroce_list_del(&cq->node);
-		cq_free(cq);
-	}
+	uroce_list_drain(&ctx->cqs, struct uroce_cq, node, cq_free);
 }

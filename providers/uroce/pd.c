@@ -235,11 +235,5 @@ void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext)
 /* ibv_close_device with PDs left: free them as the kernel would. */
 void uroce_pd_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_pd *pd;
-
-	while (ctx->pds.next != &ctx->pds) {
-		pd = container_of(ctx->pds.next, struct uroce_pd, node);
-		uroce_list_del(&pd->node);
-		free(pd);
-	}
+	uroce_list_drain(&ctx->pds, struct uroce_pd, node, free);
 }

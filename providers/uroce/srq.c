@@ -122,13 +122,7 @@ int uroce_destroy_srq(struct ibv_srq *ibsrq)
 /* ibv_close_device with SRQs left, after their QPs are gone. */
 void uroce_srq_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_srq *srq;
-
-	while (ctx->srqs.next != &ctx->srqs) {
-		srq = container_of(ctx->srqs.next, struct uroce_srq, node);
-		uroce_list_del(&srq->node);
-		srq_free(srq);
-	}
+	uroce_list_drain(&ctx->srqs, struct uroce_srq, node, srq_free);
 }
 
 int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,

@@ -356,6 +356,21 @@ int uroce_query_gid_ex(struct ibv_context *ibctx, uint32_t port_num,
 int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 		     __be16 *pkey);
 
+/*
+ * Unlinks each object of type @type on list @head (linked by @member) and
+ * passes it to @destroy: the teardown walk of a context's object lists.
+ */
+#define uroce_list_drain(head, type, member, destroy)                    \
+	do {                                                             \
+		type *obj_;                                              \
+                                                                         \
+		while ((head)->next != (head)) {                         \
+			obj_ = container_of((head)->next, type, member); \
+			uroce_list_del(&obj_->member);                   \
+			destroy(obj_);                                   \
+		}                                                        \
+	} while (0)
+
 /* pd.c */
 struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);
 int uroce_dealloc_pd(struct ibv_pd *ibpd);
