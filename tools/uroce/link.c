@@ -32,12 +32,11 @@ struct link_filter {
 
 static int print_gids(struct uroce *u, struct ibv_context *ctx, uint8_t port)
 {
-	char gid[GID_STR_LEN], ifname[IF_NAMESIZE];
-	struct ibv_gid_entry *e;
-	const char *netdev;
+	struct port_gid *g;
+	const char *type;
 	ssize_t n, i;
 
-	n = query_gids(ctx, &e);
+	n = query_port_gids(ctx, port, &g);
 	if (n < 0) {
 		fprintf(stderr, "uroce: cannot query the GIDs of %s: %s\n",
 			ibv_get_device_name(ctx->device), strerror(-n));
@@ -45,27 +44,23 @@ static int print_gids(struct uroce *u, struct ibv_context *ctx, uint8_t port)
 	}
 	out_list_begin(u, "gids");
 	for (i = 0; i < n; i++) {
-		if (e[i].port_num != port)
-			continue;
-		format_gid(&e[i].gid, gid);
-		netdev = gid_netdev(&e[i], ifname);
+		type = gid_type_name(g[i].entry.gid_type);
 		if (!u->json) {
 			printf("\n    gid %u %s type %s netdev %s",
-			       e[i].gid_index, gid,
-			       gid_type_name(e[i].gid_type),
-			       netdev ? netdev : "-");
+			       g[i].entry.gid_index, g[i].gid, type,
+			       g[i].netdev[0] ? g[i].netdev : "-");
 			continue;
 		}
 		json_begin_object(&u->jw);
-		json_kv_uint(&u->jw, "index", e[i].gid_index);
-		json_kv_str(&u->jw, "gid", gid);
-		json_kv_str(&u->jw, "type", gid_type_name(e[i].gid_type));
-		if (netdev)
-			json_kv_str(&u->jw, "netdev", netdev);
+		json_kv_uint(&u->jw, "index", g[i].entry.gid_index);
+		json_kv_str(&u->jw, "gid", g[i].gid);
+		json_kv_str(&u->jw, "type", type);
+		if (g[i].netdev[0])
+			json_kv_str(&u->jw, "netdev", g[i].netdev);
 		json_end_object(&u->jw);
 	}
 	out_list_end(u);
-	free(e);
+	free(g);
 	return 0;
 }
 
