@@ -21,15 +21,9 @@ struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nah, ctx->dev->limits.ah)) {
-		errno = ENOMEM;
+	ah = uroce_count_alloc(&ctx->nah, ctx->dev->limits.ah, sizeof(*ah));
+	if (!ah)
 		return NULL;
-	}
-	ah = calloc(1, sizeof(*ah));
-	if (!ah) {
-		ret = ENOMEM;
-		goto err;
-	}
 	ret = uroce_gid_path(ctx, attr->grh.sgid_index, &attr->grh.dgid,
 			     &ah->path);
 	if (ret)

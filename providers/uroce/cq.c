@@ -55,15 +55,12 @@ struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 		errno = EINVAL;
 		return NULL;
 	}
-	ret = ENOMEM;
-	if (!uroce_count_get(&ctx->ncq, ctx->dev->limits.cq)) {
+	cq = uroce_count_alloc(&ctx->ncq, ctx->dev->limits.cq, sizeof(*cq));
+	if (!cq) {
 		uroce_pd_domain_put(dom);
-		errno = ret;
 		return NULL;
 	}
-	cq = calloc(1, sizeof(*cq));
-	if (!cq)
-		goto err;
+	ret = ENOMEM;
 	cq->dom = dom;
 	cq->size = ring_size(cqe);
 	cq->ring = ring_alloc(cq, cq->size, &cq->ring_ext);
@@ -96,7 +93,6 @@ err_free:
 	free(cq->ts);
 	ring_free(cq, cq->ring, cq->ring_ext);
 	free(cq);
-err:
 	uroce_pd_domain_put(dom);
 	uroce_count_put(&ctx->ncq);
 	errno = ret;

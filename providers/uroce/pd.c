@@ -18,16 +18,9 @@ static struct uroce_pd *pd_new(struct uroce_context *ctx)
 {
 	struct uroce_pd *pd;
 
-	if (!uroce_count_get(&ctx->npd, ctx->dev->limits.pd)) {
-		errno = ENOMEM;
+	pd = uroce_count_alloc(&ctx->npd, ctx->dev->limits.pd, sizeof(*pd));
+	if (!pd)
 		return NULL;
-	}
-	pd = calloc(1, sizeof(*pd));
-	if (!pd) {
-		uroce_count_put(&ctx->npd);
-		errno = ENOMEM;
-		return NULL;
-	}
 	pd->prot = pd;
 	pd->ibv_pd.context = &ctx->vctx.context;
 	return pd;

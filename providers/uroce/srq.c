@@ -23,16 +23,9 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nsrq, ctx->dev->limits.srq)) {
-		errno = ENOMEM;
+	srq = uroce_count_alloc(&ctx->nsrq, ctx->dev->limits.srq, sizeof(*srq));
+	if (!srq)
 		return NULL;
-	}
-	srq = calloc(1, sizeof(*srq));
-	if (!srq) {
-		uroce_count_put(&ctx->nsrq);
-		errno = ENOMEM;
-		return NULL;
-	}
 	n = 1;
 	while (n < attr->attr.max_wr)
 		n <<= 1;

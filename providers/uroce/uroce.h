@@ -292,6 +292,13 @@ static inline void uroce_count_put(atomic_uint *count)
 	atomic_fetch_sub(count, 1);
 }
 
+/*
+ * A zeroed object of @size that holds one of @max slots of @count (given
+ * back with uroce_count_put); NULL with errno ENOMEM when there is no
+ * slot left or no memory (context.c).
+ */
+void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size);
+
 extern const struct verbs_context_ops uroce_ops;
 
 /* device.c */
