@@ -16,4 +16,14 @@ if ! command -v unshare >/dev/null; then
 	echo "[steer] SKIP: no unshare"
 	exit 77
 fi
-exec timeout -k 5 150 unshare -n "$STEER_NS"
+# A veth leg to send multicast on, when ip(8) is here.
+exec timeout -k 5 150 unshare -n bash -c '
+	if command -v ip >/dev/null &&
+		ip link add st0 type veth peer name st1 2>/dev/null; then
+		ip addr add 10.99.77.1/24 dev st0
+		ip link set st0 up
+		ip link set st1 up
+		STEER_MCAST_IF=$(ip -o link show st0 | cut -d: -f1)
+		export STEER_MCAST_IF
+	fi
+	exec "$0"' "$STEER_NS"

@@ -35,6 +35,7 @@
 #define CONVERGE_TRIES 300
 
 #define SVC_ID 0x0000000001060000ull /* RDMA_PS_TCP, port 0 */
+#define MCAST_GROUP "239.1.1.1"
 
 #define FAIL(...)                                                 \
 	do {                                                      \
@@ -48,7 +49,8 @@
 /* What a member tells the driver. */
 struct report {
 	/*
-	 * T tag, E join errno, R own QPN, M another's QPN, G GSI, S settled
+	 * T tag, E join errno, R own QPN, M another's QPN, G GSI, C multicast
+	 * (destination QPN 0xffffff), S settled
 	 * leader (bit 31), members its program steers to (bits 16..30) and
 	 * programs it attached (bits 0..15)
 	 */
@@ -103,7 +105,9 @@ static void member_rx(struct steer_group *g, int up)
 		if (steer_group_rx(g, buf, (size_t)n) || n < 12)
 			continue;
 		qpn = be24(buf + 5);
-		if (qpn == 1)
+		if (qpn == 0xffffff)
+			report(up, 'C', 0);
+		else if (qpn == 1)
 			report(up, 'G', 0);
 		else if (qpn >> STEER_QPN_SHIFT == steer_group_tag(g))
 			report(up, 'R', qpn);
@@ -127,6 +131,16 @@ static void member_main(uid_t uid, int up, int down)
 	if (!g) {
 		report(up, 'E', (uint32_t)errno);
 		_exit(0);
+	}
+	if (getenv("STEER_MCAST_IF")) {
+		struct ip_mreqn mreq = {
+			.imr_ifindex = atoi(getenv("STEER_MCAST_IF")),
+		};
+
+		inet_pton(AF_INET, MCAST_GROUP, &mreq.imr_multiaddr);
+		if (setsockopt(steer_group_udp_fd(g), IPPROTO_IP,
+			       IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)))
+			_exit(5);
 	}
 	report(up, 'T', steer_group_tag(g));
 	for (;;) {
@@ -423,6 +437,45 @@ static void check_gsi(int listener, int other)
 	printf("  REP and DREQ to comm ID 0x%08x reached %c\n", comm, o->name);
 }
 
+/*
+ * A datagram to a multicast group on the port reaches every member once:
+ * the kernel delivers multicast to each socket, without the program.
+ */
+static void check_mcast(void)
+{
+	uint8_t pkt[12 + 8 + 16 + 4] = { 0x64, 0,    0xff, 0xff,
+					 0,    0xff, 0xff, 0xff };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(PORT) };
+	struct ip_mreqn mreq = { 0 };
+	int copies[MAX_MEMBERS] = { 0 }, i, got;
+	struct report r;
+
+	if (!getenv("STEER_MCAST_IF")) {
+		puts("multicast: no interface to send on, not checked");
+		return;
+	}
+	mreq.imr_ifindex = atoi(getenv("STEER_MCAST_IF"));
+	inet_pton(AF_INET, MCAST_GROUP, &sa.sin_addr);
+	if (setsockopt(tx, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) ||
+	    sendto(tx, pkt, sizeof(pkt), 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != sizeof(pkt))
+		FAIL("multicast send: %s", strerror(errno));
+	while ((got = who_got(&r)) >= 0) {
+		if (r.kind != 'C')
+			FAIL("multicast: %c reported %c", members[got].name,
+			     r.kind);
+		copies[got]++;
+	}
+	for (i = 0; i < MAX_MEMBERS; i++) {
+		if (members[i].pid && copies[i] != 1)
+			FAIL("multicast: %c got %d copies", members[i].name,
+			     copies[i]);
+	}
+	puts("  one datagram to " MCAST_GROUP
+	     ":4791 reached every member once");
+}
+
 static void lo_up(void)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
@@ -458,6 +511,8 @@ int main(void)
 	check_all();
 	listen_svc(&members[c], SVC_ID | 7471);
 	check_gsi(c, b);
+
+	check_mcast();
 
 	puts("a process of uid 65533 tries to join");
 	e = spawn('E', OTHER_UID);
