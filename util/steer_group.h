@@ -27,7 +27,8 @@
 
 #define STEER_QPN_SHIFT 10
 #define STEER_COMM_SHIFT 18
-#define STEER_TAG_MAX ((1u << (24 - STEER_QPN_SHIFT)) - 1)
+/* The last tag would hold QPN 0xffffff (multicast); tag 0 holds 0 and 1. */
+#define STEER_TAG_MAX ((1u << (24 - STEER_QPN_SHIFT)) - 2)
 
 struct steer_group;
 

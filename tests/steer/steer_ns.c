@@ -84,8 +84,11 @@ static void cleanup(void)
 
 static void report(int fd, char kind, uint32_t val)
 {
-	struct report r = { kind, val };
+	struct report r;
 
+	memset(&r, 0, sizeof(r)); /* padding too */
+	r.kind = kind;
+	r.val = val;
 	if (write(fd, &r, sizeof(r)) != sizeof(r))
 		_exit(3);
 }
