@@ -16,7 +16,7 @@ if ! command -v unshare >/dev/null; then
 	echo "[steer] SKIP: no unshare"
 	exit 77
 fi
-# A veth leg to send multicast on, when ip(8) is here.
+# A veth leg to send multicast on, when ip(8) is here; IPv4, then IPv6.
 exec timeout -k 5 150 unshare -n bash -c '
 	if command -v ip >/dev/null &&
 		ip link add st0 type veth peer name st1 2>/dev/null; then
@@ -26,4 +26,4 @@ exec timeout -k 5 150 unshare -n bash -c '
 		STEER_MCAST_IF=$(ip -o link show st0 | cut -d: -f1)
 		export STEER_MCAST_IF
 	fi
-	exec "$0"' "$STEER_NS"
+	"$0" && "$0" 6' "$STEER_NS"

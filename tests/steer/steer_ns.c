@@ -68,6 +68,9 @@ struct member {
 
 static struct member members[MAX_MEMBERS];
 static int tx = -1;
+/* The port's address: 0.0.0.0, or [::] with "steer_ns 6". */
+static struct sockaddr_storage port_addr;
+static socklen_t port_len;
 
 static void cleanup(void)
 {
@@ -121,8 +124,6 @@ static void member_rx(struct steer_group *g, int up)
 
 static void member_main(uid_t uid, int up, int down)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(PORT) };
 	struct steer_group *g;
 	uint64_t svc;
 	char cmd;
@@ -130,12 +131,12 @@ static void member_main(uid_t uid, int up, int down)
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
 	    setresuid(uid, uid, uid))
 		_exit(2);
-	g = steer_group_join((struct sockaddr *)&sa, sizeof(sa));
+	g = steer_group_join((struct sockaddr *)&port_addr, port_len);
 	if (!g) {
 		report(up, 'E', (uint32_t)errno);
 		_exit(0);
 	}
-	if (getenv("STEER_MCAST_IF")) {
+	if (getenv("STEER_MCAST_IF") && port_addr.ss_family == AF_INET) {
 		struct ip_mreqn mreq = {
 			.imr_ifindex = atoi(getenv("STEER_MCAST_IF")),
 		};
@@ -243,11 +244,14 @@ static void kill_member(struct member *m)
 
 static void send_pkt(const uint8_t *pkt, size_t len)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(PORT) };
+	struct sockaddr_storage to = port_addr;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (sendto(tx, pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) !=
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)&to)->sin_addr.s_addr =
+			htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&to)->sin6_addr = in6addr_loopback;
+	if (sendto(tx, pkt, len, 0, (struct sockaddr *)&to, port_len) !=
 	    (ssize_t)len)
 		FAIL("sendto: %s", strerror(errno));
 }
@@ -454,8 +458,8 @@ static void check_mcast(void)
 	int copies[MAX_MEMBERS] = { 0 }, i, got;
 	struct report r;
 
-	if (!getenv("STEER_MCAST_IF")) {
-		puts("multicast: no interface to send on, not checked");
+	if (!getenv("STEER_MCAST_IF") || port_addr.ss_family != AF_INET) {
+		puts("multicast: no IPv4 interface to send on, not checked");
 		return;
 	}
 	mreq.imr_ifindex = atoi(getenv("STEER_MCAST_IF"));
@@ -482,15 +486,33 @@ static void check_mcast(void)
 static void lo_up(void)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	if (ioctl(tx, SIOCGIFFLAGS, &ifr))
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
 		FAIL("SIOCGIFFLAGS: %s", strerror(errno));
 	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(tx, SIOCSIFFLAGS, &ifr))
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
 		FAIL("SIOCSIFFLAGS: %s", strerror(errno));
+	close(fd);
 }
 
-int main(void)
+static void set_port_addr(bool v6)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&port_addr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&port_addr;
+
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(PORT);
+		port_len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(PORT);
+		port_len = sizeof(*sin);
+	}
+}
+
+int main(int argc, char **argv)
 {
 	int a, b, c, d, e, leader, got;
 	uint32_t dead_qpn;
@@ -499,12 +521,14 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	set_port_addr(argc > 1 && !strcmp(argv[1], "6"));
+	tx = socket(port_addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (tx < 0)
 		FAIL("socket: %s", strerror(errno));
 	lo_up();
 
-	puts("three processes of uid 65534 join port 4791");
+	printf("three processes of uid 65534 join port 4791 (%s)\n",
+	       port_addr.ss_family == AF_INET ? "0.0.0.0" : "[::]");
 	a = spawn('A', MEMBER_UID);
 	b = spawn('B', MEMBER_UID);
 	c = spawn('C', MEMBER_UID);
