@@ -242,6 +242,36 @@ static void kill_member(struct member *m)
 	m->pid = 0;
 }
 
+/* Kills two at once: the kernel's order of their closes is unknown. */
+static void kill_two(struct member *m1, struct member *m2)
+{
+	printf("members %c and %c killed together (SIGKILL)\n", m1->name,
+	       m2->name);
+	kill(m1->pid, SIGKILL);
+	kill(m2->pid, SIGKILL);
+	waitpid(m1->pid, NULL, 0);
+	waitpid(m2->pid, NULL, 0);
+	close(m1->up);
+	close(m1->down);
+	close(m2->up);
+	close(m2->down);
+	m1->pid = m2->pid = 0;
+}
+
+/* An orderly leave: steer_group_leave. */
+static void stop_member(struct member *m)
+{
+	char cmd = 'q';
+
+	printf("member %c leaves\n", m->name);
+	if (write(m->down, &cmd, 1) != 1)
+		FAIL("command: %s", strerror(errno));
+	waitpid(m->pid, NULL, 0);
+	close(m->up);
+	close(m->down);
+	m->pid = 0;
+}
+
 static void send_pkt(const uint8_t *pkt, size_t len)
 {
 	struct sockaddr_storage to = port_addr;
@@ -514,7 +544,7 @@ static void set_port_addr(bool v6)
 
 int main(int argc, char **argv)
 {
-	int a, b, c, d, e, leader, got;
+	int a, b, c, d, e, g, i, leader, got;
 	uint32_t dead_qpn;
 	struct report r;
 	struct leader_state ls = { 0 };
@@ -577,7 +607,28 @@ int main(int argc, char **argv)
 	converge(ls);
 	check_all();
 	check_gsi(c, d);
-	printf("  new leader: %c\n", members[leader_slot()].name);
+	leader = leader_slot();
+	printf("  new leader: %c\n", members[leader].name);
+
+	puts("E, F, G join");
+	ls = converge((struct leader_state){ 0 });
+	if (spawn('E', MEMBER_UID) < 0 || spawn('F', MEMBER_UID) < 0 ||
+	    (g = spawn('G', MEMBER_UID)) < 0)
+		FAIL("E, F or G could not join");
+	ls = converge(ls);
+	check_all();
+	for (i = 0; i < MAX_MEMBERS; i++)
+		if (members[i].pid && i != leader && i != g)
+			break;
+	kill_two(&members[i], &members[g]);
+	ls = converge(ls);
+	check_all();
+	for (i = 0; i < MAX_MEMBERS; i++)
+		if (members[i].pid && i != leader)
+			break;
+	stop_member(&members[i]);
+	converge(ls);
+	check_all();
 
 	cleanup();
 	close(tx);
