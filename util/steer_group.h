@@ -15,7 +15,9 @@
  * program. When the leader goes, the first member to take the name leads.
  *
  * Members must share the effective UID of the port's sockets (the kernel's
- * rule for a reuseport group); the leader accepts no other.
+ * rule for a reuseport group); the leader accepts no other. They must keep
+ * reading their socket: a member that leaves probes unanswered holds up
+ * every re-steering until it answers or goes.
  */
 #ifndef UROCE_UTIL_STEER_GROUP_H
 #define UROCE_UTIL_STEER_GROUP_H
