@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/qpn_steer.h"
+#include "util/random.h"
+#include "util/steer_group.h"
+
+/* Probes still unanswered after this long: the group changed, run again. */
+#define ROUND_MS 200
+#define RETRY_MS 50
+/* How long a joining member waits for the leader's answer. */
+#define HELLO_MS 2000
+/* Leaders may be going while we join: this many tries, 10 ms apart. */
+#define ELECT_TRIES 50
+
+enum {
+	MSG_HELLO = 1, /* member: my tag (0: give me one) */
+	MSG_WELCOME, /* leader: your tag */
+	MSG_BOUND, /* member: my socket is in the group */
+	MSG_PROBE_ACK, /* member: probe (nonce, index) reached me */
+	MSG_SVC_ADD,
+	MSG_SVC_DEL,
+};
+
+struct steer_msg {
+	uint32_t type;
+	uint32_t tag;
+	uint32_t index;
+	uint32_t pad;
+	uint64_t nonce;
+	uint64_t service_id;
+};
+
+struct svc_list {
+	uint64_t *id;
+	size_t nr;
+	size_t cap;
+};
+
+/* A member as the leader sees it; peers[0] is the leader itself. */
+struct peer {
+	int fd;
+	uint32_t tag;
+	bool bound;
+	struct svc_list svc;
+};
+
+struct steer_group {
+	int udp;
+	int ep;
+	int ctl; /* leader: the listening socket; member: its connection */
+	bool leader;
+	uint32_t tag;
+	struct svc_list svc;
+	struct sockaddr_un name;
+	socklen_t name_len;
+	struct sockaddr_storage probe_to;
+	socklen_t probe_len;
+
+	/* Leader only. */
+	struct peer *peers;
+	size_t nr_peers;
+	size_t cap_peers;
+	uint32_t next_tag; /* where the search for a free tag starts */
+	bool dirty; /* membership changed since the last program */
+	bool round; /* probes are out */
+	uint64_t nonce;
+	size_t nr_probe;
+	long *owner; /* peer that answered each probed index, or -1 */
+	uint64_t deadline;
+	uint64_t retry_at;
+	struct steer_group_stats stats;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int svc_add(struct svc_list *l, uint64_t id)
+{
+	uint64_t *grown;
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->id[i] == id)
+			return 0;
+	if (l->nr == l->cap) {
+		grown = realloc(l->id, (l->cap * 2 + 4) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		l->id = grown;
+		l->cap = l->cap * 2 + 4;
+	}
+	l->id[l->nr++] = id;
+	return 0;
+}
+
+static void svc_del(struct svc_list *l, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->id[i] == id)
+			l->id[i] = l->id[--l->nr];
+}
+
+static int send_msg(int fd, const struct steer_msg *msg)
+{
+	if (send(fd, msg, sizeof(*msg), MSG_NOSIGNAL) != sizeof(*msg))
+		return -errno;
+	return 0;
+}
+
+static int ep_add(struct steer_group *g, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static struct peer *peer_of_fd(struct steer_group *g, int fd)
+{
+	size_t i;
+
+	for (i = 1; i < g->nr_peers; i++)
+		if (g->peers[i].fd == fd)
+			return &g->peers[i];
+	return NULL;
+}
+
+static bool tag_used(const struct steer_group *g, uint32_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_peers; i++)
+		if (g->peers[i].tag == tag)
+			return true;
+	return false;
+}
+
+/*
+ * A tag that came free is handed out again last, so that datagrams still
+ * on their way to a dead member's QPNs do not reach a new member's.
+ */
+static uint32_t pick_tag(struct steer_group *g, uint32_t want)
+{
+	uint32_t i, tag;
+
+	if (want && want <= STEER_TAG_MAX && !tag_used(g, want))
+		return want;
+	for (i = 0; i < STEER_TAG_MAX; i++) {
+		tag = g->next_tag;
+		g->next_tag = tag % STEER_TAG_MAX + 1;
+		if (!tag_used(g, tag))
+			return tag;
+	}
+	return 0;
+}
+
+static void fail_round(struct steer_group *g)
+{
+	g->round = false;
+	g->dirty = true;
+	g->retry_at = now_ms() + RETRY_MS;
+	g->stats.failed_rounds++;
+}
+
+static void drop_peer(struct steer_group *g, struct peer *p)
+{
+	close(p->fd);
+	free(p->svc.id);
+	*p = g->peers[--g->nr_peers];
+	/* Slots moved: answers of the round in flight name the wrong peers. */
+	if (g->round)
+		fail_round(g);
+	g->dirty = true;
+}
+
+struct owned {
+	uint32_t tag;
+	uint32_t index;
+};
+
+static int cmp_owned(const void *a, const void *b)
+{
+	const struct owned *x = a, *y = b;
+
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+/* Every probed index answered by a different member: steer by it. */
+static int attach_program(struct steer_group *g)
+{
+	struct qpn_steer_range *qpn = NULL, *comm = NULL;
+	struct qpn_steer_svc *svc = NULL;
+	struct sock_filter *insns = NULL;
+	struct owned *own = NULL;
+	struct qpn_steer_map map = { 0 };
+	size_t i, j, nr_svc = 0, n = g->nr_probe;
+	int ret = -ENOMEM;
+
+	for (i = 0; i < n; i++)
+		nr_svc += g->peers[g->owner[i]].svc.nr;
+	own = calloc(n, sizeof(*own));
+	qpn = calloc(n, sizeof(*qpn));
+	comm = calloc(n, sizeof(*comm));
+	svc = calloc(nr_svc + 1, sizeof(*svc));
+	insns = calloc(BPF_MAXINSNS, sizeof(*insns));
+	if (!own || !qpn || !comm || !svc || !insns)
+		goto out;
+	nr_svc = 0;
+	for (i = 0; i < n; i++) {
+		const struct peer *p = &g->peers[g->owner[i]];
+
+		own[i] = (struct owned){ p->tag, (uint32_t)i };
+		for (j = 0; j < p->svc.nr; j++)
+			svc[nr_svc++] = (struct qpn_steer_svc){ p->svc.id[j],
+								(uint32_t)i };
+		if (g->owner[i] == 0)
+			map.gsi = map.miss = (uint32_t)i;
+	}
+	qsort(own, n, sizeof(*own), cmp_owned);
+	for (i = 0; i < n; i++) {
+		uint32_t q = own[i].tag << STEER_QPN_SHIFT;
+		uint32_t c = own[i].tag << STEER_COMM_SHIFT;
+
+		qpn[i] = (struct qpn_steer_range){
+			q, q | ((1u << STEER_QPN_SHIFT) - 1), own[i].index
+		};
+		comm[i] = (struct qpn_steer_range){
+			c, c | ((1u << STEER_COMM_SHIFT) - 1), own[i].index
+		};
+	}
+	map.qpn = qpn;
+	map.nr_qpn = n;
+	map.comm_id = comm;
+	map.nr_comm_id = n;
+	map.svc = svc;
+	map.nr_svc = nr_svc;
+	map.probe = true;
+	ret = qpn_steer_build(&map, insns, BPF_MAXINSNS);
+	if (ret > 0)
+		ret = qpn_steer_attach(g->udp, insns, (size_t)ret);
+	if (!ret) {
+		g->stats.attaches++;
+		g->stats.members = (uint32_t)n;
+	} else
+		uroce_warn("steer: cannot attach the program: %s",
+			   strerror(-ret));
+out:
+	free(own);
+	free(qpn);
+	free(comm);
+	free(svc);
+	free(insns);
+	return ret;
+}
+
+static void finish_round(struct steer_group *g)
+{
+	size_t i, j;
+
+	for (i = 0; i < g->nr_probe; i++)
+		for (j = i + 1; j < g->nr_probe; j++)
+			if (g->owner[i] == g->owner[j]) {
+				/* An index past the group fell back to hash. */
+				fail_round(g);
+				return;
+			}
+	g->round = false;
+	attach_program(g);
+}
+
+static void probe_answered(struct steer_group *g, long peer, uint32_t index,
+			   uint64_t nonce)
+{
+	size_t i;
+
+	if (!g->round || nonce != g->nonce)
+		return; /* an old round's, or forged */
+	if (index >= g->nr_probe || g->owner[index] != -1) {
+		fail_round(g);
+		return;
+	}
+	g->owner[index] = peer;
+	for (i = 0; i < g->nr_probe; i++)
+		if (g->owner[i] == -1)
+			return;
+	finish_round(g);
+}
+
+/*
+ * Probes indices 0..n-1, n counting the members whose sockets are bound:
+ * never more than the kernel's group holds, unless one is closing, which
+ * two answers from one member or a missing one reveal.
+ */
+static void start_round(struct steer_group *g)
+{
+	uint8_t probe[QPN_STEER_PROBE_LEN];
+	size_t i, n = 0;
+	long *owner;
+
+	for (i = 0; i < g->nr_peers; i++)
+		n += g->peers[i].bound;
+	owner = realloc(g->owner, n * sizeof(*owner));
+	if (!owner || uroce_random(&g->nonce, sizeof(g->nonce))) {
+		if (owner)
+			g->owner = owner;
+		fail_round(g);
+		return;
+	}
+	g->owner = owner;
+	g->nr_probe = n;
+	g->dirty = false;
+	g->round = true;
+	g->deadline = now_ms() + ROUND_MS;
+	g->stats.rounds++;
+	for (i = 0; i < n; i++) {
+		owner[i] = -1;
+		qpn_steer_probe_make(probe, (uint32_t)i, g->nonce);
+		if (sendto(g->udp, probe, sizeof(probe), 0,
+			   (struct sockaddr *)&g->probe_to, g->probe_len) < 0) {
+			fail_round(g);
+			return;
+		}
+	}
+}
+
+static int become_leader(struct steer_group *g)
+{
+	struct peer *self;
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&g->name, g->name_len) ||
+	    listen(fd, 64)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	self = calloc(4, sizeof(*self));
+	if (!self) {
+		close(fd);
+		return -ENOMEM;
+	}
+	g->peers = self;
+	g->cap_peers = 4;
+	g->nr_peers = 1;
+	g->tag = g->tag ? g->tag : 1;
+	g->next_tag = g->tag % STEER_TAG_MAX + 1;
+	self->fd = -1;
+	self->tag = g->tag;
+	self->bound = true;
+	self->svc = g->svc; /* an alias, freed as g->svc */
+	g->ctl = fd;
+	g->leader = true;
+	g->dirty = true;
+	g->retry_at = 0;
+	return ep_add(g, fd);
+}
+
+static int wait_welcome(int fd, struct steer_msg *msg)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t end = now_ms() + HELLO_MS, now;
+	ssize_t n;
+
+	while ((now = now_ms()) < end) {
+		if (poll(&pfd, 1, (int)(end - now)) < 0 && errno != EINTR)
+			return -errno;
+		n = recv(fd, msg, sizeof(*msg), MSG_DONTWAIT);
+		if (n == sizeof(*msg) && msg->type == MSG_WELCOME)
+			return msg->tag ? 0 : -ENOSPC;
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+	return -ETIMEDOUT;
+}
+
+static int become_member(struct steer_group *g)
+{
+	struct steer_msg msg = { .type = MSG_HELLO, .tag = g->tag };
+	size_t i;
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&g->name, g->name_len)) {
+		ret = -errno;
+		goto err;
+	}
+	ret = send_msg(fd, &msg);
+	if (!ret)
+		ret = wait_welcome(fd, &msg);
+	if (ret)
+		goto err;
+	g->tag = msg.tag;
+	msg = (struct steer_msg){ .type = MSG_BOUND, .tag = g->tag };
+	ret = send_msg(fd, &msg);
+	for (i = 0; !ret && i < g->svc.nr; i++) {
+		msg = (struct steer_msg){ .type = MSG_SVC_ADD,
+					  .service_id = g->svc.id[i] };
+		ret = send_msg(fd, &msg);
+	}
+	if (ret)
+		goto err;
+	g->ctl = fd;
+	g->leader = false;
+	return ep_add(g, fd);
+err:
+	close(fd);
+	return ret;
+}
+
+/* Leads if nobody does, else registers with the one who does. */
+static int elect(struct steer_group *g)
+{
+	int i, ret = -EAGAIN;
+
+	for (i = 0; i < ELECT_TRIES; i++) {
+		ret = become_leader(g);
+		if (ret != -EADDRINUSE)
+			return ret;
+		ret = become_member(g);
+		if (ret != -ECONNREFUSED && ret != -ECONNRESET &&
+		    ret != -ENOENT && ret != -EPIPE)
+			return ret;
+		/* The leader is going: its name with it. */
+		usleep(10000);
+	}
+	return ret;
+}
+
+static void leader_accept(struct steer_group *g)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct peer *grown;
+	int fd;
+
+	fd = accept4(g->ctl, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	/* The kernel keeps other UIDs out of the port; keep them out here. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+	    cred.uid != geteuid())
+		goto drop;
+	if (g->nr_peers == g->cap_peers) {
+		grown = realloc(g->peers, g->cap_peers * 2 * sizeof(*grown));
+		if (!grown)
+			goto drop;
+		g->peers = grown;
+		g->cap_peers *= 2;
+	}
+	if (ep_add(g, fd))
+		goto drop;
+	g->peers[g->nr_peers++] = (struct peer){ .fd = fd };
+	return;
+drop:
+	close(fd);
+}
+
+static void leader_recv(struct steer_group *g, struct peer *p)
+{
+	struct steer_msg msg;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(p->fd, &msg, sizeof(msg), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n != sizeof(msg)) {
+			drop_peer(g, p);
+			return;
+		}
+		switch (msg.type) {
+		case MSG_HELLO:
+			if (p->tag)
+				break;
+			p->tag = pick_tag(g, msg.tag);
+			if (p->tag >= g->next_tag)
+				g->next_tag = p->tag % STEER_TAG_MAX + 1;
+			msg = (struct steer_msg){ .type = MSG_WELCOME,
+						  .tag = p->tag };
+			if (send_msg(p->fd, &msg) || !p->tag) {
+				drop_peer(g, p);
+				return;
+			}
+			break;
+		case MSG_BOUND:
+			p->bound = p->tag != 0;
+			g->dirty = true;
+			break;
+		case MSG_PROBE_ACK:
+			probe_answered(g, p - g->peers, msg.index, msg.nonce);
+			break;
+		case MSG_SVC_ADD:
+			if (svc_add(&p->svc, msg.service_id))
+				break;
+			g->dirty = true;
+			break;
+		case MSG_SVC_DEL:
+			svc_del(&p->svc, msg.service_id);
+			g->dirty = true;
+			break;
+		}
+	}
+}
+
+/* The leader went: lead or follow whoever leads now. */
+static int member_recv(struct steer_group *g)
+{
+	struct steer_msg msg;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(g->ctl, &msg, sizeof(msg), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			break;
+	}
+	close(g->ctl);
+	g->ctl = -1;
+	return elect(g);
+}
+
+int steer_group_run(struct steer_group *g)
+{
+	struct epoll_event ev[16];
+	struct peer *p;
+	uint64_t now;
+	int i, n, ret = 0;
+
+	n = epoll_wait(g->ep, ev, 16, 0);
+	for (i = 0; i < n && !ret; i++) {
+		if (!g->leader)
+			ret = member_recv(g);
+		else if (ev[i].data.fd == g->ctl)
+			leader_accept(g);
+		else if ((p = peer_of_fd(g, ev[i].data.fd)))
+			leader_recv(g, p);
+	}
+	if (!g->leader)
+		return ret;
+	now = now_ms();
+	if (g->round && now >= g->deadline)
+		fail_round(g);
+	if (g->dirty && !g->round && now >= g->retry_at)
+		start_round(g);
+	return ret;
+}
+
+int steer_group_timeout(const struct steer_group *g)
+{
+	uint64_t now = now_ms(), at;
+
+	if (!g->leader || (!g->round && !g->dirty))
+		return -1;
+	at = g->round ? g->deadline : g->retry_at;
+	return at > now ? (int)(at - now) : 0;
+}
+
+bool steer_group_rx(struct steer_group *g, const void *buf, size_t len)
+{
+	struct steer_msg msg = { .type = MSG_PROBE_ACK };
+
+	if (!qpn_steer_probe_parse(buf, len, &msg.index, &msg.nonce))
+		return false;
+	if (g->leader)
+		probe_answered(g, 0, msg.index, msg.nonce);
+	else if (g->ctl >= 0)
+		send_msg(g->ctl, &msg);
+	return true;
+}
+
+static int set_names(struct steer_group *g, const struct sockaddr *addr,
+		     socklen_t addrlen)
+{
+	char host[INET6_ADDRSTRLEN];
+	unsigned int port;
+	int len;
+
+	memcpy(&g->probe_to, addr, addrlen);
+	g->probe_len = addrlen;
+	if (addr->sa_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&g->probe_to;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (addr->sa_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&g->probe_to;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			sin6->sin6_addr = in6addr_loopback;
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	g->name.sun_family = AF_UNIX;
+	/* Abstract: sun_path[0] stays 0. */
+	len = snprintf(g->name.sun_path + 1, sizeof(g->name.sun_path) - 1,
+		       "uroce-steer:%s:%u", host, port);
+	g->name_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				  (size_t)len);
+	return 0;
+}
+
+struct steer_group *steer_group_join(const struct sockaddr *addr,
+				     socklen_t addrlen)
+{
+	struct steer_group *g;
+	int one = 1, ret;
+
+	if (addrlen > sizeof(g->probe_to)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	g->ctl = -1;
+	g->ep = -1;
+	ret = set_names(g, addr, addrlen);
+	if (ret)
+		goto err;
+	g->udp = socket(addr->sa_family,
+			SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (g->udp < 0 ||
+	    setsockopt(g->udp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(g->udp, addr, addrlen)) {
+		ret = -errno;
+		goto err;
+	}
+	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (g->ep < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = elect(g);
+	if (ret)
+		goto err;
+	return g;
+err:
+	steer_group_leave(g);
+	errno = -ret;
+	return NULL;
+}
+
+void steer_group_leave(struct steer_group *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 1; i < g->nr_peers; i++) {
+		close(g->peers[i].fd);
+		free(g->peers[i].svc.id);
+	}
+	free(g->peers);
+	free(g->owner);
+	free(g->svc.id);
+	if (g->ctl >= 0)
+		close(g->ctl);
+	if (g->ep >= 0)
+		close(g->ep);
+	if (g->udp >= 0)
+		close(g->udp);
+	free(g);
+}
+
+int steer_group_udp_fd(const struct steer_group *g)
+{
+	return g->udp;
+}
+
+int steer_group_fd(const struct steer_group *g)
+{
+	return g->ep;
+}
+
+uint32_t steer_group_tag(const struct steer_group *g)
+{
+	return g->tag;
+}
+
+int steer_group_listen(struct steer_group *g, uint64_t service_id)
+{
+	struct steer_msg msg = { .type = MSG_SVC_ADD,
+				 .service_id = service_id };
+	int ret = svc_add(&g->svc, service_id);
+
+	if (ret)
+		return ret;
+	if (g->leader) {
+		g->peers[0].svc = g->svc;
+		g->dirty = true;
+		return 0;
+	}
+	return send_msg(g->ctl, &msg);
+}
+
+int steer_group_unlisten(struct steer_group *g, uint64_t service_id)
+{
+	struct steer_msg msg = { .type = MSG_SVC_DEL,
+				 .service_id = service_id };
+
+	svc_del(&g->svc, service_id);
+	if (g->leader) {
+		g->peers[0].svc = g->svc;
+		g->dirty = true;
+		return 0;
+	}
+	return send_msg(g->ctl, &msg);
+}
+
+void steer_group_stats(const struct steer_group *g,
+		       struct steer_group_stats *stats)
+{
+	*stats = g->stats;
+	stats->leader = g->leader;
+	stats->settled = g->leader && !g->dirty && !g->round;
+	stats->tag = g->tag;
+}
