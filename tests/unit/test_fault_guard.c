@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * util/fault_guard: copies, CRCs and atomics on memory that was unmapped,
+ * protected or truncated under its mapping return -EFAULT and write
+ * nothing outside their range; from many threads at once, and from a
+ * thread that blocks every signal. Faults outside a guard still end the
+ * process as before (checked in children), and a handler the application
+ * installed before ours still gets its own.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "providers/uroce/icrc.h"
+#include "tests/unit/check.h"
+#include "util/fault_guard.h"
+
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#define VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n)
+#define VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n)
+#endif
+
+/* How the middle page of three is made to fault. */
+enum bad {
+	BAD_UNMAPPED, /* SIGSEGV, not mapped */
+	BAD_PROT_NONE, /* SIGSEGV, no access */
+	BAD_READ_ONLY, /* SIGSEGV on writes only */
+	BAD_BEYOND_EOF, /* SIGBUS: a file page past the end of the file */
+	NR_BAD,
+};
+
+static size_t pg;
+
+/* Pages 0 and 2 readable and writable, page 1 as @bad says. */
+static uint8_t *area_new(enum bad bad)
+{
+	uint8_t *a;
+	int fd;
+
+	a = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(a != MAP_FAILED);
+	memset(a, 0xa5, 3 * pg);
+	switch (bad) {
+	case BAD_UNMAPPED:
+		CHECK(!munmap(a + pg, pg));
+		break;
+	case BAD_PROT_NONE:
+		CHECK(!mprotect(a + pg, pg, PROT_NONE));
+		break;
+	case BAD_READ_ONLY:
+		CHECK(!mprotect(a + pg, pg, PROT_READ));
+		break;
+	case BAD_BEYOND_EOF:
+		/* One page long; its second page is mapped in page 1. */
+		fd = memfd_create("fault_guard", MFD_CLOEXEC);
+		CHECK(fd >= 0);
+		CHECK(!ftruncate(fd, (off_t)pg));
+		CHECK(mmap(a + pg, pg, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_FIXED, fd, (off_t)pg) == a + pg);
+		close(fd);
+		break;
+	default:
+		CHECK(0);
+	}
+	return a;
+}
+
+static void area_free(uint8_t *a)
+{
+	CHECK(!munmap(a, 3 * pg));
+}
+
+static bool all(const uint8_t *p, int c, size_t n)
+{
+	while (n--)
+		if (*p++ != c)
+			return false;
+	return true;
+}
+
+/* The signals a caught fault must leave unblocked, as they were. */
+static void check_unblocked(void)
+{
+	sigset_t cur;
+
+	CHECK(!pthread_sigmask(SIG_BLOCK, NULL, &cur));
+	CHECK(!sigismember(&cur, SIGSEGV) && !sigismember(&cur, SIGBUS));
+}
+
+/* Copies out of a range that runs from page 0 into page 1. */
+static void test_read(enum bad bad)
+{
+	uint8_t *a = area_new(bad), dst[96];
+	int ret;
+
+	memset(dst, 0x3c, sizeof(dst));
+	ret = uroce_guard_read(dst, a + pg - 16, 64);
+	if (bad == BAD_READ_ONLY) {
+		CHECK(ret == 0);
+		CHECK(all(dst, 0xa5, 64));
+	} else {
+		CHECK(ret == -EFAULT);
+	}
+	CHECK(all(dst + 64, 0x3c, sizeof(dst) - 64));
+	/* The same memory where it is mapped. */
+	CHECK(uroce_guard_read(dst, a + 2 * pg, sizeof(dst)) == 0);
+	CHECK(all(dst, 0xa5, sizeof(dst)));
+	check_unblocked();
+	area_free(a);
+}
+
+/* Copies into a range that runs from page 0 into page 1. */
+static void test_write(enum bad bad)
+{
+	uint8_t *a = area_new(bad), src[64];
+
+	memset(src, 0x3c, sizeof(src));
+	CHECK(uroce_guard_write(a + pg - 16, src, sizeof(src)) == -EFAULT);
+	CHECK(all(a, 0xa5, pg - 16));
+	CHECK(all(a + 2 * pg, 0xa5, pg));
+	if (bad == BAD_READ_ONLY)
+		CHECK(all(a + pg, 0xa5, pg));
+	/* Where it is mapped, and a zero-length copy into the bad page. */
+	CHECK(uroce_guard_write(a + 2 * pg, src, sizeof(src)) == 0);
+	CHECK(all(a + 2 * pg, 0x3c, sizeof(src)));
+	CHECK(all(a + 2 * pg + sizeof(src), 0xa5, pg - sizeof(src)));
+	CHECK(uroce_guard_write(a + pg, src, 0) == 0);
+	check_unblocked();
+	area_free(a);
+}
+
+static void test_crc(enum bad bad)
+{
+	uint8_t *a = area_new(bad);
+	uint32_t crc = 7, want;
+	int ret;
+
+	/* Long enough for the CRC's folding path, which reads 64 at once. */
+	ret = uroce_guard_crc32(uroce_crc32, &crc, a + pg - 200, 1000);
+	if (bad == BAD_READ_ONLY) {
+		CHECK(ret == 0);
+		CHECK(crc == uroce_crc32(7, a + pg - 200, 1000));
+	} else {
+		CHECK(ret == -EFAULT);
+		CHECK(crc == 7);
+	}
+	want = uroce_crc32(0, a + 2 * pg, 1000);
+	crc = 0;
+	CHECK(uroce_guard_crc32(uroce_crc32, &crc, a + 2 * pg, 1000) == 0);
+	CHECK(crc == want);
+	check_unblocked();
+	area_free(a);
+}
+
+/* Each atomic writes: it faults in every kind of bad page. */
+static void test_atomics(enum bad bad)
+{
+	uint8_t *a = area_new(bad);
+	uint64_t *bad8 = (uint64_t *)(a + pg), *good = (uint64_t *)(a + 2 * pg);
+	uint64_t orig = 99, pattern;
+
+	memset(&pattern, 0xa5, sizeof(pattern));
+	CHECK(uroce_guard_cmp_swap(bad8, pattern, 1, &orig) == -EFAULT);
+	CHECK(uroce_guard_fetch_add(bad8, 1, &orig) == -EFAULT);
+	CHECK(uroce_guard_store64(bad8, 1) == -EFAULT);
+	CHECK(orig == 99);
+	if (bad == BAD_READ_ONLY)
+		CHECK(all(a + pg, 0xa5, pg));
+	CHECK(all(a, 0xa5, pg) && all(a + 2 * pg, 0xa5, pg));
+
+	good[1] = 5;
+	CHECK(uroce_guard_cmp_swap(&good[1], 5, 6, &orig) == 0 && orig == 5);
+	CHECK(uroce_guard_cmp_swap(&good[1], 5, 7, &orig) == 0 && orig == 6);
+	CHECK(uroce_guard_fetch_add(&good[1], 10, &orig) == 0 && orig == 6);
+	CHECK(uroce_guard_store64(&good[1], 42) == 0 && good[1] == 42);
+	CHECK(good[0] == pattern && good[2] == pattern);
+	check_unblocked();
+	area_free(a);
+}
+
+/* Guarded ranges given as a list, as the ICRC over a packet's iovecs. */
+struct crc_iov {
+	const struct iovec *iov;
+	int n;
+	uint32_t crc;
+};
+
+static void crc_iov(void *arg)
+{
+	struct crc_iov *c = arg;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		c->crc = uroce_crc32(c->crc, c->iov[i].iov_base,
+				     c->iov[i].iov_len);
+}
+
+static void test_call(void)
+{
+	uint8_t *a = area_new(BAD_PROT_NONE), hdr[12] = { 1, 2, 3 };
+	struct iovec iov[3] = { { hdr, sizeof(hdr) },
+				{ a + 2 * pg, 256 },
+				{ a + pg - 8, 16 } };
+	struct crc_iov c = { iov, 2, 0 };
+
+	CHECK(uroce_guard_call(&iov[1], 2, crc_iov, &c) == 0);
+	c.n = 3;
+	CHECK(uroce_guard_call(&iov[1], 2, crc_iov, &c) == -EFAULT);
+	check_unblocked();
+	area_free(a);
+}
+
+/* Threads that fault and succeed in turn, all at once. */
+#define NR_THREADS 8
+#define ROUNDS 2000
+
+static uint8_t *shared_bad;
+
+static void *fault_loop(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	uint8_t *mine, buf[64];
+	uint64_t orig;
+	int i;
+
+	mine = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(mine != MAP_FAILED);
+	for (i = 0; i < ROUNDS; i++) {
+		memset(buf, (int)id, sizeof(buf));
+		CHECK(uroce_guard_write(mine, buf, sizeof(buf)) == 0);
+		CHECK(uroce_guard_read(buf, shared_bad + (i % 64), 64) ==
+		      -EFAULT);
+		CHECK(uroce_guard_write(shared_bad + pg - 32, buf, 32) ==
+		      -EFAULT);
+		CHECK(uroce_guard_fetch_add((uint64_t *)shared_bad, 1, &orig) ==
+		      -EFAULT);
+		memset(buf, 0, sizeof(buf));
+		CHECK(uroce_guard_read(buf, mine, sizeof(buf)) == 0);
+		CHECK(all(buf, (int)id, sizeof(buf)));
+	}
+	check_unblocked();
+	CHECK(!munmap(mine, pg));
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[NR_THREADS];
+	sigset_t all_sigs, old;
+	uintptr_t i;
+
+	shared_bad =
+		mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared_bad != MAP_FAILED);
+	/* Half of them block every signal, as the provider's threads do. */
+	sigfillset(&all_sigs);
+	for (i = 0; i < NR_THREADS; i++) {
+		if (i % 2)
+			CHECK(!pthread_sigmask(SIG_SETMASK, &all_sigs, &old));
+		CHECK(!pthread_create(&t[i], NULL, fault_loop,
+				      (void *)(i + 1)));
+		if (i % 2)
+			CHECK(!pthread_sigmask(SIG_SETMASK, &old, NULL));
+	}
+	for (i = 0; i < NR_THREADS; i++)
+		CHECK(!pthread_join(t[i], NULL));
+	CHECK(!munmap(shared_bad, pg));
+}
+
+/* A PROT_NONE page that the children fault on. */
+static volatile uint8_t *child_bad;
+
+/*
+ * Children: each runs @fn and reports how it ended. No core files; and
+ * an alarm bounds a child that would loop on its fault.
+ */
+static int child_status(void (*fn)(void))
+{
+	struct rlimit none = { 0, 0 };
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		setrlimit(RLIMIT_CORE, &none);
+		alarm(20);
+		/* Its unguarded accesses to child_bad are meant. */
+		VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(child_bad, pg);
+		fn();
+		VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(child_bad, pg);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+static bool killed_by(int status, int sig)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+static void caught_then_unguarded(void)
+{
+	uint8_t buf[8];
+
+	CHECK(uroce_guard_read(buf, (void *)child_bad, 8) == -EFAULT);
+	child_bad[0] = 1;
+}
+
+static void touch_bad(void *arg)
+{
+	(void)arg;
+	child_bad[0] = 1;
+}
+
+static void guarded_elsewhere(void)
+{
+	uint8_t buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+
+	uroce_guard_call(&iov, 1, touch_bad, NULL);
+}
+
+static void unguarded_sigbus(void)
+{
+	uint8_t *a = area_new(BAD_BEYOND_EOF);
+	uint8_t buf[8];
+
+	CHECK(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
+	(void)*(volatile uint8_t *)(a + pg);
+}
+
+static void sent_sigsegv(void)
+{
+	CHECK(!uroce_fault_guard_init());
+	kill(getpid(), SIGSEGV);
+}
+
+static void ignored_then_fault(void)
+{
+	signal(SIGSEGV, SIG_IGN);
+	caught_then_unguarded();
+}
+
+/* An application's handler that makes the page writable and returns. */
+static volatile void *app_addr;
+static volatile int app_calls;
+
+static void app_fixer(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig != SIGSEGV)
+		_exit(3);
+	app_calls++;
+	app_addr = si->si_addr;
+	mprotect((void *)child_bad, pg, PROT_READ | PROT_WRITE);
+}
+
+static void app_handler_first(void)
+{
+	struct sigaction sa;
+	uint8_t buf[8], *other;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = app_fixer;
+	sa.sa_flags = SA_SIGINFO;
+	CHECK(!sigaction(SIGSEGV, &sa, NULL));
+	CHECK(!uroce_fault_guard_init());
+	CHECK(uroce_fault_guard_owned());
+	/* Ours in its range; the application's elsewhere. */
+	other = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(other != MAP_FAILED);
+	CHECK(uroce_guard_read(buf, other, 8) == -EFAULT);
+	CHECK(app_calls == 0);
+	child_bad[5] = 7;
+	CHECK(app_calls == 1 && app_addr == child_bad + 5);
+	CHECK(child_bad[5] == 7);
+	/* A signal sent to the process reaches it too. */
+	kill(getpid(), SIGSEGV);
+	CHECK(app_calls == 2);
+}
+
+static void app_exit(int sig)
+{
+	_exit(sig == SIGBUS ? 42 : 43);
+}
+
+static void plain_handler_first(void)
+{
+	uint8_t *a = area_new(BAD_BEYOND_EOF), buf[8];
+
+	signal(SIGBUS, app_exit);
+	CHECK(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
+	(void)*(volatile uint8_t *)(a + pg);
+}
+
+/* Installed after ours, the application's handler takes its faults. */
+static void app_handler_after(void)
+{
+	uint8_t buf[8];
+
+	CHECK(!uroce_fault_guard_init());
+	CHECK(uroce_fault_guard_owned());
+	signal(SIGSEGV, app_exit);
+	CHECK(!uroce_fault_guard_owned());
+	uroce_guard_read(buf, (void *)child_bad, 8);
+}
+
+static void test_children(void)
+{
+	int status;
+
+	child_bad =
+		mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(child_bad != MAP_FAILED);
+	CHECK(killed_by(child_status(caught_then_unguarded), SIGSEGV));
+	CHECK(killed_by(child_status(guarded_elsewhere), SIGSEGV));
+	/*
+	 * valgrind (3.19) lets a program whose SIGBUS has the default action
+	 * go on past an access beyond the end of a file: not checked there.
+	 */
+	if (!RUNNING_ON_VALGRIND)
+		CHECK(killed_by(child_status(unguarded_sigbus), SIGBUS));
+	CHECK(killed_by(child_status(sent_sigsegv), SIGSEGV));
+	CHECK(killed_by(child_status(ignored_then_fault), SIGSEGV));
+	CHECK(child_status(app_handler_first) == 0);
+	status = child_status(plain_handler_first);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+	status = child_status(app_handler_after);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 43);
+	CHECK(!munmap((void *)child_bad, pg));
+}
+
+int main(void)
+{
+	int bad;
+
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	/* Before any guard: the children start from a process without one. */
+	test_children();
+	for (bad = 0; bad < NR_BAD; bad++) {
+		test_read(bad);
+		test_write(bad);
+		test_crc(bad);
+		test_atomics(bad);
+	}
+	test_call();
+	test_threads();
+	return 0;
+}
