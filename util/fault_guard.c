@@ -71,7 +71,6 @@ struct guard {
 	sigjmp_buf env;
 	const struct iovec *range;
 	int nrange;
-	struct iovec one;
 	struct guard *prev; /* the guard this one runs inside, if any */
 };
 
@@ -311,65 +310,49 @@ static inline int guard_faulted(void)
 	return -EFAULT;
 }
 
-static inline void guard_one(struct guard *g, const void *p, size_t n)
-{
-	g->one.iov_base = (void *)p;
-	g->one.iov_len = n;
-	g->range = &g->one;
-	g->nrange = 1;
-}
-
 /*
- * Each function below calls sigsetjmp itself: the jump buffer must belong
- * to a frame that is live when the handler jumps.
+ * The body of each guarded function: returns the guard's error, or runs
+ * @stmt with faults in @nrange ranges at @range caught (-EFAULT returned)
+ * and goes on. A macro: the jump buffer must belong to the frame of the
+ * function that returns -EFAULT, live when the handler jumps.
  */
+#define GUARDED(range_, nrange_, stmt)          \
+	do {                                    \
+		struct guard g_;                \
+		int err_ = guard_ready();       \
+                                                \
+		if (err_)                       \
+			return err_;            \
+		g_.range = (range_);            \
+		g_.nrange = (nrange_);          \
+		if (sigsetjmp(g_.env, 0))       \
+			return guard_faulted(); \
+		guard_push(&g_);                \
+		stmt;                           \
+		guard_pop(&g_);                 \
+	} while (0)
+
+/* One range: [p, p + n). */
+#define RANGE(p, n) (&(struct iovec){ .iov_base = (void *)(p), .iov_len = (n) })
+
 int uroce_guard_read(void *dst, const void *src, size_t n)
 {
-	struct guard g;
-	int ret = guard_ready();
-
-	if (ret)
-		return ret;
-	guard_one(&g, src, n);
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	memcpy(dst, src, n);
-	guard_pop(&g);
+	GUARDED(RANGE(src, n), 1, memcpy(dst, src, n));
 	return 0;
 }
 
 int uroce_guard_write(void *dst, const void *src, size_t n)
 {
-	struct guard g;
-	int ret = guard_ready();
-
-	if (ret)
-		return ret;
-	guard_one(&g, dst, n);
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	memcpy(dst, src, n);
-	guard_pop(&g);
+	GUARDED(RANGE(dst, n), 1, memcpy(dst, src, n));
 	return 0;
 }
 
 int uroce_guard_crc32(uroce_crc32_fn *fn, uint32_t *crc, const void *buf,
 		      size_t n)
 {
-	struct guard g;
 	uint32_t c;
-	int ret = guard_ready();
 
-	if (ret)
-		return ret;
-	guard_one(&g, buf, n);
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	c = fn(*crc, buf, n);
-	guard_pop(&g);
+	GUARDED(RANGE(buf, n), 1, c = fn(*crc, buf, n));
 	*crc = c;
 	return 0;
 }
@@ -406,70 +389,31 @@ static RAW_ATOMIC void raw_store(uint64_t *p, uint64_t val)
 int uroce_guard_cmp_swap(uint64_t *p, uint64_t compare, uint64_t swap,
 			 uint64_t *orig)
 {
-	struct guard g;
 	uint64_t o;
-	int ret = guard_ready();
 
-	if (ret)
-		return ret;
-	guard_one(&g, p, sizeof(*p));
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	o = raw_cmp_swap(p, compare, swap);
-	guard_pop(&g);
+	GUARDED(RANGE(p, sizeof(*p)), 1, o = raw_cmp_swap(p, compare, swap));
 	*orig = o;
 	return 0;
 }
 
 int uroce_guard_fetch_add(uint64_t *p, uint64_t add, uint64_t *orig)
 {
-	struct guard g;
 	uint64_t o;
-	int ret = guard_ready();
 
-	if (ret)
-		return ret;
-	guard_one(&g, p, sizeof(*p));
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	o = raw_fetch_add(p, add);
-	guard_pop(&g);
+	GUARDED(RANGE(p, sizeof(*p)), 1, o = raw_fetch_add(p, add));
 	*orig = o;
 	return 0;
 }
 
 int uroce_guard_store64(uint64_t *p, uint64_t val)
 {
-	struct guard g;
-	int ret = guard_ready();
-
-	if (ret)
-		return ret;
-	guard_one(&g, p, sizeof(*p));
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	raw_store(p, val);
-	guard_pop(&g);
+	GUARDED(RANGE(p, sizeof(*p)), 1, raw_store(p, val));
 	return 0;
 }
 
 int uroce_guard_call(const struct iovec *range, int nrange,
 		     void (*fn)(void *arg), void *arg)
 {
-	struct guard g;
-	int ret = guard_ready();
-
-	if (ret)
-		return ret;
-	g.range = range;
-	g.nrange = nrange;
-	if (sigsetjmp(g.env, 0))
-		return guard_faulted();
-	guard_push(&g);
-	fn(arg);
-	guard_pop(&g);
+	GUARDED(range, nrange, fn(arg));
 	return 0;
 }
