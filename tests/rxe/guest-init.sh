@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # /init of the soft-RoCE guest (tests/rxe/vm.sh): loads the modules, gives
-# eth0 the addresses of rxe.addrs= on the kernel's command line, adds rxe0
-# on it and serves the host's commands on the virtio-serial port "ctl".
+# eth0 (and eth1) the addresses of rxe.addrs= on the kernel's command
+# line, adds rxe0 (and rxe1) on them and serves the host's commands on the
+# virtio-serial port "ctl".
 # A command arrives as "TIMEOUT BASE64-SCRIPT"; its output goes back as
 # "rxe-out BASE64" lines, then "rxe-rc STATUS".
 
@@ -42,57 +43,73 @@ done
 [ -n "$port" ] || die "no virtio-serial port ctl"
 exec 3<>"$port"
 
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -e /sys/class/net/eth0 ] || die "no eth0"
+# One NIC for each address of rxe.addrs=: ethN gets the Nth and carries
+# rxeN. A second NIC only serves traffic between the guest's own devices.
+addrs=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^rxe\.addrs=//p' | tr , ' ')
 hostname rxe-guest
 ip link set lo up
-ip link set eth0 up || die "eth0 up"
-for a in $(tr ' ' '\n' </proc/cmdline | sed -n 's/^rxe\.addrs=//p' |
-	tr , ' '); do
-	ip addr add "$a" dev eth0 || die "address $a"
+# With two NICs on one subnet, each answers ARP for its own address only.
+sysctl -qw net.ipv4.conf.all.arp_ignore=1
+n=0
+for a in $addrs; do
+	i=0
+	while [ ! -e /sys/class/net/eth$n ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /sys/class/net/eth$n ] || die "no eth$n"
+	ip link set eth$n up || die "eth$n up"
+	ip addr add "$a" dev eth$n || die "address $a"
+	rdma link add rxe$n type rxe netdev eth$n || die "rdma link add rxe$n"
+	n=$((n + 1))
 done
-rdma link add rxe0 type rxe netdev eth0 || die "rdma link add rxe0"
 
-# rxe-gid ADDR: the GID index of IPv4 address ADDR on rxe0.
-cat >/bb/rxe-gid <<'EOF'
+# rxe-gid DEV ADDR: the GID index of IPv4 address ADDR on DEV.
+cat >/bb/rxe-gid <<'END'
 #!/bin/busybox sh
-set -- $(echo "$1" | tr . ' ')
+dev=$1
+set -- $(echo "$2" | tr . ' ')
 g=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' "$@")
-for f in /sys/class/infiniband/rxe0/ports/1/gids/*; do
+for f in /sys/class/infiniband/$dev/ports/1/gids/*; do
 	if [ "$(cat "$f" 2>/dev/null)" = "$g" ]; then
 		echo "${f##*/}"
 		exit 0
 	fi
 done
-echo "no GID for $*" >&2
+echo "no GID for $* on $dev" >&2
 exit 1
-EOF
+END
 
-# rxe-selfwire A B: rxe0's packets between its addresses A and B go out
-# of eth0 (rxe routes them with eth0 as the output device) and come back
-# in from the wire (the host's bridge, in hairpin mode), instead of the
-# local table sending them to the loopback, where rxe would drop them.
-cat >/bb/rxe-selfwire <<'EOF'
+# rxe-selfwire: rxe0 and rxe1 reach each other through the wire (eth0,
+# the host's bridge, eth1) instead of through the local table, with which
+# the kernel resolves the peer to the device's own MAC and rxe loops the
+# packets back internally. rxe and the address resolution both route
+# with the device as the output interface, so a rule on oif ahead of the
+# local table is enough; the peer's MAC is a static entry, and packets
+# from a local address are accepted.
+cat >/bb/rxe-selfwire <<'END'
 #!/bin/busybox sh
 set -e
-mac=$(cat /sys/class/net/eth0/address)
-for k in all.accept_local eth0.accept_local all.rp_filter eth0.rp_filter; do
-	v=1
-	case $k in *rp_filter) v=0 ;; esac
-	sysctl -qw "net.ipv4.conf.$k=$v"
+addr() {
+	ip -4 -o addr show dev "$1" | awk '{ sub(/\/.*/, "", $4); print $4 }'
+}
+a0=$(addr eth0)
+a1=$(addr eth1)
+m0=$(cat /sys/class/net/eth0/address)
+m1=$(cat /sys/class/net/eth1/address)
+for d in all eth0 eth1; do
+	sysctl -qw "net.ipv4.conf.$d.accept_local=1"
+	sysctl -qw "net.ipv4.conf.$d.rp_filter=0"
 done
 ip rule add pref 1000 lookup local
 ip rule del pref 0 lookup local
 ip rule add pref 10 oif eth0 lookup 100
-for a in "$1" "$2"; do
-	ip route add "$a" dev eth0 table 100
-	ip neigh replace "$a" lladdr "$mac" dev eth0 nud permanent
-done
-EOF
+ip rule add pref 11 oif eth1 lookup 101
+ip route add "$a1" dev eth0 table 100
+ip route add "$a0" dev eth1 table 101
+ip neigh replace "$a1" lladdr "$m1" dev eth0 nud permanent
+ip neigh replace "$a0" lladdr "$m0" dev eth1 nud permanent
+END
 chmod 755 /bb/rxe-gid /bb/rxe-selfwire
 
 echo "rxe-ready $ver" >&3

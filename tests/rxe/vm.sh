@@ -15,28 +15,28 @@
 #   vm_prepare          makes (or finds) the kernel and the initramfs in
 #                       $VM_CACHE/<key>, the key hashing the package
 #                       versions apt would pick and the guest's init
-#   vm_start NS HOST GUEST [GUEST...]
-#                       boots the guest with a virtio-net NIC on a tap
-#                       device in namespace NS (made if absent, deleted
-#                       by vm_stop), bridged to br0 there, which gets HOST
-#                       (ADDR/PREFIX); the guest's eth0 gets GUEST (and
-#                       the others) with HOST's prefix and carries rxe0
+#   vm_start NS HOST GUEST [GUEST2]
+#                       boots the guest in the background with a virtio-net
+#                       NIC on tap device tap0 in namespace NS (made if
+#                       absent, deleted by vm_stop), a port of bridge br0
+#                       there, which gets HOST (ADDR/PREFIX); the guest's
+#                       eth0 gets GUEST with HOST's prefix and carries rxe0.
+#                       With GUEST2, a second NIC (tap1, eth1, rxe1) too
 #   vm_run [-t SEC] CMD runs CMD with sh in the guest (as root), prints its
 #                       output and returns its exit status
-#   vm_hairpin on|off   br0 sends the guest's frames back to it, so that
-#                       traffic between two of its own addresses crosses
-#                       the tap (see rxe-selfwire below)
-#   vm_stop             stops qemu, deletes the tap and a namespace that
-#                       vm_start made; also run on exit, even on failure
+#   vm_stop             stops qemu, deletes the taps, the bridge and a
+#                       namespace that vm_start made; also run on exit,
+#                       even on failure
 #
-# The guest's side: /init loads the modules, sets eth0's addresses, runs
-# `rdma link add rxe0 type rxe netdev eth0` and then serves commands on a
-# virtio-serial port (a pair of FIFOs here): one line each way per
-# command, base64-encoded, so no output can be taken for the end marker.
-# Its console (the first serial port) goes to $VM_DIR/console.log. The
-# guest's PATH has `rxe-gid ADDR` (the GID index of an IPv4 address of
-# rxe0) and `rxe-selfwire ADDR PEER` (routes rxe0's packets from ADDR to
-# PEER out of eth0 instead of the loopback, with vm_hairpin on).
+# The guest's side: /init (guest-init.sh) loads the modules, sets the
+# addresses, runs `rdma link add rxe0 type rxe netdev eth0` and then
+# serves commands on a virtio-serial port (a pair of FIFOs here): one line
+# each way per command, base64-encoded, so no output can be taken for the
+# end marker. Its console (the first serial port) goes to
+# $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
+# index of an IPv4 address) and `rxe-selfwire`, which makes rxe0 and
+# rxe1 reach each other over the wire (the bridge here, where tcpdump
+# sees them) instead of the guest's loopback.
 #
 # Environment: VM_CACHE (/var/cache/uroce-test/rxe), VM_CPUS (1),
 # VM_MEM (1024, MiB), VM_BOOT_TIMEOUT (180 s). Needs root (tap, netns).
@@ -93,15 +93,19 @@ vm_closure() {
 		awk '$1 == "Inst" { print $2, substr($3, 2) }'
 }
 
-# The kernel's package (what linux-image-amd64 depends on; the rest of its
-# dependencies, initramfs-tools and udev, the guest does without) and the
-# guest's packages. Empty when apt knows none of them.
+# The kernel's package (what linux-image-amd64 depends on: the rest of
+# its dependencies, initramfs-tools and udev, the guest does without) and
+# the guest's packages. Empty when apt knows no kernel.
 vm_versions() {
-	local kernel
+	local kernel version
 
-	kernel=$(vm_closure "$1" "$VM_KERNEL_PKG" | grep '^linux-image-[0-9]')
+	kernel=$(apt-cache depends --important "$VM_KERNEL_PKG" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
 	[[ -n $kernel ]] || return 0
-	echo "$kernel"
+	version=$(apt-cache policy "$kernel" |
+		awk '$1 == "Candidate:" { print $2 }')
+	[[ -n $version && $version != "(none)" ]] || return 0
+	echo "$kernel $version"
 	vm_closure "$1" "${VM_PKGS[@]}"
 }
 
@@ -124,7 +128,8 @@ vm_unpack() {
 			tar -x -C "$root" --keep-directory-symlink \
 				--exclude=./usr/share/doc --exclude=./usr/share/man \
 				--exclude=./usr/share/locale \
-				--exclude=./usr/share/info ||
+				--exclude=./usr/share/info \
+				--exclude='./usr/lib/*/gconv' ||
 			return 1
 	done
 	mkdir -p "$root/etc"
@@ -167,7 +172,7 @@ vm_modules() {
 
 # Makes the cache entry if it is missing; sets VM_KERNEL and VM_INITRD.
 vm_prepare() {
-	local tmp versions key dir work kdir kver lockfd
+	local tmp versions memo key dir work kdir kver lockfd m
 
 	command -v qemu-system-x86_64 >/dev/null ||
 		vm_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
@@ -176,12 +181,24 @@ vm_prepare() {
 	done
 	tmp=$(mktemp -d /tmp/uroce-rxe-prep.XXXXXX)
 	touch "$tmp/status"
-	versions=$(vm_versions "$tmp/status")
+	mkdir -p "$VM_CACHE"
+	# apt's answer (seconds of its solver) changes only with its lists.
+	memo=$VM_CACHE/versions-$( (echo "$VM_KERNEL_PKG" "${VM_PKGS[@]}"
+		stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* 2>/dev/null) |
+		sha256sum | cut -c1-12)
+	if [[ -s $memo ]]; then
+		versions=$(<"$memo")
+	else
+		versions=$(vm_versions "$tmp/status")
+		[[ -z $versions ]] || echo "$versions" >"$memo"
+	fi
 	[[ -n $versions ]] || {
 		rm -rf "$tmp"
 		vm_skip "apt knows no $VM_KERNEL_PKG (run apt-get update)"
 	}
+	# Also keyed by how the guest is made.
 	key=$( (echo "$versions" "${VM_MODULES[@]}"
+		declare -f vm_unpack vm_modules
 		cat "$VM_SRC/guest-init.sh") | sha256sum | cut -c1-12)
 	dir=$VM_CACHE/$key
 	mkdir -p "$VM_CACHE"
@@ -236,16 +253,14 @@ vm_trap() {
 	trap 'exit 1' INT TERM HUP
 }
 
-# vm_start NS HOST/PREFIX GUEST [GUEST...]
+# vm_start NS HOST/PREFIX GUEST [GUEST2]
 vm_start() {
-	local ns=$1 host=$2 prefix deadline line addrs=() a
+	local ns=$1 host=$2 prefix deadline line addrs=() nics=() a n=0
 
 	shift 2
 	[[ $host == */* ]] || vm_fail "vm_start: HOST needs a prefix ($host)"
+	(($# == 1 || $# == 2)) || vm_fail "vm_start: one or two guest addresses"
 	prefix=${host#*/}
-	for a in "$@"; do
-		addrs+=("$a/$prefix")
-	done
 	[[ -n $VM_KERNEL ]] || vm_prepare
 	[[ -e /dev/net/tun ]] || vm_skip "no /dev/net/tun"
 	(($(id -u) == 0)) || vm_skip "needs root for the tap and namespace"
@@ -257,10 +272,19 @@ vm_start() {
 		VM_NS_MADE=1
 	fi
 	ip -n "$ns" link set lo up
-	ip -n "$ns" tuntap add dev tap0 mode tap || vm_fail "no tap in $ns"
 	ip -n "$ns" link add br0 type bridge || vm_fail "no bridge in $ns"
-	ip -n "$ns" link set tap0 master br0
-	ip -n "$ns" link set tap0 up
+	for a in "$@"; do
+		addrs+=("$a/$prefix")
+		ip -n "$ns" tuntap add dev tap$n mode tap ||
+			vm_fail "no tap in $ns"
+		ip -n "$ns" link set tap$n master br0
+		ip -n "$ns" link set tap$n up
+		# Locally administered MACs, one a NIC; no iPXE ROM (it
+		# waits for a key).
+		nics+=(-netdev "tap,id=n$n,ifname=tap$n,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n$n,mac=52:54:00:12:34:$((56 + n)),romfile=")
+		n=$((n + 1))
+	done
 	ip -n "$ns" addr add "$host" dev br0
 	ip -n "$ns" link set br0 up
 	mkfifo "$VM_DIR/ctl.in" "$VM_DIR/ctl.out"
@@ -272,8 +296,7 @@ vm_start() {
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 rxe.addrs=$(IFS=,; echo "${addrs[*]}")" \
 		-serial "file:$VM_DIR/console.log" -monitor none \
-		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-		-device virtio-net-pci,netdev=n0 \
+		"${nics[@]}" \
 		-device virtio-serial-pci \
 		-chardev "pipe,id=ctl,path=$VM_DIR/ctl" \
 		-device virtserialport,chardev=ctl,name=ctl \
@@ -338,10 +361,6 @@ vm_run() {
 	return "$rc"
 }
 
-vm_hairpin() {
-	ip -n "$VM_NS" link set tap0 type bridge_slave hairpin "$1"
-}
-
 vm_stop() {
 	set +e
 	if [[ -n $VM_PID ]]; then
@@ -355,6 +374,7 @@ vm_stop() {
 	if [[ -n $VM_NS ]]; then
 		ip -n "$VM_NS" link del br0 2>/dev/null
 		ip -n "$VM_NS" link del tap0 2>/dev/null
+		ip -n "$VM_NS" link del tap1 2>/dev/null
 		((VM_NS_MADE)) && ip netns del "$VM_NS"
 		VM_NS= VM_NS_MADE=0
 	fi
