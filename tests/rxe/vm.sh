@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # A Debian guest with the kernel's soft-RoCE (rdma_rxe), for the tests
-# that make uroce talk to it. Sourced, never run. This machine's kernel has
-# no RDMA, so the guest runs Debian's own kernel (linux-image-amd64) under
-# qemu-system-x86_64 with software emulation (TCG: no KVM needed), its
-# root file system an initramfs made of Debian's packages: busybox for
-# the shell (not busybox-static, whose shell prefers its own applets, ip
-# among them, to the programs in PATH), iproute2 (ip, rdma), ibverbs-utils, rdmacm-utils and
-# perftest with their libraries (libibverbs1, ibverbs-providers' librxe).
-# Nothing is installed on this machine: the packages come from its apt
-# sources with `apt-get download` and are unpacked with dpkg-deb.
+# that make uroce talk to it. Sourced, never run. This machine's kernel
+# has no RDMA, so the guest runs Debian's own kernel (linux-image-amd64)
+# under qemu-system-x86_64 with software emulation (TCG: no KVM needed),
+# its root file system an initramfs of Debian's packages: busybox for the
+# shell (not busybox-static, whose shell prefers its applets, ip among
+# them, to the programs in PATH), iproute2 (ip, rdma), ibverbs-utils,
+# rdmacm-utils and perftest with their libraries (libibverbs1,
+# ibverbs-providers' librxe). Nothing is installed on this machine: the
+# packages come from its apt sources with `apt-get download` and are
+# unpacked with dpkg-deb.
 #
 #   vm_prepare          makes (or finds) the kernel and the initramfs in
-#                       $VM_CACHE/<key>, the key hashing the package
-#                       versions apt would pick and the guest's init
+#                       $VM_CACHE/<key>, the key hashing the versions apt
+#                       picks and how the guest is made; sets VM_KERNEL
+#                       and VM_INITRD
 #   vm_start NS HOST GUEST [GUEST2]
 #                       boots the guest in the background with a virtio-net
 #                       NIC on tap device tap0 in namespace NS (made if
@@ -39,14 +41,19 @@
 # sees them) instead of the guest's loopback.
 #
 # Environment: VM_CACHE (/var/cache/uroce-test/rxe), VM_CPUS (1),
-# VM_MEM (1024, MiB), VM_BOOT_TIMEOUT (180 s). Needs root (tap, netns).
-# Exit status of helpers on a missing tool or archive: skip (77).
+# VM_MEM (1024, MiB), VM_BOOT_TIMEOUT (180 s), VM_LIFETIME (900 s, after
+# which qemu stops by itself), VM_QEMU (qemu-system-x86_64). Needs root
+# (tap, namespace). Without qemu or the Debian archive: exit 77 (skip).
 
 VM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_CACHE=${VM_CACHE:-${UROCE_TEST_CACHE:-/var/cache/uroce-test}/rxe}
 VM_CPUS=${VM_CPUS:-1}
 VM_MEM=${VM_MEM:-1024}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
+VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
+# qemu ends by itself after this many seconds, should the test that
+# started it be killed before its cleanup runs.
+VM_LIFETIME=${VM_LIFETIME:-900}
 # The kernel and what the guest runs (with their dependencies).
 VM_KERNEL_PKG=linux-image-amd64
 VM_PKGS=(busybox iproute2 libibverbs1 ibverbs-providers
@@ -54,8 +61,8 @@ VM_PKGS=(busybox iproute2 libibverbs1 ibverbs-providers
 # The modules loaded at boot, in this order, each after its dependencies;
 # rdma_rxe computes its ICRC with the crypto API's crc32, which the
 # kernel would otherwise ask a modprobe for that the guest has not.
-VM_MODULES=(virtio_pci virtio_net virtio_console crc32_generic rdma_rxe ib_uverbs
-	rdma_ucm ib_umad)
+VM_MODULES=(virtio_pci virtio_net virtio_console crc32_generic rdma_rxe
+	ib_uverbs rdma_ucm ib_umad)
 
 VM_NAME=${VM_NAME:-$(basename "$0" .sh)}
 VM_DIR=
@@ -150,11 +157,14 @@ vm_modules() {
 	vm_mod_add() {
 		local path d
 
-		path=$(awk -v m="/$1.ko:" 'index($0, m) { sub(/:.*/, ""); print; exit }' "$dep")
+		path=$(awk -v m="/$1.ko:" \
+			'index($0, m) { sub(/:.*/, ""); print; exit }' "$dep")
 		[[ -n $path ]] || { echo "no module $1" >&2; return 1; }
 		[[ -n ${seen[$path]:-} ]] && return 0
 		seen[$path]=1
-		for d in $(awk -v p="$path:" '$1 == p { $1 = ""; print; exit }' "$dep"); do
+		# shellcheck disable=SC2013 # one module a word
+		for d in $(awk -v p="$path:" \
+			'$1 == p { $1 = ""; print; exit }' "$dep"); do
 			vm_mod_add "$(basename "$d" .ko)" || return 1
 		done
 		order+=("$path")
@@ -174,8 +184,8 @@ vm_modules() {
 vm_prepare() {
 	local tmp versions memo key dir work kdir kver lockfd m
 
-	command -v qemu-system-x86_64 >/dev/null ||
-		vm_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+	command -v "$VM_QEMU" >/dev/null ||
+		vm_skip "no $VM_QEMU (apt-get install qemu-system-x86)"
 	for m in apt-get dpkg-deb depmod cpio ldconfig; do
 		command -v "$m" >/dev/null || vm_skip "no $m"
 	done
@@ -255,7 +265,7 @@ vm_trap() {
 
 # vm_start NS HOST/PREFIX GUEST [GUEST2]
 vm_start() {
-	local ns=$1 host=$2 prefix deadline line addrs=() nics=() a n=0
+	local ns=$1 host=$2 prefix deadline line cmdline addrs=() nics=() a n=0
 
 	shift 2
 	[[ $host == */* ]] || vm_fail "vm_start: HOST needs a prefix ($host)"
@@ -288,13 +298,14 @@ vm_start() {
 	ip -n "$ns" addr add "$host" dev br0
 	ip -n "$ns" link set br0 up
 	mkfifo "$VM_DIR/ctl.in" "$VM_DIR/ctl.out"
-	# The guest's addresses and its timeout for a command go on the
-	# kernel's command line; the rest of the guest is in the initramfs.
-	ip netns exec "$ns" qemu-system-x86_64 -accel tcg -nodefaults \
-		-no-user-config -nographic -no-reboot \
+	# The guest's addresses go on the kernel's command line; the rest
+	# of the guest is in the initramfs.
+	cmdline="console=ttyS0 panic=-1 quiet loglevel=4"
+	cmdline+=" rxe.addrs=$(IFS=,; echo "${addrs[*]}")"
+	ip netns exec "$ns" timeout "$VM_LIFETIME" "$VM_QEMU" -accel tcg \
+		-nodefaults -no-user-config -nographic -no-reboot \
 		-smp "$VM_CPUS" -m "$VM_MEM" \
-		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=4 rxe.addrs=$(IFS=,; echo "${addrs[*]}")" \
+		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$cmdline" \
 		-serial "file:$VM_DIR/console.log" -monitor none \
 		"${nics[@]}" \
 		-device virtio-serial-pci \
@@ -331,7 +342,7 @@ vm_boot_fail() {
 # value. The guest kills CMD after SEC seconds (default 60); this side
 # gives up 10 s after that.
 vm_run() {
-	local t=60 line rc= out deadline
+	local t=60 line rc="" out deadline
 
 	if [[ $1 == -t ]]; then
 		t=$2
@@ -370,13 +381,15 @@ vm_stop() {
 	fi
 	[[ -n $VM_WFD ]] && exec {VM_WFD}>&-
 	[[ -n $VM_RFD ]] && exec {VM_RFD}>&-
-	VM_WFD= VM_RFD=
+	VM_WFD=""
+	VM_RFD=""
 	if [[ -n $VM_NS ]]; then
 		ip -n "$VM_NS" link del br0 2>/dev/null
 		ip -n "$VM_NS" link del tap0 2>/dev/null
 		ip -n "$VM_NS" link del tap1 2>/dev/null
 		((VM_NS_MADE)) && ip netns del "$VM_NS"
-		VM_NS= VM_NS_MADE=0
+		VM_NS=""
+		VM_NS_MADE=0
 	fi
 	if [[ -n $VM_DIR ]]; then
 		rm -rf "$VM_DIR"
