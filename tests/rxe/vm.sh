@@ -222,7 +222,7 @@ vm_prepare() {
 		(cd "$work/debs" && apt-get download -q \
 			$(echo "$versions" | awk '{ print $1 "=" $2 }')) \
 			>"$tmp/download.log" 2>&1 || {
-			cat "$tmp/download.log" >&2
+			tail -n 3 "$tmp/download.log" >&2
 			rm -rf "$tmp"
 			exec {lockfd}>&-
 			vm_skip "the Debian archive is unreachable"
