@@ -110,6 +110,12 @@ for f in 1 2; do
 	tshark -r "$TMP/roce.pcap" -V -Y "frame.number == $f" 2>/dev/null |
 		sed -n '/^User Datagram/,$p'
 done
+# The IP and UDP fields the kernel puts on the wire, which the ICRC covers.
+tshark -r "$TMP/roce.pcap" -T fields -E header=y -e frame.number \
+	-e ip.id -e ip.flags.df -e ip.ttl -e ip.dsfield -e udp.srcport \
+	-e udp.checksum -e infiniband.bth.opcode -e infiniband.bth.destqp \
+	-e infiniband.bth.psn -e infiniband.aeth.msn \
+	-e infiniband.invariant.crc 2>/dev/null | sed -n 1,5p
 
 /usr/bin/python3 "$VM_SRC/icrc.py" "$TMP/roce.pcap" ||
 	vm_fail "ICRCs do not match"
