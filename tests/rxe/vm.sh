@@ -180,7 +180,15 @@ vm_modules() {
 	printf '%s\n' "${order[@]}" >"$out/etc/rxe-modules"
 }
 
+# vm_prep_fail MSG: fails, leaving no unpacked kernel behind (vm_prepare's
+# $tmp).
+vm_prep_fail() {
+	rm -rf "$tmp" "$dir.tmp"
+	vm_fail "$1"
+}
+
 # Makes the cache entry if it is missing; sets VM_KERNEL and VM_INITRD.
+# Entries and answers of apt unused for 30 days go.
 vm_prepare() {
 	local tmp versions memo key dir work kdir kver lockfd m
 
@@ -211,7 +219,6 @@ vm_prepare() {
 		declare -f vm_unpack vm_modules
 		cat "$VM_SRC/guest-init.sh") | sha256sum | cut -c1-12)
 	dir=$VM_CACHE/$key
-	mkdir -p "$VM_CACHE"
 	exec {lockfd}>"$VM_CACHE/lock"
 	timeout 900 flock "$lockfd" || vm_fail "$VM_CACHE/lock is held"
 	if [[ ! -e $dir/initrd.cpio ]]; then
@@ -229,23 +236,26 @@ vm_prepare() {
 		}
 		kdir=$work/kernel
 		dpkg-deb -x "$work"/debs/linux-image-[0-9]*.deb "$kdir" ||
-			vm_fail "cannot unpack the kernel"
+			vm_prep_fail "cannot unpack the kernel"
 		kver=$(basename "$(ls -d "$kdir"/lib/modules/*)")
 		vm_unpack "$work/debs" "$work/root" ||
-			vm_fail "cannot unpack the guest's packages"
+			vm_prep_fail "cannot unpack the guest's packages"
 		vm_modules "$kdir" "$kver" "$work/root" ||
-			vm_fail "cannot find the guest's modules"
+			vm_prep_fail "cannot find the guest's modules"
 		install -m 755 "$VM_SRC/guest-init.sh" "$work/root/init"
 		mkdir -p "$dir.tmp"
 		cp "$kdir/boot/vmlinuz-$kver" "$dir.tmp/vmlinuz"
 		# Not compressed: unpacking is quicker than inflating under TCG.
 		(cd "$work/root" && find . | LC_ALL=C sort |
 			cpio -o -H newc --quiet) >"$dir.tmp/initrd.cpio" ||
-			vm_fail "cannot write the initramfs"
+			vm_prep_fail "cannot write the initramfs"
 		echo "$versions" >"$dir.tmp/versions"
 		rm -rf "$dir"
 		mv "$dir.tmp" "$dir"
 	fi
+	touch "$dir" "$memo"
+	find "$VM_CACHE" -mindepth 1 -maxdepth 1 -mtime +30 \
+		\( -name 'versions-*' -o -type d \) -exec rm -rf {} +
 	exec {lockfd}>&-
 	rm -rf "$tmp"
 	VM_KERNEL=$dir/vmlinuz
