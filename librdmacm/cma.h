@@ -334,6 +334,8 @@ void cm_sock_drain(struct cm_sock *s);
 void cm_sock_reap(void);
 void cm_sock_errqueue(struct cm_sock *s);
 extern uint64_t cm_rx_drops;
+/* ICMP errors that named none of our messages, so were not acted on. */
+extern uint64_t cm_icmp_ignored;
 
 /* ---- cm_thread.c ---- */
 /* Starts the CM thread if needed; 0 or a negative errno. */
