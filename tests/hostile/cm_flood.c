@@ -32,7 +32,7 @@
 #include <rdma/rdma_cma.h>
 
 #include "librdmacm/cm_msg.h"
-#include "tests/cm/parse_addr.h"
+#include "tests/hostile/cm_common.h"
 
 #define ID_BASE 0x10000000u
 
@@ -47,20 +47,6 @@
 #ifndef RSS_CHECK
 #define RSS_CHECK 1
 #endif
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
 static long status_kb(const char *key)
 {
@@ -124,17 +110,12 @@ static void sample(struct server_stats *st)
 static void on_request(struct server_stats *st, struct rdma_cm_id *id,
 		       int delay)
 {
-	struct ibv_qp_init_attr a = { .qp_type = IBV_QPT_RC,
-				      .cap = { .max_send_wr = 4,
-					       .max_recv_wr = 4,
-					       .max_send_sge = 1,
-					       .max_recv_sge = 1 } };
 	struct rdma_conn_param cp = { .retry_count = 7 };
 
 	st->requests++;
 	if (delay)
 		usleep((useconds_t)delay * 1000);
-	if (rdma_create_qp(id, NULL, &a)) {
+	if (make_qp(id)) {
 		st->no_qp++;
 		rdma_reject(id, NULL, 0);
 		rdma_destroy_id(id);
@@ -212,58 +193,18 @@ static int server(const char *addr, int port, int backlog, int secs, int delay)
 	return 0;
 }
 
-static int next_event(struct rdma_event_channel *ch, int ms,
-		      struct rdma_cm_event **ev)
-{
-	struct pollfd p = { .fd = ch->fd, .events = POLLIN };
-
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	if (rdma_get_cm_event(ch, ev))
-		die("rdma_get_cm_event");
-	return 0;
-}
-
 static int client(const char *addr, int port)
 {
 	struct rdma_event_channel *ch = rdma_create_event_channel();
-	struct ibv_qp_init_attr a = { .qp_type = IBV_QPT_RC,
-				      .cap = { .max_send_wr = 4,
-					       .max_recv_wr = 4,
-					       .max_send_sge = 1,
-					       .max_recv_sge = 1 } };
-	struct rdma_conn_param cp = { .retry_count = 7 };
-	struct sockaddr_storage ss;
+	enum rdma_cm_event_type t;
 	struct rdma_cm_event *ev;
 	struct rdma_cm_id *id;
-	enum rdma_cm_event_type t;
-	double t0;
+	double t0 = now_ms();
 
-	if (!ch || parse_addr(addr, (uint16_t)port, &ss) ||
-	    rdma_create_id(ch, &id, NULL, RDMA_PS_TCP))
+	if (!ch || rdma_create_id(ch, &id, NULL, RDMA_PS_TCP))
 		die("client: create_id");
-	if (rdma_resolve_addr(id, NULL, (struct sockaddr *)&ss, 2000) ||
-	    next_event(ch, 5000, &ev) ||
-	    ev->event != RDMA_CM_EVENT_ADDR_RESOLVED)
-		die("client: resolve_addr");
-	rdma_ack_cm_event(ev);
-	if (rdma_resolve_route(id, 2000) || next_event(ch, 5000, &ev) ||
-	    ev->event != RDMA_CM_EVENT_ROUTE_RESOLVED)
-		die("client: resolve_route");
-	rdma_ack_cm_event(ev);
-	if (rdma_create_qp(id, NULL, &a))
-		die("client: rdma_create_qp");
-	t0 = now_ms();
-	if (rdma_connect(id, &cp))
-		die("client: rdma_connect");
-	if (next_event(ch, 40000, &ev)) {
-		printf("client: FAIL: no answer\n");
-		return 1;
-	}
-	t = ev->event;
-	printf("client: %s (status %d) after %.0f ms\n", rdma_event_str(t),
-	       ev->status, now_ms() - t0);
-	rdma_ack_cm_event(ev);
+	t = connect_to(ch, id, addr, port, true, 40000);
+	printf("client: %s after %.0f ms\n", rdma_event_str(t), now_ms() - t0);
 	if (t != RDMA_CM_EVENT_ESTABLISHED)
 		return 1;
 	rdma_disconnect(id);

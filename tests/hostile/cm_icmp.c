@@ -29,20 +29,7 @@
 #include <unistd.h>
 
 #include "librdmacm/cm_msg.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
+#include "tests/hostile/cm_common.h"
 
 static uint16_t csum(const void *p, size_t len)
 {
