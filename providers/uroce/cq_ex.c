@@ -75,11 +75,6 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-uint64_t uroce_cq_clock_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
 /* Takes the oldest completion into cq->cur; ENOENT when there is none. */
 static int cq_take(struct uroce_cq *cq)
 {

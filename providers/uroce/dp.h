@@ -20,6 +20,8 @@
 #include "providers/uroce/counters.h"
 #include "providers/uroce/pkt.h"
 #include "providers/uroce/psn.h"
+#include "util/clock.h"
+#include "util/ring.h"
 
 #define UROCE_SOCK_SLOTS 256
 #define UROCE_MAX_SOCKS 256
@@ -170,21 +172,6 @@ struct uroce_recv_wqe {
 	uint32_t length;
 	struct ibv_sge sge[];
 };
-
-/* A ring of fixed-stride entries; head and tail run free. */
-struct uroce_ring {
-	uint8_t *buf;
-	bool ext; /* buf is from a parent domain's allocator (pd.c) */
-	uint32_t size; /* a power of two */
-	uint32_t stride;
-	uint32_t head; /* next to fill */
-	uint32_t tail; /* oldest in use */
-};
-
-static inline void *uroce_ring_at(struct uroce_ring *r, uint32_t idx)
-{
-	return r->buf + (size_t)(idx & (r->size - 1)) * r->stride;
-}
 
 struct uroce_srq {
 	struct ibv_srq ibv_srq;
@@ -404,8 +391,6 @@ static inline void uroce_qp_drop(struct uroce_qp *qp, int reason)
 	qp->cnt.drops[reason]++;
 	uroce_cnt_add(qp->ctx->dp->cnt.drops[reason], 1);
 }
-
-uint64_t uroce_now_ns(void);
 
 /* engine.c */
 int uroce_engine_start(struct uroce_context *ctx);

@@ -37,14 +37,6 @@
 /* Ticks without a timer before the engine sleeps until kicked. */
 #define IDLE_TICKS 200
 
-uint64_t uroce_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void uroce_engine_kick(struct uroce_dp *dp)
 {
 	uint64_t one = 1;

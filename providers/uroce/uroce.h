@@ -18,6 +18,8 @@
 #include "providers/uroce/config.h"
 #include "providers/uroce/gid.h"
 #include "providers/uroce/keytab.h"
+#include "util/clock.h"
+#include "util/list.h"
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
@@ -28,34 +30,6 @@
 /* Port physical states (IBTA), as ibv_query_port reports them. */
 #define UROCE_PHYS_STATE_DISABLED 3
 #define UROCE_PHYS_STATE_LINK_UP 5
-
-/* A tiny intrusive doubly linked list for the per-context object lists. */
-struct uroce_list {
-	struct uroce_list *next, *prev;
-};
-
-static inline void uroce_list_init(struct uroce_list *head)
-{
-	head->next = head;
-	head->prev = head;
-}
-
-static inline void uroce_list_add(struct uroce_list *head,
-				  struct uroce_list *node)
-{
-	node->next = head->next;
-	node->prev = head;
-	head->next->prev = node;
-	head->next = node;
-}
-
-static inline void uroce_list_del(struct uroce_list *node)
-{
-	node->prev->next = node->next;
-	node->next->prev = node->prev;
-	node->next = node;
-	node->prev = node;
-}
 
 struct uroce_member {
 	int ifindex;
@@ -422,7 +396,10 @@ void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num);
 struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
 				     struct ibv_cq_init_attr_ex *attr);
 /* The clock of completion timestamps: CLOCK_MONOTONIC in ns. */
-uint64_t uroce_cq_clock_ns(void);
+static inline uint64_t uroce_cq_clock_ns(void)
+{
+	return uroce_now_ns();
+}
 
 #include "providers/uroce/dp.h"
 
