@@ -396,8 +396,6 @@ static inline void uroce_qp_drop(struct uroce_qp *qp, int reason)
 int uroce_engine_start(struct uroce_context *ctx);
 void uroce_engine_stop(struct uroce_context *ctx);
 void uroce_engine_kick(struct uroce_dp *dp);
-/* The application stopped polling: the engine drains the sockets again. */
-void uroce_engine_release(struct uroce_dp *dp);
 
 /*
  * After a completion of @qp into @cq: with nothing left posted, the
@@ -411,7 +409,6 @@ static inline void uroce_qp_note_idle(struct uroce_qp *qp, struct uroce_cq *cq)
 		atomic_store_explicit(&cq->idle_hint, true,
 				      memory_order_relaxed);
 }
-int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
 /* A socket in the context's namespace, as uroce_sock_open(@mcast). */
 int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
 
@@ -420,28 +417,43 @@ int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
 int uroce_sock_open(bool mcast);
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
-/* Sends the ACKs that drains held back, where no drainer is busy. */
-void uroce_sock_flush_deferred(struct uroce_dp *dp);
 /* Adds the context's multicast socket; NULL and errno on failure. */
 struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
-/*
- * Hands a packet that passed the socket's checks to @qp, after the QP's
- * own; false if it was dropped. @dst: the IP destination (for the GRH).
- */
-bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
-			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
-			const struct in6_addr *dst, int member);
-/* Receives and processes what @s holds; false if another thread was. */
-bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
 void uroce_sock_free(struct uroce_sock *s);
+
+/* path.c */
 int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		   const union ibv_gid *dgid, struct uroce_path *path);
 void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
 			  uint16_t dport);
+/* The ICRC's view of the IP header between @src and @dst. */
+void uroce_icrc_addrs(struct uroce_icrc_hdr *h, const struct in6_addr *src,
+		      const struct in6_addr *dst);
+
+/* rx.c */
+/* Receives and processes what @s holds; false if another thread was. */
+bool uroce_rx_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
+/* Waits for the drainer of @s, then receives all that has arrived. */
+void uroce_rx_drain_wait(struct uroce_dp *dp, struct uroce_sock *s);
+/* Sends the ACKs that drains held back, where no drainer is busy. */
+void uroce_rx_flush_deferred(struct uroce_dp *dp);
+
+/* deliver.c */
+/*
+ * Hands a packet that passed the socket's checks to @qp, after the QP's
+ * own; false if it was dropped. @dst: the IP destination (for the GRH).
+ */
+bool uroce_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
+		   struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
+		   const struct in6_addr *dst, int member);
+
+/* poll.c */
 /* The poll_cq op; asked for no entry it takes in all that has arrived. */
 int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
 /* The progress of a poll that takes nothing and waits for no drainer. */
 void uroce_cq_progress_dp(struct ibv_cq *ibcq);
+/* The req_notify_cq op: the application sleeps, the engine drains. */
+int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
 
 /* tx.c */
 /* Queues a packet on @txb; returns its UDP payload length, 0 if dropped. */

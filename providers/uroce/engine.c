@@ -138,29 +138,6 @@ static void unpark_all(struct uroce_dp *dp)
 }
 
 /*
- * The caller sends the ACKs its polling held back itself: waking the
- * engine for them would cost as much, and on few cores a thread woken
- * twice in a row may wait for the scheduler's next tick.
- */
-void uroce_engine_release(struct uroce_dp *dp)
-{
-	atomic_store_explicit(&dp->last_poll, 0, memory_order_relaxed);
-	uroce_sock_flush_deferred(dp);
-	if (atomic_load_explicit(&dp->nparked, memory_order_relaxed))
-		uroce_engine_kick(dp);
-}
-
-int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only)
-{
-	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
-
-	/* The application is about to sleep: the engine drains again. */
-	if (dp)
-		uroce_engine_release(dp);
-	return uroce_req_notify_cq(ibcq, solicited_only);
-}
-
-/*
  * Sends the ACKs a polling application held back (sock.c) once it has
  * stopped polling; returns whether any are still held.
  */
@@ -174,7 +151,7 @@ static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)
 		s = dp->socks[i];
 		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED))
 			continue;
-		if (app_polling(dp, now) || !uroce_sock_drain(dp, s, true))
+		if (app_polling(dp, now) || !uroce_rx_drain(dp, s, true))
 			held = true;
 	}
 	return held;
@@ -286,7 +263,7 @@ static void *engine_main(void *arg)
 			now = uroce_now_ns();
 			if (app_polling(dp, now))
 				sock_park(dp, ev[i].data.ptr, true);
-			else if (!uroce_sock_drain(dp, ev[i].data.ptr, true))
+			else if (!uroce_rx_drain(dp, ev[i].data.ptr, true))
 				/* Its poll_cq holds the lock: it polls. */
 				mark_polling(dp, ev[i].data.ptr, now);
 		}

@@ -5,7 +5,7 @@
  * (UD), PSN (RC: sequence NAK once per gap, duplicates answered again;
  * UC: a gap drops the rest of the message), then rkey, PD, access and
  * bounds. Memory is touched only after all of them. ACKs are coalesced:
- * one per QP per received batch (see uroce_sock_drain). What RC refuses
+ * one per QP per received batch (see uroce_rx_drain). What RC refuses
  * is NAKed; what UC and UD refuse is dropped and counted by its reason.
  */
 #include <string.h>
