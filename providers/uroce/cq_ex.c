@@ -101,7 +101,7 @@ static int cq_take(struct uroce_cq *cq)
  * Progress first, as ibv_poll_cq makes it: the data path drains its
  * sockets into the CQs, as much as another thread's drain lets it, and
  * marks the application as polling. (The poll_cq op asked for no entry
- * waits for such a drain instead: librdmacm's call, see sock.c.)
+ * waits for such a drain instead: librdmacm's call, see poll.c.)
  */
 static void cq_progress(struct uroce_cq *cq)
 {

@@ -166,6 +166,12 @@ struct uroce_send_wqe {
 	struct ibv_sge sge[];
 };
 
+static inline bool uroce_wr_is_atomic(uint32_t op)
+{
+	return op == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+}
+
 struct uroce_recv_wqe {
 	uint64_t wr_id;
 	uint32_t num_sge;
@@ -499,8 +505,6 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 		   struct ibv_qp_init_attr *init_attr);
 int uroce_destroy_qp(struct ibv_qp *ibqp);
-/* Adds a validated copy of @wr to the send ring; under qp->lock. */
-int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr);
 
 /* qp_ex.c */
 struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,
@@ -510,11 +514,11 @@ struct ibv_qp_ex *uroce_qp_to_qp_ex(struct ibv_qp *ibqp);
 void uroce_qp_error(struct uroce_qp *qp);
 void uroce_qp_destroy_all(struct uroce_context *ctx);
 
-/* send.c */
+/* sq.c */
 int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		    struct ibv_send_wr **bad_wr);
-void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status);
+/* Adds a validated copy of @wr to the send ring; under qp->lock. */
+int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr);
 
 /* req.c: sends what it can; under qp->lock */
 void uroce_req_progress(struct uroce_qp *qp);
@@ -528,16 +532,18 @@ struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,
 					 uint32_t *idx);
 /* After ACKs overtook a rewind: restarts from the oldest unacked PSN. */
 void uroce_req_sync(struct uroce_qp *qp);
+/*
+ * Sends again every packet of @qp not acknowledged yet, from the oldest
+ * on, as a retransmission timeout or a LAG failover asks.
+ */
+void uroce_req_requeue(struct uroce_qp *qp);
 
-/* recv.c */
+/* rq.c */
 int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		    struct ibv_recv_wr **bad_wr);
-/* Takes the next receive WQE into @buf; false if none. */
+/* Copies receive WRs into @rq, a QP's or an SRQ's ring. */
 int uroce_rq_post(struct uroce_ring *rq, uint32_t max_wr, uint32_t max_sge,
 		  struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr);
-bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf);
-void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
-			 const struct ibv_wc *wc, bool solicited);
 
 /* srq.c */
 struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
@@ -559,6 +565,12 @@ void uroce_resp_queue_ack(struct uroce_qp *qp);
 
 /* comp.c: a response packet for @qp; under qp->lock */
 void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
+/*
+ * Completes @wqe, the oldest send WQE, with @status, then the local
+ * operations carried out after it; under qp->lock.
+ */
+void uroce_comp_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status);
 /* Runs @qp's expired timers; returns its next deadline or 0. */
 uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
 /* Sends a lazy ACK that is due; returns when the next one is, or 0. */

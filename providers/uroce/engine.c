@@ -138,7 +138,7 @@ static void unpark_all(struct uroce_dp *dp)
 }
 
 /*
- * Sends the ACKs a polling application held back (sock.c) once it has
+ * Sends the ACKs a polling application held back (rx.c) once it has
  * stopped polling; returns whether any are still held.
  */
 static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)

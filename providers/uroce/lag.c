@@ -197,11 +197,7 @@ static void move_qp(struct uroce_qp *qp, int to, bool resend)
 	    (qp->state != IBV_QPS_RTS && qp->state != IBV_QPS_SQD) ||
 	    qp->req.max_psn == qp->comp.psn)
 		return;
-	qp->req.nak_seen = false;
-	qp->req.timer = 0;
-	uroce_req_sync(qp);
-	uroce_req_rewind(qp, qp->comp.psn);
-	uroce_req_progress(qp);
+	uroce_req_requeue(qp);
 }
 
 /*

@@ -326,7 +326,7 @@ void uroce_qp_error(struct uroce_qp *qp)
 	qp->req.rnr_timer = 0;
 	qp->txb.n = 0;
 	while (qp->sq.tail != qp->sq.head)
-		uroce_send_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
+		uroce_comp_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
 				    IBV_WC_WR_FLUSH_ERR);
 	qp->req.cur = qp->sq.tail;
 	qp->req.cur_pkt = 0;

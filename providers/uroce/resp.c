@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The responder: executes SENDs, WRITEs, READs and atomics that passed the
- * socket's checks (QP state, transport, peer, P_Key), after its own: Q_Key
+ * delivery checks (QP state, transport, peer, P_Key: deliver.c), after its
+ * own: Q_Key
  * (UD), PSN (RC: sequence NAK once per gap, duplicates answered again;
  * UC: a gap drops the rest of the message), then rkey, PD, access and
  * bounds. Memory is touched only after all of them. ACKs are coalesced:
  * one per QP per received batch (see uroce_rx_drain). What RC refuses
  * is NAKed; what UC and UD refuse is dropped and counted by its reason.
+ * The receive queue's work completions are built here.
  */
 #include <string.h>
 
@@ -53,6 +55,30 @@ void uroce_resp_flush_ack(struct uroce_qp *qp)
 }
 
 /* A fatal request error: NAK it and put the QP in error (RC). */
+/* Takes the next receive WQE into @buf; false if none. */
+static bool recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf)
+{
+	struct uroce_recv_wqe *wqe;
+
+	if (qp->rq.tail == qp->rq.head)
+		return false;
+	wqe = uroce_ring_at(&qp->rq, qp->rq.tail);
+	memcpy(buf, wqe, sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
+	qp->rq.tail++;
+	return true;
+}
+
+static void recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
+			  const struct ibv_wc *wc, bool solicited)
+{
+	struct ibv_wc c = *wc;
+
+	c.wr_id = wqe->wr_id;
+	c.qp_num = qp->ibv_qp.qp_num;
+	uroce_cq_push(qp->rcq, &c, solicited);
+	uroce_qp_note_idle(qp, qp->rcq);
+}
+
 static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
 {
 	if (qp->ibv_qp.qp_type != IBV_QPT_RC)
@@ -67,7 +93,7 @@ static bool take_wqe(struct uroce_qp *qp)
 	if (qp->resp.wqe_valid)
 		return true;
 	if (qp->srq ? uroce_srq_take(qp->srq, qp->resp.wqe) :
-		      uroce_recv_take(qp, qp->resp.wqe)) {
+		      recv_take(qp, qp->resp.wqe)) {
 		qp->resp.wqe_valid = true;
 		qp->resp.offset = 0;
 		return true;
@@ -95,7 +121,7 @@ static void recv_done(struct uroce_qp *qp, struct uroce_pkt *pkt,
 		wc.wc_flags |= IBV_WC_WITH_INV;
 	}
 	qp->resp.wqe_valid = false;
-	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+	recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
 /*
@@ -190,7 +216,7 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		wc.wc_flags |= IBV_WC_WITH_IMM;
 	}
 	qp->resp.wqe_valid = false;
-	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+	recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
 /*
@@ -618,7 +644,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		qp->resp.drop_msg = false;
 	}
 
-	/* READ and atomics are RC's (sock.c checked): answered, PSN moved. */
+	/* READ and atomics are RC's (deliver.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
 		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
 			rx_atomic_write(qp, pkt);

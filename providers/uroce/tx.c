@@ -8,7 +8,7 @@
  * A run of packets to one peer, all of one length but the last (the
  * middle packets of a message), leaves as one UDP GSO send: the kernel
  * handles one buffer instead of one per packet, and a receiver with
- * UDP_GRO gets it back whole (sock.c). Each segment is still a complete
+ * UDP_GRO gets it back whole (rx.c). Each segment is still a complete
  * RoCEv2 packet with its own headers and ICRC.
  */
 #include <errno.h>

@@ -2,81 +2,13 @@
 /*
  * ibv_post_send: work requests are copied into the QP's send ring
  * (fixed-stride entries, inline data copied in), then the requester runs
- * in the posting thread and sends what the window allows.
+ * in the posting thread and sends what the window allows. ibv_wr_*
+ * (qp_ex.c) commits into the same ring.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "providers/uroce/uroce.h"
-
-static enum ibv_wc_opcode wc_opcode(uint32_t op)
-{
-	switch (op) {
-	case IBV_WR_RDMA_WRITE:
-	case IBV_WR_RDMA_WRITE_WITH_IMM:
-		return IBV_WC_RDMA_WRITE;
-	case IBV_WR_RDMA_READ:
-		return IBV_WC_RDMA_READ;
-	case IBV_WR_ATOMIC_CMP_AND_SWP:
-		return IBV_WC_COMP_SWAP;
-	case IBV_WR_ATOMIC_FETCH_AND_ADD:
-		return IBV_WC_FETCH_ADD;
-	case IBV_WR_BIND_MW:
-		return IBV_WC_BIND_MW;
-	case IBV_WR_LOCAL_INV:
-		return IBV_WC_LOCAL_INV;
-	case IBV_WR_ATOMIC_WRITE:
-		return IBV_WC_ATOMIC_WRITE;
-	default:
-		return IBV_WC_SEND;
-	}
-}
-
-static bool is_atomic(uint32_t op)
-{
-	return op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
-}
-
-static void complete_one(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status)
-{
-	struct ibv_wc wc;
-	bool pushed = false;
-
-	if (status != IBV_WC_SUCCESS || qp->sq_sig_all ||
-	    (wqe->send_flags & IBV_SEND_SIGNALED)) {
-		memset(&wc, 0, sizeof(wc));
-		wc.wr_id = wqe->wr_id;
-		wc.status = status;
-		wc.opcode = wc_opcode(wqe->opcode);
-		wc.qp_num = qp->ibv_qp.qp_num;
-		if (status == IBV_WC_SUCCESS)
-			wc.byte_len = is_atomic(wqe->opcode) ? 8 : wqe->length;
-		uroce_cq_push(qp->scq, &wc, false);
-		pushed = true;
-	}
-	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode) ||
-	     wqe->opcode == IBV_WR_ATOMIC_WRITE) &&
-	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
-		qp->req.rd_out--;
-	qp->sq.tail++;
-	if (pushed)
-		uroce_qp_note_idle(qp, qp->scq);
-}
-
-void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status)
-{
-	complete_one(qp, wqe, status);
-	/* Local operations carried out meanwhile complete in order. */
-	while (qp->sq.tail != qp->sq.head) {
-		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
-		if (!(wqe->flags & UROCE_WQE_DONE))
-			break;
-		complete_one(qp, wqe, IBV_WC_SUCCESS);
-	}
-}
 
 static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 {
@@ -141,7 +73,7 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 		len += wr->sg_list[i].length;
 	if (len > 0x80000000ull)
 		return EINVAL;
-	if (is_atomic(wr->opcode)) {
+	if (uroce_wr_is_atomic(wr->opcode)) {
 		wqe->remote_addr = wr->wr.atomic.remote_addr;
 		wqe->rkey = wr->wr.atomic.rkey;
 		wqe->compare_add = wr->wr.atomic.compare_add;
@@ -166,7 +98,7 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 	}
 	wqe->length = (uint32_t)len;
 	if ((wr->send_flags & IBV_SEND_INLINE) &&
-	    wr->opcode != IBV_WR_RDMA_READ && !is_atomic(wr->opcode)) {
+	    wr->opcode != IBV_WR_RDMA_READ && !uroce_wr_is_atomic(wr->opcode)) {
 		if (len > qp->cap.max_inline_data)
 			return EINVAL;
 		for (i = 0; i < wr->num_sge; i++) {
