@@ -6,7 +6,8 @@
  * RNR timer. Exhausted retries end in RETRY_EXC_ERR / RNR_RETRY_EXC_ERR
  * and the QP goes to ERR. A response that answers nothing outstanding is
  * dropped and counted before it can retire or resend anything. The send
- * queue's work completions are built here, in WQE order.
+ * queue's work completions are built here, in WQE order, and a QP in
+ * error has its queues flushed.
  */
 #include <string.h>
 
@@ -83,6 +84,21 @@ void uroce_comp_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			break;
 		complete_one(qp, wqe, IBV_WC_SUCCESS);
 	}
+}
+
+void uroce_qp_error(struct uroce_qp *qp)
+{
+	qp->state = IBV_QPS_ERR;
+	qp->ibv_qp.state = IBV_QPS_ERR;
+	qp->req.timer = 0;
+	qp->req.rnr_timer = 0;
+	qp->txb.n = 0;
+	while (qp->sq.tail != qp->sq.head)
+		uroce_comp_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
+				    IBV_WC_WR_FLUSH_ERR);
+	qp->req.cur = qp->sq.tail;
+	qp->req.cur_pkt = 0;
+	uroce_resp_flush(qp);
 }
 
 static struct uroce_send_wqe *tail_wqe(struct uroce_qp *qp)

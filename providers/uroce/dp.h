@@ -13,14 +13,18 @@
 #ifndef UROCE_DP_H
 #define UROCE_DP_H
 
+#include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "providers/uroce/caps.h"
 #include "providers/uroce/counters.h"
 #include "providers/uroce/pkt.h"
 #include "providers/uroce/psn.h"
 #include "util/clock.h"
+#include "util/log.h"
 #include "util/ring.h"
 
 #define UROCE_SOCK_SLOTS 256
@@ -359,6 +363,17 @@ struct uroce_dp {
 	struct uroce_lag_set lag;
 };
 
+/* The LAG member of @ifindex, or -1. */
+static inline int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < lag->n; i++)
+		if (lag->m[i].ifindex == ifindex)
+			return (int)i;
+	return -1;
+}
+
 static inline struct uroce_qp *to_uqp(struct ibv_qp *qp)
 {
 	return container_of(qp, struct uroce_qp, ibv_qp);
@@ -401,7 +416,24 @@ static inline void uroce_qp_drop(struct uroce_qp *qp, int reason)
 /* engine.c */
 int uroce_engine_start(struct uroce_context *ctx);
 void uroce_engine_stop(struct uroce_context *ctx);
-void uroce_engine_kick(struct uroce_dp *dp);
+
+/*
+ * Wakes the engine: a timer was armed while it slept, or it has a socket
+ * to open. Only the eventfd's write: who wakes it does not call into it.
+ */
+static inline void uroce_engine_kick(struct uroce_dp *dp)
+{
+	uint64_t one = 1;
+
+	if (write(dp->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		uroce_warn("engine kick: %s", strerror(errno));
+}
+
+/* netns.c */
+/* A socket in the context's namespace; @mcast: the multicast port's. */
+int uroce_netns_socket(struct uroce_dp *dp, bool mcast);
+/* From the engine thread: opens the socket another thread asked for. */
+void uroce_netns_serve(struct uroce_dp *dp);
 
 /*
  * After a completion of @qp into @cq: with nothing left posted, the
@@ -415,12 +447,8 @@ static inline void uroce_qp_note_idle(struct uroce_qp *qp, struct uroce_cq *cq)
 		atomic_store_explicit(&cq->idle_hint, true,
 				      memory_order_relaxed);
 }
-/* A socket in the context's namespace, as uroce_sock_open(@mcast). */
-int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
 
 /* sock.c */
-/* @mcast: bound to UROCE_MCAST_PORT, shared; else an ephemeral port. */
-int uroce_sock_open(bool mcast);
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
 /* Adds the context's multicast socket; NULL and errno on failure. */
@@ -476,13 +504,6 @@ void uroce_lag_fini(struct uroce_dp *dp);
 void uroce_lag_qp_init(struct uroce_qp *qp);
 /* A QP no thread can reach any more gives its member up. */
 void uroce_lag_qp_fini(struct uroce_qp *qp);
-/* The member of @ifindex, or -1. */
-int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex);
-/* The netdev a packet of @opcode leaves by; under the QP's lock. */
-int uroce_lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode);
-/* Counts a message sendmmsg took, of @npkts packets, for its member. */
-void uroce_lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
-			unsigned int npkts);
 /* Links changed (the monitor thread): move QPs off the members down. */
 void uroce_lag_links(struct uroce_context *ctx);
 /* A retransmission timeout of @qp; under its lock. */
@@ -510,8 +531,6 @@ int uroce_destroy_qp(struct ibv_qp *ibqp);
 struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,
 				  struct ibv_qp_init_attr_ex *attr);
 struct ibv_qp_ex *uroce_qp_to_qp_ex(struct ibv_qp *ibqp);
-/* Moves @qp to ERR and flushes its queues; under qp->lock. */
-void uroce_qp_error(struct uroce_qp *qp);
 void uroce_qp_destroy_all(struct uroce_context *ctx);
 
 /* sq.c */
@@ -560,6 +579,8 @@ void uroce_srq_destroy_all(struct uroce_context *ctx);
 /* resp.c: a request packet for @qp, from @from; under qp->lock */
 void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
 void uroce_resp_flush_ack(struct uroce_qp *qp);
+/* Flushes the receive queue in error (uroce_qp_error). */
+void uroce_resp_flush(struct uroce_qp *qp);
 /* Adds a pending ACK to the QP's transmit batch, without sending it. */
 void uroce_resp_queue_ack(struct uroce_qp *qp);
 
@@ -571,6 +592,8 @@ void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
  */
 void uroce_comp_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			 enum ibv_wc_status status);
+/* Moves @qp to ERR and flushes its queues; under qp->lock. */
+void uroce_qp_error(struct uroce_qp *qp);
 /* Runs @qp's expired timers; returns its next deadline or 0. */
 uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
 /* Sends a lazy ACK that is due; returns when the next one is, or 0. */

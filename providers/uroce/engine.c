@@ -2,7 +2,8 @@
 /*
  * The per-context engine thread. Created by alloc_context, it lives in the
  * context's network namespace, so it also creates the sockets that a
- * thread which has since moved to another namespace asks for. It drains
+ * thread which has since moved to another namespace asks for (netns.c).
+ * It drains
  * sockets nobody else is polling (a one-sided target never calls into the
  * library) and runs the QPs' timers: epoll's timeout is the nearest
  * deadline, at most a tick while any timer is armed.
@@ -36,52 +37,6 @@
 #define PARK_NS 200000ull
 /* Ticks without a timer before the engine sleeps until kicked. */
 #define IDLE_TICKS 200
-
-void uroce_engine_kick(struct uroce_dp *dp)
-{
-	uint64_t one = 1;
-
-	if (write(dp->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		uroce_warn("engine kick: %s", strerror(errno));
-}
-
-/* Whether the calling thread is in the context's network namespace. */
-static bool in_ctx_netns(struct uroce_context *ctx)
-{
-	struct stat a, b;
-
-	if (stat("/proc/thread-self/ns/net", &a) || fstat(ctx->netns_fd, &b))
-		return false;
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-int uroce_engine_socket(struct uroce_dp *dp, bool mcast)
-{
-	int fd;
-
-	if (in_ctx_netns(dp->ctx))
-		return uroce_sock_open(mcast);
-	pthread_mutex_lock(&dp->req_lock);
-	dp->req_pending = true;
-	dp->req_mcast = mcast;
-	uroce_engine_kick(dp);
-	while (dp->req_pending)
-		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
-	fd = dp->req_fd;
-	pthread_mutex_unlock(&dp->req_lock);
-	return fd;
-}
-
-static void serve_requests(struct uroce_dp *dp)
-{
-	pthread_mutex_lock(&dp->req_lock);
-	if (dp->req_pending) {
-		dp->req_fd = uroce_sock_open(dp->req_mcast);
-		dp->req_pending = false;
-		pthread_cond_broadcast(&dp->req_cond);
-	}
-	pthread_mutex_unlock(&dp->req_lock);
-}
 
 /* Runs expired timers; returns the earliest deadline left, or 0. */
 static uint64_t run_timers(struct uroce_dp *dp)
@@ -255,7 +210,7 @@ static void *engine_main(void *arg)
 			if (!ev[i].data.ptr) {
 				if (read(dp->evfd, &buf, sizeof(buf)) < 0)
 					buf = 0;
-				serve_requests(dp);
+				uroce_netns_serve(dp);
 				idle_ticks = 0;
 				continue;
 			}

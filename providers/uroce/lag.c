@@ -128,52 +128,6 @@ void uroce_lag_qp_fini(struct uroce_qp *qp)
 		atomic_fetch_sub(&qp->txb.lag->m[qp->txb.member].nqps, 1);
 }
 
-int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex)
-{
-	unsigned int i;
-
-	for (i = 0; i < lag->n; i++)
-		if (lag->m[i].ifindex == ifindex)
-			return (int)i;
-	return -1;
-}
-
-static bool is_response(uint8_t opcode)
-{
-	return opcode >= UROCE_OP_RC_READ_RESP_FIRST &&
-	       opcode <= UROCE_OP_RC_ATOMIC_ACK;
-}
-
-int uroce_lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode)
-{
-	struct uroce_lag_set *lag = txb->lag;
-	int m = txb->member;
-
-	if (is_response(opcode) && txb->reply_member >= 0 &&
-	    atomic_load_explicit(&lag->m[txb->reply_member].up,
-				 memory_order_relaxed))
-		m = txb->reply_member;
-	return lag->m[m].ifindex;
-}
-
-void uroce_lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
-			unsigned int npkts)
-{
-	const struct msghdr *mh = &msg->msg_hdr;
-	struct in6_pktinfo pi;
-	int m;
-
-	if (!mh->msg_controllen)
-		return;
-	memcpy(&pi, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(pi));
-	m = uroce_lag_member(lag, (int)pi.ipi6_ifindex);
-	if (m < 0)
-		return;
-	uroce_cnt_add(lag->m[m].tx_pkts, npkts);
-	/* The length of a GSO send is that of every segment together. */
-	uroce_cnt_add(lag->m[m].tx_bytes, msg->msg_len);
-}
-
 /*
  * Moves @qp to member @to, under its lock. @resend: its member failed,
  * so what it has not seen acknowledged is lost: send it again now

@@ -125,24 +125,6 @@ bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key)
 	return mr && (mr->access & IBV_ACCESS_ON_DEMAND);
 }
 
-/*
- * The ICRC reads a packet's payload when it is added to the batch, the
- * kernel when the batch leaves: an ODP payload is copied (fault-safely)
- * into a slot of its own per batch position, so ODP packets still leave
- * in batches. Allocated at the QP's first ODP packet.
- */
-uint8_t *uroce_odp_bounce(struct uroce_qp *qp)
-{
-	if (!qp->odp_bounce) {
-		qp->odp_bounce = malloc((size_t)UROCE_TX_BATCH * UROCE_MTU_MAX);
-		if (!qp->odp_bounce)
-			return NULL;
-	}
-	if (qp->txb.n == UROCE_TX_BATCH)
-		uroce_tx_flush(qp->ctx, &qp->txb);
-	return qp->odp_bounce + (size_t)qp->txb.n * UROCE_MTU_MAX;
-}
-
 bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
 		    const void *src, size_t n)
 {

@@ -331,11 +331,6 @@ int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
 	return 0;
 }
 
-struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key)
-{
-	return uroce_keytab_lookup(&ctx->mrs, key);
-}
-
 static void mr_free(void *obj, void *arg)
 {
 	free(obj);

@@ -79,6 +79,33 @@ static void recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
 	uroce_qp_note_idle(qp, qp->rcq);
 }
 
+static void flush_wc(struct uroce_qp *qp, uint64_t wr_id)
+{
+	struct ibv_wc wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.wr_id = wr_id;
+	wc.status = IBV_WC_WR_FLUSH_ERR;
+	wc.opcode = IBV_WC_RECV;
+	wc.qp_num = qp->ibv_qp.qp_num;
+	uroce_cq_push(qp->rcq, &wc, false);
+}
+
+void uroce_resp_flush(struct uroce_qp *qp)
+{
+	struct uroce_recv_wqe *rw;
+
+	if (qp->resp.wqe_valid) {
+		flush_wc(qp, qp->resp.wqe->wr_id);
+		qp->resp.wqe_valid = false;
+	}
+	while (qp->rq.tail != qp->rq.head) {
+		rw = uroce_ring_at(&qp->rq, qp->rq.tail);
+		flush_wc(qp, rw->wr_id);
+		qp->rq.tail++;
+	}
+}
+
 static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
 {
 	if (qp->ibv_qp.qp_type != IBV_QPT_RC)

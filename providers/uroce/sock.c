@@ -17,51 +17,6 @@
 #include "util/log.h"
 #include "providers/uroce/uroce.h"
 
-#define SOCK_BUF_BYTES (4 << 20)
-
-int uroce_sock_open(bool mcast)
-{
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-	int fd, off = 0, on = 1, sz = SOCK_BUF_BYTES;
-
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)))
-		goto err;
-	/*
-	 * Multicast arrives only on the multicast socket (mcast.c), and only
-	 * for the groups it joined rather than all those that some socket
-	 * joined; best effort: mcast.c filters by group anyway.
-	 */
-	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
-	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off));
-	/* Each context with a group attached binds the port and gets a copy. */
-	if (mcast) {
-		sa.sin6_port = htons(UROCE_MCAST_PORT);
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
-			goto err;
-	} else {
-		/*
-		 * A GSO send from a peer (tx.c) arrives whole, one buffer for
-		 * many packets; best effort, as the kernel may lack it.
-		 */
-		setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
-	}
-	/* Larger buffers only soften bursts: failure is not fatal. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		goto err;
-	return fd;
-err:
-	off = -errno;
-	close(fd);
-	return off;
-}
-
 static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
 {
 	struct sockaddr_in6 sa;
@@ -70,7 +25,7 @@ static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
 	struct uroce_sock *s;
 	int fd, i;
 
-	fd = uroce_engine_socket(dp, mcast);
+	fd = uroce_netns_socket(dp, mcast);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;

@@ -359,7 +359,11 @@ void uroce_mr_destroy_all(struct uroce_context *ctx);
  * names, or NULL. The caller holds ctx->mr_lock for reading and checks
  * the MR's access flags and bounds itself.
  */
-struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
+static inline struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx,
+					       uint32_t key)
+{
+	return uroce_keytab_lookup(&ctx->mrs, key);
+}
 /* A random key for an MR or a window: not guessable from the others. */
 int uroce_random_key(uint32_t *key);
 
