@@ -266,8 +266,6 @@ static inline void uroce_count_put(atomic_uint *count)
 	atomic_fetch_sub(count, 1);
 }
 
-extern const struct verbs_context_ops uroce_ops;
-
 /* device.c */
 int uroce_list_devices(struct verbs_device ***list);
 void uroce_free_device(struct verbs_device *vdev);
