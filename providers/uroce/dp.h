@@ -680,11 +680,13 @@ int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 		   const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
 		   void *buf, uint32_t len, bool to_sge);
 /*
- * Fills @iov with the pieces of [offset, offset + len) of @sge; *@odp
- * says whether one of them is in an ODP MR (to be copied fault-safely).
+ * Fills @iov with the *@niov pieces of [offset, offset + len) of @sge;
+ * *@odp says whether one of them is in an ODP MR (to be copied
+ * fault-safely). Returns 0, IBV_WC_LOC_LEN_ERR or IBV_WC_LOC_PROT_ERR.
  */
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov, bool *odp);
+		  uint32_t len, struct iovec *iov, int maxiov, int *niov,
+		  bool *odp);
 
 #endif /* UROCE_DP_H */

@@ -217,7 +217,8 @@ int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov, bool *odp)
+		  uint32_t len, struct iovec *iov, int maxiov, int *niovp,
+		  bool *odp)
 {
 	uint32_t i, n;
 	int niov = 0;
@@ -227,14 +228,14 @@ int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 	i = sge_seek(sge, nsge, &offset);
 	while (len) {
 		if (i >= nsge || niov >= maxiov)
-			return -IBV_WC_LOC_LEN_ERR;
+			return IBV_WC_LOC_LEN_ERR;
 		n = sge[i].length - offset;
 		if (n > len)
 			n = len;
 		mem = uroce_mem_map(ctx, pd, sge[i].lkey, sge[i].addr + offset,
 				    n, 0);
 		if (!mem)
-			return -IBV_WC_LOC_PROT_ERR;
+			return IBV_WC_LOC_PROT_ERR;
 		*odp = *odp || uroce_mem_is_odp(ctx, sge[i].lkey);
 		iov[niov].iov_base = mem;
 		iov[niov].iov_len = n;
@@ -243,5 +244,6 @@ int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		offset = 0;
 		i++;
 	}
-	return niov;
+	*niovp = niov;
+	return 0;
 }

@@ -152,10 +152,11 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		iov[0].iov_len = len;
 		niov = len ? 1 : 0;
 	} else {
-		niov = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
-				     off, len, iov, UROCE_MAX_SGE + 1, &odp);
-		if (niov < 0)
-			return -niov;
+		err = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
+				    off, len, iov, UROCE_MAX_SGE + 1, &niov,
+				    &odp);
+		if (err)
+			return err;
 		if (odp) {
 			/* ODP memory may be gone: copied fault-safely */
 			bounce = uroce_odp_bounce(qp);

@@ -2,6 +2,17 @@
 /*
  * The uroce provider's internal types: devices, contexts and verbs objects,
  * and the functions its files share. Not a public header.
+ *
+ * Errors inside the provider, one convention per kind of function:
+ * - verbs and the functions behind them: 0 or a positive errno value, as
+ *   libibverbs has them; those that return a pointer: NULL and errno;
+ * - system-level helpers (socket and ioctl wrappers): 0 or what they
+ *   made (a file descriptor), or -errno;
+ * - packets: 0 or a positive enum uroce_drop_reason, counted where the
+ *   packet is dropped (the codec, pkt.c, returns it negated; rx.c, its
+ *   one caller on the receive path, turns it positive);
+ * - work requests: IBV_WC_SUCCESS (0) or an enum ibv_wc_status, never
+ *   negated.
  */
 #ifndef UROCE_PROVIDER_H
 #define UROCE_PROVIDER_H
