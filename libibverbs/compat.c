@@ -131,28 +131,39 @@ void ibv_copy_qp_attr_from_kern(struct ibv_qp_attr *dst,
 	dst->alt_timeout = src->alt_timeout;
 }
 
+/*
+ * The fields that ib_user_path_rec and ibv_sa_path_rec both name alike,
+ * copied by assignment in either direction: all but the GIDs, arrays in
+ * one and unions in the other.
+ */
+#define COPY_PATH_REC_FIELDS(dst, src)                             \
+	do {                                                       \
+		(dst)->dlid = (src)->dlid;                         \
+		(dst)->slid = (src)->slid;                         \
+		(dst)->raw_traffic = (src)->raw_traffic;           \
+		(dst)->flow_label = (src)->flow_label;             \
+		(dst)->reversible = (src)->reversible;             \
+		(dst)->mtu = (src)->mtu;                           \
+		(dst)->pkey = (src)->pkey;                         \
+		(dst)->hop_limit = (src)->hop_limit;               \
+		(dst)->traffic_class = (src)->traffic_class;       \
+		(dst)->numb_path = (src)->numb_path;               \
+		(dst)->sl = (src)->sl;                             \
+		(dst)->mtu_selector = (src)->mtu_selector;         \
+		(dst)->rate_selector = (src)->rate_selector;       \
+		(dst)->rate = (src)->rate;                         \
+		(dst)->packet_life_time = (src)->packet_life_time; \
+		(dst)->preference = (src)->preference;             \
+		(dst)->packet_life_time_selector =                 \
+			(src)->packet_life_time_selector;          \
+	} while (0)
+
 void ibv_copy_path_rec_from_kern(struct ibv_sa_path_rec *dst,
 				 struct ib_user_path_rec *src)
 {
 	memcpy(dst->dgid.raw, src->dgid, sizeof(dst->dgid));
 	memcpy(dst->sgid.raw, src->sgid, sizeof(dst->sgid));
-	dst->dlid = src->dlid;
-	dst->slid = src->slid;
-	dst->raw_traffic = src->raw_traffic;
-	dst->flow_label = src->flow_label;
-	dst->reversible = src->reversible;
-	dst->mtu = src->mtu;
-	dst->pkey = src->pkey;
-	dst->hop_limit = src->hop_limit;
-	dst->traffic_class = src->traffic_class;
-	dst->numb_path = src->numb_path;
-	dst->sl = src->sl;
-	dst->mtu_selector = src->mtu_selector;
-	dst->rate_selector = src->rate_selector;
-	dst->rate = src->rate;
-	dst->packet_life_time = src->packet_life_time;
-	dst->preference = src->preference;
-	dst->packet_life_time_selector = src->packet_life_time_selector;
+	COPY_PATH_REC_FIELDS(dst, src);
 }
 
 void ibv_copy_path_rec_to_kern(struct ib_user_path_rec *dst,
@@ -160,23 +171,7 @@ void ibv_copy_path_rec_to_kern(struct ib_user_path_rec *dst,
 {
 	memcpy(dst->dgid, src->dgid.raw, sizeof(dst->dgid));
 	memcpy(dst->sgid, src->sgid.raw, sizeof(dst->sgid));
-	dst->dlid = src->dlid;
-	dst->slid = src->slid;
-	dst->raw_traffic = src->raw_traffic;
-	dst->flow_label = src->flow_label;
-	dst->reversible = src->reversible;
-	dst->mtu = src->mtu;
-	dst->pkey = src->pkey;
-	dst->hop_limit = src->hop_limit;
-	dst->traffic_class = src->traffic_class;
-	dst->numb_path = src->numb_path;
-	dst->sl = src->sl;
-	dst->mtu_selector = src->mtu_selector;
-	dst->rate_selector = src->rate_selector;
-	dst->rate = src->rate;
-	dst->packet_life_time = src->packet_life_time;
-	dst->preference = src->preference;
-	dst->packet_life_time_selector = src->packet_life_time_selector;
+	COPY_PATH_REC_FIELDS(dst, src);
 }
 
 /*

@@ -22,7 +22,7 @@
 
 #include "librdmacm/cm_msg.h"
 
-/* ---- timing (ms); see README "Connection manager" ---- */
+/* ---- timing (ms); see uroce-cm(7) ---- */
 /* CM response timeout we advertise (2^18 * 4.096 us ~ 1.07 s) */
 #define CM_RESP_TIMEOUT 18
 #define CM_MAX_RETRIES 15

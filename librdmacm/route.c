@@ -333,26 +333,19 @@ static bool addr_on(const struct rtnl_addr *addrs, size_t n,
 
 void cm_ns_changed(struct cm_ns *ns)
 {
-	struct rtnl_link *links = NULL;
-	struct rtnl_addr *addrs = NULL;
-	size_t nl = 0, na = 0, i;
+	struct rtnl_snapshot s;
 	struct cm_id *cid;
-	bool present;
 
 	ns->devs_stale = true;
-	if (rtnl_dump_links_at(ns->nl_fd, &links, &nl) ||
-	    rtnl_dump_addrs_at(ns->nl_fd, &addrs, &na))
-		goto out;
+	if (rtnl_snapshot_at(ns->nl_fd, &s))
+		return;
 	for (cid = cm_id_first(); cid; cid = cid->next) {
 		struct sockaddr *src = &cid->id.route.addr.src_addr;
 
 		if (cid->ns != ns || cid->destroyed || !cid->dev ||
 		    !cid->ifindex || cm_sockaddr_any(src))
 			continue;
-		for (present = false, i = 0; i < nl; i++)
-			if (links[i].ifindex == cid->ifindex)
-				present = true;
-		if (!present) {
+		if (!rtnl_snapshot_link(&s, cid->ifindex)) {
 			if (!cid->removal_reported)
 				cm_event(cid, RDMA_CM_EVENT_DEVICE_REMOVAL, 0,
 					 NULL, 0);
@@ -360,7 +353,7 @@ void cm_ns_changed(struct cm_ns *ns)
 			continue;
 		}
 		/* The source left its netdev (moved, or removed). */
-		if (!addr_on(addrs, na, src, cid->ifindex)) {
+		if (!addr_on(s.addrs, s.naddrs, src, cid->ifindex)) {
 			if (!cid->addr_moved)
 				cm_event(cid, RDMA_CM_EVENT_ADDR_CHANGE, 0,
 					 NULL, 0);
@@ -369,9 +362,7 @@ void cm_ns_changed(struct cm_ns *ns)
 			cid->addr_moved = false;
 		}
 	}
-out:
-	free(links);
-	free(addrs);
+	rtnl_snapshot_free(&s);
 }
 
 /* ---- rdma_resolve_addr / rdma_resolve_route ---- */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * rsockets' internal state (see README "rsockets").
+ * rsockets' internal state (see uroce-rsocket(7)).
  *
  * A stream rsocket is an RC QP of an rdma_cm ID on the rsocket's own event
  * channel, whose eventfd is the rsocket's number. Data moves by RDMA WRITE

@@ -453,7 +453,7 @@ int rsocket(int domain, int type, int protocol)
 	/*
 	 * The CM thread and the devices' engines stay with the parent: a
 	 * child of a process that has used librdmacm cannot connect (see
-	 * README "rsockets", fork).
+	 * uroce-rsocket(7), fork).
 	 */
 	if (cm_forked_child())
 		return rs_err(ENOTSUP);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * rsetsockopt, rgetsockopt and rfcntl: the options rdma-core's rsockets
- * know, with its answers (rsocket(7), README "rsockets"). Sizes (SOL_RDMA,
+ * know, with its answers (rsocket(7), uroce-rsocket(7)). Sizes (SOL_RDMA,
  * SO_SNDBUF, SO_RCVBUF) apply to the next connection's buffers and are
  * ignored (SOL_RDMA: EINVAL) once it is being made; an unknown option is
  * ENOTSUP. A datagram rsocket passes the socket levels to its UDP socket.

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tools/common/format.h"
 #include "tools/common/names.h"
 #include "tools/common/query.h"
 #include "tools/devinfo.h"
@@ -25,29 +24,23 @@ static const char *vl_name(uint8_t max_vl_num)
 static int print_gids(struct ibv_context *ctx, uint8_t port,
 		      const struct ibv_port_attr *pattr)
 {
-	char gid[GID_STR_LEN], ifname[IF_NAMESIZE];
-	struct ibv_gid_entry *e;
-	const char *netdev;
+	struct port_gid *g;
 	ssize_t n, i;
 
-	n = query_gids(ctx, &e);
+	n = query_port_gids(ctx, port, &g);
 	if (n < 0) {
 		fprintf(stderr, "Failed to query the GIDs of port %u\n", port);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (e[i].port_num != port)
-			continue;
-		printf("\t\t\tGID[%3u]:\t\t%s", e[i].gid_index,
-		       format_gid(&e[i].gid, gid));
+		printf("\t\t\tGID[%3u]:\t\t%s", g[i].entry.gid_index, g[i].gid);
 		if (pattr->link_layer == IBV_LINK_LAYER_ETHERNET)
-			printf(", %s", gid_type_name(e[i].gid_type));
-		netdev = gid_netdev(&e[i], ifname);
-		if (netdev)
-			printf(", netdev %s", netdev);
+			printf(", %s", gid_type_name(g[i].entry.gid_type));
+		if (g[i].netdev[0])
+			printf(", netdev %s", g[i].netdev);
 		printf("\n");
 	}
-	free(e);
+	free(g);
 	return 0;
 }
 

@@ -582,6 +582,37 @@ int rtnl_dump_addrs_at(int qfd, struct rtnl_addr **addrs, size_t *n)
 	return 0;
 }
 
+int rtnl_snapshot_at(int qfd, struct rtnl_snapshot *s)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = rtnl_dump_links_at(qfd, &s->links, &s->nlinks);
+	if (!ret)
+		ret = rtnl_dump_addrs_at(qfd, &s->addrs, &s->naddrs);
+	if (ret)
+		rtnl_snapshot_free(s);
+	return ret;
+}
+
+void rtnl_snapshot_free(struct rtnl_snapshot *s)
+{
+	free(s->links);
+	free(s->addrs);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct rtnl_link *rtnl_snapshot_link(const struct rtnl_snapshot *s,
+					   int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i].ifindex == ifindex)
+			return &s->links[i];
+	return NULL;
+}
+
 int rtnl_query_open(void)
 {
 	struct timeval tv = { .tv_sec = RTNL_RECV_TIMEOUT_SEC };

@@ -53,6 +53,25 @@ int rtnl_query_open(void);
 int rtnl_dump_links_at(int qfd, struct rtnl_link **links, size_t *n);
 int rtnl_dump_addrs_at(int qfd, struct rtnl_addr **addrs, size_t *n);
 
+/* The links and the addresses of a namespace, dumped one after the other. */
+struct rtnl_snapshot {
+	struct rtnl_link *links;
+	size_t nlinks;
+	struct rtnl_addr *addrs;
+	size_t naddrs;
+};
+
+/*
+ * Dumps the links, then the addresses, through @qfd as the *_at functions
+ * do. Returns 0, or a negative errno with @s left empty; either way
+ * rtnl_snapshot_free() then frees it.
+ */
+int rtnl_snapshot_at(int qfd, struct rtnl_snapshot *s);
+void rtnl_snapshot_free(struct rtnl_snapshot *s);
+/* The link of @s with that ifindex, or NULL. */
+const struct rtnl_link *rtnl_snapshot_link(const struct rtnl_snapshot *s,
+					   int ifindex);
+
 struct rtnl_route {
 	int family; /* 0 when no route was found */
 	int oif; /* output ifindex */

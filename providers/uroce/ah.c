@@ -21,15 +21,9 @@ struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nah, ctx->dev->limits.ah)) {
-		errno = ENOMEM;
+	ah = uroce_count_alloc(&ctx->nah, ctx->dev->limits.ah, sizeof(*ah));
+	if (!ah)
 		return NULL;
-	}
-	ah = calloc(1, sizeof(*ah));
-	if (!ah) {
-		ret = ENOMEM;
-		goto err;
-	}
 	ret = uroce_gid_path(ctx, attr->grh.sgid_index, &attr->grh.dgid,
 			     &ah->path);
 	if (ret)
@@ -64,11 +58,5 @@ int uroce_destroy_ah(struct ibv_ah *ibah)
 /* ibv_close_device with AHs left: free them as the kernel would. */
 void uroce_ah_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_ah *ah;
-
-	while (ctx->ahs.next != &ctx->ahs) {
-		ah = container_of(ctx->ahs.next, struct uroce_ah, node);
-		uroce_list_del(&ah->node);
-		free(ah);
-	}
+	uroce_list_drain(&ctx->ahs, struct uroce_ah, node, free);
 }

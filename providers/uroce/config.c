@@ -20,7 +20,6 @@
 #include "providers/uroce/config.h"
 #include "util/log.h"
 
-#define CONF_DEFAULT_PATH "/etc/uroce/uroce.conf"
 #define CONF_DEV_PREFIX "uroce_"
 #define CONF_MAX_FILE (1024 * 1024)
 #define CONF_MAX_LINE 4096
@@ -84,33 +83,6 @@ static int conf_split(char *s, const char *seps, char **fields, int max)
 		if (*s)
 			*s++ = '\0';
 	}
-}
-
-/* As the kernel's dev_valid_name(). */
-static bool conf_valid_ifname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* Device names end up in paths and tool output: keep them plain. */
-static bool conf_valid_devname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len >= UROCE_DEV_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
-		    *s != '-')
-			return false;
-	return true;
 }
 
 static int conf_parse_bool(const char *s, bool *val)
@@ -282,11 +254,11 @@ static int conf_rename(struct conf_parser *p, const char *ifname,
 	struct uroce_rename *r;
 	size_t i;
 
-	if (!conf_valid_ifname(ifname)) {
+	if (!uroce_valid_ifname(ifname)) {
 		conf_error(p, "rename: invalid interface name '%.64s'", ifname);
 		return -EINVAL;
 	}
-	if (!conf_valid_devname(devname)) {
+	if (!uroce_valid_devname(devname)) {
 		conf_error(p, "rename: invalid device name '%.64s'", devname);
 		return -EINVAL;
 	}
@@ -339,7 +311,7 @@ static int conf_kw_lag(struct conf_parser *p, char **args, int nargs)
 		conf_error(p, "lag: expected NAME IFNAME,IFNAME...");
 		return -EINVAL;
 	}
-	if (!conf_valid_devname(args[0])) {
+	if (!uroce_valid_devname(args[0])) {
 		conf_error(p, "lag: invalid device name '%.64s'", args[0]);
 		return -EINVAL;
 	}
@@ -360,7 +332,7 @@ static int conf_kw_lag(struct conf_parser *p, char **args, int nargs)
 	memset(&lag, 0, sizeof(lag));
 	strcpy(lag.name, args[0]);
 	for (i = 0; i < k; i++) {
-		if (!conf_valid_ifname(members[i])) {
+		if (!uroce_valid_ifname(members[i])) {
 			conf_error(p, "lag %s: invalid interface name '%.64s'",
 				   lag.name, members[i]);
 			return -EINVAL;
@@ -727,7 +699,7 @@ int uroce_conf_load(struct uroce_conf *conf)
 	/* Empty UROCE_CONF means no file at all. */
 	path = secure_getenv("UROCE_CONF");
 	if (!path)
-		path = CONF_DEFAULT_PATH;
+		path = UROCE_CONF_DEFAULT_PATH;
 	if (*path) {
 		ret = conf_read_file(path, &text);
 		if (ret)

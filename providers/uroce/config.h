@@ -12,8 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define UROCE_DEV_NAME_MAX 64 /* as ibv_device.name */
-#define UROCE_LAG_MAX_MEMBERS 8
+#include "util/conf_names.h"
 
 struct uroce_rename {
 	char ifname[IF_NAMESIZE];

@@ -55,15 +55,12 @@ struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
 		errno = EINVAL;
 		return NULL;
 	}
-	ret = ENOMEM;
-	if (!uroce_count_get(&ctx->ncq, ctx->dev->limits.cq)) {
+	cq = uroce_count_alloc(&ctx->ncq, ctx->dev->limits.cq, sizeof(*cq));
+	if (!cq) {
 		uroce_pd_domain_put(dom);
-		errno = ret;
 		return NULL;
 	}
-	cq = calloc(1, sizeof(*cq));
-	if (!cq)
-		goto err;
+	ret = ENOMEM;
 	cq->dom = dom;
 	cq->size = ring_size(cqe);
 	cq->ring = ring_alloc(cq, cq->size, &cq->ring_ext);
@@ -96,7 +93,6 @@ err_free:
 	free(cq->ts);
 	ring_free(cq, cq->ring, cq->ring_ext);
 	free(cq);
-err:
 	uroce_pd_domain_put(dom);
 	uroce_count_put(&ctx->ncq);
 	errno = ret;
@@ -291,11 +287,5 @@ int uroce_destroy_cq(struct ibv_cq *ibcq)
 /* ibv_close_device with CQs left: free them as the kernel would. */
 void uroce_cq_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_cq *cq;
-
-	while (ctx->cqs.next != &ctx->cqs) {
-		cq = container_of(ctx->cqs.next, struct uroce_cq, node);
-		uroce_list_del(&cq->node);
-		cq_free(cq);
-	}
+	uroce_list_drain(&ctx->cqs, struct uroce_cq, node, cq_free);
 }

@@ -180,13 +180,12 @@ static struct uroce_device *lag_device(const struct uroce_conf *conf,
 
 int uroce_list_devices(struct verbs_device ***list)
 {
-	struct rtnl_link *links = NULL;
-	struct rtnl_addr *addrs = NULL;
+	struct rtnl_snapshot s = { 0 };
 	struct verbs_device **devs = NULL;
 	char name[UROCE_DEV_NAME_MAX];
 	struct uroce_device *dev;
 	struct uroce_conf conf;
-	size_t nlinks, naddrs, i;
+	size_t i;
 	dev_t ns_dev;
 	ino_t ns_ino;
 	int ret, n = 0;
@@ -194,24 +193,21 @@ int uroce_list_devices(struct verbs_device ***list)
 	ret = uroce_conf_load(&conf);
 	if (ret)
 		return ret;
-	ret = rtnl_dump_links(&links, &nlinks);
-	if (ret)
-		goto out;
-	ret = rtnl_dump_addrs(&addrs, &naddrs);
+	ret = rtnl_snapshot_at(-1, &s);
 	if (ret)
 		goto out;
 	netns_id_now(&ns_dev, &ns_ino);
 
-	devs = calloc(nlinks + conf.nlags + 1, sizeof(*devs));
+	devs = calloc(s.nlinks + conf.nlags + 1, sizeof(*devs));
 	if (!devs) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < nlinks; i++) {
-		const struct rtnl_link *l = &links[i];
+	for (i = 0; i < s.nlinks; i++) {
+		const struct rtnl_link *l = &s.links[i];
 
 		if (!(l->flags & IFF_UP) ||
-		    !has_addr(addrs, naddrs, l->ifindex) ||
+		    !has_addr(s.addrs, s.naddrs, l->ifindex) ||
 		    !uroce_conf_netdev_device(&conf, l->name,
 					      l->flags & IFF_LOOPBACK, name,
 					      sizeof(name)))
@@ -235,8 +231,8 @@ int uroce_list_devices(struct verbs_device ***list)
 				   conf.lags[i].name);
 			continue;
 		}
-		dev = lag_device(&conf, &conf.lags[i], links, nlinks, ns_dev,
-				 ns_ino);
+		dev = lag_device(&conf, &conf.lags[i], s.links, s.nlinks,
+				 ns_dev, ns_ino);
 		if (dev)
 			devs[n++] = &dev->vdev;
 	}
@@ -249,8 +245,7 @@ out:
 			free(devs[n]);
 		free(devs);
 	}
-	free(links);
-	free(addrs);
+	rtnl_snapshot_free(&s);
 	uroce_conf_free(&conf);
 	return ret;
 }

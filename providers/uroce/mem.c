@@ -26,7 +26,7 @@
  * (ENOSYS),
  * a pipe: write() of the source, read() into the destination, each of
  * which fails with EFAULT on a bad address. Either costs system calls
- * (README: a few microseconds per copy on the CI machines), so ordinary
+ * (uroce-verbs(7): a few microseconds per copy on the CI machines), so ordinary
  * MRs, whose pages registration found mapped, keep memcpy.
  */
 enum safe_mode { SAFE_UNKNOWN, SAFE_PVM, SAFE_PIPE };

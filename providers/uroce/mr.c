@@ -159,15 +159,9 @@ struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 	ret = check_region((uintptr_t)addr, length, hca_va, access);
 	if (ret)
 		goto err;
-	if (!uroce_count_get(&ctx->nmr, ctx->dev->limits.mr)) {
-		ret = ENOMEM;
-		goto err;
-	}
-	mr = calloc(1, sizeof(*mr));
-	if (!mr) {
-		ret = ENOMEM;
-		goto err_count;
-	}
+	mr = uroce_count_alloc(&ctx->nmr, ctx->dev->limits.mr, sizeof(*mr));
+	if (!mr)
+		return NULL;
 	mr->ibv_mr.context = ibpd->context;
 	mr->ibv_mr.pd = ibpd;
 	mr->ibv_mr.addr = addr;
@@ -187,7 +181,6 @@ struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 
 err_free:
 	free(mr);
-err_count:
 	uroce_count_put(&ctx->nmr);
 err:
 	errno = ret;

@@ -55,15 +55,9 @@ struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type)
 		ret = EINVAL;
 		goto err;
 	}
-	if (!uroce_count_get(&ctx->nmw, ctx->dev->limits.mw)) {
-		ret = ENOMEM;
-		goto err;
-	}
-	mw = calloc(1, sizeof(*mw));
-	if (!mw) {
-		ret = ENOMEM;
-		goto err_count;
-	}
+	mw = uroce_count_alloc(&ctx->nmw, ctx->dev->limits.mw, sizeof(*mw));
+	if (!mw)
+		return NULL;
 	mw->ibv_mw.context = ibpd->context;
 	mw->ibv_mw.pd = ibpd;
 	mw->ibv_mw.type = type;
@@ -81,7 +75,6 @@ struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type)
 
 err_free:
 	free(mw);
-err_count:
 	uroce_count_put(&ctx->nmw);
 err:
 	errno = ret;

@@ -18,16 +18,9 @@ static struct uroce_pd *pd_new(struct uroce_context *ctx)
 {
 	struct uroce_pd *pd;
 
-	if (!uroce_count_get(&ctx->npd, ctx->dev->limits.pd)) {
-		errno = ENOMEM;
+	pd = uroce_count_alloc(&ctx->npd, ctx->dev->limits.pd, sizeof(*pd));
+	if (!pd)
 		return NULL;
-	}
-	pd = calloc(1, sizeof(*pd));
-	if (!pd) {
-		uroce_count_put(&ctx->npd);
-		errno = ENOMEM;
-		return NULL;
-	}
 	pd->prot = pd;
 	pd->ibv_pd.context = &ctx->vctx.context;
 	return pd;
@@ -235,11 +228,5 @@ void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext)
 /* ibv_close_device with PDs left: free them as the kernel would. */
 void uroce_pd_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_pd *pd;
-
-	while (ctx->pds.next != &ctx->pds) {
-		pd = container_of(ctx->pds.next, struct uroce_pd, node);
-		uroce_list_del(&pd->node);
-		free(pd);
-	}
+	uroce_list_drain(&ctx->pds, struct uroce_pd, node, free);
 }

@@ -167,63 +167,6 @@ err:
 	return NULL;
 }
 
-static bool transition_ok(enum ibv_qp_state cur, enum ibv_qp_state next)
-{
-	if (next == IBV_QPS_RESET || next == IBV_QPS_ERR)
-		return true;
-	switch (cur) {
-	case IBV_QPS_RESET:
-		return next == IBV_QPS_INIT;
-	case IBV_QPS_INIT:
-		return next == IBV_QPS_INIT || next == IBV_QPS_RTR;
-	case IBV_QPS_RTR:
-		return next == IBV_QPS_RTS;
-	case IBV_QPS_RTS:
-		return next == IBV_QPS_RTS || next == IBV_QPS_SQD;
-	case IBV_QPS_SQD:
-		return next == IBV_QPS_SQD || next == IBV_QPS_RTS;
-	case IBV_QPS_SQE:
-		return next == IBV_QPS_RTS;
-	default:
-		return false;
-	}
-}
-
-/* Values the QP cannot take, whatever the state. */
-static int check_values(struct uroce_qp *qp, struct ibv_qp_attr *a, int mask)
-{
-	if ((mask & IBV_QP_PORT) && a->port_num != UROCE_PORT)
-		return EINVAL;
-	if ((mask & IBV_QP_PKEY_INDEX) && a->pkey_index >= UROCE_MAX_PKEYS)
-		return EINVAL;
-	if ((mask & IBV_QP_PATH_MTU) &&
-	    (a->path_mtu < IBV_MTU_256 || a->path_mtu > IBV_MTU_4096))
-		return EINVAL;
-	if ((mask & IBV_QP_MAX_QP_RD_ATOMIC) &&
-	    a->max_rd_atomic > UROCE_MAX_QP_INIT_RD_ATOM)
-		return EINVAL;
-	if ((mask & IBV_QP_MAX_DEST_RD_ATOMIC) &&
-	    a->max_dest_rd_atomic > UROCE_MAX_QP_RD_ATOM)
-		return EINVAL;
-	if ((mask & IBV_QP_RQ_PSN) && !uroce_psn_valid(a->rq_psn))
-		return EINVAL;
-	if ((mask & IBV_QP_SQ_PSN) && !uroce_psn_valid(a->sq_psn))
-		return EINVAL;
-	if ((mask & IBV_QP_DEST_QPN) && a->dest_qp_num > UROCE_QPN_MASK)
-		return EINVAL;
-	if ((mask & (IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY)) &&
-	    (a->retry_cnt > 7 || a->rnr_retry > 7))
-		return EINVAL;
-	if ((mask & IBV_QP_MIN_RNR_TIMER) && a->min_rnr_timer > 31)
-		return EINVAL;
-	if ((mask & IBV_QP_TIMEOUT) && a->timeout > 31)
-		return EINVAL;
-	if ((mask & IBV_QP_AV) && !a->ah_attr.is_global)
-		return EINVAL; /* RoCE needs a GRH */
-	(void)qp;
-	return 0;
-}
-
 static void copy_attrs(struct uroce_qp *qp, struct ibv_qp_attr *a, int mask)
 {
 	struct ibv_qp_attr *q = &qp->attr;
@@ -244,10 +187,11 @@ static void copy_attrs(struct uroce_qp *qp, struct ibv_qp_attr *a, int mask)
 		q->ah_attr = a->ah_attr;
 	if (mask & IBV_QP_DEST_QPN)
 		q->dest_qp_num = a->dest_qp_num;
+	/* Only the low 24 bits are a PSN; the rest is ignored, as rxe does. */
 	if (mask & IBV_QP_RQ_PSN)
-		q->rq_psn = a->rq_psn;
+		q->rq_psn = a->rq_psn & UROCE_PSN_MASK;
 	if (mask & IBV_QP_SQ_PSN)
-		q->sq_psn = a->sq_psn;
+		q->sq_psn = a->sq_psn & UROCE_PSN_MASK;
 	if (mask & IBV_QP_TIMEOUT)
 		q->timeout = a->timeout;
 	if (mask & IBV_QP_RETRY_CNT)
@@ -325,14 +269,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 	pthread_mutex_lock(&qp->lock);
 	cur = qp->state;
 	next = (attr_mask & IBV_QP_STATE) ? attr->qp_state : cur;
-	ret = EINVAL;
-	if ((attr_mask & IBV_QP_CUR_STATE) && attr->cur_qp_state != cur)
-		goto out;
-	if (next > IBV_QPS_ERR || !transition_ok(cur, next))
-		goto out;
-	if (uroce_qp_attr_check(ibqp->qp_type, cur, next, attr_mask))
-		goto out;
-	ret = check_values(qp, attr, attr_mask);
+	ret = uroce_qp_modify_check(ibqp->qp_type, cur, attr, attr_mask);
 	if (ret)
 		goto out;
 	if ((attr_mask & IBV_QP_AV) && ibqp->qp_type != IBV_QPT_UD) {

@@ -155,10 +155,6 @@ int uroce_qp_attr_check(enum ibv_qp_type type, enum ibv_qp_state cur,
 	return 0;
 }
 
-#define ACCESS_QP_OK                                        \
-	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
-	 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
-
 static int check_av(const struct ibv_ah_attr *ah)
 {
 	if (ah->port_num != UROCE_PORT || !ah->is_global)
@@ -177,8 +173,6 @@ int uroce_qp_attr_values_check(const struct ibv_qp_attr *attr, int attr_mask)
 	if ((attr_mask & PKEY) && attr->pkey_index >= UROCE_MAX_PKEYS)
 		return EINVAL;
 	if ((attr_mask & PORT) && attr->port_num != UROCE_PORT)
-		return EINVAL;
-	if ((attr_mask & ACCESS) && (attr->qp_access_flags & ~ACCESS_QP_OK))
 		return EINVAL;
 	if ((attr_mask & AV) && check_av(&attr->ah_attr))
 		return EINVAL;

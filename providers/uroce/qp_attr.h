@@ -32,7 +32,9 @@ int uroce_qp_attr_check(enum ibv_qp_type type, enum ibv_qp_state cur,
  * EINVAL. Only bits in @attr_mask are looked at:
  * - QP_STATE, CUR_STATE: a state (RESET .. ERR);
  * - PKEY_INDEX: 0 (one P_Key); PORT: 1 (one port);
- * - ACCESS_FLAGS: LOCAL_WRITE, REMOTE_WRITE, REMOTE_READ, REMOTE_ATOMIC;
+ * - ACCESS_FLAGS: any; REMOTE_WRITE, REMOTE_READ and REMOTE_ATOMIC are
+ *   what the responder honours, other bits are ignored as the kernel
+ *   does (rdma-core's own tests pass MR flags such as ON_DEMAND here);
  * - AV: port_num 1, a GRH (is_global: RoCE), sgid_index within the GID
  *   table's size (whether it is populated is for the caller), sl <= 15;
  * - PATH_MTU: IBV_MTU_256 .. IBV_MTU_4096;
@@ -43,7 +45,10 @@ int uroce_qp_attr_check(enum ibv_qp_type type, enum ibv_qp_state cur,
  * - ALT_PATH: always EINVAL (no alternate paths on RoCE, as the kernel);
  *   PATH_MIG_STATE: IBV_MIG_MIGRATED only, for the same reason.
  * RQ_PSN and SQ_PSN are not refused: the caller keeps their low 24 bits,
- * as the kernel does. QKEY takes any value.
+ * as the kernel's soft-RoCE does. QKEY takes any value.
+ *
+ * uroce_qp_modify_check() is what ibv_modify_qp runs: there is no other
+ * copy of these rules.
  */
 int uroce_qp_attr_values_check(const struct ibv_qp_attr *attr, int attr_mask);
 

@@ -23,16 +23,9 @@ struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!uroce_count_get(&ctx->nsrq, ctx->dev->limits.srq)) {
-		errno = ENOMEM;
+	srq = uroce_count_alloc(&ctx->nsrq, ctx->dev->limits.srq, sizeof(*srq));
+	if (!srq)
 		return NULL;
-	}
-	srq = calloc(1, sizeof(*srq));
-	if (!srq) {
-		uroce_count_put(&ctx->nsrq);
-		errno = ENOMEM;
-		return NULL;
-	}
 	n = 1;
 	while (n < attr->attr.max_wr)
 		n <<= 1;
@@ -122,13 +115,7 @@ int uroce_destroy_srq(struct ibv_srq *ibsrq)
 /* ibv_close_device with SRQs left, after their QPs are gone. */
 void uroce_srq_destroy_all(struct uroce_context *ctx)
 {
-	struct uroce_srq *srq;
-
-	while (ctx->srqs.next != &ctx->srqs) {
-		srq = container_of(ctx->srqs.next, struct uroce_srq, node);
-		uroce_list_del(&srq->node);
-		srq_free(srq);
-	}
+	uroce_list_drain(&ctx->srqs, struct uroce_srq, node, srq_free);
 }
 
 int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,

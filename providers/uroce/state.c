@@ -11,30 +11,18 @@
 #include "util/rtnl.h"
 #include "providers/uroce/uroce.h"
 
-static const struct rtnl_link *find_link(const struct rtnl_link *links,
-					 size_t n, int ifindex)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (links[i].ifindex == ifindex)
-			return &links[i];
-	return NULL;
-}
-
 /*
  * The netdev that serves the port: the first running member, else the
  * first one that exists. A plain device has one member.
  */
 static const struct rtnl_link *serving_link(const struct uroce_device *dev,
-					    const struct rtnl_link *links,
-					    size_t n)
+					    const struct rtnl_snapshot *s)
 {
 	const struct rtnl_link *first = NULL, *l;
 	unsigned int i;
 
 	for (i = 0; i < dev->nmembers; i++) {
-		l = find_link(links, n, dev->members[i].ifindex);
+		l = rtnl_snapshot_link(s, dev->members[i].ifindex);
 		if (!l)
 			continue;
 		if (rtnl_link_running(l))
@@ -47,7 +35,7 @@ static const struct rtnl_link *serving_link(const struct uroce_device *dev,
 
 /* Which members run, and the sum of their speeds (a LAG's speed). */
 static uint32_t members_running(const struct uroce_device *dev,
-				const struct rtnl_link *links, size_t n,
+				const struct rtnl_snapshot *s,
 				uint32_t *speed_mbps)
 {
 	const struct rtnl_link *l;
@@ -56,7 +44,7 @@ static uint32_t members_running(const struct uroce_device *dev,
 
 	*speed_mbps = 0;
 	for (i = 0; i < dev->nmembers; i++) {
-		l = find_link(links, n, dev->members[i].ifindex);
+		l = rtnl_snapshot_link(s, dev->members[i].ifindex);
 		if (!l || !rtnl_link_running(l))
 			continue;
 		mask |= 1u << i;
@@ -70,20 +58,15 @@ int uroce_state_read(const struct uroce_device *dev,
 {
 	uint32_t sum;
 	const struct rtnl_link *link;
-	struct rtnl_link *links = NULL;
-	struct rtnl_addr *addrs = NULL;
-	size_t nlinks, naddrs;
+	struct rtnl_snapshot s;
 	int ret;
 
-	ret = rtnl_dump_links(&links, &nlinks);
+	ret = rtnl_snapshot_at(-1, &s);
 	if (ret)
-		goto out;
-	ret = rtnl_dump_addrs(&addrs, &naddrs);
-	if (ret)
-		goto out;
+		return ret;
 
 	memset(st, 0, sizeof(*st));
-	link = serving_link(dev, links, nlinks);
+	link = serving_link(dev, &s);
 	if (!link) {
 		st->active_mtu = IBV_MTU_256;
 		st->active_width = 1;
@@ -95,13 +78,12 @@ int uroce_state_read(const struct uroce_device *dev,
 	st->ifindex = link->ifindex;
 	st->mtu = link->mtu;
 	st->active_mtu = uroce_active_mtu(link->mtu);
-	st->members_running = members_running(dev, links, nlinks, &sum);
+	st->members_running = members_running(dev, &s, &sum);
 	st->speed_mbps = dev->lag && sum ? sum : uroce_netdev_speed(link->name);
 	uroce_speed_to_ib(st->speed_mbps, &st->active_width, &st->active_speed);
-	st->ngids = uroce_gid_table(addrs, naddrs, link->ifindex, st->gids,
+	st->ngids = uroce_gid_table(s.addrs, s.naddrs, link->ifindex, st->gids,
 				    UROCE_GID_TBL_LEN);
 out:
-	free(links);
-	free(addrs);
+	rtnl_snapshot_free(&s);
 	return ret;
 }

@@ -277,6 +277,13 @@ static inline void uroce_count_put(atomic_uint *count)
 	atomic_fetch_sub(count, 1);
 }
 
+/*
+ * A zeroed object of @size that holds one of @max slots of @count (given
+ * back with uroce_count_put); NULL with errno ENOMEM when there is no
+ * slot left or no memory (context.c).
+ */
+void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size);
+
 /* device.c */
 int uroce_list_devices(struct verbs_device ***list);
 void uroce_free_device(struct verbs_device *vdev);
@@ -338,6 +345,21 @@ int uroce_query_gid_ex(struct ibv_context *ibctx, uint32_t port_num,
 		       uint32_t gid_index, struct ibv_gid_entry *entry);
 int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 		     __be16 *pkey);
+
+/*
+ * Unlinks each object of type @type on list @head (linked by @member) and
+ * passes it to @destroy: the teardown walk of a context's object lists.
+ */
+#define uroce_list_drain(head, type, member, destroy)                    \
+	do {                                                             \
+		type *obj_;                                              \
+                                                                         \
+		while ((head)->next != (head)) {                         \
+			obj_ = container_of((head)->next, type, member); \
+			uroce_list_del(&obj_->member);                   \
+			destroy(obj_);                                   \
+		}                                                        \
+	} while (0)
 
 /* pd.c */
 struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);

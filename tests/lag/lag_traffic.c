@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * lag_traffic DEV_A NETNS_B DEV_B MODE [-q QPS] [-s BYTES] [-t SECS]
- *             [-e SECS:COMMAND]...
+ *             [-T TIMEOUT] [-e SECS:COMMAND]...
  * RC traffic between QPs of DEV_A (this namespace) and of DEV_B (a
  * context opened inside NETNS_B), over a LAG device on each side. The
  * -e commands run with sh at SECS after the start, from another thread,
@@ -16,6 +16,7 @@
  *   alldown one WRITE per QP with both links of A down (-e runs first):
  *           it must end in IBV_WC_RETRY_EXC_ERR, and A's context must see
  *           IBV_EVENT_PORT_ERR, within 30 s.
+ * -T sets the QPs' attr.timeout (14 by default: 67 ms a try, 7 retries).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -448,13 +449,14 @@ int main(int argc, char **argv)
 	if (argc < 5) {
 		fprintf(stderr,
 			"usage: %s DEV_A NETNS_B DEV_B bw|steady|alldown "
-			"[-q QPS] [-s BYTES] [-t SECS] [-e SECS:CMD]...\n",
+			"[-q QPS] [-s BYTES] [-t SECS] [-T TIMEOUT] "
+			"[-e SECS:CMD]...\n",
 			argv[0]);
 		return 2;
 	}
 	mode = argv[4];
 	optind = 5;
-	while ((opt = getopt(argc, argv, "q:s:t:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "q:s:t:T:e:")) != -1) {
 		switch (opt) {
 		case 'q':
 			nqps = atoi(optarg);
@@ -464,6 +466,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			secs = atof(optarg);
+			break;
+		case 'T':
+			timeout = (uint8_t)atoi(optarg);
 			break;
 		case 'e':
 			colon = strchr(optarg, ':');

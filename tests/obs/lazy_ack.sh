@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# Unsignaled SENDs ask for no ACK (README: AckReq); the responder owes one
+# Unsignaled SENDs ask for no ACK (uroce-verbs(7): AckReq); the responder owes one
 # and sends it lazily. A sender that posts N of them GAP ms apart, the
 # last signaled, over longer than its retransmit timeout (timeout 14:
 # 67 ms), must see no timeout and resend nothing: the lazy ACKs reached it

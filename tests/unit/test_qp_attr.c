@@ -496,8 +496,6 @@ static void check_values(void)
 	BAD_VALUE(pkey_index, 1, IBV_QP_PKEY_INDEX);
 	BAD_VALUE(port_num, 0, IBV_QP_PORT);
 	BAD_VALUE(port_num, 2, IBV_QP_PORT);
-	BAD_VALUE(qp_access_flags, IBV_ACCESS_MW_BIND, IBV_QP_ACCESS_FLAGS);
-	BAD_VALUE(qp_access_flags, 1u << 30, IBV_QP_ACCESS_FLAGS);
 	BAD_VALUE(ah_attr.is_global, 0, IBV_QP_AV);
 	BAD_VALUE(ah_attr.port_num, 2, IBV_QP_AV);
 	BAD_VALUE(ah_attr.grh.sgid_index, 255, IBV_QP_AV);
@@ -513,6 +511,30 @@ static void check_values(void)
 	BAD_VALUE(dest_qp_num, 0x1000000, IBV_QP_DEST_QPN);
 	BAD_VALUE(path_mig_state, IBV_MIG_ARMED, IBV_QP_PATH_MIG_STATE);
 	BAD_VALUE(path_mig_state, IBV_MIG_REARM, IBV_QP_PATH_MIG_STATE);
+
+	/*
+	 * Access flags other than the QP's are ignored, as the kernel
+	 * does: rdma-core's ODP test passes its MR flags to the QP.
+	 */
+	good_attr(&a);
+	a.qp_access_flags |= IBV_ACCESS_ON_DEMAND | IBV_ACCESS_MW_BIND;
+	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
+	a.qp_access_flags = 1 << 30;
+	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
+
+	/* Any PSN: ibv_modify_qp keeps its low 24 bits. */
+	good_attr(&a);
+	a.rq_psn = 0xffffffff;
+	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RQ_PSN | IBV_QP_SQ_PSN) ==
+	      0);
+
+	/* RETRY_CNT alone does not look at rnr_retry, nor the reverse. */
+	good_attr(&a);
+	a.rnr_retry = 200;
+	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RETRY_CNT) == 0);
+	good_attr(&a);
+	a.retry_cnt = 200;
+	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RNR_RETRY) == 0);
 
 	/* No alternate path on RoCE, whatever it holds. */
 	good_attr(&a);

@@ -36,7 +36,12 @@ const char *port_netdev(struct ibv_context *ctx, uint8_t port, char *buf,
 	return name;
 }
 
-ssize_t query_gids(struct ibv_context *ctx, struct ibv_gid_entry **entries)
+/*
+ * Every non-empty GID of every port of ctx, in a malloc'd array the
+ * caller frees. Returns their number or a negative errno.
+ */
+static ssize_t query_gids(struct ibv_context *ctx,
+			  struct ibv_gid_entry **entries)
 {
 	struct ibv_device_attr dattr;
 	struct ibv_port_attr pattr;
@@ -68,4 +73,35 @@ ssize_t query_gids(struct ibv_context *ctx, struct ibv_gid_entry **entries)
 	}
 	*entries = e;
 	return n;
+}
+
+ssize_t query_port_gids(struct ibv_context *ctx, uint8_t port,
+			struct port_gid **gids)
+{
+	struct ibv_gid_entry *e;
+	struct port_gid *g;
+	ssize_t n, i, k = 0;
+
+	*gids = NULL;
+	n = query_gids(ctx, &e);
+	if (n < 0)
+		return n;
+	/* calloc(0) may return NULL: ask for one entry at least. */
+	g = calloc(n ? n : 1, sizeof(*g));
+	if (!g) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (e[i].port_num != port)
+			continue;
+		g[k].entry = e[i];
+		format_gid(&e[i].gid, g[k].gid);
+		if (!gid_netdev(&e[i], g[k].netdev))
+			g[k].netdev[0] = '\0';
+		k++;
+	}
+	free(e);
+	*gids = g;
+	return k;
 }

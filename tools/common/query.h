@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <infiniband/verbs.h>
 
+#include "tools/common/format.h"
+
 /* The device of list called name, or NULL. */
 struct ibv_device *find_device(struct ibv_device **list, const char *name);
 
@@ -24,10 +26,18 @@ const char *gid_netdev(const struct ibv_gid_entry *entry, char *buf);
 const char *port_netdev(struct ibv_context *ctx, uint8_t port, char *buf,
 			unsigned int *ifindex);
 
+/* A GID of a port, with the text forms the tools print. */
+struct port_gid {
+	struct ibv_gid_entry entry;
+	char gid[GID_STR_LEN]; /* format_gid() */
+	char netdev[IF_NAMESIZE]; /* its netdev's name, "" if it has none */
+};
+
 /*
- * Every non-empty GID of every port of ctx, in a malloc'd array the
- * caller frees. Returns their number or a negative errno.
+ * The non-empty GIDs of @port of @ctx, in table order, in a malloc'd
+ * array the caller frees. Returns their number or a negative errno.
  */
-ssize_t query_gids(struct ibv_context *ctx, struct ibv_gid_entry **entries);
+ssize_t query_port_gids(struct ibv_context *ctx, uint8_t port,
+			struct port_gid **gids);
 
 #endif /* UROCE_TOOLS_QUERY_H */

@@ -23,9 +23,7 @@
 #include "tools/common/query.h"
 #include "tools/uroce/endpoint.h"
 #include "tools/uroce/uroce.h"
-
-#define CONF_DEFAULT_PATH "/etc/uroce/uroce.conf"
-#define LAG_MAX_MEMBERS 8
+#include "util/conf_names.h"
 
 struct link_filter {
 	unsigned int port; /* 0: every port */
@@ -34,12 +32,11 @@ struct link_filter {
 
 static int print_gids(struct uroce *u, struct ibv_context *ctx, uint8_t port)
 {
-	char gid[GID_STR_LEN], ifname[IF_NAMESIZE];
-	struct ibv_gid_entry *e;
-	const char *netdev;
+	struct port_gid *g;
+	const char *type;
 	ssize_t n, i;
 
-	n = query_gids(ctx, &e);
+	n = query_port_gids(ctx, port, &g);
 	if (n < 0) {
 		fprintf(stderr, "uroce: cannot query the GIDs of %s: %s\n",
 			ibv_get_device_name(ctx->device), strerror(-n));
@@ -47,27 +44,23 @@ static int print_gids(struct uroce *u, struct ibv_context *ctx, uint8_t port)
 	}
 	out_list_begin(u, "gids");
 	for (i = 0; i < n; i++) {
-		if (e[i].port_num != port)
-			continue;
-		format_gid(&e[i].gid, gid);
-		netdev = gid_netdev(&e[i], ifname);
+		type = gid_type_name(g[i].entry.gid_type);
 		if (!u->json) {
 			printf("\n    gid %u %s type %s netdev %s",
-			       e[i].gid_index, gid,
-			       gid_type_name(e[i].gid_type),
-			       netdev ? netdev : "-");
+			       g[i].entry.gid_index, g[i].gid, type,
+			       g[i].netdev[0] ? g[i].netdev : "-");
 			continue;
 		}
 		json_begin_object(&u->jw);
-		json_kv_uint(&u->jw, "index", e[i].gid_index);
-		json_kv_str(&u->jw, "gid", gid);
-		json_kv_str(&u->jw, "type", gid_type_name(e[i].gid_type));
-		if (netdev)
-			json_kv_str(&u->jw, "netdev", netdev);
+		json_kv_uint(&u->jw, "index", g[i].entry.gid_index);
+		json_kv_str(&u->jw, "gid", g[i].gid);
+		json_kv_str(&u->jw, "type", type);
+		if (g[i].netdev[0])
+			json_kv_str(&u->jw, "netdev", g[i].netdev);
 		json_end_object(&u->jw);
 	}
 	out_list_end(u);
-	free(e);
+	free(g);
 	return 0;
 }
 
@@ -115,7 +108,7 @@ static unsigned int collect_members(const struct ep_list *l, const char *dev,
 			for (i = 0; i < n && strcmp(m[i].ifname, ifname); i++)
 				;
 			if (i == n) {
-				if (n == LAG_MAX_MEMBERS)
+				if (n == UROCE_LAG_MAX_MEMBERS)
 					continue;
 				m[n].ifname = ifname;
 				m[n].state = ep_get(r, "state");
@@ -129,7 +122,7 @@ static unsigned int collect_members(const struct ep_list *l, const char *dev,
 
 static void print_members(struct uroce *u, const char *dev)
 {
-	struct member m[LAG_MAX_MEMBERS];
+	struct member m[UROCE_LAG_MAX_MEMBERS];
 	struct ep_list l;
 	unsigned int n, i;
 
@@ -269,36 +262,11 @@ static int link_show(struct uroce *u, int argc, char **argv)
 	return each_device(u, argc ? argv[0] : NULL, show_device, &f);
 }
 
-/* As the kernel's dev_valid_name() and uroce.conf(5)'s device names. */
-static bool valid_ifname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
-			return false;
-	return true;
-}
-
-static bool valid_devname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len >= 64)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
-		    *s != '-')
-			return false;
-	return true;
-}
-
 /* Checks IF1,IF2,...: 2 to 8 valid names, none twice. */
 static bool valid_members(const char *list)
 {
-	char buf[LAG_MAX_MEMBERS * IF_NAMESIZE + 1], *names[LAG_MAX_MEMBERS];
+	char buf[UROCE_LAG_MAX_MEMBERS * IF_NAMESIZE + 1];
+	char *names[UROCE_LAG_MAX_MEMBERS];
 	char *save, *tok;
 	unsigned int n = 0, i;
 
@@ -307,7 +275,7 @@ static bool valid_members(const char *list)
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (n == LAG_MAX_MEMBERS || !valid_ifname(tok))
+		if (n == UROCE_LAG_MAX_MEMBERS || !uroce_valid_ifname(tok))
 			return false;
 		for (i = 0; i < n; i++)
 			if (!strcmp(names[i], tok))
@@ -353,7 +321,7 @@ static int link_add(struct uroce *u, int argc, char **argv)
 			"Usage: uroce link add NAME lag IF1,IF2[,...]\n");
 		return 1;
 	}
-	if (!valid_devname(argv[0])) {
+	if (!uroce_valid_devname(argv[0])) {
 		fprintf(stderr, "uroce: invalid device name \"%s\"\n", argv[0]);
 		return 1;
 	}
@@ -361,11 +329,11 @@ static int link_add(struct uroce *u, int argc, char **argv)
 		fprintf(stderr,
 			"uroce: \"%s\": expected 2 to %d interface names, "
 			"each once, separated by commas\n",
-			argv[2], LAG_MAX_MEMBERS);
+			argv[2], UROCE_LAG_MAX_MEMBERS);
 		return 1;
 	}
 	if (!path || !*path)
-		path = CONF_DEFAULT_PATH;
+		path = UROCE_CONF_DEFAULT_PATH;
 	f = fopen(path, "r");
 	if (f) {
 		bool dup = conf_has_lag(f, argv[0]);
