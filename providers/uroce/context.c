@@ -14,22 +14,6 @@
 #include "util/rtnl.h"
 #include "providers/uroce/uroce.h"
 
-void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size)
-{
-	void *obj;
-
-	if (!uroce_count_get(count, max)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	obj = calloc(1, size);
-	if (!obj) {
-		uroce_count_put(count);
-		errno = ENOMEM;
-	}
-	return obj;
-}
-
 /* A device listed in one namespace cannot be opened from another. */
 static int check_netns(const struct uroce_device *dev, int fd)
 {

@@ -17,12 +17,14 @@
 #ifndef UROCE_PROVIDER_H
 #define UROCE_PROVIDER_H
 
+#include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 #include "driver.h"
@@ -280,9 +282,24 @@ static inline void uroce_count_put(atomic_uint *count)
 /*
  * A zeroed object of @size that holds one of @max slots of @count (given
  * back with uroce_count_put); NULL with errno ENOMEM when there is no
- * slot left or no memory (context.c).
+ * slot left or no memory.
  */
-void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size);
+static inline void *uroce_count_alloc(atomic_uint *count, unsigned int max,
+				      size_t size)
+{
+	void *obj;
+
+	if (!uroce_count_get(count, max)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	obj = calloc(1, size);
+	if (!obj) {
+		uroce_count_put(count);
+		errno = ENOMEM;
+	}
+	return obj;
+}
 
 /* device.c */
 int uroce_list_devices(struct verbs_device ***list);
