@@ -11,6 +11,14 @@
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
 
 /* Requests answered by a READ response or an atomic ACK. */

@@ -51,6 +51,9 @@
 #include <time.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/poll.h"
 #include "providers/uroce/uroce.h"
 
 #define UROCE_CQ_TS_FLAGS                      \

@@ -7,6 +7,10 @@
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/deliver.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
 
 /* The QP state, transport, peer and P_Key checks: 0 or the drop reason. */

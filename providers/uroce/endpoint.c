@@ -15,6 +15,7 @@
 
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "providers/uroce/endpoint.h"
 #include "providers/uroce/uroce.h"
 
 #define EP_BACKLOG 16

@@ -22,6 +22,17 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/fault.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/netns.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/rx.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 #define TICK_MS 5

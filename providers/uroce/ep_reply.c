@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "providers/uroce/dp.h"
+#include "providers/uroce/endpoint.h"
 #include "providers/uroce/uroce.h"
 
 void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)

@@ -30,6 +30,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/req.h"
 #include "providers/uroce/uroce.h"
 
 void uroce_lag_init(struct uroce_context *ctx, struct uroce_dp *dp)

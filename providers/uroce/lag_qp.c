@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /* Retransmission timeouts in a row that make a member suspect. */

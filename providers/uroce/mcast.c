@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/uroce/deliver.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 struct mcast_grp {

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
 #include "providers/uroce/uroce.h"
 
 /*

@@ -14,6 +14,8 @@
 #include "util/log.h"
 #include "util/random.h"
 #include "providers/uroce/caps.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
 #include "providers/uroce/uroce.h"
 
 /* Newer kernels' flush access bits (IB_UVERBS_ACCESS_FLUSH_*). */

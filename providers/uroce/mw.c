@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
+#include "providers/uroce/mw.h"
 #include "providers/uroce/uroce.h"
 
 /* The flags a window may carry; MW_BIND is accepted and means nothing. */

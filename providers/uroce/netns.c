@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/netns.h"
 #include "providers/uroce/uroce.h"
 
 #define SOCK_BUF_BYTES (4 << 20)

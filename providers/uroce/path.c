@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "providers/uroce/dp.h"
+#include "providers/uroce/path.h"
 #include "providers/uroce/uroce.h"
 
 /* The IPv4 ID and flags the ICRC covers; both ends assume them. */

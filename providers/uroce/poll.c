@@ -8,6 +8,11 @@
  */
 #include <sched.h>
 
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/poll.h"
+#include "providers/uroce/rx.h"
 #include "providers/uroce/uroce.h"
 
 /*

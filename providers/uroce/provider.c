@@ -3,6 +3,8 @@
  * What the provider exports to libibverbs: the verbs_provider symbol, the
  * only one the version script lets out. The context ops are context.c's.
  */
+#include "providers/uroce/context.h"
+#include "providers/uroce/device.h"
 #include "providers/uroce/uroce.h"
 
 extern const struct verbs_provider verbs_provider;

@@ -10,6 +10,17 @@
 
 #include "util/log.h"
 #include "providers/uroce/qp_attr.h"
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/path.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 static uint32_t pow2(uint32_t n)

@@ -8,6 +8,14 @@
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /* Requests answered by a READ response or an atomic ACK. */

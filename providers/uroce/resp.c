@@ -12,6 +12,15 @@
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/srq.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 static void send_aeth(struct uroce_qp *qp, uint8_t opcode, uint32_t psn,

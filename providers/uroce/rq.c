@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/rq.h"
 #include "providers/uroce/uroce.h"
 
 /*

@@ -12,6 +12,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/deliver.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/path.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/rx.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /*

@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/netns.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)

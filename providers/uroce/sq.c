@@ -9,6 +9,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/path.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/sq.h"
 #include "providers/uroce/uroce.h"
 
 static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)

@@ -19,6 +19,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/fault.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /* How long a full send buffer may hold up a sender. */
