@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "providers/uroce/comp.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/engine.h"

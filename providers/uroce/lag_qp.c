@@ -6,8 +6,6 @@
  * (the completer calls uroce_lag_timeout; it resends what is outstanding
  * itself). Moving a QP is under its lock; loads are atomics.
  */
-#include <string.h>
-
 #include "util/log.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/lag.h"

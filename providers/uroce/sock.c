@@ -6,15 +6,12 @@
  * What they receive is processed by rx.c.
  */
 #include <arpa/inet.h>
-#include <netinet/udp.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/netns.h"
 #include "providers/uroce/resp.h"
