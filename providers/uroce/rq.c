@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* ibv_post_recv and the receive queue the responder takes WQEs from. */
+/*
+ * ibv_post_recv: receive work requests are copied into the QP's receive
+ * ring (or an SRQ's, srq.c), which the responder takes WQEs from.
+ */
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/rq.h"
 #include "providers/uroce/uroce.h"
 
 /*
@@ -59,27 +65,4 @@ int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		uroce_qp_error(qp);
 	pthread_mutex_unlock(&qp->lock);
 	return ret;
-}
-
-bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf)
-{
-	struct uroce_recv_wqe *wqe;
-
-	if (qp->rq.tail == qp->rq.head)
-		return false;
-	wqe = uroce_ring_at(&qp->rq, qp->rq.tail);
-	memcpy(buf, wqe, sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
-	qp->rq.tail++;
-	return true;
-}
-
-void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
-			 const struct ibv_wc *wc, bool solicited)
-{
-	struct ibv_wc c = *wc;
-
-	c.wr_id = wqe->wr_id;
-	c.qp_num = qp->ibv_qp.qp_num;
-	uroce_cq_push(qp->rcq, &c, solicited);
-	uroce_qp_note_idle(qp, qp->rcq);
 }
