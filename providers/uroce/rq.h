@@ -8,8 +8,4 @@
 int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		    struct ibv_recv_wr **bad_wr);
 
-/* Copies receive WRs into @rq, a QP's or an SRQ's ring. */
-int uroce_rq_post(struct uroce_ring *rq, uint32_t max_wr, uint32_t max_sge,
-		  struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr);
-
 #endif /* UROCE_RQ_H */

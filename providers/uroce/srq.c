@@ -10,7 +10,7 @@
 
 #include "providers/uroce/dp.h"
 #include "providers/uroce/pd.h"
-#include "providers/uroce/rq.h"
+#include "providers/uroce/recv_wqe.h"
 #include "providers/uroce/srq.h"
 #include "providers/uroce/uroce.h"
 
