@@ -176,8 +176,12 @@ void qp_rts(struct ibv_qp *qp, uint32_t sq_psn)
 	int mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
 
 	if (qp->qp_type == IBV_QPT_RC) {
-		/* ~67 ms x 7: a dead peer shows within a second or so. */
-		a.timeout = 14;
+		/*
+		 * ~268 ms x 8: a dead peer shows within a few seconds, and
+		 * a live one outlasts a busy machine (with 67 ms a try,
+		 * 1 run in 6 failed with RETRY_EXC_ERR at load 6).
+		 */
+		a.timeout = 16;
 		a.retry_cnt = 7;
 		a.rnr_retry = 7;
 		a.max_rd_atomic = 16;
