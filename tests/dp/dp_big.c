@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/verbs.h"
 
 #define WAIT_SEC 120
 #define MAX_MSG (1ull << 31)

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/verbs.h"
 
 #define SLOT (40 + 4096) /* a receive: GRH area and payload */
 #define NSLOT 64 /* receive slots per QP; one more to send from */

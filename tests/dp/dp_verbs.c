@@ -32,21 +32,10 @@
 #include <infiniband/verbs.h>
 
 #include "providers/uroce/pkt.h"
-#include "tests/check.h"
+#include "tests/lib/check.h"
 
 #define BUF (4u << 20)
 #define WAIT_SEC 30
-
-static int failures;
-
-#define REQUIRE(c)                                                         \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %s\n", \
-				__FILE__, __LINE__, #c, strerror(errno));  \
-			exit(1);                                           \
-		}                                                          \
-	} while (0)
 
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
@@ -842,7 +831,7 @@ static void stress(long n)
 		}
 		done += nwr + k;
 		seed++;
-		if (failures) {
+		if (check_failures) {
 			fprintf(stderr, "stress: failed after %ld ops\n", done);
 			exit(1);
 		}
@@ -902,8 +891,8 @@ int main(int argc, char **argv)
 	CHECK(!ibv_close_device(ctx));
 	free(lbuf);
 	free(rbuf);
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (check_failures) {
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
 		return 1;
 	}
 	printf("all ok\n");

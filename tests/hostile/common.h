@@ -12,14 +12,7 @@
 #include <stdio.h>
 #include <infiniband/verbs.h>
 
-#define REQUIRE(c)                                                         \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %m\n", \
-				__FILE__, __LINE__, #c);                   \
-			exit(1);                                           \
-		}                                                          \
-	} while (0)
+#include "tests/lib/check.h"
 
 #define QKEY 0x11110000u
 #define WAIT_SEC 60

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/verbs.h"
 
 #define MAX_QPS 16
 #define MAX_EVENTS 8

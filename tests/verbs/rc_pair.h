@@ -9,7 +9,7 @@
 
 #include <time.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 struct rc_end {
 	struct ibv_qp *qp;

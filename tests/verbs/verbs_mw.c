@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 #define TBUF (64 * 1024)
 #define WAIT_SEC 20
