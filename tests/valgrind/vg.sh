@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Sourced by the valgrind tests (run.sh, pair.sh, tests/dp/verbs.sh) after
-# their test library (tests/ns/lib.sh or tests/dp/lib.sh); never run. One
+# the test library (tests/lib/netns.sh); never run. One
 # memcheck setting for all: any error, and any leak that is definite,
 # indirect or possible, counts; uroce.supp holds the only suppressions.
 
