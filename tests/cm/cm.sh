@@ -180,7 +180,8 @@ nolistener)
 	cat "$TMP/client"
 	grep -q "RDMA_CM_EVENT_REJECTED, error: 8" "$TMP/client" ||
 		fail "expected REJECTED with status 8"
-	(($(date +%s) - start < 5)) || fail "took too long to be refused"
+	(($(date +%s) - start < $(scaled 5))) ||
+		fail "took too long to be refused"
 	;;
 loss)
 	# The first two REQs, the first REP and the first RTU are lost: the

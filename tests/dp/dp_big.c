@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tests/lib/verbs.h"
+#include "tests/lib/clock.h"
 
 #define WAIT_SEC 120
 #define MAX_MSG (1ull << 31)
@@ -30,14 +31,6 @@ struct end {
 	uint64_t *buf;
 	struct ibv_mr *mr;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A pattern no shifted or stale copy matches: word i of message @seed. */
 static uint64_t word(size_t i, uint64_t seed)
@@ -155,13 +148,14 @@ static void connect_qp(struct end *e, const struct end *peer, enum ibv_mtu mtu)
 /* The next completion of @e (the other end's engine drives it). */
 static struct ibv_wc wait_wc(struct end *e)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	struct ibv_wc wc;
 	int r;
 
 	while (!(r = ibv_poll_cq(e->cq, 1, &wc))) {
 		if (now_s() > end) {
-			fprintf(stderr, "no completion in %d s\n", WAIT_SEC);
+			fprintf(stderr, "no completion in %.0f s\n",
+				test_secs(WAIT_SEC));
 			exit(1);
 		}
 	}

@@ -48,7 +48,7 @@ for round in 1 2 3 4 5; do
 	((rc != 0)) || fail "client succeeded?"
 	grep -q "retry counter exceeded\|(12)" "$TMP/client" ||
 		fail "no RETRY_EXC_ERR: $(cat "$TMP/client")"
-	((SECONDS - start < 10)) || fail "took $((SECONDS - start)) s"
+	((SECONDS - start < $(scaled 10))) || fail "took $((SECONDS - start)) s"
 	log "client: $(grep -i failed "$TMP/client" | head -1)"
 	exit 0
 done

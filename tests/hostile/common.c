@@ -10,14 +10,6 @@
 
 #include "tests/hostile/common.h"
 
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void put_file(const char *dir, const char *name, const char *text)
 {
 	char tmp[4096], path[4096];
@@ -77,7 +69,7 @@ static void free_files(void)
 
 char *wait_file(const char *dir, const char *name)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	char path[4096], *s;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);

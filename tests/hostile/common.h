@@ -13,11 +13,11 @@
 #include <infiniband/verbs.h>
 
 #include "tests/lib/check.h"
+#include "tests/lib/clock.h"
 
 #define QKEY 0x11110000u
 #define WAIT_SEC 60
 
-double now_s(void);
 /* Writes @text to DIR/@name atomically (a rename). */
 void put_file(const char *dir, const char *name, const char *text);
 /* Waits for DIR/@name and returns its contents (malloc'ed). */

@@ -523,7 +523,7 @@ static int peer(const char *devname, const char *ip_a)
 	ah = ibv_create_ah(pd, &aha);
 	REQUIRE(ah);
 	wait_file(dir, "ready");
-	hard_end = now_s() + WAIT_SEC;
+	hard_end = now_s() + test_secs(WAIT_SEC);
 
 	/* Until the attack is over and a second more: all under fire. */
 	for (k = 1; !stop_at || now_s() < stop_at; k++) {

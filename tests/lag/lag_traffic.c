@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "tests/lib/verbs.h"
+#include "tests/lib/clock.h"
 
 #define MAX_QPS 16
 #define MAX_EVENTS 8
@@ -59,14 +60,6 @@ static struct {
 } events[MAX_EVENTS];
 static int nevents;
 static double t0;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void *run_events(void *arg)
 {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tests/lib/verbs.h"
+#include "tests/lib/clock.h"
 
 #define TBUF (64 * 1024)
 #define WAIT_SEC 20
@@ -134,17 +135,9 @@ static void reconnect(struct end *x, struct end *y)
 	connect_qp(y, x);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static struct ibv_wc wait_wc(struct ibv_cq *cq)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	struct ibv_wc wc;
 	int r;
 
