@@ -34,6 +34,7 @@
 #include "providers/uroce/pkt.h"
 #include "tests/lib/check.h"
 #include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
 
 #define BUF (4u << 20)
 #define WAIT_SEC 30
@@ -51,22 +52,16 @@ struct end {
 
 static struct end make_end(void)
 {
-	struct ibv_qp_init_attr ia;
+	const struct ibv_qp_cap cap = { .max_send_wr = 2048,
+					.max_recv_wr = 2048,
+					.max_send_sge = 4,
+					.max_recv_sge = 4,
+					.max_inline_data = 256 };
 	struct end e;
 
 	e.cq = ibv_create_cq(ctx, 8192, NULL, NULL, 0);
 	REQUIRE(e.cq);
-	memset(&ia, 0, sizeof(ia));
-	ia.send_cq = e.cq;
-	ia.recv_cq = e.cq;
-	ia.qp_type = IBV_QPT_RC;
-	ia.cap.max_send_wr = 2048;
-	ia.cap.max_recv_wr = 2048;
-	ia.cap.max_send_sge = 4;
-	ia.cap.max_recv_sge = 4;
-	ia.cap.max_inline_data = 256;
-	e.qp = ibv_create_qp(pd, &ia);
-	REQUIRE(e.qp);
+	e.qp = test_rc_qp(pd, e.cq, &cap);
 	return e;
 }
 
@@ -76,60 +71,34 @@ static void free_end(struct end *e)
 	CHECK(!ibv_destroy_cq(e->cq));
 }
 
+/* Every QP here: all remote accesses, MTU 1024, 16 RDMA READs/atomics. */
+static const struct test_conn conn = {
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+		  IBV_ACCESS_REMOTE_ATOMIC,
+	.mtu = IBV_MTU_1024,
+	.hop_limit = 1,
+	.rd_atomic = 16,
+};
+
 static void to_init(struct ibv_qp *qp)
 {
-	struct ibv_qp_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
+	test_qp_init(qp, &conn);
 }
 
 static void to_rtr(struct ibv_qp *qp, uint32_t dqpn, uint32_t rq_psn)
 {
-	struct ibv_qp_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.rq_psn = rq_psn;
-	a.max_dest_rd_atomic = 16;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid0;
-	a.ah_attr.grh.sgid_index = 0;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
+	test_qp_rtr(qp, &conn, &gid0, dqpn, rq_psn);
 }
 
 static void to_rts(struct ibv_qp *qp, uint32_t sq_psn, int timeout, int retry,
 		   int rnr_retry)
 {
-	struct ibv_qp_attr a;
+	struct test_conn c = conn;
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = sq_psn;
-	a.timeout = (uint8_t)timeout;
-	a.retry_cnt = (uint8_t)retry;
-	a.rnr_retry = (uint8_t)rnr_retry;
-	a.max_rd_atomic = 16;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	c.timeout = (uint8_t)timeout;
+	c.retry_cnt = (uint8_t)retry;
+	c.rnr_retry = (uint8_t)rnr_retry;
+	test_qp_rts(qp, &c, sq_psn);
 }
 
 static void connect_pair(struct end *a, struct end *b, int rnr_retry)

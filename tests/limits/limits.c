@@ -36,12 +36,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
 
 #include "tests/lib/check.h"
+#include "tests/lib/verbs.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -53,25 +53,6 @@
 #ifndef UNDER_ASAN
 #define UNDER_ASAN 0
 #endif
-
-static struct ibv_context *open_lo(void)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	REQUIRE(list);
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "uroce_lo"))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	if (!ctx) {
-		fprintf(stderr, "limits: cannot open uroce_lo\n");
-		exit(1);
-	}
-	return ctx;
-}
 
 /* Objects of one kind, made until failure. */
 struct pool {
@@ -401,7 +382,7 @@ static void all_kinds(struct ibv_context *ctx, const struct ibv_device_attr *a)
 
 static int objects(void)
 {
-	struct ibv_context *ctx = open_lo();
+	struct ibv_context *ctx = open_dev(TEST_DEV);
 	struct ibv_device_attr a;
 
 	REQUIRE(!ibv_query_device(ctx, &a));
@@ -509,7 +490,7 @@ static int memory(void)
 	struct mem_objs m;
 	struct ibv_device_attr a;
 
-	m.ctx = open_lo();
+	m.ctx = open_dev(TEST_DEV);
 	REQUIRE(!ibv_query_device(m.ctx, &a));
 	m.pd = ibv_alloc_pd(m.ctx);
 	m.cq = ibv_create_cq(m.ctx, 16, NULL, NULL, 0);
@@ -544,7 +525,7 @@ static int configured(void)
 	FILE *f;
 	int fd;
 
-	ctx = open_lo();
+	ctx = open_dev(TEST_DEV);
 	REQUIRE(!ibv_query_device(ctx, &dflt));
 	REQUIRE(!ibv_close_device(ctx));
 	print_limits("defaults", &dflt);
@@ -558,7 +539,7 @@ static int configured(void)
 	setenv("UROCE_MAX_MR", "9", 1);
 	setenv("UROCE_MAX_SRQ", "-1", 1);
 	setenv("UROCE_MAX_AH", "max", 1);
-	ctx = open_lo();
+	ctx = open_dev(TEST_DEV);
 	REQUIRE(!ibv_query_device(ctx, &a));
 	print_limits("configured", &a);
 	REQUIRE(a.max_qp == 10 && a.max_cq == 6 && a.max_mr == 9 &&
@@ -569,13 +550,13 @@ static int configured(void)
 
 	setenv("UROCE_MAX_AH", "4", 1);
 	exact = true;
-	ctx = open_lo();
+	ctx = open_dev(TEST_DEV);
 	REQUIRE(!ibv_query_device(ctx, &a));
 	REQUIRE(a.max_ah == 4);
 	all_kinds(ctx, &a);
 	REQUIRE(!ibv_close_device(ctx));
 	/* The limits count per context: a new one starts from zero. */
-	ctx = open_lo();
+	ctx = open_dev(TEST_DEV);
 	pds(ctx, &a);
 	REQUIRE(!ibv_close_device(ctx));
 	REQUIRE(!unlink(path));
@@ -592,7 +573,7 @@ static int close_live(void)
 				  .max_recv_sge = 1 };
 	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 4, .max_sge = 1 } };
 	struct ibv_qp_attr qa = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
-	struct ibv_context *ctx = open_lo();
+	struct ibv_context *ctx = open_dev(TEST_DEV);
 	struct ibv_send_wr wr = { 0 }, *bad;
 	struct ibv_recv_wr rwr = { 0 }, *rbad;
 	struct ibv_sge sge;
@@ -672,21 +653,6 @@ static int close_live(void)
 	printf("limits: close_live: closed with 303 QPs, SRQ, MR, CQ, AH "
 	       "alive\n");
 	return 0;
-}
-
-static long count_fds(void)
-{
-	struct dirent *d;
-	long n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/fd");
-	REQUIRE(dir);
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* opendir's own */
 }
 
 static long rss_kb(void)

@@ -21,8 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/lib/verbs.h"
 #include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 #define TBUF (64 * 1024)
 #define WAIT_SEC 20
@@ -79,43 +80,19 @@ static void free_end(struct end *e)
 /* RESET, then RTS towards @peer; a QP in error is usable again after. */
 static void connect_qp(struct end *e, const struct end *peer)
 {
-	struct ibv_qp_attr at;
+	static const struct test_conn conn = {
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			  IBV_ACCESS_REMOTE_ATOMIC,
+		.mtu = IBV_MTU_1024,
+		.hop_limit = 1,
+		.rd_atomic = 4,
+		.timeout = 14,
+		.retry_cnt = 7,
+		.rnr_retry = 7,
+	};
 
-	memset(&at, 0, sizeof(at));
-	at.qp_state = IBV_QPS_RESET;
-	REQUIRE(!ibv_modify_qp(e->qp, &at, IBV_QP_STATE));
-	at.qp_state = IBV_QPS_INIT;
-	at.port_num = 1;
-	at.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			     IBV_ACCESS_REMOTE_ATOMIC;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
-	memset(&at, 0, sizeof(at));
-	at.qp_state = IBV_QPS_RTR;
-	at.path_mtu = IBV_MTU_1024;
-	at.dest_qp_num = peer->qp->qp_num;
-	at.max_dest_rd_atomic = 4;
-	at.min_rnr_timer = 1;
-	at.ah_attr.is_global = 1;
-	at.ah_attr.grh.dgid = gid0;
-	at.ah_attr.grh.hop_limit = 1;
-	at.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
-	at.qp_state = IBV_QPS_RTS;
-	at.timeout = 14;
-	at.retry_cnt = 7;
-	at.rnr_retry = 7;
-	at.max_rd_atomic = 4;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	test_qp_reset(e->qp);
+	test_qp_connect(e->qp, &conn, &gid0, peer->qp->qp_num, 0, 0);
 }
 
 static void drain(struct ibv_cq *cq)
