@@ -73,10 +73,7 @@ static void free_end(struct end *e)
 
 /* Every QP here: all remote accesses, MTU 1024, 16 RDMA READs/atomics. */
 static const struct test_conn conn = {
-	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-		  IBV_ACCESS_REMOTE_ATOMIC,
-	.mtu = IBV_MTU_1024,
-	.hop_limit = 1,
+	TEST_CONN_ALL_ACCESS,
 	.rd_atomic = 16,
 };
 

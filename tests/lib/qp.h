@@ -27,6 +27,12 @@ struct test_conn {
 	uint8_t rnr_retry; /* RC (RTS) */
 };
 
+/* The start of a test_conn: every remote access, MTU 1024, one hop. */
+#define TEST_CONN_ALL_ACCESS                                         \
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ | \
+		  IBV_ACCESS_REMOTE_ATOMIC,                          \
+	.mtu = IBV_MTU_1024, .hop_limit = 1
+
 /* An RC QP of @pd that sends and receives on @cq, of capacities @cap. */
 static inline struct ibv_qp *test_rc_qp(struct ibv_pd *pd, struct ibv_cq *cq,
 					const struct ibv_qp_cap *cap)

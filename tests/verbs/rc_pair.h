@@ -43,14 +43,8 @@ static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 				  uint32_t dqpn, uint32_t psn)
 {
 	static const struct test_conn conn = {
-		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			  IBV_ACCESS_REMOTE_ATOMIC,
-		.mtu = IBV_MTU_1024,
-		.hop_limit = 1,
-		.rd_atomic = 4,
-		.timeout = 10,
-		.retry_cnt = 3,
-		.rnr_retry = 3,
+		TEST_CONN_ALL_ACCESS, .rd_atomic = 4, .timeout = 10,
+		.retry_cnt = 3,	      .rnr_retry = 3,
 	};
 	union ibv_gid gid;
 

@@ -81,14 +81,8 @@ static void free_end(struct end *e)
 static void connect_qp(struct end *e, const struct end *peer)
 {
 	static const struct test_conn conn = {
-		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			  IBV_ACCESS_REMOTE_ATOMIC,
-		.mtu = IBV_MTU_1024,
-		.hop_limit = 1,
-		.rd_atomic = 4,
-		.timeout = 14,
-		.retry_cnt = 7,
-		.rnr_retry = 7,
+		TEST_CONN_ALL_ACCESS, .rd_atomic = 4, .timeout = 14,
+		.retry_cnt = 7,	      .rnr_retry = 7,
 	};
 
 	test_qp_reset(e->qp);
