@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "providers/uroce/pkt.h"
-#include "tests/check.h"
+#include "tests/lib/check.h"
 #include "tests/hostile/common.h"
 
 /* The victim's MR: the peer's windows, then bytes nobody may change. */
@@ -44,8 +44,6 @@
 #define REQ_OFF (768u << 10) /* their buffers, in bytes nobody may change */
 
 static const char *dir;
-static int failures;
-
 static void ip_gid(const char *ip, union ibv_gid *gid)
 {
 	memset(gid, 0, sizeof(*gid));
@@ -329,7 +327,7 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 			if (wc[i].status != IBV_WC_SUCCESS) {
 				fprintf(stderr, "victim: %s on live QP\n",
 					ibv_wc_status_str(wc[i].status));
-				failures++;
+				check_failures++;
 				continue;
 			}
 			if (ud ? !msg_ok(b + 40, wc[i].byte_len - 40) :
@@ -355,11 +353,11 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 			break;
 	if (i < (int)MR_LEN) {
 		fprintf(stderr, "victim: MR byte %d changed\n", i);
-		failures++;
+		check_failures++;
 	}
 	if (memcmp(guard, gref, GUARD_LEN)) {
 		fprintf(stderr, "victim: guard MR changed\n");
-		failures++;
+		check_failures++;
 	}
 
 	/* (c) Every counter the attacker named moved by what it sent. */
@@ -410,7 +408,7 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 				if (strncmp(key, "drop_", 5))
 					legit += d - n;
 			} else if (d != n) {
-				failures++;
+				check_failures++;
 			}
 		}
 		/*
@@ -471,9 +469,9 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	free(ref);
 	free(gref);
 	free(rbuf);
-	put_file(dir, "victim.done", failures ? "fail\n" : "ok\n");
-	printf("victim: %s\n", failures ? "FAIL" : "ok");
-	return failures ? 1 : 0;
+	put_file(dir, "victim.done", check_failures ? "fail\n" : "ok\n");
+	printf("victim: %s\n", check_failures ? "FAIL" : "ok");
+	return check_failures ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------ peer */
@@ -525,7 +523,7 @@ static int peer(const char *devname, const char *ip_a)
 	ah = ibv_create_ah(pd, &aha);
 	REQUIRE(ah);
 	wait_file(dir, "ready");
-	hard_end = now_s() + WAIT_SEC;
+	hard_end = now_s() + test_secs(WAIT_SEC);
 
 	/* Until the attack is over and a second more: all under fire. */
 	for (k = 1; !stop_at || now_s() < stop_at; k++) {
@@ -630,7 +628,7 @@ out:
 	CHECK(!ibv_dealloc_pd(pd));
 	CHECK(!ibv_close_device(ctx));
 	free(buf);
-	return ret || failures ? 1 : 0;
+	return ret || check_failures ? 1 : 0;
 }
 
 /* -------------------------------------------------------------- attacker */
@@ -1312,7 +1310,7 @@ static void attack_naks(void)
 	       "right, %d NAKs in all\n",
 	       (unsigned long long)(sent - s0), ok, NNAK, nnak);
 	if (ok != NNAK)
-		failures++;
+		check_failures++;
 }
 
 static void bind_raw(int *fd, struct in_addr ip)
@@ -1373,7 +1371,7 @@ static int attack(const char *ip_a, const char *ip_b, const char *ip_c)
 	put_file(dir, "expect", text);
 	put_file(dir, "attack.done", "1\n");
 	printf("attack: %llu packets sent\n", (unsigned long long)sent);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------- CM */
