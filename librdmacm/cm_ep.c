@@ -76,7 +76,13 @@ static void print_ids(FILE *f)
 			cid->remote_qpn, cid->remote_id,
 			cid->state == CMS_LISTEN, cid->destroyed);
 	}
-	fprintf(f, "stat rx_drops=%llu\n", (unsigned long long)cm_rx_drops);
+	fprintf(f,
+		"stat rx_drops=%llu req_drops=%llu req_evicted=%llu "
+		"icmp_ignored=%llu\n",
+		(unsigned long long)cm_rx_drops,
+		(unsigned long long)cm_req_drops,
+		(unsigned long long)cm_req_evicted,
+		(unsigned long long)cm_icmp_ignored);
 }
 
 int cm_ep_start(void)

@@ -29,6 +29,8 @@ pthread_cond_t cm_cond = PTHREAD_COND_INITIALIZER;
 
 static struct cm_id *cm_ids; /* every ID, newest first */
 static struct cm_id *cm_hash[CM_HASH_SIZE];
+/* Passive IDs by their peer's communication ID, for repeated requests. */
+static struct cm_id *cm_phash[CM_HASH_SIZE];
 
 uint64_t cm_now_ms(void)
 {
@@ -566,6 +568,45 @@ static void id_unhash(struct cm_id *cid)
 	cid->in_hash = false;
 }
 
+void cm_passive_hash(struct cm_id *cid)
+{
+	struct cm_id **b = &cm_phash[cid->remote_id % CM_HASH_SIZE];
+
+	if (cid->in_phash)
+		return;
+	cid->phnext = *b;
+	*b = cid;
+	cid->in_phash = true;
+}
+
+static void id_unphash(struct cm_id *cid)
+{
+	struct cm_id **p = &cm_phash[cid->remote_id % CM_HASH_SIZE];
+
+	if (!cid->in_phash)
+		return;
+	while (*p && *p != cid)
+		p = &(*p)->phnext;
+	if (*p)
+		*p = cid->phnext;
+	cid->in_phash = false;
+}
+
+struct cm_id *cm_find_passive(const struct sockaddr_storage *from,
+			      uint32_t remote_id)
+{
+	struct cm_id *cid;
+
+	/* A resent request comes from the same IP and UDP port. */
+	for (cid = cm_phash[remote_id % CM_HASH_SIZE]; cid; cid = cid->phnext)
+		if (cid->remote_id == remote_id &&
+		    cm_same_ip(&cid->peer, from) &&
+		    cm_sockaddr_port((const struct sockaddr *)&cid->peer) ==
+			    cm_sockaddr_port((const struct sockaddr *)from))
+			return cid;
+	return NULL;
+}
+
 struct cm_id *cm_id_find(uint32_t local_id)
 {
 	struct cm_id *cid;
@@ -610,6 +651,8 @@ struct cm_id *cm_id_alloc(struct cm_chan *chan, void *context,
 static void id_free(struct cm_id *cid)
 {
 	id_unhash(cid);
+	id_unphash(cid);
+	cm_half_open_forget(cid);
 	if (cid->prev)
 		cid->prev->next = cid->next;
 	else
@@ -728,6 +771,9 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 		pthread_cond_wait(&cm_cond, &cm_lock);
 	cid->destroyed = true;
 	cm_mc_leave_all(cid);
+	/* Its half-open children live on without it. */
+	if (cid->ho_head)
+		cm_half_open_forget(cid);
 	if (cid->sock && cid->sock->listener == cid)
 		cid->sock->listener = NULL;
 	if (cid->own_sock) {
@@ -825,7 +871,9 @@ int rdma_listen(struct rdma_cm_id *id, int backlog)
 	}
 	/* Children resolve their devices from the CM thread: open now. */
 	cm_ns_refresh_devs(cid->ns, false);
-	cid->backlog = backlog > 0 ? backlog : CM_DEFAULT_BACKLOG;
+	cid->backlog = backlog > 0 && backlog < CM_DEFAULT_BACKLOG ?
+			       backlog :
+			       CM_DEFAULT_BACKLOG;
 	cid->sock->listener = cid;
 	cid->state = CMS_LISTEN;
 out:

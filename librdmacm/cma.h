@@ -21,6 +21,7 @@
 #include <rdma/rdma_verbs.h>
 
 #include "librdmacm/cm_msg.h"
+#include "util/rtnl.h"
 
 /* ---- timing (ms); see uroce-cm(7) ---- */
 /* CM response timeout we advertise (2^18 * 4.096 us ~ 1.07 s) */
@@ -29,7 +30,15 @@
 /* Service timeout in an MRA: the consumer may take ~68 s to answer. */
 #define CM_MRA_TIMEOUT 24
 #define CM_TIMEWAIT_MS 500
+/* rdma_listen's backlog when none or more is asked, as the kernel's. */
 #define CM_DEFAULT_BACKLOG 1024
+/*
+ * A listener full of half-open connections gives up one whose REP has
+ * waited this long for its RTU to make room for a new request.
+ */
+#define CM_HALF_OPEN_EVICT_MS 100
+/* How long a request's route back to its sender is taken as known. */
+#define CM_ROUTE_CACHE_MS 1000
 #define CM_DEFAULT_ACK_TIMEOUT 14 /* QP ACK timeout, ~67 ms */
 #define CM_DEFAULT_HOP_LIMIT 64
 
@@ -74,6 +83,18 @@ struct cm_sock {
 	bool shared; /* the namespace's socket for active IDs */
 };
 
+/* A route looked up for a request, or its failure (@err). */
+struct cm_route_ent {
+	uint64_t expires; /* ms, CLOCK_MONOTONIC; 0: empty */
+	int family;
+	bool has_src;
+	uint8_t dst[16], src[16];
+	int err;
+	struct rtnl_route rt;
+};
+
+#define CM_ROUTE_CACHE_SIZE 64
+
 /* Per network namespace the library has been used in. */
 struct cm_ns {
 	int kind; /* CM_FD_NS */
@@ -86,6 +107,7 @@ struct cm_ns {
 	struct cm_dev *devs;
 	/* Netdevs may have come since devs was last listed (or no monitor). */
 	bool devs_stale;
+	struct cm_route_ent routes[CM_ROUTE_CACHE_SIZE];
 };
 
 struct cm_chan {
@@ -157,6 +179,19 @@ struct cm_id {
 	struct cm_id *listen; /* a child's listener, while unretrieved */
 	int backlog;
 	int pending; /* CONNECT_REQUESTs queued but not yet retrieved */
+	/*
+	 * Half-open children (REQ in, not yet established), oldest first:
+	 * a listener's list, and a child's place in it. Entries that have
+	 * moved on are pruned when the listener is full.
+	 */
+	struct cm_id *ho_head, *ho_tail;
+	unsigned int half_open;
+	struct cm_id *ho_listener, *ho_next, *ho_prev;
+	struct cm_id *phnext; /* passive hash chain, by remote comm ID */
+	bool in_phash;
+	uint64_t rep_sent_ms; /* when the REP first went out */
+	/* What the REQ's sender asked for the REP's resends. */
+	unsigned int rep_retries, rep_rto_ms;
 	/* the connection */
 	uint32_t local_id, remote_id;
 	struct sockaddr_storage peer; /* peer CM: IP and UDP port */
@@ -228,6 +263,8 @@ struct cm_id *cm_id_alloc(struct cm_chan *chan, void *context,
 			  enum rdma_port_space ps, enum ibv_qp_type qpt);
 void cm_id_hash(struct cm_id *cid);
 struct cm_id *cm_id_find(uint32_t local_id);
+/* Makes passive @cid findable by its peer's ID (cm_find_passive). */
+void cm_passive_hash(struct cm_id *cid);
 struct cm_id *cm_id_first(void);
 /* Queues an event for @cid; @pdata may be NULL. Returns it (for params). */
 struct cm_evt *cm_event(struct cm_id *cid, enum rdma_cm_event_type type,
@@ -259,6 +296,12 @@ void cm_ns_refresh_devs(struct cm_ns *ns, bool force);
  * Finds the device, GID index and ifindex serving local address @src,
  * preferring one on @oif. Returns 0 or -ENODEV.
  */
+/*
+ * The route from @src to @dst (@family's addresses), as rtnl_get_route,
+ * remembered for CM_ROUTE_CACHE_MS or until the netlink monitor fires.
+ */
+int cm_ns_route(struct cm_ns *ns, int family, const void *dst, const void *src,
+		struct rtnl_route *rt);
 int cm_dev_for_addr(struct cm_ns *ns, const struct sockaddr *src, int oif,
 		    struct cm_dev **dev, uint8_t *gid_index, int *ifindex);
 /*
@@ -291,6 +334,8 @@ void cm_sock_drain(struct cm_sock *s);
 void cm_sock_reap(void);
 void cm_sock_errqueue(struct cm_sock *s);
 extern uint64_t cm_rx_drops;
+/* ICMP errors that named none of our messages, so were not acted on. */
+extern uint64_t cm_icmp_ignored;
 
 /* ---- cm_thread.c ---- */
 /* Starts the CM thread if needed; 0 or a negative errno. */
@@ -336,6 +381,16 @@ void cm_fill_ah_attr(struct cm_id *cid, struct ibv_ah_attr *ah,
  */
 int cm_msg_prepare(struct cm_id *cid, struct cm_msg *m, uint8_t *buf,
 		   bool keep);
+/* Requests dropped, and half-open connections given up, for room. */
+extern uint64_t cm_req_drops, cm_req_evicted;
+/*
+ * Whether @listener has room for one more half-open child; gives up the
+ * oldest one whose REP went unanswered for CM_HALF_OPEN_EVICT_MS if that
+ * makes room. A request that finds none is dropped and counted.
+ */
+bool cm_half_open_room(struct cm_id *listener);
+/* Takes @cid out of its listener's half-open list, or a listener's all. */
+void cm_half_open_forget(struct cm_id *cid);
 /* Whether @listener, listening, serves the REQ or SIDR_REQ @service_id. */
 bool cm_listener_serves(struct cm_id *listener, uint64_t service_id);
 /*

@@ -24,10 +24,15 @@
 
 #define CM_USER_REQ_PDATA (CM_REQ_PDATA - CM_IP_HDR_SIZE)
 
+/* The peer's response time plus two packet lifetimes. */
+static unsigned int rto_ms(unsigned int resp_timeout)
+{
+	return cm_timeout_ms(resp_timeout) + 2 * cm_timeout_ms(12);
+}
+
 static unsigned int cm_rto_ms(void)
 {
-	/* the peer's response time plus two packet lifetimes */
-	return cm_timeout_ms(CM_RESP_TIMEOUT) + 2 * cm_timeout_ms(12);
+	return rto_ms(CM_RESP_TIMEOUT);
 }
 
 static int random_psn(uint32_t *psn)
@@ -183,25 +188,94 @@ void cm_fill_ah_attr(struct cm_id *cid, struct ibv_ah_attr *ah,
 	ah->port_num = 1;
 }
 
-/* ---- the passive side ---- */
+/* ---- half-open children of a listener ---- */
 
-struct cm_id *cm_find_passive(const struct sockaddr_storage *from,
-			      uint32_t remote_id)
+uint64_t cm_req_drops, cm_req_evicted;
+
+static void ho_add(struct cm_id *listener, struct cm_id *child)
 {
-	struct cm_id *cid;
-
-	/*
-	 * Connection requests are rare next to data: a scan will do. A
-	 * resent request comes from the same IP and UDP port.
-	 */
-	for (cid = cm_id_first(); cid; cid = cid->next)
-		if (cid->listen_addr.ss_family && cid->remote_id == remote_id &&
-		    cm_same_ip(&cid->peer, from) &&
-		    cm_sockaddr_port((const struct sockaddr *)&cid->peer) ==
-			    cm_sockaddr_port((const struct sockaddr *)from))
-			return cid;
-	return NULL;
+	child->ho_listener = listener;
+	child->ho_prev = listener->ho_tail;
+	child->ho_next = NULL;
+	if (listener->ho_tail)
+		listener->ho_tail->ho_next = child;
+	else
+		listener->ho_head = child;
+	listener->ho_tail = child;
+	listener->half_open++;
 }
+
+static void ho_del(struct cm_id *child)
+{
+	struct cm_id *l = child->ho_listener;
+
+	if (child->ho_prev)
+		child->ho_prev->ho_next = child->ho_next;
+	else
+		l->ho_head = child->ho_next;
+	if (child->ho_next)
+		child->ho_next->ho_prev = child->ho_prev;
+	else
+		l->ho_tail = child->ho_prev;
+	child->ho_listener = child->ho_next = child->ho_prev = NULL;
+	l->half_open--;
+}
+
+void cm_half_open_forget(struct cm_id *cid)
+{
+	if (cid->ho_listener)
+		ho_del(cid);
+	while (cid->ho_head)
+		ho_del(cid->ho_head);
+}
+
+static bool half_open(const struct cm_id *c)
+{
+	return !c->destroyed &&
+	       (c->state == CMS_REQ_RCVD || c->state == CMS_REP_SENT);
+}
+
+/*
+ * Under the backlog, as the kernel's CM bounds the requests an
+ * application has not taken yet; here every child counts until it is
+ * established, so that an application that accepts whatever comes holds
+ * at most a backlog of QPs for peers that never answer. When full, the
+ * oldest REP left unanswered for CM_HALF_OPEN_EVICT_MS is given up as if
+ * it had timed out (a genuine peer answers within a round trip), which
+ * keeps a flood from shutting out genuine peers; else the request is
+ * dropped without a REJ, as the kernel's does, and its sender asks again.
+ */
+bool cm_half_open_room(struct cm_id *listener)
+{
+	uint64_t now = cm_now_ms();
+	struct cm_id *c, *next, *oldest = NULL;
+
+	if (listener->half_open < (unsigned int)listener->backlog)
+		return true;
+	for (c = listener->ho_head; c; c = next) {
+		next = c->ho_next;
+		if (!half_open(c)) {
+			ho_del(c);
+			continue;
+		}
+		if (!oldest && c->state == CMS_REP_SENT &&
+		    now - c->rep_sent_ms >= CM_HALF_OPEN_EVICT_MS)
+			oldest = c;
+	}
+	if (listener->half_open < (unsigned int)listener->backlog)
+		return true;
+	if (!oldest) {
+		cm_req_drops++;
+		return false;
+	}
+	cm_req_evicted++;
+	ho_del(oldest);
+	send_rej(oldest, CM_REJ_TIMEOUT, CM_MSG_REP, NULL, 0);
+	fail(oldest, RDMA_CM_EVENT_UNREACHABLE, -ETIMEDOUT, NULL, 0);
+	return true;
+}
+
+/* ---- the passive side ---- */
 
 static void ip_to_sockaddr(int family, const struct in6_addr *ip, uint16_t port,
 			   struct sockaddr_storage *ss)
@@ -247,13 +321,13 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	dip = h->family == AF_INET ?
 		      (const void *)&((struct sockaddr_in *)&dst)->sin_addr :
 		      (const void *)&((struct sockaddr_in6 *)&dst)->sin6_addr;
-	if (rtnl_get_route(listener->ns->nl_fd, h->family, dip,
-			   h->family == AF_INET ?
-				   (const void *)&((struct sockaddr_in *)&src)
-					   ->sin_addr :
-				   (const void *)&((struct sockaddr_in6 *)&src)
-					   ->sin6_addr,
-			   &rt))
+	if (cm_ns_route(listener->ns, h->family, dip,
+			h->family == AF_INET ?
+				(const void *)&((struct sockaddr_in *)&src)
+					->sin_addr :
+				(const void *)&((struct sockaddr_in6 *)&src)
+					->sin6_addr,
+			&rt))
 		return NULL;
 	child = cm_id_alloc(listener->chan, listener->id.context,
 			    listener->id.ps, qpt);
@@ -295,6 +369,7 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	cm_fill_path(child);
 	child->listen = listener;
 	listener->pending++;
+	ho_add(listener, child);
 	return child;
 }
 
@@ -370,7 +445,7 @@ static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		goto reject;
 	}
 	/* Over the backlog: stay silent, the peer will ask again. */
-	if (listener->pending >= listener->backlog)
+	if (!cm_half_open_room(listener))
 		return;
 	child = cm_child_new(listener, from, &h, qpt);
 	if (!child) {
@@ -378,6 +453,18 @@ static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		goto reject;
 	}
 	child->remote_id = m->local_id;
+	cm_passive_hash(child);
+	/*
+	 * The REP is resent as the REQ's sender asks (IBTA 12.6.5: Max CM
+	 * Retries, and its Local CM Response Timeout for the RTU), as the
+	 * kernel's CM does, but never more than our own requests allow.
+	 */
+	child->rep_retries = m->max_cm_retries < CM_MAX_RETRIES ?
+				     m->max_cm_retries :
+				     CM_MAX_RETRIES;
+	child->rep_rto_ms = rto_ms(m->local_resp_timeout < CM_RESP_TIMEOUT ?
+					   m->local_resp_timeout :
+					   CM_RESP_TIMEOUT);
 	child->remote_qpn = m->qpn;
 	child->remote_psn = m->psn;
 	child->remote_qkey = m->qkey;
@@ -682,6 +769,10 @@ int rdma_accept(struct rdma_cm_id *id, struct rdma_conn_param *param)
 	}
 	cid->state = CMS_REP_SENT;
 	send_msg(cid, &m, true);
+	cid->max_retries = cid->rep_retries;
+	cid->rto_ms = cid->rep_rto_ms;
+	cid->rep_sent_ms = cm_now_ms();
+	cm_arm(cid, cid->rto_ms);
 	if (cid->sync)
 		ret = cm_sync_wait(cid) ? errno : 0;
 out:

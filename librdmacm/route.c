@@ -225,6 +225,42 @@ static const void *sa_ip(const struct sockaddr *sa)
 	return &((const struct sockaddr_in6 *)sa)->sin6_addr;
 }
 
+/*
+ * Requests come from few sources, and a flood of them must not make one
+ * blocking netlink round trip each on the CM thread: answers, failures
+ * included, are kept per source and destination for CM_ROUTE_CACHE_MS.
+ * Routes are not watched, so a change is seen that much later.
+ */
+int cm_ns_route(struct cm_ns *ns, int family, const void *dst, const void *src,
+		struct rtnl_route *rt)
+{
+	size_t alen = family == AF_INET ? 4 : 16, i;
+	uint64_t now = cm_now_ms();
+	uint32_t h = 2166136261u;
+	struct cm_route_ent *e;
+
+	for (i = 0; i < alen; i++)
+		h = (h ^ ((const uint8_t *)dst)[i] ^
+		     (src ? ((const uint8_t *)src)[i] : 0)) *
+		    16777619u;
+	e = &ns->routes[h % CM_ROUTE_CACHE_SIZE];
+	if (e->expires > now && e->family == family &&
+	    !memcmp(e->dst, dst, alen) && e->has_src == !!src &&
+	    (!src || !memcmp(e->src, src, alen))) {
+		*rt = e->rt;
+		return e->err;
+	}
+	e->err = rtnl_get_route(ns->nl_fd, family, dst, src, &e->rt);
+	e->family = family;
+	memcpy(e->dst, dst, alen);
+	e->has_src = src != NULL;
+	if (src)
+		memcpy(e->src, src, alen);
+	e->expires = now + CM_ROUTE_CACHE_MS;
+	*rt = e->rt;
+	return e->err;
+}
+
 int cm_route_to(struct cm_id *cid, const struct sockaddr *dst)
 {
 	struct rdma_addr *a = &cid->id.route.addr;
@@ -337,6 +373,7 @@ void cm_ns_changed(struct cm_ns *ns)
 	struct cm_id *cid;
 
 	ns->devs_stale = true;
+	memset(ns->routes, 0, sizeof(ns->routes));
 	if (rtnl_snapshot_at(ns->nl_fd, &s))
 		return;
 	for (cid = cm_id_first(); cid; cid = cid->next) {

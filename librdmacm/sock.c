@@ -9,8 +9,10 @@
  * connections cost no descriptor. Messages are demultiplexed by
  * communication ID, never by port.
  *
- * Sockets have IP(V6)_RECVERR set: an ICMP port unreachable for a REQ
- * tells at once that nothing listens on the port.
+ * Sockets have IP(V6)_RECVERR set: an ICMP port unreachable that quotes
+ * one of our REQs tells at once that nothing listens on the port (the
+ * kernel's CM would get a REJ from the peer's); one that does not is
+ * ignored (quoted_id()).
  */
 #include <errno.h>
 #include <time.h> /* before linux/errqueue.h, which needs timespec */
@@ -29,7 +31,7 @@
 #define CM_RX_BATCH 64
 #define CM_RCVBUF (4 << 20)
 
-uint64_t cm_rx_drops;
+uint64_t cm_rx_drops, cm_icmp_ignored;
 
 static struct cm_sock *sock_new(struct cm_ns *ns, int family, int reuse,
 				int v6only, const struct sockaddr *addr,
@@ -290,6 +292,31 @@ static bool port_unreachable(const struct sock_extended_err *ee)
 	return false;
 }
 
+/*
+ * The ID whose kept message (REQ, SIDR_REQ or DREQ) an ICMP error quotes
+ * in full, sent to @to, or NULL. Only the peer's host, or one on the
+ * path, saw that message and its random communication ID. An error forged
+ * by anyone else, who may know the addresses and ports but not the ID,
+ * quotes none of ours, or too little of one: it is ignored, and the
+ * message is resent at its timeout as if nothing had come.
+ */
+static struct cm_id *quoted_id(const uint8_t *data, ssize_t len,
+			       const struct sockaddr_storage *to)
+{
+	struct cm_id *cid;
+	struct cm_msg m;
+
+	if (len < CM_MAD_SIZE || cm_msg_decode(data, CM_MAD_SIZE, &m))
+		return NULL;
+	cid = cm_id_find(m.local_id);
+	if (!cid || !cid->msg_valid || memcmp(cid->msg, data, CM_MAD_SIZE) ||
+	    !cid->peer.ss_family || !cm_same_ip(&cid->peer, to) ||
+	    cm_sockaddr_port((void *)&cid->peer) !=
+		    cm_sockaddr_port((const void *)to))
+		return NULL;
+	return cid;
+}
+
 void cm_sock_errqueue(struct cm_sock *s)
 {
 	char cbuf[512];
@@ -298,7 +325,8 @@ void cm_sock_errqueue(struct cm_sock *s)
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
 	struct msghdr msg;
 	struct cmsghdr *c;
-	struct cm_id *cid, *next;
+	struct cm_id *cid;
+	ssize_t n;
 
 	for (;;) {
 		memset(&msg, 0, sizeof(msg));
@@ -309,7 +337,8 @@ void cm_sock_errqueue(struct cm_sock *s)
 		msg.msg_iovlen = 1;
 		msg.msg_control = cbuf;
 		msg.msg_controllen = sizeof(cbuf);
-		if (recvmsg(s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		n = recvmsg(s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0)
 			return;
 		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 			const struct sock_extended_err *ee;
@@ -323,15 +352,12 @@ void cm_sock_errqueue(struct cm_sock *s)
 			if (!port_unreachable(ee))
 				continue;
 			unmap(&to);
-			/* Whoever waits on that port learns nobody is there. */
-			for (cid = cm_id_first(); cid; cid = next) {
-				next = cid->next;
-				if (cid->peer.ss_family &&
-				    cm_same_ip(&cid->peer, &to) &&
-				    cm_sockaddr_port((void *)&cid->peer) ==
-					    cm_sockaddr_port((void *)&to))
-					cm_unreachable(cid);
-			}
+			/* Its sender learns that nobody listens there. */
+			cid = quoted_id(data, n, &to);
+			if (cid)
+				cm_unreachable(cid);
+			else
+				cm_icmp_ignored++;
 		}
 	}
 }

@@ -83,7 +83,7 @@ void cm_sidr_req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		cm_rx_drops++;
 		return;
 	}
-	if (listener->pending >= listener->backlog)
+	if (!cm_half_open_room(listener))
 		return;
 	child = cm_child_new(listener, from, &h, IBV_QPT_UD);
 	if (!child) {
@@ -92,6 +92,7 @@ void cm_sidr_req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		return;
 	}
 	child->remote_id = m->local_id;
+	cm_passive_hash(child);
 	ev = cm_child_request(listener, child, m->pdata + CM_IP_HDR_SIZE,
 			      CM_USER_SIDR_PDATA);
 	if (!ev)

@@ -22,6 +22,8 @@
 #include <dirent.h>
 #include <net/if.h>
 
+#include "providers/uroce/device.h"
+#include "providers/uroce/state.h"
 #include "providers/uroce/uroce.h"
 #include "tools/common/format.h"
 #include "preload/tree.h"

@@ -26,6 +26,10 @@ pkgs=(
 	# networks (aardvark-dns its DNS, iptables its NAT), and
 	# debootstrap for the containers' root file system.
 	podman runc netavark aardvark-dns iptables debootstrap
+	# The soft-RoCE guest (tests/rxe): qemu to boot Debian's kernel,
+	# cpio for its initramfs, ping; tcpdump, tshark and Scapy to
+	# capture and check its RoCE v2 packets.
+	qemu-system-x86 cpio iputils-ping tcpdump tshark python3-scapy
 )
 
 missing=()

@@ -17,7 +17,7 @@
  *   uroce-cm version=1 pid= comm= uid=
  *   cm_id id= ps= qp_type= state= src= dst= dev= lqpn= rqpn= rid=
  *         listen= destroyed=
- *   stat rx_drops=
+ *   stat rx_drops= req_drops= req_evicted= icmp_ignored=
  *   end
  *
  * id and rid are the local and remote communication IDs (0x hex); ps is
@@ -27,7 +27,12 @@
  * DISCONNECTED, UD_DONE); src and dst are ADDR:PORT ([ADDR]:PORT for
  * IPv6), "-" when unset; dev is the device name or "-"; listen is 1 for
  * listening IDs; destroyed is 1 for IDs the application destroyed that
- * still finish a disconnection or timewait.
+ * still finish a disconnection or timewait. rx_drops counts CM messages
+ * dropped (malformed, or from no peer of the ID they name); req_drops the
+ * requests dropped at a listener full of half-open connections,
+ * req_evicted the half-open connections given up to make room;
+ * icmp_ignored the ICMP port unreachables that quoted none of the
+ * process's messages.
  */
 #ifndef UROCE_UTIL_CM_ENDPOINT_H
 #define UROCE_UTIL_CM_ENDPOINT_H

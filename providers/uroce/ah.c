@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/ah.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/path.h"
 #include "providers/uroce/uroce.h"
 
 struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr)

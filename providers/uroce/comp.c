@@ -5,10 +5,20 @@
  * the oldest unacknowledged PSN; RNR NAKs pause it for the responder's
  * RNR timer. Exhausted retries end in RETRY_EXC_ERR / RNR_RETRY_EXC_ERR
  * and the QP goes to ERR. A response that answers nothing outstanding is
- * dropped and counted before it can retire or resend anything.
+ * dropped and counted before it can retire or resend anything. The send
+ * queue's work completions are built here, in WQE order, and a QP in
+ * error has its queues flushed.
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
 
 /* Requests answered by a READ response or an atomic ACK. */
@@ -16,6 +26,87 @@ static bool is_rd_atomic(uint32_t op)
 {
 	return op == IBV_WR_RDMA_READ || op == IBV_WR_ATOMIC_CMP_AND_SWP ||
 	       op == IBV_WR_ATOMIC_FETCH_AND_ADD || op == IBV_WR_ATOMIC_WRITE;
+}
+
+static enum ibv_wc_opcode wc_opcode(uint32_t op)
+{
+	switch (op) {
+	case IBV_WR_RDMA_WRITE:
+	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		return IBV_WC_RDMA_WRITE;
+	case IBV_WR_RDMA_READ:
+		return IBV_WC_RDMA_READ;
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		return IBV_WC_COMP_SWAP;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		return IBV_WC_FETCH_ADD;
+	case IBV_WR_BIND_MW:
+		return IBV_WC_BIND_MW;
+	case IBV_WR_LOCAL_INV:
+		return IBV_WC_LOCAL_INV;
+	case IBV_WR_ATOMIC_WRITE:
+		return IBV_WC_ATOMIC_WRITE;
+	default:
+		return IBV_WC_SEND;
+	}
+}
+
+static void complete_one(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status)
+{
+	struct ibv_wc wc;
+	bool pushed = false;
+
+	if (status != IBV_WC_SUCCESS || qp->sq_sig_all ||
+	    (wqe->send_flags & IBV_SEND_SIGNALED)) {
+		memset(&wc, 0, sizeof(wc));
+		wc.wr_id = wqe->wr_id;
+		wc.status = status;
+		wc.opcode = wc_opcode(wqe->opcode);
+		wc.qp_num = qp->ibv_qp.qp_num;
+		if (status == IBV_WC_SUCCESS)
+			wc.byte_len = uroce_wr_is_atomic(wqe->opcode) ?
+					      8 :
+					      wqe->length;
+		uroce_cq_push(qp->scq, &wc, false);
+		pushed = true;
+	}
+	if ((wqe->opcode == IBV_WR_RDMA_READ ||
+	     uroce_wr_is_atomic(wqe->opcode) ||
+	     wqe->opcode == IBV_WR_ATOMIC_WRITE) &&
+	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
+		qp->req.rd_out--;
+	qp->sq.tail++;
+	if (pushed)
+		uroce_qp_note_idle(qp, qp->scq);
+}
+
+void uroce_comp_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
+			 enum ibv_wc_status status)
+{
+	complete_one(qp, wqe, status);
+	/* Local operations carried out meanwhile complete in order. */
+	while (qp->sq.tail != qp->sq.head) {
+		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
+		if (!(wqe->flags & UROCE_WQE_DONE))
+			break;
+		complete_one(qp, wqe, IBV_WC_SUCCESS);
+	}
+}
+
+void uroce_qp_error(struct uroce_qp *qp)
+{
+	qp->state = IBV_QPS_ERR;
+	qp->ibv_qp.state = IBV_QPS_ERR;
+	qp->req.timer = 0;
+	qp->req.rnr_timer = 0;
+	qp->txb.n = 0;
+	while (qp->sq.tail != qp->sq.head)
+		uroce_comp_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
+				    IBV_WC_WR_FLUSH_ERR);
+	qp->req.cur = qp->sq.tail;
+	qp->req.cur_pkt = 0;
+	uroce_resp_flush(qp);
 }
 
 static struct uroce_send_wqe *tail_wqe(struct uroce_qp *qp)
@@ -34,7 +125,7 @@ static void fail(struct uroce_qp *qp, enum ibv_wc_status status)
 	struct uroce_send_wqe *wqe = tail_wqe(qp);
 
 	if (wqe)
-		uroce_send_complete(qp, wqe, status);
+		uroce_comp_complete(qp, wqe, status);
 	uroce_qp_error(qp);
 }
 
@@ -64,7 +155,7 @@ static void ack_through(struct uroce_qp *qp, uint32_t psn, bool from_ack)
 		}
 		if (!uroce_psn_before_eq(wqe->last_psn, psn))
 			break;
-		uroce_send_complete(qp, wqe, IBV_WC_SUCCESS);
+		uroce_comp_complete(qp, wqe, IBV_WC_SUCCESS);
 	}
 	if (uroce_psn_after_eq(psn, qp->comp.psn) &&
 	    uroce_psn_before(psn, qp->req.max_psn))
@@ -256,7 +347,7 @@ static void rx_data(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	uroce_req_sync(qp);
 	progressed(qp);
 	if (last) {
-		uroce_send_complete(qp, wqe, IBV_WC_SUCCESS);
+		uroce_comp_complete(qp, wqe, IBV_WC_SUCCESS);
 		/* A following local error completes in turn. */
 		ack_through(qp, psn, false);
 	}
@@ -284,7 +375,7 @@ void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	int drop;
 
-	/* sock.c let only RC responses through: nothing else asks. */
+	/* deliver.c let only RC responses through: nothing else asks. */
 	drop = qp->ibv_qp.qp_type == IBV_QPT_RC ? check_psn(qp, pkt) :
 						  UROCE_DROP_BAD_TRANSPORT;
 	if (drop) {
@@ -313,7 +404,9 @@ uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now)
 	}
 	if (qp->req.timer && now >= qp->req.timer) {
 		qp->req.timer = 0;
-		if (qp->req.max_psn != qp->comp.psn) {
+		if (qp->req.max_psn == qp->comp.psn) {
+			uroce_req_progress(qp);
+		} else {
 			qp->cnt.timeouts++;
 			if (!qp->req.retry) {
 				fail(qp, IBV_WC_RETRY_EXC_ERR);
@@ -322,11 +415,8 @@ uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now)
 			qp->req.retry--;
 			/* A LAG member that keeps losing: try another. */
 			uroce_lag_timeout(qp);
-			qp->req.nak_seen = false;
-			uroce_req_sync(qp);
-			uroce_req_rewind(qp, qp->comp.psn);
+			uroce_req_requeue(qp);
 		}
-		uroce_req_progress(qp);
 	}
 	next = qp->req.timer;
 	if (qp->req.rnr_timer && (!next || qp->req.rnr_timer < next))

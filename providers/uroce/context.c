@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Contexts: what ibv_open_device creates. A context belongs to the network
- * namespace of the thread that opened it, whatever that thread does later.
+ * Contexts: what ibv_open_device creates, and the verbs they serve. A
+ * context belongs to the network namespace of the thread that opened it,
+ * whatever that thread does later.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,23 +12,26 @@
 
 #include "util/log.h"
 #include "util/rtnl.h"
+#include "providers/uroce/ah.h"
+#include "providers/uroce/context.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/device.h"
+#include "providers/uroce/endpoint.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/monitor.h"
+#include "providers/uroce/mr.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/poll.h"
+#include "providers/uroce/port.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/query.h"
+#include "providers/uroce/rq.h"
+#include "providers/uroce/sq.h"
+#include "providers/uroce/srq.h"
+#include "providers/uroce/state.h"
 #include "providers/uroce/uroce.h"
-
-void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size)
-{
-	void *obj;
-
-	if (!uroce_count_get(count, max)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	obj = calloc(1, size);
-	if (!obj) {
-		uroce_count_put(count);
-		errno = ENOMEM;
-	}
-	return obj;
-}
 
 /* A device listed in one namespace cannot be opened from another. */
 static int check_netns(const struct uroce_device *dev, int fd)
@@ -66,6 +70,56 @@ static void context_free(struct uroce_context *ctx)
 	verbs_uninit_context(&ctx->vctx);
 	free(ctx);
 }
+
+/* Ops left out fail with EOPNOTSUPP in libibverbs. */
+static const struct verbs_context_ops uroce_ops = {
+	.query_device_ex = uroce_query_device_ex,
+	.query_port = uroce_query_port,
+	.query_gid_ex = uroce_query_gid_ex,
+	.query_pkey = uroce_query_pkey,
+
+	.alloc_pd = uroce_alloc_pd,
+	.dealloc_pd = uroce_dealloc_pd,
+	.alloc_parent_domain = uroce_alloc_parent_domain,
+	.reg_mr = uroce_reg_mr,
+	.rereg_mr = uroce_rereg_mr,
+	.dereg_mr = uroce_dereg_mr,
+	.alloc_mw = uroce_alloc_mw,
+	.dealloc_mw = uroce_dealloc_mw,
+	.bind_mw = uroce_bind_mw,
+	.advise_mr = uroce_advise_mr,
+
+	.create_cq = uroce_create_cq,
+	.create_cq_ex = uroce_create_cq_ex,
+	/* drains the context's sockets, then uroce_poll_cq */
+	.poll_cq = uroce_poll_cq_dp,
+	/* lets the engine drain again, then uroce_req_notify_cq */
+	.req_notify_cq = uroce_req_notify_cq_dp,
+	.resize_cq = uroce_resize_cq,
+	.destroy_cq = uroce_destroy_cq,
+
+	.create_srq = uroce_create_srq,
+	.modify_srq = uroce_modify_srq,
+	.query_srq = uroce_query_srq,
+	.destroy_srq = uroce_destroy_srq,
+	.post_srq_recv = uroce_post_srq_recv,
+
+	.create_qp = uroce_create_qp,
+	.create_qp_ex = uroce_create_qp_ex,
+	.qp_to_qp_ex = uroce_qp_to_qp_ex,
+	.modify_qp = uroce_modify_qp,
+	.query_qp = uroce_query_qp,
+	.destroy_qp = uroce_destroy_qp,
+	.post_send = uroce_post_send,
+	.post_recv = uroce_post_recv,
+	.attach_mcast = uroce_attach_mcast,
+	.detach_mcast = uroce_detach_mcast,
+
+	.create_ah = uroce_create_ah,
+	.destroy_ah = uroce_destroy_ah,
+
+	.free_context = uroce_free_context,
+};
 
 struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
 					  void *private_data)

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/pd.h"
 #include "providers/uroce/uroce.h"
 
 /* The ring for @cqe usable entries: one slot stays free. */

@@ -51,6 +51,9 @@
 #include <time.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/poll.h"
 #include "providers/uroce/uroce.h"
 
 #define UROCE_CQ_TS_FLAGS                      \
@@ -73,11 +76,6 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-uint64_t uroce_cq_clock_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* Takes the oldest completion into cq->cur; ENOENT when there is none. */
@@ -106,7 +104,7 @@ static int cq_take(struct uroce_cq *cq)
  * Progress first, as ibv_poll_cq makes it: the data path drains its
  * sockets into the CQs, as much as another thread's drain lets it, and
  * marks the application as polling. (The poll_cq op asked for no entry
- * waits for such a drain instead: librdmacm's call, see sock.c.)
+ * waits for such a drain instead: librdmacm's call, see poll.c.)
  */
 static void cq_progress(struct uroce_cq *cq)
 {

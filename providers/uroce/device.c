@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "util/rtnl.h"
+#include "providers/uroce/device.h"
 #include "providers/uroce/uroce.h"
 
 int uroce_netns_id(int fd, dev_t *dev, ino_t *ino)

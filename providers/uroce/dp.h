@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The data path's internal types: sockets, queue pairs, work queue
- * entries, address handles, SRQs and the per-context engine. Included at
- * the end of uroce.h; not a public header.
+ * entries, address handles, SRQs and the per-context engine, with the
+ * inlines that read them. The functions are declared in the header of
+ * the file that defines them (rx.h for rx.c); not a public header.
  *
  * Locking, outermost first: a socket's lock (its slot table, and one
  * drainer at a time), then a QP's lock (everything in the QP: requester,
@@ -20,6 +21,9 @@
 #include "providers/uroce/counters.h"
 #include "providers/uroce/pkt.h"
 #include "providers/uroce/psn.h"
+#include "providers/uroce/uroce.h"
+#include "util/clock.h"
+#include "util/ring.h"
 
 #define UROCE_SOCK_SLOTS 256
 #define UROCE_MAX_SOCKS 256
@@ -164,27 +168,18 @@ struct uroce_send_wqe {
 	struct ibv_sge sge[];
 };
 
+static inline bool uroce_wr_is_atomic(uint32_t op)
+{
+	return op == IBV_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
+}
+
 struct uroce_recv_wqe {
 	uint64_t wr_id;
 	uint32_t num_sge;
 	uint32_t length;
 	struct ibv_sge sge[];
 };
-
-/* A ring of fixed-stride entries; head and tail run free. */
-struct uroce_ring {
-	uint8_t *buf;
-	bool ext; /* buf is from a parent domain's allocator (pd.c) */
-	uint32_t size; /* a power of two */
-	uint32_t stride;
-	uint32_t head; /* next to fill */
-	uint32_t tail; /* oldest in use */
-};
-
-static inline void *uroce_ring_at(struct uroce_ring *r, uint32_t idx)
-{
-	return r->buf + (size_t)(idx & (r->size - 1)) * r->stride;
-}
 
 struct uroce_srq {
 	struct ibv_srq ibv_srq;
@@ -235,7 +230,7 @@ struct uroce_qp {
 	struct uroce_context *ctx;
 	struct uroce_pd *pd;
 	struct uroce_pd *dom; /* the parent domain it was created on */
-	/* copies of ODP packets, one per txb slot (mem.c), or NULL */
+	/* copies of ODP packets, one per txb slot (tx.c), or NULL */
 	uint8_t *odp_bounce;
 	struct uroce_cq *scq, *rcq;
 	struct uroce_srq *srq;
@@ -302,7 +297,7 @@ struct uroce_qp {
 	} resp;
 
 	struct uroce_qp_counters cnt;
-	/* retransmission timeouts in a row on its LAG member (lag.c) */
+	/* retransmission timeouts in a row on its LAG member (lag_qp.c) */
 	unsigned int lag_timeouts;
 	struct uroce_txb txb;
 };
@@ -366,6 +361,17 @@ struct uroce_dp {
 	struct uroce_lag_set lag;
 };
 
+/* The LAG member of @ifindex, or -1. */
+static inline int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < lag->n; i++)
+		if (lag->m[i].ifindex == ifindex)
+			return (int)i;
+	return -1;
+}
+
 static inline struct uroce_qp *to_uqp(struct ibv_qp *qp)
 {
 	return container_of(qp, struct uroce_qp, ibv_qp);
@@ -405,15 +411,6 @@ static inline void uroce_qp_drop(struct uroce_qp *qp, int reason)
 	uroce_cnt_add(qp->ctx->dp->cnt.drops[reason], 1);
 }
 
-uint64_t uroce_now_ns(void);
-
-/* engine.c */
-int uroce_engine_start(struct uroce_context *ctx);
-void uroce_engine_stop(struct uroce_context *ctx);
-void uroce_engine_kick(struct uroce_dp *dp);
-/* The application stopped polling: the engine drains the sockets again. */
-void uroce_engine_release(struct uroce_dp *dp);
-
 /*
  * After a completion of @qp into @cq: with nothing left posted, the
  * application may stop polling (ib_write_lat spins on memory instead),
@@ -426,223 +423,5 @@ static inline void uroce_qp_note_idle(struct uroce_qp *qp, struct uroce_cq *cq)
 		atomic_store_explicit(&cq->idle_hint, true,
 				      memory_order_relaxed);
 }
-int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only);
-/* A socket in the context's namespace, as uroce_sock_open(@mcast). */
-int uroce_engine_socket(struct uroce_dp *dp, bool mcast);
-
-/* sock.c */
-/* @mcast: bound to UROCE_MCAST_PORT, shared; else an ephemeral port. */
-int uroce_sock_open(bool mcast);
-int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
-void uroce_sock_detach(struct uroce_qp *qp);
-/* Sends the ACKs that drains held back, where no drainer is busy. */
-void uroce_sock_flush_deferred(struct uroce_dp *dp);
-/* Adds the context's multicast socket; NULL and errno on failure. */
-struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
-/*
- * Hands a packet that passed the socket's checks to @qp, after the QP's
- * own; false if it was dropped. @dst: the IP destination (for the GRH).
- */
-bool uroce_sock_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
-			struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
-			const struct in6_addr *dst, int member);
-/* Receives and processes what @s holds; false if another thread was. */
-bool uroce_sock_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine);
-void uroce_sock_free(struct uroce_sock *s);
-int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
-		   const union ibv_gid *dgid, struct uroce_path *path);
-void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
-			  uint16_t dport);
-/* The poll_cq op; asked for no entry it takes in all that has arrived. */
-int uroce_poll_cq_dp(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
-/* The progress of a poll that takes nothing and waits for no drainer. */
-void uroce_cq_progress_dp(struct ibv_cq *ibcq);
-
-/* tx.c */
-/* Queues a packet on @txb; returns its UDP payload length, 0 if dropped. */
-size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
-		    const struct uroce_path *path, struct uroce_pkt *pkt,
-		    const struct iovec *pay, int npay);
-void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
-
-/* lag.c: LAG members, see the comment there */
-/* Before the context's dp is published. */
-void uroce_lag_init(struct uroce_context *ctx, struct uroce_dp *dp);
-void uroce_lag_fini(struct uroce_dp *dp);
-/* Gives a new QP the least loaded member. */
-void uroce_lag_qp_init(struct uroce_qp *qp);
-/* A QP no thread can reach any more gives its member up. */
-void uroce_lag_qp_fini(struct uroce_qp *qp);
-/* The member of @ifindex, or -1. */
-int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex);
-/* The netdev a packet of @opcode leaves by; under the QP's lock. */
-int uroce_lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode);
-/* Counts a message sendmmsg took, of @npkts packets, for its member. */
-void uroce_lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
-			unsigned int npkts);
-/* Links changed (the monitor thread): move QPs off the members down. */
-void uroce_lag_links(struct uroce_context *ctx);
-/* A retransmission timeout of @qp; under its lock. */
-void uroce_lag_timeout(struct uroce_qp *qp);
-/* From the engine: suspicions to act on, holds that ended. */
-void uroce_lag_tick(struct uroce_dp *dp, uint64_t now);
-
-/* fault.c */
-void uroce_fault_init(void);
-bool uroce_fault_on(void);
-/* Reorders, duplicates or drops entries of @msg; returns the new count. */
-unsigned int uroce_fault_apply(struct uroce_counters *cnt, struct mmsghdr *msg,
-			       unsigned int n, struct mmsghdr *out);
-
-/* qp.c */
-struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
-			       struct ibv_qp_init_attr *attr);
-int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
-		    int attr_mask);
-int uroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
-		   struct ibv_qp_init_attr *init_attr);
-int uroce_destroy_qp(struct ibv_qp *ibqp);
-/* Adds a validated copy of @wr to the send ring; under qp->lock. */
-int uroce_send_enqueue(struct uroce_qp *qp, const struct ibv_send_wr *wr);
-
-/* qp_ex.c */
-struct ibv_qp *uroce_create_qp_ex(struct ibv_context *ibctx,
-				  struct ibv_qp_init_attr_ex *attr);
-struct ibv_qp_ex *uroce_qp_to_qp_ex(struct ibv_qp *ibqp);
-/* Moves @qp to ERR and flushes its queues; under qp->lock. */
-void uroce_qp_error(struct uroce_qp *qp);
-void uroce_qp_destroy_all(struct uroce_context *ctx);
-
-/* send.c */
-int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
-		    struct ibv_send_wr **bad_wr);
-void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status);
-
-/* req.c: sends what it can; under qp->lock */
-void uroce_req_progress(struct uroce_qp *qp);
-/* Resends from @psn on. */
-void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn);
-/*
- * The started WQE whose PSNs hold @psn, and its index in @idx; else NULL,
- * @idx then the first WQE not started (or sq.head).
- */
-struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,
-					 uint32_t *idx);
-/* After ACKs overtook a rewind: restarts from the oldest unacked PSN. */
-void uroce_req_sync(struct uroce_qp *qp);
-
-/* recv.c */
-int uroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
-		    struct ibv_recv_wr **bad_wr);
-/* Takes the next receive WQE into @buf; false if none. */
-int uroce_rq_post(struct uroce_ring *rq, uint32_t max_wr, uint32_t max_sge,
-		  struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr);
-bool uroce_recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf);
-void uroce_recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
-			 const struct ibv_wc *wc, bool solicited);
-
-/* srq.c */
-struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,
-				 struct ibv_srq_init_attr *attr);
-int uroce_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
-		     int mask);
-int uroce_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr);
-int uroce_destroy_srq(struct ibv_srq *ibsrq);
-int uroce_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
-			struct ibv_recv_wr **bad_wr);
-bool uroce_srq_take(struct uroce_srq *srq, struct uroce_recv_wqe *buf);
-void uroce_srq_destroy_all(struct uroce_context *ctx);
-
-/* resp.c: a request packet for @qp, from @from; under qp->lock */
-void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
-void uroce_resp_flush_ack(struct uroce_qp *qp);
-/* Adds a pending ACK to the QP's transmit batch, without sending it. */
-void uroce_resp_queue_ack(struct uroce_qp *qp);
-
-/* comp.c: a response packet for @qp; under qp->lock */
-void uroce_comp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt);
-/* Runs @qp's expired timers; returns its next deadline or 0. */
-uint64_t uroce_comp_timers(struct uroce_qp *qp, uint64_t now);
-/* Sends a lazy ACK that is due; returns when the next one is, or 0. */
-uint64_t uroce_resp_timers(struct uroce_qp *qp, uint64_t now);
-
-/* mw.c: memory windows on the data path */
-/* Copies a BIND_MW or LOCAL_INV work request; 0 or EINVAL. */
-int uroce_mw_copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
-		     struct uroce_send_wqe *wqe);
-/*
- * Carries out a BIND_MW or LOCAL_INV WQE; returns 0 or its completion
- * status. Takes ctx->mr_lock for writing: the caller holds no mr_lock.
- */
-int uroce_mw_local_op(struct uroce_qp *qp, struct uroce_send_wqe *wqe);
-/*
- * Invalidates @rkey as a SEND with Invalidate to @qp asks; 0 or EINVAL.
- * Takes ctx->mr_lock for writing.
- */
-int uroce_mw_remote_inv(struct uroce_qp *qp, uint32_t rkey);
-/*
- * The host address of [va, va + len) for a remote request of @qp with
- * @rkey (an MR's or a window's) that needs @access; NULL if refused.
- * Under ctx->mr_lock for reading.
- */
-void *uroce_rkey_map(struct uroce_qp *qp, uint32_t rkey, uint64_t va,
-		     uint64_t len, int access);
-
-/* mcast.c */
-int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
-		       uint16_t lid);
-int uroce_detach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
-		       uint16_t lid);
-/* Detaches @qp from every group; no receiver can reach it afterwards. */
-void uroce_mcast_qp_destroy(struct uroce_qp *qp);
-/* A packet the multicast socket received for group @dst. */
-void uroce_mcast_rx(struct uroce_dp *dp, struct uroce_pkt *pkt,
-		    const struct sockaddr_in6 *from,
-		    const struct in6_addr *dst);
-void uroce_mcast_free(struct uroce_dp *dp);
-
-/* ah.c */
-struct ibv_ah *uroce_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr);
-int uroce_destroy_ah(struct ibv_ah *ibah);
-
-/* mem.c: checked access to registered memory, under ctx->mr_lock */
-/*
- * The host address of [va, va + len) in the MR of @key, if the MR belongs
- * to @pd, allows @access and covers the range; NULL otherwise.
- */
-void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
-		    uint32_t key, uint64_t va, uint64_t len, int access);
-/*
- * Where the packet that @qp's txb takes next keeps a copy of ODP memory
- * until the batch leaves; NULL if it cannot be allocated.
- */
-uint8_t *uroce_odp_bounce(struct uroce_qp *qp);
-/* Whether @key names an ODP MR (an MW or a bad key: not ODP). */
-bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key);
-/*
- * memcpy for the memory of MR @key, fault-safe if it is an ODP MR (false
- * when a page is not mapped, or not writable for @dst).
- */
-bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
-		    const void *src, size_t n);
-/* Whether the @n bytes at @p of ODP MR @key are mapped (true if not ODP). */
-bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
-		     size_t n);
-/*
- * Copies between @buf and the scatter list @sge at byte @offset of it.
- * @to_sge: write into the list (needs LOCAL_WRITE). Returns 0,
- * IBV_WC_LOC_LEN_ERR or IBV_WC_LOC_PROT_ERR.
- */
-int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
-		   const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		   void *buf, uint32_t len, bool to_sge);
-/*
- * Fills @iov with the pieces of [offset, offset + len) of @sge; *@odp
- * says whether one of them is in an ODP MR (to be copied fault-safely).
- */
-int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
-		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov, bool *odp);
 
 #endif /* UROCE_DP_H */

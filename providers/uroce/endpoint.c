@@ -7,7 +7,6 @@
  * can change state.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,46 +15,12 @@
 
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "providers/uroce/endpoint.h"
 #include "providers/uroce/uroce.h"
 
 #define EP_BACKLOG 16
 
 static atomic_uint ep_next_id;
-
-void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t cap;
-	char *p;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL,
-			      b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		cap = b->cap ? b->cap * 2 : 4096;
-		while (cap <= b->len + (size_t)n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-}
 
 int uroce_ep_open(struct uroce_context *ctx)
 {

@@ -2,7 +2,8 @@
 /*
  * The per-context engine thread. Created by alloc_context, it lives in the
  * context's network namespace, so it also creates the sockets that a
- * thread which has since moved to another namespace asks for. It drains
+ * thread which has since moved to another namespace asks for (netns.c).
+ * It drains
  * sockets nobody else is polling (a one-sided target never calls into the
  * library) and runs the QPs' timers: epoll's timeout is the nearest
  * deadline, at most a tick while any timer is armed.
@@ -20,7 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/log.h"
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/fault.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/netns.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/rx.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 #define TICK_MS 5
@@ -36,60 +47,6 @@
 #define PARK_NS 200000ull
 /* Ticks without a timer before the engine sleeps until kicked. */
 #define IDLE_TICKS 200
-
-uint64_t uroce_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void uroce_engine_kick(struct uroce_dp *dp)
-{
-	uint64_t one = 1;
-
-	if (write(dp->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		uroce_warn("engine kick: %s", strerror(errno));
-}
-
-/* Whether the calling thread is in the context's network namespace. */
-static bool in_ctx_netns(struct uroce_context *ctx)
-{
-	struct stat a, b;
-
-	if (stat("/proc/thread-self/ns/net", &a) || fstat(ctx->netns_fd, &b))
-		return false;
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-int uroce_engine_socket(struct uroce_dp *dp, bool mcast)
-{
-	int fd;
-
-	if (in_ctx_netns(dp->ctx))
-		return uroce_sock_open(mcast);
-	pthread_mutex_lock(&dp->req_lock);
-	dp->req_pending = true;
-	dp->req_mcast = mcast;
-	uroce_engine_kick(dp);
-	while (dp->req_pending)
-		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
-	fd = dp->req_fd;
-	pthread_mutex_unlock(&dp->req_lock);
-	return fd;
-}
-
-static void serve_requests(struct uroce_dp *dp)
-{
-	pthread_mutex_lock(&dp->req_lock);
-	if (dp->req_pending) {
-		dp->req_fd = uroce_sock_open(dp->req_mcast);
-		dp->req_pending = false;
-		pthread_cond_broadcast(&dp->req_cond);
-	}
-	pthread_mutex_unlock(&dp->req_lock);
-}
 
 /* Runs expired timers; returns the earliest deadline left, or 0. */
 static uint64_t run_timers(struct uroce_dp *dp)
@@ -146,30 +103,7 @@ static void unpark_all(struct uroce_dp *dp)
 }
 
 /*
- * The caller sends the ACKs its polling held back itself: waking the
- * engine for them would cost as much, and on few cores a thread woken
- * twice in a row may wait for the scheduler's next tick.
- */
-void uroce_engine_release(struct uroce_dp *dp)
-{
-	atomic_store_explicit(&dp->last_poll, 0, memory_order_relaxed);
-	uroce_sock_flush_deferred(dp);
-	if (atomic_load_explicit(&dp->nparked, memory_order_relaxed))
-		uroce_engine_kick(dp);
-}
-
-int uroce_req_notify_cq_dp(struct ibv_cq *ibcq, int solicited_only)
-{
-	struct uroce_dp *dp = to_uctx(ibcq->context)->dp;
-
-	/* The application is about to sleep: the engine drains again. */
-	if (dp)
-		uroce_engine_release(dp);
-	return uroce_req_notify_cq(ibcq, solicited_only);
-}
-
-/*
- * Sends the ACKs a polling application held back (sock.c) once it has
+ * Sends the ACKs a polling application held back (rx.c) once it has
  * stopped polling; returns whether any are still held.
  */
 static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)
@@ -182,7 +116,7 @@ static bool flush_deferred_acks(struct uroce_dp *dp, uint64_t now)
 		s = dp->socks[i];
 		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED))
 			continue;
-		if (app_polling(dp, now) || !uroce_sock_drain(dp, s, true))
+		if (app_polling(dp, now) || !uroce_rx_drain(dp, s, true))
 			held = true;
 	}
 	return held;
@@ -286,7 +220,7 @@ static void *engine_main(void *arg)
 			if (!ev[i].data.ptr) {
 				if (read(dp->evfd, &buf, sizeof(buf)) < 0)
 					buf = 0;
-				serve_requests(dp);
+				uroce_netns_serve(dp);
 				idle_ticks = 0;
 				continue;
 			}
@@ -294,7 +228,7 @@ static void *engine_main(void *arg)
 			now = uroce_now_ns();
 			if (app_polling(dp, now))
 				sock_park(dp, ev[i].data.ptr, true);
-			else if (!uroce_sock_drain(dp, ev[i].data.ptr, true))
+			else if (!uroce_rx_drain(dp, ev[i].data.ptr, true))
 				/* Its poll_cq holds the lock: it polls. */
 				mark_polling(dp, ev[i].data.ptr, now);
 		}

@@ -5,9 +5,49 @@
  * query holds up an object's data path for the copy of a few fields only.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "providers/uroce/dp.h"
+#include "providers/uroce/endpoint.h"
 #include "providers/uroce/uroce.h"
+
+void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t cap;
+	char *p;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL,
+			      b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		cap = b->cap ? b->cap * 2 : 4096;
+		while (cap <= b->len + (size_t)n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
 
 struct cnt_field {
 	const char *name;

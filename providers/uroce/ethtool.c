@@ -11,6 +11,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "providers/uroce/ethtool.h"
 #include "providers/uroce/uroce.h"
 
 /*

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "providers/uroce/counters.h"
+#include "providers/uroce/fault.h"
 #include "providers/uroce/uroce.h"
 
 static double f_drop, f_dup, f_reorder;

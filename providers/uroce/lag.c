@@ -17,7 +17,7 @@
  * oldest unacknowledged PSN: no error and no event, a counter and a log
  * line. One whose link stays up but whose QPs see LAG_SUSPECT_TIMEOUTS
  * retransmission timeouts in a row is suspected of a black hole and is
- * avoided for a hold that doubles with each suspicion in a row. When a
+ * avoided for a hold that doubles with each suspicion in a row (lag_qp.c). When a
  * member comes back (its link, or its hold ends), QPs move onto it until
  * the loads differ by one at most; they lose nothing, the reordering the
  * move causes is what PSN sequence NAKs repair. With every member down
@@ -30,22 +30,10 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/req.h"
 #include "providers/uroce/uroce.h"
-
-/* Retransmission timeouts in a row that make a member suspect. */
-#define LAG_SUSPECT_TIMEOUTS 2
-/* The first hold of a suspect member, doubled up to 2^LAG_MAX_STRIKES. */
-#define LAG_HOLD_NS (1000ull * 1000 * 1000)
-#define LAG_MAX_STRIKES 5
-/* A suspicion this long after the last one starts the backoff again. */
-#define LAG_FORGET_NS (60ull * 1000 * 1000 * 1000)
-
-static const char *dev_name(const struct uroce_lag_set *lag)
-{
-	const struct uroce_dp *dp = container_of(lag, struct uroce_dp, lag);
-
-	return dp->ctx->dev->vdev.device.name;
-}
 
 void uroce_lag_init(struct uroce_context *ctx, struct uroce_dp *dp)
 {
@@ -74,134 +62,23 @@ void uroce_lag_fini(struct uroce_dp *dp)
 	pthread_mutex_destroy(&dp->lag.lock);
 }
 
-static bool usable(struct uroce_lag_member *m, uint64_t now)
-{
-	uint64_t bad =
-		atomic_load_explicit(&m->bad_until, memory_order_relaxed);
-
-	return atomic_load_explicit(&m->up, memory_order_relaxed) &&
-	       (!bad || now >= bad);
-}
-
-/* The usable member with the fewest QPs but @except, or -1. */
-static int least_loaded(struct uroce_lag_set *lag, uint64_t now, int except)
-{
-	unsigned int i, n, best_n = 0;
-	int best = -1;
-
-	for (i = 0; i < lag->n; i++) {
-		if ((int)i == except || !usable(&lag->m[i], now))
-			continue;
-		n = atomic_load(&lag->m[i].nqps);
-		if (best < 0 || n < best_n) {
-			best = (int)i;
-			best_n = n;
-		}
-	}
-	return best;
-}
-
-void uroce_lag_qp_init(struct uroce_qp *qp)
-{
-	struct uroce_lag_set *lag = &qp->ctx->dp->lag;
-	int m;
-
-	qp->txb.lag = NULL;
-	qp->txb.member = -1;
-	qp->txb.reply_member = -1;
-	if (!lag->n)
-		return;
-	pthread_mutex_lock(&lag->lock);
-	m = least_loaded(lag, uroce_now_ns(), -1);
-	/* Every member down: the first, until one comes back. */
-	if (m < 0)
-		m = 0;
-	atomic_fetch_add(&lag->m[m].nqps, 1);
-	pthread_mutex_unlock(&lag->lock);
-	qp->txb.member = m;
-	qp->txb.lag = lag;
-}
-
-void uroce_lag_qp_fini(struct uroce_qp *qp)
-{
-	if (qp->txb.lag)
-		atomic_fetch_sub(&qp->txb.lag->m[qp->txb.member].nqps, 1);
-}
-
-int uroce_lag_member(const struct uroce_lag_set *lag, int ifindex)
-{
-	unsigned int i;
-
-	for (i = 0; i < lag->n; i++)
-		if (lag->m[i].ifindex == ifindex)
-			return (int)i;
-	return -1;
-}
-
-static bool is_response(uint8_t opcode)
-{
-	return opcode >= UROCE_OP_RC_READ_RESP_FIRST &&
-	       opcode <= UROCE_OP_RC_ATOMIC_ACK;
-}
-
-int uroce_lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode)
-{
-	struct uroce_lag_set *lag = txb->lag;
-	int m = txb->member;
-
-	if (is_response(opcode) && txb->reply_member >= 0 &&
-	    atomic_load_explicit(&lag->m[txb->reply_member].up,
-				 memory_order_relaxed))
-		m = txb->reply_member;
-	return lag->m[m].ifindex;
-}
-
-void uroce_lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
-			unsigned int npkts)
-{
-	const struct msghdr *mh = &msg->msg_hdr;
-	struct in6_pktinfo pi;
-	int m;
-
-	if (!mh->msg_controllen)
-		return;
-	memcpy(&pi, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(pi));
-	m = uroce_lag_member(lag, (int)pi.ipi6_ifindex);
-	if (m < 0)
-		return;
-	uroce_cnt_add(lag->m[m].tx_pkts, npkts);
-	/* The length of a GSO send is that of every segment together. */
-	uroce_cnt_add(lag->m[m].tx_bytes, msg->msg_len);
-}
-
 /*
- * Moves @qp to member @to, under its lock. @resend: its member failed,
- * so what it has not seen acknowledged is lost: send it again now
- * rather than after a timeout.
+ * Moves @qp, whose member failed, to member @to: what it has not seen
+ * acknowledged is lost, so it is sent again now rather than after a
+ * timeout.
  */
-static void move_qp(struct uroce_qp *qp, int to, bool resend)
+static void fail_over(struct uroce_qp *qp, int to)
 {
 	struct uroce_lag_set *lag = qp->txb.lag;
 	int from = qp->txb.member;
 
-	/* What is queued leaves by the old member: it was built for it. */
-	uroce_tx_flush(qp->ctx, &qp->txb);
-	atomic_fetch_sub(&lag->m[from].nqps, 1);
-	atomic_fetch_add(&lag->m[to].nqps, 1);
-	qp->txb.member = to;
-	qp->lag_timeouts = 0;
-	if (!resend)
-		return;
+	uroce_lag_move(qp, to);
 	uroce_cnt_add(lag->m[from].failovers, 1);
 	if (qp->ibv_qp.qp_type != IBV_QPT_RC ||
 	    (qp->state != IBV_QPS_RTS && qp->state != IBV_QPS_SQD) ||
 	    qp->req.max_psn == qp->comp.psn)
 		return;
-	qp->req.nak_seen = false;
-	qp->req.timer = 0;
-	uroce_req_sync(qp);
-	uroce_req_rewind(qp, qp->comp.psn);
-	uroce_req_progress(qp);
+	uroce_req_requeue(qp);
 }
 
 /*
@@ -219,15 +96,15 @@ static void lag_apply(struct uroce_dp *dp, unsigned int *failed,
 
 	*failed = *rebalanced = 0;
 	pthread_mutex_lock(&lag->lock);
-	if (least_loaded(lag, now, -1) < 0)
+	if (uroce_lag_least_loaded(lag, now, -1) < 0)
 		goto out; /* all down: the QPs retry where they are */
 	pthread_mutex_lock(&dp->qp_list_lock);
 	for (n = dp->qps.next; n != &dp->qps; n = n->next) {
 		qp = container_of(n, struct uroce_qp, node);
 		pthread_mutex_lock(&qp->lock);
 		m = qp->txb.member;
-		if (!usable(&lag->m[m], now)) {
-			move_qp(qp, least_loaded(lag, now, m), true);
+		if (!uroce_lag_usable(&lag->m[m], now)) {
+			fail_over(qp, uroce_lag_least_loaded(lag, now, m));
 			(*failed)++;
 		}
 		pthread_mutex_unlock(&qp->lock);
@@ -236,10 +113,10 @@ static void lag_apply(struct uroce_dp *dp, unsigned int *failed,
 		qp = container_of(n, struct uroce_qp, node);
 		pthread_mutex_lock(&qp->lock);
 		m = qp->txb.member;
-		to = least_loaded(lag, now, m);
+		to = uroce_lag_least_loaded(lag, now, m);
 		if (to >= 0 && atomic_load(&lag->m[m].nqps) >=
 				       atomic_load(&lag->m[to].nqps) + 2) {
-			move_qp(qp, to, false);
+			uroce_lag_move(qp, to);
 			(*rebalanced)++;
 		}
 		pthread_mutex_unlock(&qp->lock);
@@ -256,11 +133,11 @@ static void apply_and_log(struct uroce_dp *dp, const char *why)
 
 	lag_apply(dp, &failed, &rebalanced);
 	if (failed)
-		uroce_warn("%s: %s: %u QPs failed over", dev_name(&dp->lag),
-			   why, failed);
+		uroce_warn("%s: %s: %u QPs failed over",
+			   uroce_lag_name(&dp->lag), why, failed);
 	if (rebalanced)
-		uroce_info("%s: %s: %u QPs rebalanced", dev_name(&dp->lag), why,
-			   rebalanced);
+		uroce_info("%s: %s: %u QPs rebalanced",
+			   uroce_lag_name(&dp->lag), why, rebalanced);
 }
 
 void uroce_lag_links(struct uroce_context *ctx)
@@ -282,56 +159,11 @@ void uroce_lag_links(struct uroce_context *ctx)
 		if (atomic_exchange(&lag->m[i].up, up) == up)
 			continue;
 		changed = true;
-		uroce_warn("%s: member %s link %s", dev_name(lag),
+		uroce_warn("%s: member %s link %s", uroce_lag_name(lag),
 			   lag->m[i].ifname, up ? "up" : "down");
 	}
 	if (changed)
 		apply_and_log(dp, "link change");
-}
-
-void uroce_lag_timeout(struct uroce_qp *qp)
-{
-	struct uroce_lag_set *lag = qp->txb.lag;
-	struct uroce_lag_member *m;
-	uint64_t now, hold;
-	int to;
-
-	if (!lag || ++qp->lag_timeouts < LAG_SUSPECT_TIMEOUTS)
-		return;
-	qp->lag_timeouts = 0;
-	m = &lag->m[qp->txb.member];
-	now = uroce_now_ns();
-	/* A link down is the monitor's; without an alternative, stay. */
-	if (!atomic_load(&m->up))
-		return;
-	to = least_loaded(lag, now, qp->txb.member);
-	if (to < 0)
-		return;
-	if (usable(m, now)) {
-		pthread_mutex_lock(&lag->lock);
-		if (usable(m, now)) {
-			if (now - m->last_bad > LAG_FORGET_NS)
-				m->strikes = 0;
-			hold = LAG_HOLD_NS << m->strikes;
-			if (m->strikes < LAG_MAX_STRIKES)
-				m->strikes++;
-			m->last_bad = now;
-			atomic_store(&m->bad_until, now + hold);
-			uroce_cnt_add(m->blackholes, 1);
-			uroce_warn("%s: member %s: %u retransmission timeouts "
-				   "in a row with its link up, avoided for "
-				   "%llu ms",
-				   dev_name(lag), m->ifname,
-				   LAG_SUSPECT_TIMEOUTS,
-				   (unsigned long long)(hold / 1000000));
-			/* The engine moves the member's other QPs. */
-			atomic_store(&lag->dirty, true);
-		}
-		pthread_mutex_unlock(&lag->lock);
-	}
-	/* The caller resends what is outstanding, by the new member. */
-	uroce_cnt_add(m->failovers, 1);
-	move_qp(qp, to, false);
 }
 
 void uroce_lag_tick(struct uroce_dp *dp, uint64_t now)
@@ -351,7 +183,7 @@ void uroce_lag_tick(struct uroce_dp *dp, uint64_t now)
 						    0))
 			continue;
 		back = true;
-		uroce_info("%s: member %s in use again", dev_name(lag),
+		uroce_info("%s: member %s in use again", uroce_lag_name(lag),
 			   lag->m[i].ifname);
 	}
 	if (atomic_load_explicit(&lag->dirty, memory_order_relaxed) &&

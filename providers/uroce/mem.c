@@ -7,12 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
 #include "providers/uroce/uroce.h"
 
 /*
@@ -125,24 +126,6 @@ bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key)
 	return mr && (mr->access & IBV_ACCESS_ON_DEMAND);
 }
 
-/*
- * The ICRC reads a packet's payload when it is added to the batch, the
- * kernel when the batch leaves: an ODP payload is copied (fault-safely)
- * into a slot of its own per batch position, so ODP packets still leave
- * in batches. Allocated at the QP's first ODP packet.
- */
-uint8_t *uroce_odp_bounce(struct uroce_qp *qp)
-{
-	if (!qp->odp_bounce) {
-		qp->odp_bounce = malloc((size_t)UROCE_TX_BATCH * UROCE_MTU_MAX);
-		if (!qp->odp_bounce)
-			return NULL;
-	}
-	if (qp->txb.n == UROCE_TX_BATCH)
-		uroce_tx_flush(qp->ctx, &qp->txb);
-	return qp->odp_bounce + (size_t)qp->txb.n * UROCE_MTU_MAX;
-}
-
 bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
 		    const void *src, size_t n)
 {
@@ -235,7 +218,8 @@ int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 
 int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		  const struct ibv_sge *sge, uint32_t nsge, uint32_t offset,
-		  uint32_t len, struct iovec *iov, int maxiov, bool *odp)
+		  uint32_t len, struct iovec *iov, int maxiov, int *niovp,
+		  bool *odp)
 {
 	uint32_t i, n;
 	int niov = 0;
@@ -245,14 +229,14 @@ int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 	i = sge_seek(sge, nsge, &offset);
 	while (len) {
 		if (i >= nsge || niov >= maxiov)
-			return -IBV_WC_LOC_LEN_ERR;
+			return IBV_WC_LOC_LEN_ERR;
 		n = sge[i].length - offset;
 		if (n > len)
 			n = len;
 		mem = uroce_mem_map(ctx, pd, sge[i].lkey, sge[i].addr + offset,
 				    n, 0);
 		if (!mem)
-			return -IBV_WC_LOC_PROT_ERR;
+			return IBV_WC_LOC_PROT_ERR;
 		*odp = *odp || uroce_mem_is_odp(ctx, sge[i].lkey);
 		iov[niov].iov_base = mem;
 		iov[niov].iov_len = n;
@@ -261,5 +245,6 @@ int uroce_sge_iov(struct uroce_context *ctx, struct uroce_pd *pd,
 		offset = 0;
 		i++;
 	}
-	return niov;
+	*niovp = niov;
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "providers/uroce/memcg.h"
 #include "providers/uroce/uroce.h"
 
 /* Left to the process's own allocations, stacks and code. */

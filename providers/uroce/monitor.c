@@ -15,6 +15,10 @@
 
 #include "util/log.h"
 #include "util/rtnl.h"
+#include "providers/uroce/endpoint.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/monitor.h"
+#include "providers/uroce/state.h"
 #include "providers/uroce/uroce.h"
 
 /* A failed dump (e.g. out of memory) is retried after this long. */

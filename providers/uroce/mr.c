@@ -14,6 +14,8 @@
 #include "util/log.h"
 #include "util/random.h"
 #include "providers/uroce/caps.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
 #include "providers/uroce/uroce.h"
 
 /* Newer kernels' flush access bits (IB_UVERBS_ACCESS_FLUSH_*). */
@@ -322,11 +324,6 @@ int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
 	}
 #endif
 	return 0;
-}
-
-struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key)
-{
-	return uroce_keytab_lookup(&ctx->mrs, key);
 }
 
 static void mr_free(void *obj, void *arg)

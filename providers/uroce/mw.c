@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mr.h"
+#include "providers/uroce/mw.h"
 #include "providers/uroce/uroce.h"
 
 /* The flags a window may carry; MW_BIND is accepted and means nothing. */
@@ -125,42 +129,6 @@ void uroce_mw_destroy_all(struct uroce_context *ctx)
 {
 	uroce_keytab_for_each(&ctx->mws, mw_free, NULL);
 	uroce_keytab_free(&ctx->mws);
-}
-
-/*
- * ibv_bind_mw: a type 1 bind is a BIND_MW work request with the next key
- * byte (rdma-core's rxe provider does the same). The window's rkey is
- * the new one from here on; the application restores it if the bind
- * completes in error (ibv_bind_mw(3)).
- */
-int uroce_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *ibmw,
-		  struct ibv_mw_bind *mw_bind)
-{
-	struct ibv_mw_bind_info *info = &mw_bind->bind_info;
-	struct ibv_send_wr wr, *bad;
-	int ret;
-
-	if (ibmw->type != IBV_MW_TYPE_1)
-		return EINVAL;
-	if (!info->mr && (info->addr || info->length))
-		return EINVAL;
-	/* o10-36.2.2: a type 1 window is never zero based. */
-	if (info->mw_access_flags & IBV_ACCESS_ZERO_BASED)
-		return EINVAL;
-	if (info->mr && info->mr->pd != ibmw->pd)
-		return EPERM;
-
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = mw_bind->wr_id;
-	wr.opcode = IBV_WR_BIND_MW;
-	wr.send_flags = mw_bind->send_flags;
-	wr.bind_mw.mw = ibmw;
-	wr.bind_mw.rkey = ibv_inc_rkey(ibmw->rkey);
-	wr.bind_mw.bind_info = *info;
-	ret = uroce_post_send(ibqp, &wr, &bad);
-	if (!ret)
-		ibmw->rkey = wr.bind_mw.rkey;
-	return ret;
 }
 
 int uroce_mw_copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/memcg.h"
+#include "providers/uroce/pd.h"
 #include "providers/uroce/uroce.h"
 
 static struct uroce_pd *pd_new(struct uroce_context *ctx)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/port.h"
 #include "providers/uroce/uroce.h"
 
 int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,

@@ -10,6 +10,17 @@
 
 #include "util/log.h"
 #include "providers/uroce/qp_attr.h"
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/lag.h"
+#include "providers/uroce/mcast.h"
+#include "providers/uroce/path.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 static uint32_t pow2(uint32_t n)
@@ -230,19 +241,6 @@ static void qp_reset(struct uroce_qp *qp)
 		uroce_cq_clean(qp->rcq, qp->ibv_qp.qp_num);
 }
 
-static void flush_wc(struct uroce_qp *qp, struct uroce_cq *cq, uint64_t wr_id,
-		     enum ibv_wc_opcode op)
-{
-	struct ibv_wc wc;
-
-	memset(&wc, 0, sizeof(wc));
-	wc.wr_id = wr_id;
-	wc.status = IBV_WC_WR_FLUSH_ERR;
-	wc.opcode = op;
-	wc.qp_num = qp->ibv_qp.qp_num;
-	uroce_cq_push(cq, &wc, false);
-}
-
 /*
  * A QP that stops (moved to ERR by the application, or destroyed) first
  * sends the lazy ACK it owes (resp.c): an RNIC would have acknowledged the
@@ -258,31 +256,6 @@ static void ack_before_stop(struct uroce_qp *qp)
 		return;
 	qp->resp.ack_pending = true;
 	uroce_resp_flush_ack(qp);
-}
-
-void uroce_qp_error(struct uroce_qp *qp)
-{
-	struct uroce_recv_wqe *rw;
-
-	qp->state = IBV_QPS_ERR;
-	qp->ibv_qp.state = IBV_QPS_ERR;
-	qp->req.timer = 0;
-	qp->req.rnr_timer = 0;
-	qp->txb.n = 0;
-	while (qp->sq.tail != qp->sq.head)
-		uroce_send_complete(qp, uroce_ring_at(&qp->sq, qp->sq.tail),
-				    IBV_WC_WR_FLUSH_ERR);
-	qp->req.cur = qp->sq.tail;
-	qp->req.cur_pkt = 0;
-	if (qp->resp.wqe_valid) {
-		flush_wc(qp, qp->rcq, qp->resp.wqe->wr_id, IBV_WC_RECV);
-		qp->resp.wqe_valid = false;
-	}
-	while (qp->rq.tail != qp->rq.head) {
-		rw = uroce_ring_at(&qp->rq, qp->rq.tail);
-		flush_wc(qp, qp->rcq, rw->wr_id, IBV_WC_RECV);
-		qp->rq.tail++;
-	}
 }
 
 static void post_qp_event(struct uroce_qp *qp, enum ibv_event_type type)

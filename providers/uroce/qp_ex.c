@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/qp.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/sq.h"
 #include "providers/uroce/uroce.h"
 
 #define SEND_OPS_RC                                                       \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "providers/uroce/caps.h"
+#include "providers/uroce/query.h"
 #include "providers/uroce/uroce.h"
 
 /*

@@ -8,6 +8,14 @@
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /* Requests answered by a READ response or an atomic ACK. */
@@ -152,10 +160,11 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		iov[0].iov_len = len;
 		niov = len ? 1 : 0;
 	} else {
-		niov = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
-				     off, len, iov, UROCE_MAX_SGE + 1, &odp);
-		if (niov < 0)
-			return -niov;
+		err = uroce_sge_iov(qp->ctx, qp->pd, wqe->sge, wqe->num_sge,
+				    off, len, iov, UROCE_MAX_SGE + 1, &niov,
+				    &odp);
+		if (err)
+			return err;
 		if (odp) {
 			/* ODP memory may be gone: copied fault-safely */
 			bounce = uroce_odp_bounce(qp);
@@ -314,7 +323,7 @@ void uroce_req_progress(struct uroce_qp *qp)
 			qp->req.cur_pkt = 0;
 		}
 	}
-	/* A held-back ACK (sock.c) leaves with these packets. */
+	/* A held-back ACK (rx.c) leaves with these packets. */
 	if (qp->resp.ack_deferred)
 		uroce_resp_queue_ack(qp);
 	uroce_tx_flush(ctx, &qp->txb);
@@ -325,13 +334,13 @@ void uroce_req_progress(struct uroce_qp *qp)
 		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
 		if (rc && !(wqe->flags & UROCE_WQE_DONE))
 			break;
-		uroce_send_complete(qp, wqe, wqe->status);
+		uroce_comp_complete(qp, wqe, wqe->status);
 	}
 	wqe = qp->sq.tail != qp->sq.head ? uroce_ring_at(&qp->sq, qp->sq.tail) :
 					   NULL;
 	if (wqe && wqe->status) {
 		/* The oldest WQE failed locally: nothing before it is left. */
-		uroce_send_complete(qp, wqe, wqe->status);
+		uroce_comp_complete(qp, wqe, wqe->status);
 		uroce_qp_error(qp);
 		return;
 	}
@@ -389,6 +398,15 @@ void uroce_req_sync(struct uroce_qp *qp)
 	qp->req.cur = i;
 	qp->req.cur_pkt = wqe ? uroce_psn_sub(qp->comp.psn, wqe->first_psn) : 0;
 	qp->req.psn = qp->comp.psn;
+}
+
+void uroce_req_requeue(struct uroce_qp *qp)
+{
+	qp->req.nak_seen = false;
+	qp->req.timer = 0;
+	uroce_req_sync(qp);
+	uroce_req_rewind(qp, qp->comp.psn);
+	uroce_req_progress(qp);
 }
 
 void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)

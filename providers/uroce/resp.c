@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The responder: executes SENDs, WRITEs, READs and atomics that passed the
- * socket's checks (QP state, transport, peer, P_Key), after its own: Q_Key
+ * delivery checks (QP state, transport, peer, P_Key: deliver.c), after its
+ * own: Q_Key
  * (UD), PSN (RC: sequence NAK once per gap, duplicates answered again;
  * UC: a gap drops the rest of the message), then rkey, PD, access and
  * bounds. Memory is touched only after all of them. ACKs are coalesced:
- * one per QP per received batch (see uroce_sock_drain). What RC refuses
+ * one per QP per received batch (see uroce_rx_drain). What RC refuses
  * is NAKed; what UC and UD refuse is dropped and counted by its reason.
+ * The receive queue's work completions are built here.
  */
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/cq.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/engine.h"
+#include "providers/uroce/mem.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/srq.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 static void send_aeth(struct uroce_qp *qp, uint8_t opcode, uint32_t psn,
@@ -53,6 +64,57 @@ void uroce_resp_flush_ack(struct uroce_qp *qp)
 }
 
 /* A fatal request error: NAK it and put the QP in error (RC). */
+/* Takes the next receive WQE into @buf; false if none. */
+static bool recv_take(struct uroce_qp *qp, struct uroce_recv_wqe *buf)
+{
+	struct uroce_recv_wqe *wqe;
+
+	if (qp->rq.tail == qp->rq.head)
+		return false;
+	wqe = uroce_ring_at(&qp->rq, qp->rq.tail);
+	memcpy(buf, wqe, sizeof(*wqe) + wqe->num_sge * sizeof(struct ibv_sge));
+	qp->rq.tail++;
+	return true;
+}
+
+static void recv_complete(struct uroce_qp *qp, struct uroce_recv_wqe *wqe,
+			  const struct ibv_wc *wc, bool solicited)
+{
+	struct ibv_wc c = *wc;
+
+	c.wr_id = wqe->wr_id;
+	c.qp_num = qp->ibv_qp.qp_num;
+	uroce_cq_push(qp->rcq, &c, solicited);
+	uroce_qp_note_idle(qp, qp->rcq);
+}
+
+static void flush_wc(struct uroce_qp *qp, uint64_t wr_id)
+{
+	struct ibv_wc wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.wr_id = wr_id;
+	wc.status = IBV_WC_WR_FLUSH_ERR;
+	wc.opcode = IBV_WC_RECV;
+	wc.qp_num = qp->ibv_qp.qp_num;
+	uroce_cq_push(qp->rcq, &wc, false);
+}
+
+void uroce_resp_flush(struct uroce_qp *qp)
+{
+	struct uroce_recv_wqe *rw;
+
+	if (qp->resp.wqe_valid) {
+		flush_wc(qp, qp->resp.wqe->wr_id);
+		qp->resp.wqe_valid = false;
+	}
+	while (qp->rq.tail != qp->rq.head) {
+		rw = uroce_ring_at(&qp->rq, qp->rq.tail);
+		flush_wc(qp, rw->wr_id);
+		qp->rq.tail++;
+	}
+}
+
 static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
 {
 	if (qp->ibv_qp.qp_type != IBV_QPT_RC)
@@ -67,7 +129,7 @@ static bool take_wqe(struct uroce_qp *qp)
 	if (qp->resp.wqe_valid)
 		return true;
 	if (qp->srq ? uroce_srq_take(qp->srq, qp->resp.wqe) :
-		      uroce_recv_take(qp, qp->resp.wqe)) {
+		      recv_take(qp, qp->resp.wqe)) {
 		qp->resp.wqe_valid = true;
 		qp->resp.offset = 0;
 		return true;
@@ -95,7 +157,7 @@ static void recv_done(struct uroce_qp *qp, struct uroce_pkt *pkt,
 		wc.wc_flags |= IBV_WC_WITH_INV;
 	}
 	qp->resp.wqe_valid = false;
-	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+	recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
 /*
@@ -190,7 +252,7 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		wc.wc_flags |= IBV_WC_WITH_IMM;
 	}
 	qp->resp.wqe_valid = false;
-	uroce_recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
+	recv_complete(qp, qp->resp.wqe, &wc, pkt->bth.se);
 }
 
 /*
@@ -618,7 +680,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		qp->resp.drop_msg = false;
 	}
 
-	/* READ and atomics are RC's (sock.c checked): answered, PSN moved. */
+	/* READ and atomics are RC's (deliver.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
 		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
 			rx_atomic_write(qp, pkt);

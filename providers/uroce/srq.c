@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "providers/uroce/dp.h"
+#include "providers/uroce/pd.h"
+#include "providers/uroce/recv_wqe.h"
+#include "providers/uroce/srq.h"
 #include "providers/uroce/uroce.h"
 
 struct ibv_srq *uroce_create_srq(struct ibv_pd *ibpd,

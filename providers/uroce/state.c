@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "util/rtnl.h"
+#include "providers/uroce/ethtool.h"
+#include "providers/uroce/state.h"
 #include "providers/uroce/uroce.h"
 
 /*

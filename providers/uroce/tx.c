@@ -8,16 +8,20 @@
  * A run of packets to one peer, all of one length but the last (the
  * middle packets of a message), leaves as one UDP GSO send: the kernel
  * handles one buffer instead of one per packet, and a receiver with
- * UDP_GRO gets it back whole (sock.c). Each segment is still a complete
+ * UDP_GRO gets it back whole (rx.c). Each segment is still a complete
  * RoCEv2 packet with its own headers and ICRC.
  */
 #include <errno.h>
 #include <netinet/udp.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/log.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/fault.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 /* How long a full send buffer may hold up a sender. */
@@ -46,6 +50,44 @@ struct gso_batch {
 		size_t align; /* a cmsghdr's, whose flexible array clang refuses */
 	} cmsg[UROCE_TX_BATCH];
 };
+
+static bool is_response(uint8_t opcode)
+{
+	return opcode >= UROCE_OP_RC_READ_RESP_FIRST &&
+	       opcode <= UROCE_OP_RC_ATOMIC_ACK;
+}
+
+/* The netdev a packet of @opcode leaves by; under the QP's lock. */
+static int lag_tx_ifindex(const struct uroce_txb *txb, uint8_t opcode)
+{
+	struct uroce_lag_set *lag = txb->lag;
+	int m = txb->member;
+
+	if (is_response(opcode) && txb->reply_member >= 0 &&
+	    atomic_load_explicit(&lag->m[txb->reply_member].up,
+				 memory_order_relaxed))
+		m = txb->reply_member;
+	return lag->m[m].ifindex;
+}
+
+/* Counts a message sendmmsg took, of @npkts packets, for its member. */
+static void lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
+			 unsigned int npkts)
+{
+	const struct msghdr *mh = &msg->msg_hdr;
+	struct in6_pktinfo pi;
+	int m;
+
+	if (!mh->msg_controllen)
+		return;
+	memcpy(&pi, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(pi));
+	m = uroce_lag_member(lag, (int)pi.ipi6_ifindex);
+	if (m < 0)
+		return;
+	uroce_cnt_add(lag->m[m].tx_pkts, npkts);
+	/* The length of a GSO send is that of every segment together. */
+	uroce_cnt_add(lag->m[m].tx_bytes, msg->msg_len);
+}
 
 size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 		    const struct uroce_path *path, struct uroce_pkt *pkt,
@@ -106,7 +148,7 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	/* A LAG: the member, which a scope must then name too. */
 	if (txb->lag) {
 		pi->ipi6_ifindex =
-			(uint32_t)uroce_lag_tx_ifindex(txb, pkt->bth.opcode);
+			(uint32_t)lag_tx_ifindex(txb, pkt->bth.opcode);
 		if (t->dst.sin6_scope_id)
 			t->dst.sin6_scope_id = pi->ipi6_ifindex;
 	}
@@ -162,8 +204,8 @@ static unsigned int send_batch(struct uroce_context *ctx, int fd,
 			uroce_cnt_add(cnt->tx_bytes, msg[i].msg_len);
 			uroce_cnt_add(cnt->tx_pkts, npkts ? npkts[i] : 1);
 			if (ctx->dp->lag.n)
-				uroce_lag_count_tx(&ctx->dp->lag, &msg[i],
-						   npkts ? npkts[i] : 1);
+				lag_count_tx(&ctx->dp->lag, &msg[i],
+					     npkts ? npkts[i] : 1);
 		}
 		done += (unsigned int)ret;
 	}
@@ -288,4 +330,22 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
 		send_batch(ctx, txb->fd, txb->msg, NULL, txb->n);
 	}
 	txb->n = 0;
+}
+
+/*
+ * The ICRC reads a packet's payload when it is added to the batch, the
+ * kernel when the batch leaves: an ODP payload is copied (fault-safely)
+ * into a slot of its own per batch position, so ODP packets still leave
+ * in batches. Allocated at the QP's first ODP packet.
+ */
+uint8_t *uroce_odp_bounce(struct uroce_qp *qp)
+{
+	if (!qp->odp_bounce) {
+		qp->odp_bounce = malloc((size_t)UROCE_TX_BATCH * UROCE_MTU_MAX);
+		if (!qp->odp_bounce)
+			return NULL;
+	}
+	if (qp->txb.n == UROCE_TX_BATCH)
+		uroce_tx_flush(qp->ctx, &qp->txb);
+	return qp->odp_bounce + (size_t)qp->txb.n * UROCE_MTU_MAX;
 }

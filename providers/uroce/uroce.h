@@ -1,23 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The uroce provider's internal types: devices, contexts and verbs objects,
- * and the functions its files share. Not a public header.
+ * and the helpers every file shares. A file's functions are declared in
+ * its own header (pd.h for pd.c), the data path's types in dp.h. Not a
+ * public header.
+ *
+ * Errors inside the provider, one convention per kind of function:
+ * - verbs and the functions behind them: 0 or a positive errno value, as
+ *   libibverbs has them; those that return a pointer: NULL and errno;
+ * - system-level helpers (socket and ioctl wrappers): 0 or what they
+ *   made (a file descriptor), or -errno;
+ * - packets: 0 or a positive enum uroce_drop_reason, counted where the
+ *   packet is dropped (the codec, pkt.c, returns it negated; rx.c, its
+ *   one caller on the receive path, turns it positive);
+ * - work requests: IBV_WC_SUCCESS (0) or an enum ibv_wc_status, never
+ *   negated.
  */
 #ifndef UROCE_PROVIDER_H
 #define UROCE_PROVIDER_H
 
+#include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 #include "driver.h"
 #include "providers/uroce/config.h"
 #include "providers/uroce/gid.h"
 #include "providers/uroce/keytab.h"
+#include "util/clock.h"
+#include "util/list.h"
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
@@ -28,34 +45,6 @@
 /* Port physical states (IBTA), as ibv_query_port reports them. */
 #define UROCE_PHYS_STATE_DISABLED 3
 #define UROCE_PHYS_STATE_LINK_UP 5
-
-/* A tiny intrusive doubly linked list for the per-context object lists. */
-struct uroce_list {
-	struct uroce_list *next, *prev;
-};
-
-static inline void uroce_list_init(struct uroce_list *head)
-{
-	head->next = head;
-	head->prev = head;
-}
-
-static inline void uroce_list_add(struct uroce_list *head,
-				  struct uroce_list *node)
-{
-	node->next = head->next;
-	node->prev = head;
-	head->next->prev = node;
-	head->next = node;
-}
-
-static inline void uroce_list_del(struct uroce_list *node)
-{
-	node->prev->next = node->next;
-	node->next->prev = node->prev;
-	node->next = node;
-	node->prev = node;
-}
 
 struct uroce_member {
 	int ifindex;
@@ -295,73 +284,24 @@ static inline void uroce_count_put(atomic_uint *count)
 /*
  * A zeroed object of @size that holds one of @max slots of @count (given
  * back with uroce_count_put); NULL with errno ENOMEM when there is no
- * slot left or no memory (context.c).
+ * slot left or no memory.
  */
-void *uroce_count_alloc(atomic_uint *count, unsigned int max, size_t size);
+static inline void *uroce_count_alloc(atomic_uint *count, unsigned int max,
+				      size_t size)
+{
+	void *obj;
 
-extern const struct verbs_context_ops uroce_ops;
-
-/* device.c */
-int uroce_list_devices(struct verbs_device ***list);
-void uroce_free_device(struct verbs_device *vdev);
-int uroce_netns_id(int fd, dev_t *dev, ino_t *ino);
-
-/* context.c */
-struct verbs_context *uroce_alloc_context(struct ibv_device *ibdev,
-					  void *private_data);
-void uroce_free_context(struct ibv_context *ibctx);
-
-/* state.c: reads the port state in the calling thread's namespace */
-int uroce_state_read(const struct uroce_device *dev,
-		     struct uroce_port_state *st);
-
-/* monitor.c */
-int uroce_monitor_start(struct uroce_context *ctx);
-void uroce_monitor_stop(struct uroce_context *ctx);
-
-/*
- * memcg.c: ENOMEM unless the caller's memory cgroup, and every one above
- * it, has room for @size more bytes and a margin; 0 otherwise. Queue
- * buffers of UROCE_MEMCG_MIN bytes and more are checked and committed.
- */
-#define UROCE_MEMCG_MIN (64 * 1024)
-int uroce_memcg_room(size_t size);
-
-/* endpoint.c: the query endpoint of util/endpoint.h */
-int uroce_ep_open(struct uroce_context *ctx);
-/* Answers the clients waiting on ctx->ep_fd; from the monitor thread. */
-void uroce_ctx_ep_serve(struct uroce_context *ctx);
-
-/* A growing text buffer; a failed allocation sets @oom and stops it. */
-struct uroce_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-void uroce_buf_printf(struct uroce_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* ep_reply.c: the reply to a query, everything after the header line */
-void uroce_ep_reply(struct uroce_context *ctx, struct uroce_buf *b);
-
-/* ethtool.c */
-uint32_t uroce_netdev_speed(const char *ifname);
-void uroce_speed_to_ib(uint32_t mbps, uint8_t *width, uint8_t *speed);
-enum ibv_mtu uroce_active_mtu(unsigned int netdev_mtu);
-
-/* query.c */
-int uroce_query_device_ex(struct ibv_context *ibctx,
-			  const struct ibv_query_device_ex_input *input,
-			  struct ibv_device_attr_ex *attr, size_t attr_size);
-
-/* port.c */
-int uroce_query_port(struct ibv_context *ibctx, uint8_t port_num,
-		     struct ibv_port_attr *port_attr, size_t port_attr_len);
-int uroce_query_gid_ex(struct ibv_context *ibctx, uint32_t port_num,
-		       uint32_t gid_index, struct ibv_gid_entry *entry);
-int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
-		     __be16 *pkey);
+	if (!uroce_count_get(count, max)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	obj = calloc(1, size);
+	if (!obj) {
+		uroce_count_put(count);
+		errno = ENOMEM;
+	}
+	return obj;
+}
 
 /*
  * Unlinks each object of type @type on list @head (linked by @member) and
@@ -377,75 +317,5 @@ int uroce_query_pkey(struct ibv_context *ibctx, uint8_t port_num, int index,
 			destroy(obj_);                                   \
 		}                                                        \
 	} while (0)
-
-/* pd.c */
-struct ibv_pd *uroce_alloc_pd(struct ibv_context *ibctx);
-int uroce_dealloc_pd(struct ibv_pd *ibpd);
-struct ibv_pd *
-uroce_alloc_parent_domain(struct ibv_context *ibctx,
-			  struct ibv_parent_domain_init_attr *attr);
-bool uroce_pd_is_parent(struct ibv_pd *ibpd);
-struct uroce_pd *uroce_pd_domain(struct ibv_pd *ibpd);
-void uroce_pd_domain_put(struct uroce_pd *dom);
-void *uroce_buf_alloc(struct uroce_pd *dom, size_t size, uint64_t type,
-		      bool *ext);
-void uroce_buf_free(struct uroce_pd *dom, void *ptr, uint64_t type, bool ext);
-void uroce_pd_destroy_all(struct uroce_context *ctx);
-void uroce_ah_destroy_all(struct uroce_context *ctx);
-
-/* mr.c */
-struct ibv_mr *uroce_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
-			    uint64_t hca_va, int access);
-int uroce_rereg_mr(struct ibv_mr *ibmr, int flags, struct ibv_pd *ibpd,
-		   void *addr, size_t length, int access);
-int uroce_dereg_mr(struct ibv_mr *ibmr);
-int uroce_advise_mr(struct ibv_pd *ibpd, enum ibv_advise_mr_advice advice,
-		    uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sges);
-void uroce_mr_destroy_all(struct uroce_context *ctx);
-/*
- * The MR that @key (an lkey or an rkey: uroce uses one key for both)
- * names, or NULL. The caller holds ctx->mr_lock for reading and checks
- * the MR's access flags and bounds itself.
- */
-struct uroce_mr *uroce_mr_lookup(struct uroce_context *ctx, uint32_t key);
-/* A random key for an MR or a window: not guessable from the others. */
-int uroce_random_key(uint32_t *key);
-
-/* mw.c */
-struct ibv_mw *uroce_alloc_mw(struct ibv_pd *ibpd, enum ibv_mw_type type);
-int uroce_dealloc_mw(struct ibv_mw *ibmw);
-int uroce_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *ibmw,
-		  struct ibv_mw_bind *mw_bind);
-void uroce_mw_destroy_all(struct uroce_context *ctx);
-
-/* cq.c */
-struct uroce_cq *uroce_cq_create(struct ibv_context *ibctx, int cqe,
-				 struct ibv_comp_channel *channel,
-				 int comp_vector, bool timestamps,
-				 struct uroce_pd *dom);
-struct ibv_cq *uroce_create_cq(struct ibv_context *ibctx, int cqe,
-			       struct ibv_comp_channel *channel,
-			       int comp_vector);
-int uroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
-int uroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only);
-int uroce_resize_cq(struct ibv_cq *ibcq, int cqe);
-int uroce_destroy_cq(struct ibv_cq *ibcq);
-void uroce_cq_destroy_all(struct uroce_context *ctx);
-/*
- * Adds a completion (the data path's entry point). @solicited: the
- * completion is for a message with the solicited event bit. Returns 0,
- * or ENOSPC on overrun, after which the CQ is in error and
- * IBV_EVENT_CQ_ERR has been posted.
- */
-int uroce_cq_push(struct uroce_cq *cq, const struct ibv_wc *wc, bool solicited);
-void uroce_cq_clean(struct uroce_cq *cq, uint32_t qp_num);
-
-/* cq_ex.c */
-struct ibv_cq_ex *uroce_create_cq_ex(struct ibv_context *ibctx,
-				     struct ibv_cq_init_attr_ex *attr);
-/* The clock of completion timestamps: CLOCK_MONOTONIC in ns. */
-uint64_t uroce_cq_clock_ns(void);
-
-#include "providers/uroce/dp.h"
 
 #endif /* UROCE_PROVIDER_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Fuzz target: the responder and the completer of a live QP, fed packets
- * as the socket drain hands them over (uroce_sock_deliver), after the
+ * as the socket drain hands them over (uroce_deliver), after the
  * decoder.
  *
  * The device is uroce_lo of the fuzzer's own process, opened through
@@ -37,6 +37,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "providers/uroce/deliver.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
 
 #define FUZZ_QKEY 0x11111111u
@@ -381,7 +384,7 @@ static void deliver(struct uroce_qp *qp, struct uroce_pkt *pkt,
 	struct uroce_sock *s = qp->sock;
 
 	pthread_mutex_lock(&s->lock);
-	if (uroce_sock_deliver(dp, qp, pkt, from, &lo_addr, -1)) {
+	if (uroce_deliver(dp, qp, pkt, from, &lo_addr, -1)) {
 		pthread_mutex_lock(&qp->lock);
 		uroce_resp_flush_ack(qp);
 		pthread_mutex_unlock(&qp->lock);

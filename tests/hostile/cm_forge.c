@@ -36,48 +36,9 @@
 #include <rdma/rdma_cma.h>
 
 #include "librdmacm/cm_msg.h"
-#include "tests/cm/parse_addr.h"
+#include "tests/hostile/cm_common.h"
 
 #define SPRAY 64 /* IDs tried after the one seen */
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
-/* The next CM event within @ms, or -1 (none came). */
-static int next_event(struct rdma_event_channel *ch, int ms,
-		      struct rdma_cm_event **ev)
-{
-	struct pollfd p = { .fd = ch->fd, .events = POLLIN };
-
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	if (rdma_get_cm_event(ch, ev))
-		die("rdma_get_cm_event");
-	return 0;
-}
-
-static void make_qp(struct rdma_cm_id *id)
-{
-	struct ibv_qp_init_attr a = { .qp_type = IBV_QPT_RC,
-				      .cap = { .max_send_wr = 4,
-					       .max_recv_wr = 4,
-					       .max_send_sge = 1,
-					       .max_recv_sge = 1 } };
-
-	if (rdma_create_qp(id, NULL, &a))
-		die("rdma_create_qp");
-}
 
 static int server(const char *addr, int port, int delay, int hold)
 {
@@ -97,7 +58,8 @@ static int server(const char *addr, int port, int delay, int hold)
 	cid = ev->id;
 	rdma_ack_cm_event(ev);
 	usleep((useconds_t)delay * 1000);
-	make_qp(cid);
+	if (make_qp(cid))
+		die("rdma_create_qp");
 	if (rdma_accept(cid, &cp))
 		die("rdma_accept");
 	if (next_event(ch, 5000, &ev) || ev->event != RDMA_CM_EVENT_ESTABLISHED)
@@ -115,37 +77,6 @@ static int server(const char *addr, int port, int delay, int hold)
 	return 0;
 }
 
-/* Resolves and connects @id to @addr:@port; the event that answers. */
-static enum rdma_cm_event_type connect_to(struct rdma_event_channel *ch,
-					  struct rdma_cm_id *id,
-					  const char *addr, int port, bool qp)
-{
-	struct rdma_conn_param cp = { .retry_count = 7 };
-	enum rdma_cm_event_type type;
-	struct sockaddr_storage ss;
-	struct rdma_cm_event *ev;
-
-	if (parse_addr(addr, (uint16_t)port, &ss) ||
-	    rdma_resolve_addr(id, NULL, (struct sockaddr *)&ss, 2000) ||
-	    next_event(ch, 5000, &ev) ||
-	    ev->event != RDMA_CM_EVENT_ADDR_RESOLVED)
-		die("victim: resolve_addr");
-	rdma_ack_cm_event(ev);
-	if (rdma_resolve_route(id, 2000) || next_event(ch, 5000, &ev) ||
-	    ev->event != RDMA_CM_EVENT_ROUTE_RESOLVED)
-		die("victim: resolve_route");
-	rdma_ack_cm_event(ev);
-	if (qp)
-		make_qp(id);
-	if (rdma_connect(id, &cp))
-		die("rdma_connect");
-	if (next_event(ch, 10000, &ev))
-		die("victim: no answer");
-	type = ev->event;
-	rdma_ack_cm_event(ev);
-	return type;
-}
-
 static int victim(const char *addr, int decoy, int port, int hold)
 {
 	struct rdma_event_channel *ch = rdma_create_event_channel();
@@ -156,13 +87,13 @@ static int victim(const char *addr, int decoy, int port, int hold)
 
 	if (!ch || rdma_create_id(ch, &id, NULL, RDMA_PS_TCP))
 		die("victim: create_id");
-	t = connect_to(ch, id, addr, decoy, false);
+	t = connect_to(ch, id, addr, decoy, false, 10000);
 	printf("victim: decoy answered %s\n", rdma_event_str(t));
 	rdma_destroy_id(id);
 
 	if (rdma_create_id(ch, &id, NULL, RDMA_PS_TCP))
 		die("victim: create_id");
-	t = connect_to(ch, id, addr, port, true);
+	t = connect_to(ch, id, addr, port, true, 10000);
 	if (t != RDMA_CM_EVENT_ESTABLISHED) {
 		printf("victim: FAIL: connect ended in %s\n",
 		       rdma_event_str(t));

@@ -2,81 +2,20 @@
 /*
  * ibv_post_send: work requests are copied into the QP's send ring
  * (fixed-stride entries, inline data copied in), then the requester runs
- * in the posting thread and sends what the window allows.
+ * in the posting thread and sends what the window allows. ibv_wr_*
+ * (qp_ex.c) commits into the same ring, and ibv_bind_mw posts a BIND_MW
+ * work request here.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "providers/uroce/comp.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/mw.h"
+#include "providers/uroce/path.h"
+#include "providers/uroce/req.h"
+#include "providers/uroce/sq.h"
 #include "providers/uroce/uroce.h"
-
-static enum ibv_wc_opcode wc_opcode(uint32_t op)
-{
-	switch (op) {
-	case IBV_WR_RDMA_WRITE:
-	case IBV_WR_RDMA_WRITE_WITH_IMM:
-		return IBV_WC_RDMA_WRITE;
-	case IBV_WR_RDMA_READ:
-		return IBV_WC_RDMA_READ;
-	case IBV_WR_ATOMIC_CMP_AND_SWP:
-		return IBV_WC_COMP_SWAP;
-	case IBV_WR_ATOMIC_FETCH_AND_ADD:
-		return IBV_WC_FETCH_ADD;
-	case IBV_WR_BIND_MW:
-		return IBV_WC_BIND_MW;
-	case IBV_WR_LOCAL_INV:
-		return IBV_WC_LOCAL_INV;
-	case IBV_WR_ATOMIC_WRITE:
-		return IBV_WC_ATOMIC_WRITE;
-	default:
-		return IBV_WC_SEND;
-	}
-}
-
-static bool is_atomic(uint32_t op)
-{
-	return op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IBV_WR_ATOMIC_FETCH_AND_ADD;
-}
-
-static void complete_one(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status)
-{
-	struct ibv_wc wc;
-	bool pushed = false;
-
-	if (status != IBV_WC_SUCCESS || qp->sq_sig_all ||
-	    (wqe->send_flags & IBV_SEND_SIGNALED)) {
-		memset(&wc, 0, sizeof(wc));
-		wc.wr_id = wqe->wr_id;
-		wc.status = status;
-		wc.opcode = wc_opcode(wqe->opcode);
-		wc.qp_num = qp->ibv_qp.qp_num;
-		if (status == IBV_WC_SUCCESS)
-			wc.byte_len = is_atomic(wqe->opcode) ? 8 : wqe->length;
-		uroce_cq_push(qp->scq, &wc, false);
-		pushed = true;
-	}
-	if ((wqe->opcode == IBV_WR_RDMA_READ || is_atomic(wqe->opcode) ||
-	     wqe->opcode == IBV_WR_ATOMIC_WRITE) &&
-	    (wqe->flags & UROCE_WQE_STARTED) && qp->req.rd_out)
-		qp->req.rd_out--;
-	qp->sq.tail++;
-	if (pushed)
-		uroce_qp_note_idle(qp, qp->scq);
-}
-
-void uroce_send_complete(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
-			 enum ibv_wc_status status)
-{
-	complete_one(qp, wqe, status);
-	/* Local operations carried out meanwhile complete in order. */
-	while (qp->sq.tail != qp->sq.head) {
-		wqe = uroce_ring_at(&qp->sq, qp->sq.tail);
-		if (!(wqe->flags & UROCE_WQE_DONE))
-			break;
-		complete_one(qp, wqe, IBV_WC_SUCCESS);
-	}
-}
 
 static int check_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr)
 {
@@ -141,7 +80,7 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 		len += wr->sg_list[i].length;
 	if (len > 0x80000000ull)
 		return EINVAL;
-	if (is_atomic(wr->opcode)) {
+	if (uroce_wr_is_atomic(wr->opcode)) {
 		wqe->remote_addr = wr->wr.atomic.remote_addr;
 		wqe->rkey = wr->wr.atomic.rkey;
 		wqe->compare_add = wr->wr.atomic.compare_add;
@@ -166,7 +105,7 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 	}
 	wqe->length = (uint32_t)len;
 	if ((wr->send_flags & IBV_SEND_INLINE) &&
-	    wr->opcode != IBV_WR_RDMA_READ && !is_atomic(wr->opcode)) {
+	    wr->opcode != IBV_WR_RDMA_READ && !uroce_wr_is_atomic(wr->opcode)) {
 		if (len > qp->cap.max_inline_data)
 			return EINVAL;
 		for (i = 0; i < wr->num_sge; i++) {
@@ -229,5 +168,41 @@ int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		uroce_req_progress(qp);
 out:
 	pthread_mutex_unlock(&qp->lock);
+	return ret;
+}
+
+/*
+ * ibv_bind_mw: a type 1 bind is a BIND_MW work request with the next key
+ * byte (rdma-core's rxe provider does the same). The window's rkey is
+ * the new one from here on; the application restores it if the bind
+ * completes in error (ibv_bind_mw(3)).
+ */
+int uroce_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *ibmw,
+		  struct ibv_mw_bind *mw_bind)
+{
+	struct ibv_mw_bind_info *info = &mw_bind->bind_info;
+	struct ibv_send_wr wr, *bad;
+	int ret;
+
+	if (ibmw->type != IBV_MW_TYPE_1)
+		return EINVAL;
+	if (!info->mr && (info->addr || info->length))
+		return EINVAL;
+	/* o10-36.2.2: a type 1 window is never zero based. */
+	if (info->mw_access_flags & IBV_ACCESS_ZERO_BASED)
+		return EINVAL;
+	if (info->mr && info->mr->pd != ibmw->pd)
+		return EPERM;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = mw_bind->wr_id;
+	wr.opcode = IBV_WR_BIND_MW;
+	wr.send_flags = mw_bind->send_flags;
+	wr.bind_mw.mw = ibmw;
+	wr.bind_mw.rkey = ibv_inc_rkey(ibmw->rkey);
+	wr.bind_mw.bind_info = *info;
+	ret = uroce_post_send(ibqp, &wr, &bad);
+	if (!ret)
+		ibmw->rkey = wr.bind_mw.rkey;
 	return ret;
 }
