@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "providers/uroce/icrc.h"
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 #include "util/fault_guard.h"
 
 #if __has_include(<valgrind/memcheck.h>)
@@ -54,36 +54,36 @@ static uint8_t *area_new(enum bad bad)
 
 	a = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(a != MAP_FAILED);
+	REQUIRE(a != MAP_FAILED);
 	memset(a, 0xa5, 3 * pg);
 	switch (bad) {
 	case BAD_UNMAPPED:
-		CHECK(!munmap(a + pg, pg));
+		REQUIRE(!munmap(a + pg, pg));
 		break;
 	case BAD_PROT_NONE:
-		CHECK(!mprotect(a + pg, pg, PROT_NONE));
+		REQUIRE(!mprotect(a + pg, pg, PROT_NONE));
 		break;
 	case BAD_READ_ONLY:
-		CHECK(!mprotect(a + pg, pg, PROT_READ));
+		REQUIRE(!mprotect(a + pg, pg, PROT_READ));
 		break;
 	case BAD_BEYOND_EOF:
 		/* One page long; its second page is mapped in page 1. */
 		fd = memfd_create("fault_guard", MFD_CLOEXEC);
-		CHECK(fd >= 0);
-		CHECK(!ftruncate(fd, (off_t)pg));
-		CHECK(mmap(a + pg, pg, PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_FIXED, fd, (off_t)pg) == a + pg);
+		REQUIRE(fd >= 0);
+		REQUIRE(!ftruncate(fd, (off_t)pg));
+		REQUIRE(mmap(a + pg, pg, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_FIXED, fd, (off_t)pg) == a + pg);
 		close(fd);
 		break;
 	default:
-		CHECK(0);
+		REQUIRE(0);
 	}
 	return a;
 }
 
 static void area_free(uint8_t *a)
 {
-	CHECK(!munmap(a, 3 * pg));
+	REQUIRE(!munmap(a, 3 * pg));
 }
 
 static bool all(const uint8_t *p, int c, size_t n)
@@ -99,8 +99,8 @@ static void check_unblocked(void)
 {
 	sigset_t cur;
 
-	CHECK(!pthread_sigmask(SIG_BLOCK, NULL, &cur));
-	CHECK(!sigismember(&cur, SIGSEGV) && !sigismember(&cur, SIGBUS));
+	REQUIRE(!pthread_sigmask(SIG_BLOCK, NULL, &cur));
+	REQUIRE(!sigismember(&cur, SIGSEGV) && !sigismember(&cur, SIGBUS));
 }
 
 /* Copies out of a range that runs from page 0 into page 1. */
@@ -112,15 +112,15 @@ static void test_read(enum bad bad)
 	memset(dst, 0x3c, sizeof(dst));
 	ret = uroce_guard_read(dst, a + pg - 16, 64);
 	if (bad == BAD_READ_ONLY) {
-		CHECK(ret == 0);
-		CHECK(all(dst, 0xa5, 64));
+		REQUIRE(ret == 0);
+		REQUIRE(all(dst, 0xa5, 64));
 	} else {
-		CHECK(ret == -EFAULT);
+		REQUIRE(ret == -EFAULT);
 	}
-	CHECK(all(dst + 64, 0x3c, sizeof(dst) - 64));
+	REQUIRE(all(dst + 64, 0x3c, sizeof(dst) - 64));
 	/* The same memory where it is mapped. */
-	CHECK(uroce_guard_read(dst, a + 2 * pg, sizeof(dst)) == 0);
-	CHECK(all(dst, 0xa5, sizeof(dst)));
+	REQUIRE(uroce_guard_read(dst, a + 2 * pg, sizeof(dst)) == 0);
+	REQUIRE(all(dst, 0xa5, sizeof(dst)));
 	check_unblocked();
 	area_free(a);
 }
@@ -131,16 +131,16 @@ static void test_write(enum bad bad)
 	uint8_t *a = area_new(bad), src[64];
 
 	memset(src, 0x3c, sizeof(src));
-	CHECK(uroce_guard_write(a + pg - 16, src, sizeof(src)) == -EFAULT);
-	CHECK(all(a, 0xa5, pg - 16));
-	CHECK(all(a + 2 * pg, 0xa5, pg));
+	REQUIRE(uroce_guard_write(a + pg - 16, src, sizeof(src)) == -EFAULT);
+	REQUIRE(all(a, 0xa5, pg - 16));
+	REQUIRE(all(a + 2 * pg, 0xa5, pg));
 	if (bad == BAD_READ_ONLY)
-		CHECK(all(a + pg, 0xa5, pg));
+		REQUIRE(all(a + pg, 0xa5, pg));
 	/* Where it is mapped, and a zero-length copy into the bad page. */
-	CHECK(uroce_guard_write(a + 2 * pg, src, sizeof(src)) == 0);
-	CHECK(all(a + 2 * pg, 0x3c, sizeof(src)));
-	CHECK(all(a + 2 * pg + sizeof(src), 0xa5, pg - sizeof(src)));
-	CHECK(uroce_guard_write(a + pg, src, 0) == 0);
+	REQUIRE(uroce_guard_write(a + 2 * pg, src, sizeof(src)) == 0);
+	REQUIRE(all(a + 2 * pg, 0x3c, sizeof(src)));
+	REQUIRE(all(a + 2 * pg + sizeof(src), 0xa5, pg - sizeof(src)));
+	REQUIRE(uroce_guard_write(a + pg, src, 0) == 0);
 	check_unblocked();
 	area_free(a);
 }
@@ -154,16 +154,16 @@ static void test_crc(enum bad bad)
 	/* Long enough for the CRC's folding path, which reads 64 at once. */
 	ret = uroce_guard_crc32(uroce_crc32, &crc, a + pg - 200, 1000);
 	if (bad == BAD_READ_ONLY) {
-		CHECK(ret == 0);
-		CHECK(crc == uroce_crc32(7, a + pg - 200, 1000));
+		REQUIRE(ret == 0);
+		REQUIRE(crc == uroce_crc32(7, a + pg - 200, 1000));
 	} else {
-		CHECK(ret == -EFAULT);
-		CHECK(crc == 7);
+		REQUIRE(ret == -EFAULT);
+		REQUIRE(crc == 7);
 	}
 	want = uroce_crc32(0, a + 2 * pg, 1000);
 	crc = 0;
-	CHECK(uroce_guard_crc32(uroce_crc32, &crc, a + 2 * pg, 1000) == 0);
-	CHECK(crc == want);
+	REQUIRE(uroce_guard_crc32(uroce_crc32, &crc, a + 2 * pg, 1000) == 0);
+	REQUIRE(crc == want);
 	check_unblocked();
 	area_free(a);
 }
@@ -176,20 +176,20 @@ static void test_atomics(enum bad bad)
 	uint64_t orig = 99, pattern;
 
 	memset(&pattern, 0xa5, sizeof(pattern));
-	CHECK(uroce_guard_cmp_swap(bad8, pattern, 1, &orig) == -EFAULT);
-	CHECK(uroce_guard_fetch_add(bad8, 1, &orig) == -EFAULT);
-	CHECK(uroce_guard_store64(bad8, 1) == -EFAULT);
-	CHECK(orig == 99);
+	REQUIRE(uroce_guard_cmp_swap(bad8, pattern, 1, &orig) == -EFAULT);
+	REQUIRE(uroce_guard_fetch_add(bad8, 1, &orig) == -EFAULT);
+	REQUIRE(uroce_guard_store64(bad8, 1) == -EFAULT);
+	REQUIRE(orig == 99);
 	if (bad == BAD_READ_ONLY)
-		CHECK(all(a + pg, 0xa5, pg));
-	CHECK(all(a, 0xa5, pg) && all(a + 2 * pg, 0xa5, pg));
+		REQUIRE(all(a + pg, 0xa5, pg));
+	REQUIRE(all(a, 0xa5, pg) && all(a + 2 * pg, 0xa5, pg));
 
 	good[1] = 5;
-	CHECK(uroce_guard_cmp_swap(&good[1], 5, 6, &orig) == 0 && orig == 5);
-	CHECK(uroce_guard_cmp_swap(&good[1], 5, 7, &orig) == 0 && orig == 6);
-	CHECK(uroce_guard_fetch_add(&good[1], 10, &orig) == 0 && orig == 6);
-	CHECK(uroce_guard_store64(&good[1], 42) == 0 && good[1] == 42);
-	CHECK(good[0] == pattern && good[2] == pattern);
+	REQUIRE(uroce_guard_cmp_swap(&good[1], 5, 6, &orig) == 0 && orig == 5);
+	REQUIRE(uroce_guard_cmp_swap(&good[1], 5, 7, &orig) == 0 && orig == 6);
+	REQUIRE(uroce_guard_fetch_add(&good[1], 10, &orig) == 0 && orig == 6);
+	REQUIRE(uroce_guard_store64(&good[1], 42) == 0 && good[1] == 42);
+	REQUIRE(good[0] == pattern && good[2] == pattern);
 	check_unblocked();
 	area_free(a);
 }
@@ -219,9 +219,9 @@ static void test_call(void)
 				{ a + pg - 8, 16 } };
 	struct crc_iov c = { iov, 2, 0 };
 
-	CHECK(uroce_guard_call(&iov[1], 2, crc_iov, &c) == 0);
+	REQUIRE(uroce_guard_call(&iov[1], 2, crc_iov, &c) == 0);
 	c.n = 3;
-	CHECK(uroce_guard_call(&iov[1], 2, crc_iov, &c) == -EFAULT);
+	REQUIRE(uroce_guard_call(&iov[1], 2, crc_iov, &c) == -EFAULT);
 	check_unblocked();
 	area_free(a);
 }
@@ -242,40 +242,40 @@ static void *fault_loop(void *arg)
 
 	mine = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(mine != MAP_FAILED);
+	REQUIRE(mine != MAP_FAILED);
 	/* Some run the handler on an alternate stack, and jump off it. */
 	if (id % 4 == 0) {
 		ss.ss_sp = malloc(SIGSTKSZ);
 		ss.ss_size = SIGSTKSZ;
-		CHECK(ss.ss_sp && !sigaltstack(&ss, NULL));
+		REQUIRE(ss.ss_sp && !sigaltstack(&ss, NULL));
 	}
 	for (i = 0; i < ROUNDS; i++) {
 		memset(buf, (int)id, sizeof(buf));
-		CHECK(uroce_guard_write(mine, buf, sizeof(buf)) == 0);
+		REQUIRE(uroce_guard_write(mine, buf, sizeof(buf)) == 0);
 		/*
 		 * Writes each to its own bytes, apart from the reads:
 		 * ThreadSanitizer records an access before it faults, and
 		 * would take two for a race.
 		 */
-		CHECK(uroce_guard_read(buf, shared_bad + pg / 2 + (i % 64),
-				       64) == -EFAULT);
-		CHECK(uroce_guard_write(shared_bad + 64 * id, buf, 32) ==
-		      -EFAULT);
-		CHECK(uroce_guard_fetch_add((uint64_t *)(shared_bad + pg / 4) +
-						    id,
-					    1, &orig) == -EFAULT);
+		REQUIRE(uroce_guard_read(buf, shared_bad + pg / 2 + (i % 64),
+					 64) == -EFAULT);
+		REQUIRE(uroce_guard_write(shared_bad + 64 * id, buf, 32) ==
+			-EFAULT);
+		REQUIRE(uroce_guard_fetch_add(
+				(uint64_t *)(shared_bad + pg / 4) + id, 1,
+				&orig) == -EFAULT);
 		memset(buf, 0, sizeof(buf));
-		CHECK(uroce_guard_read(buf, mine, sizeof(buf)) == 0);
-		CHECK(all(buf, (int)id, sizeof(buf)));
+		REQUIRE(uroce_guard_read(buf, mine, sizeof(buf)) == 0);
+		REQUIRE(all(buf, (int)id, sizeof(buf)));
 	}
 	check_unblocked();
 	if (id % 4 == 0) {
-		CHECK(!sigaltstack(NULL, &ss) && !(ss.ss_flags & SS_ONSTACK));
+		REQUIRE(!sigaltstack(NULL, &ss) && !(ss.ss_flags & SS_ONSTACK));
 		ss.ss_flags = SS_DISABLE;
-		CHECK(!sigaltstack(&ss, NULL));
+		REQUIRE(!sigaltstack(&ss, NULL));
 		free(ss.ss_sp);
 	}
-	CHECK(!munmap(mine, pg));
+	REQUIRE(!munmap(mine, pg));
 	return NULL;
 }
 
@@ -287,20 +287,20 @@ static void test_threads(void)
 
 	shared_bad =
 		mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(shared_bad != MAP_FAILED);
+	REQUIRE(shared_bad != MAP_FAILED);
 	/* Half of them block every signal, as the provider's threads do. */
 	sigfillset(&all_sigs);
 	for (i = 0; i < NR_THREADS; i++) {
 		if (i % 2)
-			CHECK(!pthread_sigmask(SIG_SETMASK, &all_sigs, &old));
-		CHECK(!pthread_create(&t[i], NULL, fault_loop,
-				      (void *)(i + 1)));
+			REQUIRE(!pthread_sigmask(SIG_SETMASK, &all_sigs, &old));
+		REQUIRE(!pthread_create(&t[i], NULL, fault_loop,
+					(void *)(i + 1)));
 		if (i % 2)
-			CHECK(!pthread_sigmask(SIG_SETMASK, &old, NULL));
+			REQUIRE(!pthread_sigmask(SIG_SETMASK, &old, NULL));
 	}
 	for (i = 0; i < NR_THREADS; i++)
-		CHECK(!pthread_join(t[i], NULL));
-	CHECK(!munmap(shared_bad, pg));
+		REQUIRE(!pthread_join(t[i], NULL));
+	REQUIRE(!munmap(shared_bad, pg));
 }
 
 /* A PROT_NONE page that the children fault on. */
@@ -320,7 +320,7 @@ static int child_status(void (*fn)(void))
 
 	fflush(NULL);
 	pid = fork();
-	CHECK(pid >= 0);
+	REQUIRE(pid >= 0);
 	if (!pid) {
 		setrlimit(RLIMIT_CORE, &none);
 		alarm(20);
@@ -330,7 +330,7 @@ static int child_status(void (*fn)(void))
 		VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(child_bad, pg);
 		_exit(0);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
 	return status;
 }
 
@@ -367,7 +367,7 @@ static void caught_then_unguarded(void)
 {
 	uint8_t buf[8];
 
-	CHECK(uroce_guard_read(buf, (void *)child_bad, 8) == -EFAULT);
+	REQUIRE(uroce_guard_read(buf, (void *)child_bad, 8) == -EFAULT);
 	child_bad[0] = 1;
 }
 
@@ -390,13 +390,13 @@ static void unguarded_sigbus(void)
 	uint8_t *a = area_new(BAD_BEYOND_EOF);
 	uint8_t buf[8];
 
-	CHECK(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
+	REQUIRE(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
 	sink = *(volatile uint8_t *)(a + pg);
 }
 
 static void sent_sigsegv(void)
 {
-	CHECK(!uroce_fault_guard_init());
+	REQUIRE(!uroce_fault_guard_init());
 	kill(getpid(), SIGSEGV);
 }
 
@@ -415,11 +415,11 @@ static void check_same_end(void (*fn)(void), void (*plain)(void), int sig)
 	int want = child_status(plain), got = child_status(fn);
 
 	if (!SANITIZED)
-		CHECK(killed_by(want, sig));
+		REQUIRE(killed_by(want, sig));
 	if (got != want)
 		fprintf(stderr, "ends with %#x, without a guard %#x\n", got,
 			want);
-	CHECK(got == want);
+	REQUIRE(got == want);
 }
 
 /* An application's handler that makes the page writable and returns. */
@@ -444,20 +444,20 @@ static void app_handler_first(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = app_fixer;
 	sa.sa_flags = SA_SIGINFO;
-	CHECK(!sigaction(SIGSEGV, &sa, NULL));
-	CHECK(!uroce_fault_guard_init());
-	CHECK(uroce_fault_guard_owned());
+	REQUIRE(!sigaction(SIGSEGV, &sa, NULL));
+	REQUIRE(!uroce_fault_guard_init());
+	REQUIRE(uroce_fault_guard_owned());
 	/* Ours in its range; the application's elsewhere. */
 	other = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(other != MAP_FAILED);
-	CHECK(uroce_guard_read(buf, other, 8) == -EFAULT);
-	CHECK(app_calls == 0);
+	REQUIRE(other != MAP_FAILED);
+	REQUIRE(uroce_guard_read(buf, other, 8) == -EFAULT);
+	REQUIRE(app_calls == 0);
 	child_bad[5] = 7;
-	CHECK(app_calls == 1 && app_addr == child_bad + 5);
-	CHECK(child_bad[5] == 7);
+	REQUIRE(app_calls == 1 && app_addr == child_bad + 5);
+	REQUIRE(child_bad[5] == 7);
 	/* A signal sent to the process reaches it too. */
 	kill(getpid(), SIGSEGV);
-	CHECK(app_calls == 2);
+	REQUIRE(app_calls == 2);
 }
 
 static void app_exit(int sig)
@@ -470,7 +470,7 @@ static void plain_handler_first(void)
 	uint8_t *a = area_new(BAD_BEYOND_EOF), buf[8];
 
 	signal(SIGBUS, app_exit);
-	CHECK(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
+	REQUIRE(uroce_guard_read(buf, a + pg, 8) == -EFAULT);
 	sink = *(volatile uint8_t *)(a + pg);
 }
 
@@ -479,10 +479,10 @@ static void app_handler_after(void)
 {
 	uint8_t buf[8];
 
-	CHECK(!uroce_fault_guard_init());
-	CHECK(uroce_fault_guard_owned());
+	REQUIRE(!uroce_fault_guard_init());
+	REQUIRE(uroce_fault_guard_owned());
 	signal(SIGSEGV, app_exit);
-	CHECK(!uroce_fault_guard_owned());
+	REQUIRE(!uroce_fault_guard_owned());
 	uroce_guard_read(buf, (void *)child_bad, 8);
 }
 
@@ -492,7 +492,7 @@ static void test_children(void)
 
 	child_bad =
 		mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(child_bad != MAP_FAILED);
+	REQUIRE(child_bad != MAP_FAILED);
 	check_same_end(caught_then_unguarded, plain_segv, SIGSEGV);
 	check_same_end(guarded_elsewhere, plain_segv, SIGSEGV);
 	/*
@@ -507,12 +507,12 @@ static void test_children(void)
 	status = child_status(app_handler_first);
 	if (status)
 		fprintf(stderr, "app_handler_first: %#x\n", status);
-	CHECK(status == 0);
+	REQUIRE(status == 0);
 	status = child_status(plain_handler_first);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+	REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 42);
 	status = child_status(app_handler_after);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 43);
-	CHECK(!munmap((void *)child_bad, pg));
+	REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 43);
+	REQUIRE(!munmap((void *)child_bad, pg));
 }
 
 int main(void)
@@ -530,5 +530,6 @@ int main(void)
 	}
 	test_call();
 	test_threads();
+	printf("test_fault_guard: ok\n");
 	return 0;
 }
