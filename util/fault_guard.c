@@ -360,12 +360,13 @@ int uroce_guard_crc32(uroce_crc32_fn *fn, uint32_t *crc, const void *buf,
 /*
  * ThreadSanitizer runs an instrumented atomic under a lock of its own,
  * which a fault inside it would leave held: the next atomic on that
- * address would wait forever. The guarded ones are not instrumented.
+ * address would wait forever. The guarded ones are not instrumented (and
+ * not inlined into a caller that is).
  */
 #if defined(__clang__) && __has_attribute(disable_sanitizer_instrumentation)
-#define RAW_ATOMIC __attribute__((disable_sanitizer_instrumentation))
+#define RAW_ATOMIC __attribute__((disable_sanitizer_instrumentation, noinline))
 #else
-#define RAW_ATOMIC __attribute__((no_sanitize("thread")))
+#define RAW_ATOMIC __attribute__((no_sanitize("thread"), noinline))
 #endif
 
 static RAW_ATOMIC uint64_t raw_cmp_swap(uint64_t *p, uint64_t compare,

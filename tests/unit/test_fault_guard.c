@@ -29,8 +29,12 @@
 #define VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n)
 #endif
 
+/* A sanitizer whose handler reports a fault and exits (GCC's, clang's). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1 /* whose handler reports a fault and exits */
+#define SANITIZED 1
+#elif defined(__has_feature)
+#define SANITIZED \
+	(__has_feature(address_sanitizer) || __has_feature(thread_sanitizer))
 #else
 #define SANITIZED 0
 #endif
