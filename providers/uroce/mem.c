@@ -4,113 +4,23 @@
  * ctx->mr_lock for reading from the check until they are done with the
  * memory, so that ibv_dereg_mr waits for them.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
-#include "util/log.h"
+#include "util/fault_guard.h"
 #include "providers/uroce/mem.h"
 #include "providers/uroce/mr.h"
 #include "providers/uroce/uroce.h"
 
 /*
- * Fault-safe copies for ODP MRs. Nothing keeps an ODP region's pages
- * mapped: the application may munmap or mprotect them at any time, and a
- * plain memcpy would then raise SIGSEGV in whichever thread runs the
- * responder. The kernel copies for us instead, and answers EFAULT:
- * process_vm_readv on the own process (always permitted for the own
- * thread group, and allowed by Docker's default seccomp profile from
- * Linux 4.8 on); where a filter refuses it (EPERM) or a sandbox lacks it
- * (ENOSYS),
- * a pipe: write() of the source, read() into the destination, each of
- * which fails with EFAULT on a bad address. Either costs system calls
- * (uroce-verbs(7): a few microseconds per copy on the CI machines), so ordinary
- * MRs, whose pages registration found mapped, keep memcpy.
+ * Nothing keeps registered pages mapped (an RNIC's driver pins them; a
+ * process cannot): the application may munmap, mprotect or truncate the
+ * file under them at any time, an ODP region by design. Every copy to or
+ * from registered memory runs under a fault guard (util/fault_guard.h):
+ * a page that is gone makes it fail, where a plain memcpy would raise
+ * SIGSEGV or SIGBUS in whichever thread runs the responder. The guard
+ * costs a few nanoseconds per copy, no system call.
  */
-enum safe_mode { SAFE_UNKNOWN, SAFE_PVM, SAFE_PIPE };
-
-static _Atomic int safe_mode = SAFE_UNKNOWN;
-static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
-static int pipe_fd[2] = { -1, -1 };
-
-/* Empties the pipe after a failed read: the next copy starts clean. */
-static void pipe_drain(size_t n)
-{
-	char scratch[512];
-	ssize_t r;
-
-	while (n) {
-		r = read(pipe_fd[0], scratch,
-			 n < sizeof(scratch) ? n : sizeof(scratch));
-		if (r <= 0)
-			break;
-		n -= (size_t)r;
-	}
-}
-
-static bool pipe_copy(void *dst, const void *src, size_t n)
-{
-	/* PIPE_BUF bytes always fit in an empty pipe. */
-	const size_t chunk = 4096;
-	bool ok = true;
-	ssize_t w, r;
-	size_t k;
-
-	pthread_mutex_lock(&pipe_lock);
-	if (pipe_fd[0] < 0 && pipe2(pipe_fd, O_CLOEXEC)) {
-		pthread_mutex_unlock(&pipe_lock);
-		return false;
-	}
-	while (ok && n) {
-		k = n < chunk ? n : chunk;
-		w = write(pipe_fd[1], src, k);
-		if (w <= 0) {
-			ok = false;
-			break;
-		}
-		r = read(pipe_fd[0], dst, (size_t)w);
-		if (r != w) {
-			pipe_drain((size_t)w - (r > 0 ? (size_t)r : 0));
-			ok = false;
-			break;
-		}
-		dst = (uint8_t *)dst + w;
-		src = (const uint8_t *)src + w;
-		n -= (size_t)w;
-	}
-	pthread_mutex_unlock(&pipe_lock);
-	return ok;
-}
-
-static bool safe_copy(void *dst, const void *src, size_t n)
-{
-	struct iovec local = { .iov_base = dst, .iov_len = n };
-	struct iovec remote = { .iov_base = (void *)src, .iov_len = n };
-	ssize_t r;
-
-	if (!n)
-		return true;
-	if (atomic_load(&safe_mode) != SAFE_PIPE) {
-		r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-		if (r == (ssize_t)n) {
-			atomic_store(&safe_mode, SAFE_PVM);
-			return true;
-		}
-		if (r >= 0 || errno == EFAULT)
-			return false;
-		if (errno != EPERM && errno != ENOSYS)
-			return false;
-		if (atomic_exchange(&safe_mode, SAFE_PIPE) != SAFE_PIPE)
-			uroce_info("process_vm_readv: %s: ODP copies go "
-				   "through a pipe",
-				   strerror(errno));
-	}
-	return pipe_copy(dst, src, n);
-}
-
 /* A window's memory is its MR's: ODP if the MR is. */
 bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key)
 {
@@ -126,35 +36,25 @@ bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key)
 	return mr && (mr->access & IBV_ACCESS_ON_DEMAND);
 }
 
-bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
-		    const void *src, size_t n)
+struct copy_job {
+	void *dst;
+	const void *src;
+	size_t n;
+};
+
+static void copy_run(void *arg)
 {
-	if (!uroce_mem_is_odp(ctx, key)) {
-		memcpy(dst, src, n);
-		return true;
-	}
-	return safe_copy(dst, src, n);
+	struct copy_job *j = arg;
+
+	memcpy(j->dst, j->src, j->n);
 }
 
-bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
-		     size_t n)
+bool uroce_mem_copy(void *dst, const void *src, size_t n)
 {
-	uint8_t scratch[8];
+	struct copy_job j = { dst, src, n };
+	const struct iovec r[2] = { { dst, n }, { (void *)src, n } };
 
-	if (!uroce_mem_is_odp(ctx, key))
-		return true;
-	/* One byte per page is enough to know that every page is there. */
-	while (n) {
-		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-		size_t k = page - ((uintptr_t)p & (page - 1));
-
-		if (!safe_copy(scratch, p, 1))
-			return false;
-		k = k < n ? k : n;
-		p = (const uint8_t *)p + k;
-		n -= k;
-	}
-	return true;
+	return !uroce_guard_call(r, 2, copy_run, &j);
 }
 
 void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
@@ -205,8 +105,7 @@ int uroce_sge_copy(struct uroce_context *ctx, struct uroce_pd *pd,
 				    n, access);
 		if (!mem)
 			return IBV_WC_LOC_PROT_ERR;
-		if (!uroce_mem_copy(ctx, sge[i].lkey, to_sge ? mem : p,
-				    to_sge ? p : mem, n))
+		if (!uroce_mem_copy(to_sge ? mem : p, to_sge ? p : mem, n))
 			return IBV_WC_LOC_PROT_ERR;
 		p += n;
 		len -= n;

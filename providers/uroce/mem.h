@@ -18,15 +18,11 @@ void *uroce_mem_map(struct uroce_context *ctx, struct uroce_pd *pd,
 bool uroce_mem_is_odp(struct uroce_context *ctx, uint32_t key);
 
 /*
- * memcpy for the memory of MR @key, fault-safe if it is an ODP MR (false
- * when a page is not mapped, or not writable for @dst).
+ * memcpy to or from registered memory; false, with nothing done past the
+ * fault, when a page of either range is not mapped (or not writable for
+ * @dst) any more.
  */
-bool uroce_mem_copy(struct uroce_context *ctx, uint32_t key, void *dst,
-		    const void *src, size_t n);
-
-/* Whether the @n bytes at @p of ODP MR @key are mapped (true if not ODP). */
-bool uroce_mem_check(struct uroce_context *ctx, uint32_t key, const void *p,
-		     size_t n);
+bool uroce_mem_copy(void *dst, const void *src, size_t n);
 
 /*
  * Copies between @buf and the scatter list @sge at byte @offset of it.

@@ -114,6 +114,7 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 	uint8_t *bounce;
 	bool odp = false;
 	int niov = 0, err;
+	ssize_t tx;
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.bth.pkey = UROCE_DEFAULT_PKEY;
@@ -201,8 +202,10 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 		pkt.bth.ackreq = false;
 	}
 send:
-	qp->cnt.tx_bytes +=
-		uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
+	tx = uroce_tx_add(qp->ctx, &qp->txb, path, &pkt, iov, niov);
+	if (tx < 0)
+		return IBV_WC_LOC_PROT_ERR; /* the application unmapped it */
+	qp->cnt.tx_bytes += (size_t)tx;
 	qp->cnt.tx_pkts++;
 	if (uroce_psn_before(pkt.bth.psn, qp->req.max_psn) &&
 	    qp->ibv_qp.qp_type == IBV_QPT_RC)

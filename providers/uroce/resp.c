@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "util/fault_guard.h"
 #include "providers/uroce/comp.h"
 #include "providers/uroce/cq.h"
 #include "providers/uroce/dp.h"
@@ -358,9 +359,8 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		pthread_rwlock_rdlock(&ctx->mr_lock);
 		mem = uroce_rkey_map(qp, qp->resp.rkey, qp->resp.va,
 				     pkt->paylen, IBV_ACCESS_REMOTE_WRITE);
-		if (mem && !uroce_mem_copy(ctx, qp->resp.rkey, mem,
-					   pkt->payload, pkt->paylen))
-			mem = NULL; /* an ODP page no longer mapped */
+		if (mem && !uroce_mem_copy(mem, pkt->payload, pkt->paylen))
+			mem = NULL; /* a page no longer mapped */
 		pthread_rwlock_unlock(&ctx->mr_lock);
 		if (!mem) {
 			qp->resp.in_write = false;
@@ -392,6 +392,7 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 	uint8_t *mem = NULL;
 	bool odp = false; /* each packet from a fault-safe copy */
 	uint8_t *bounce;
+	ssize_t tx;
 
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	if (h->len) {
@@ -427,8 +428,8 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		iov.iov_len = len;
 		if (odp && len) {
 			bounce = uroce_odp_bounce(qp);
-			if (!bounce || !uroce_mem_copy(ctx, h->rkey, bounce,
-						       iov.iov_base, len)) {
+			if (!bounce ||
+			    !uroce_mem_copy(bounce, iov.iov_base, len)) {
 				pthread_rwlock_unlock(&ctx->mr_lock);
 				fatal_nak(qp, pkt.bth.psn,
 					  UROCE_NAK_REMOTE_ACCESS_ERR);
@@ -436,8 +437,14 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 			}
 			iov.iov_base = bounce;
 		}
-		qp->cnt.tx_bytes += uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt,
-						 &iov, len ? 1 : 0);
+		tx = uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt, &iov,
+				  len ? 1 : 0);
+		if (tx < 0) { /* a page no longer mapped */
+			pthread_rwlock_unlock(&ctx->mr_lock);
+			fatal_nak(qp, pkt.bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
+			return;
+		}
+		qp->cnt.tx_bytes += (size_t)tx;
 		qp->cnt.tx_pkts++;
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
@@ -527,18 +534,13 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_rkey_map(qp, a->rkey, a->va, 8, IBV_ACCESS_REMOTE_ATOMIC);
-	if (mem && !uroce_mem_check(ctx, a->rkey, mem, 8))
-		mem = NULL; /* an ODP page no longer mapped */
-	if (mem) {
-		if (pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
-			orig = a->compare;
-			__atomic_compare_exchange_n(mem, &orig, a->swap_add,
-						    false, __ATOMIC_SEQ_CST,
-						    __ATOMIC_SEQ_CST);
-		} else {
-			orig = __atomic_fetch_add(mem, a->swap_add,
-						  __ATOMIC_SEQ_CST);
-		}
+	/* A page no longer mapped fails the atomic. */
+	if (mem && pkt->bth.opcode == UROCE_OP_RC_CMP_SWAP) {
+		if (uroce_guard_cmp_swap(mem, a->compare, a->swap_add, &orig))
+			mem = NULL;
+	} else if (mem) {
+		if (uroce_guard_fetch_add(mem, a->swap_add, &orig))
+			mem = NULL;
 	}
 	pthread_rwlock_unlock(&ctx->mr_lock);
 	if (!mem) {
@@ -581,12 +583,8 @@ static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_rkey_map(qp, rkey, pkt->reth.va, 8,
 			     IBV_ACCESS_REMOTE_WRITE);
-	if (mem && uroce_mem_is_odp(ctx, rkey)) {
-		if (!uroce_mem_copy(ctx, rkey, mem, &val, 8))
-			mem = NULL;
-	} else if (mem) {
-		__atomic_store_n(mem, val, __ATOMIC_SEQ_CST);
-	}
+	if (mem && uroce_guard_store64(mem, val))
+		mem = NULL; /* a page no longer mapped */
 	pthread_rwlock_unlock(&ctx->mr_lock);
 	if (!mem) {
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fault_guard.h"
 #include "util/log.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/fault.h"
@@ -89,16 +90,30 @@ static void lag_count_tx(struct uroce_lag_set *lag, const struct mmsghdr *msg,
 	uroce_cnt_add(lag->m[m].tx_bytes, msg->msg_len);
 }
 
-size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
-		    const struct uroce_path *path, struct uroce_pkt *pkt,
-		    const struct iovec *pay, int npay)
+struct icrc_job {
+	const struct uroce_icrc_hdr *hdr;
+	const struct iovec *iov;
+	int n;
+	uint32_t icrc;
+};
+
+static void icrc_run(void *arg)
 {
+	struct icrc_job *j = arg;
+
+	j->icrc = uroce_icrc(j->hdr, j->iov, j->n);
+}
+
+ssize_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
+		     const struct uroce_path *path, struct uroce_pkt *pkt,
+		     const struct iovec *pay, int npay)
+{
+	struct icrc_job job;
 	struct uroce_txpkt *t;
 	struct in6_pktinfo *pi;
 	struct cmsghdr *cm;
 	struct msghdr *mh;
 	unsigned int pad;
-	uint32_t icrc;
 	size_t len = 0;
 	int hlen, n, i;
 
@@ -120,8 +135,16 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 	memset(t->trailer, 0, sizeof(t->trailer));
 	t->iov[n].iov_base = t->trailer;
 	t->iov[n].iov_len = pad;
-	icrc = uroce_icrc(&path->icrc, t->iov, n + 1);
-	t->iov[n].iov_len = uroce_pkt_trailer(t->trailer, pad, icrc);
+	/*
+	 * The ICRC is the first read of the payload: registered memory the
+	 * application has unmapped since fails here, not in a signal.
+	 */
+	job = (struct icrc_job){ &path->icrc, t->iov, n + 1, 0 };
+	if (!npay)
+		icrc_run(&job);
+	else if (uroce_guard_call(pay, npay, icrc_run, &job))
+		return -EFAULT;
+	t->iov[n].iov_len = uroce_pkt_trailer(t->trailer, pad, job.icrc);
 	n++;
 	for (i = 0; i < n; i++)
 		len += t->iov[i].iov_len;
@@ -153,7 +176,7 @@ size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
 			t->dst.sin6_scope_id = pi->ipi6_ifindex;
 	}
 	txb->n++;
-	return len;
+	return (ssize_t)len;
 }
 
 /*

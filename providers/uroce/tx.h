@@ -3,12 +3,17 @@
 #ifndef UROCE_TX_H
 #define UROCE_TX_H
 
+#include <sys/types.h>
+
 #include "providers/uroce/dp.h"
 
-/* Queues a packet on @txb; returns its UDP payload length, 0 if dropped. */
-size_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
-		    const struct uroce_path *path, struct uroce_pkt *pkt,
-		    const struct iovec *pay, int npay);
+/*
+ * Queues a packet on @txb; returns its UDP payload length, 0 if dropped,
+ * -EFAULT (nothing queued) if the payload @pay is not mapped any more.
+ */
+ssize_t uroce_tx_add(struct uroce_context *ctx, struct uroce_txb *txb,
+		     const struct uroce_path *path, struct uroce_pkt *pkt,
+		     const struct iovec *pay, int npay);
 void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb);
 
 /*
