@@ -124,6 +124,15 @@ static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
 	uroce_qp_error(qp);
 }
 
+/*
+ * The PD a receive WQE's lkeys belong to: its SRQ's, not the QP's, for a
+ * QP on an SRQ (the two may differ; the IBTA and rxe check the SRQ's).
+ */
+static struct uroce_pd *recv_pd(const struct uroce_qp *qp)
+{
+	return qp->srq ? qp->srq->pd : qp->pd;
+}
+
 static bool take_wqe(struct uroce_qp *qp)
 {
 	if (qp->resp.wqe_valid)
@@ -231,10 +240,10 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	build_grh(qp, grh, pkt->len);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+	err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 			     qp->resp.wqe->num_sge, 0, grh, sizeof(grh), true);
 	if (!err)
-		err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+		err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 				     qp->resp.wqe->num_sge, sizeof(grh),
 				     (void *)pkt->payload, pkt->paylen, true);
 	pthread_rwlock_unlock(&ctx->mr_lock);
@@ -266,10 +275,6 @@ static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	int err;
 
 	if (f & UROCE_OPF_START) {
-		if (qp->resp.in_send && qp->ibv_qp.qp_type == IBV_QPT_RC) {
-			fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-			return UROCE_DROP_BAD_REQUEST;
-		}
 		if (!take_wqe(qp)) {
 			if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
 				qp->cnt.rnr_naks_sent++;
@@ -286,7 +291,7 @@ static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return UROCE_DROP_BAD_REQUEST;
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+	err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 			     qp->resp.wqe->num_sge, qp->resp.offset,
 			     (void *)pkt->payload, pkt->paylen, true);
 	pthread_rwlock_unlock(&ctx->mr_lock);
@@ -600,6 +605,29 @@ static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	send_read(qp, h, h->psn);
 }
 
+/*
+ * Whether @f breaks the opcode sequence (IBTA 9.7.5.1.6 (RC), rxe's
+ * check_op_seq): once a multi-packet SEND or WRITE is open, only its
+ * MIDDLE and LAST packets may come until it ends. RC NAKs anything else
+ * as an invalid request; UC gives the open message up for a new one that
+ * starts here (IBTA 9.7.8). A MIDDLE or LAST with nothing open is the
+ * SEND's and WRITE's own check.
+ */
+static bool op_seq_broken(struct uroce_qp *qp, uint16_t f)
+{
+	uint16_t open = qp->resp.in_send  ? UROCE_OPF_SEND :
+			qp->resp.in_write ? UROCE_OPF_WRITE :
+					    0;
+
+	if (!open || ((f & open) && !(f & UROCE_OPF_START)))
+		return false;
+	if (qp->ibv_qp.qp_type == IBV_QPT_RC)
+		return true;
+	qp->resp.in_send = false;
+	qp->resp.in_write = false;
+	return false;
+}
+
 /* An RC request with a PSN before the expected one. */
 static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
@@ -680,6 +708,10 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		qp->resp.drop_msg = false;
 	}
 
+	if (op_seq_broken(qp, f)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return;
+	}
 	/* READ and atomics are RC's (deliver.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
 		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)

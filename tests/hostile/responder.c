@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The responder's rules as a peer that crafts its packets sees them:
+ *
+ *   responder victim DEV DIR IP_A IP_B   in A: RC QPs towards a port of B
+ *   responder peer DIR IP_A IP_B         in B: owns that port, so that its
+ *                                        packets are the QPs' peer's
+ *
+ * The peer binds a UDP port P on IP_B; the victim's QP i is connected to
+ * QPN P << 8 | (i + 1), so every packet from P is its peer's. The victim
+ * writes its QPNs and keys to DIR/victim.info, serves until DIR/peer.done
+ * and writes its receive completions to DIR/victim.done.
+ */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "providers/uroce/icrc.h"
+#include "providers/uroce/pkt.h"
+#include "tests/hostile/common.h"
+
+#define NQP 6
+#define PSN0 0x100u
+#define MTU 1024u
+#define SBUF (64u << 10) /* the SEND and WRITE target */
+
+static const char *dir;
+static int failures;
+
+#define CHECK(c, ...)                                          \
+	do {                                                   \
+		if (!(c)) {                                    \
+			fprintf(stderr, "FAIL: " __VA_ARGS__); \
+			fputc('\n', stderr);                   \
+			failures++;                            \
+		}                                              \
+	} while (0)
+
+/* ---------------------------------------------------------------- victim */
+
+static void ip_gid(const char *ip, union ibv_gid *gid)
+{
+	memset(gid, 0, sizeof(*gid));
+	gid->raw[10] = gid->raw[11] = 0xff;
+	REQUIRE(inet_pton(AF_INET, ip, &gid->raw[12]) == 1);
+}
+
+static void post(struct ibv_qp *qp, struct ibv_srq *srq, struct ibv_mr *mr,
+		 uint64_t id)
+{
+	struct ibv_sge sge = { (uintptr_t)mr->addr, 4096, mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = id, .sg_list = &sge, .num_sge = 1 };
+	struct ibv_recv_wr *bad;
+
+	REQUIRE(!(srq ? ibv_post_srq_recv(srq, &wr, &bad) :
+			ibv_post_recv(qp, &wr, &bad)));
+}
+
+static int victim(const char *devname, const char *ip_a, const char *ip_b)
+{
+	struct ibv_context *ctx = open_dev(devname);
+	struct ibv_pd *pd = ibv_alloc_pd(ctx), *spd = ibv_alloc_pd(ctx);
+	struct ibv_cq *cq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = 16,
+						  .max_sge = 1 } };
+	struct ibv_srq *srq = ibv_create_srq(spd, &sa);
+	uint8_t *sbuf = calloc(1, SBUF), *rbuf = calloc(1, 8192);
+	struct ibv_mr *mr, *rmr, *smr;
+	struct ibv_qp *qp[NQP];
+	union ibv_gid gid;
+	char text[4096], *pinfo;
+	struct ibv_wc wc[16];
+	unsigned int port;
+	int i, n, len = 0;
+
+	REQUIRE(pd && spd && cq && srq && sbuf && rbuf);
+	mr = ibv_reg_mr(pd, sbuf, SBUF,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				IBV_ACCESS_REMOTE_READ |
+				IBV_ACCESS_REMOTE_ATOMIC);
+	/* Receive buffers of the QPs' PD and of the SRQ's, another one. */
+	rmr = ibv_reg_mr(pd, rbuf, 4096, IBV_ACCESS_LOCAL_WRITE);
+	smr = ibv_reg_mr(spd, rbuf + 4096, 4096, IBV_ACCESS_LOCAL_WRITE);
+	REQUIRE(mr && rmr && smr);
+	pinfo = wait_file(dir, "peer.info");
+	port = (unsigned int)get_val(pinfo, "port");
+	ip_gid(ip_b, &gid);
+	(void)ip_a;
+	for (i = 0; i < NQP; i++) {
+		struct ibv_qp_init_attr ia = {
+			.send_cq = cq,
+			.recv_cq = cq,
+			.srq = i ? NULL : srq,
+			.qp_type = IBV_QPT_RC,
+			.cap = { .max_send_wr = 4,
+				 .max_recv_wr = 4,
+				 .max_send_sge = 1,
+				 .max_recv_sge = 1 },
+		};
+
+		qp[i] = ibv_create_qp(pd, &ia);
+		REQUIRE(qp[i]);
+		qp_init(qp[i], IBV_QPT_RC);
+		qp_rtr(qp[i], &gid, port << 8 | (unsigned int)(i + 1), PSN0);
+		qp_rts(qp[i], PSN0);
+		if (i)
+			post(qp[i], NULL, rmr, (uint64_t)i);
+		len += snprintf(text + len, sizeof(text) - (size_t)len,
+				"qp%d %u\n", i, qp[i]->qp_num);
+	}
+	post(NULL, srq, smr, 0);
+	len += snprintf(text + len, sizeof(text) - (size_t)len,
+			"addr %llu\nrkey %u\n",
+			(unsigned long long)(uintptr_t)sbuf, mr->rkey);
+	put_file(dir, "victim.info", text);
+
+	/* Serve; the receive completions are the peer's to judge. */
+	len = 0;
+	while (!have_file(dir, "peer.done")) {
+		n = ibv_poll_cq(cq, 16, wc);
+		REQUIRE(n >= 0);
+		for (i = 0; i < n; i++)
+			if (!(wc[i].opcode & IBV_WC_RECV))
+				continue;
+			else
+				len += snprintf(text + len,
+						sizeof(text) - (size_t)len,
+						"wc%llu %d\nlen%llu %u\n",
+						(unsigned long long)wc[i].wr_id,
+						wc[i].status,
+						(unsigned long long)wc[i].wr_id,
+						wc[i].byte_len);
+		if (!n)
+			usleep(1000);
+	}
+	put_file(dir, "victim.done", len ? text : "none 0\n");
+	for (i = 0; i < NQP; i++)
+		REQUIRE(!ibv_destroy_qp(qp[i]));
+	REQUIRE(!ibv_destroy_srq(srq));
+	REQUIRE(!ibv_dereg_mr(mr) && !ibv_dereg_mr(rmr) && !ibv_dereg_mr(smr));
+	REQUIRE(!ibv_destroy_cq(cq));
+	REQUIRE(!ibv_dealloc_pd(pd) && !ibv_dealloc_pd(spd));
+	REQUIRE(!ibv_close_device(ctx));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ peer */
+
+static int usock;
+static struct in_addr me_ip, vic_ip;
+static uint16_t me_port;
+static const char *vinfo;
+static uint64_t vaddr;
+static uint32_t vrkey;
+
+static uint32_t vqpn(int i)
+{
+	char k[16];
+
+	snprintf(k, sizeof(k), "qp%d", i);
+	return (uint32_t)get_val(vinfo, k);
+}
+
+/* Sends @p with @paylen bytes of 0xee to the victim's QP @i. */
+static void xmit(int i, struct uroce_pkt *p, uint32_t paylen)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = vic_ip };
+	struct uroce_icrc_hdr ih = { .family = AF_INET };
+	unsigned int pad = uroce_pkt_pad(paylen);
+	uint8_t buf[4096];
+	struct iovec iov;
+	size_t len;
+	int h;
+
+	p->bth.pkey = UROCE_DEFAULT_PKEY;
+	p->bth.dqpn = vqpn(i);
+	p->paylen = paylen;
+	h = uroce_pkt_build(buf, 2048, p);
+	REQUIRE(h > 0 && paylen <= 2048);
+	memset(buf + h, 0xee, paylen);
+	memset(buf + h + paylen, 0, pad);
+	len = (size_t)h + paylen + pad + 4;
+	iov.iov_base = buf;
+	iov.iov_len = len - 4;
+	ih.src.v4 = me_ip;
+	ih.dst.v4 = vic_ip;
+	ih.sport = me_port;
+	ih.dport = (uint16_t)(p->bth.dqpn >> 8);
+	ih.ip_frag_off = 0x4000;
+	uroce_icrc_put(buf + len - 4, uroce_icrc(&ih, &iov, 1));
+	to.sin_port = htons(ih.dport);
+	REQUIRE(sendto(usock, buf, len, 0, (struct sockaddr *)&to,
+		       sizeof(to)) == (ssize_t)len);
+}
+
+static void req(struct uroce_pkt *p, uint8_t op, uint32_t psn, bool ackreq)
+{
+	memset(p, 0, sizeof(*p));
+	p->bth.opcode = op;
+	p->bth.psn = psn;
+	p->bth.ackreq = ackreq;
+}
+
+/*
+ * The next packet for QP @i within @secs, parsed into @p (its payload
+ * is not kept); false if none came. Packets of other QPs are dropped.
+ */
+static uint8_t rxbuf[65536];
+
+static bool next_resp(int i, struct uroce_pkt *p, double secs)
+{
+	double end = now_s() + secs;
+	struct pollfd pfd = { usock, POLLIN, 0 };
+	ssize_t n;
+
+	for (;;) {
+		double left = end - now_s();
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			return false;
+		n = recv(usock, rxbuf, sizeof(rxbuf), MSG_DONTWAIT);
+		if (n <= 0 || uroce_pkt_parse(rxbuf, (size_t)n, p))
+			continue;
+		if ((p->bth.dqpn & 0xff) == (uint32_t)(i + 1))
+			return true;
+	}
+}
+
+/* Whether QP @i answers next with an ACK or NAK @syndrome for @psn. */
+static void expect_aeth(int i, uint32_t psn, uint8_t syndrome, const char *what)
+{
+	struct uroce_pkt p;
+
+	if (!next_resp(i, &p, 3)) {
+		CHECK(0, "%s: no answer", what);
+		return;
+	}
+	CHECK(p.bth.opcode == UROCE_OP_RC_ACK && p.bth.psn == psn &&
+		      p.aeth.syndrome == syndrome,
+	      "%s: opcode %#x psn %#x syndrome %#x, expected ACK %#x %#x", what,
+	      p.bth.opcode, p.bth.psn, p.aeth.syndrome, psn, syndrome);
+	printf("%s: opcode %#x psn %#x syndrome %#x\n", what, p.bth.opcode,
+	       p.bth.psn, p.aeth.syndrome);
+}
+
+/* An open message on QP @i: a SEND_FIRST or a WRITE_FIRST of 2 MTUs. */
+static void open_msg(int i, bool send)
+{
+	struct uroce_pkt p;
+
+	req(&p, send ? UROCE_OP_RC_SEND_FIRST : UROCE_OP_RC_WRITE_FIRST, PSN0,
+	    false);
+	p.reth.va = vaddr;
+	p.reth.rkey = vrkey;
+	p.reth.len = 2 * MTU;
+	xmit(i, &p, MTU);
+}
+
+/*
+ * Item by item, each on a QP of its own (a fatal NAK ends the QP):
+ * a SEND into an SRQ whose PD is not the QP's, then requests that break
+ * the opcode sequence of an open multi-packet message.
+ */
+static void conformance(void)
+{
+	uint8_t inv = uroce_aeth_nak(UROCE_NAK_INVALID_REQ);
+	uint8_t ack = uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID);
+	struct uroce_pkt p;
+
+	/* The SRQ's receive buffer is in the SRQ's PD: the SEND lands. */
+	req(&p, UROCE_OP_RC_SEND_ONLY, PSN0, true);
+	xmit(0, &p, 64);
+	expect_aeth(0, PSN0, ack, "srq in another pd: SEND");
+
+	open_msg(1, true);
+	req(&p, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, true);
+	p.reth.va = vaddr;
+	p.reth.rkey = vrkey;
+	p.reth.len = 64;
+	xmit(1, &p, 64);
+	expect_aeth(1, PSN0 + 1, inv, "WRITE in an open SEND");
+
+	open_msg(2, true);
+	req(&p, UROCE_OP_RC_READ_REQ, PSN0 + 1, true);
+	p.reth.va = vaddr;
+	p.reth.rkey = vrkey;
+	p.reth.len = 64;
+	xmit(2, &p, 0);
+	expect_aeth(2, PSN0 + 1, inv, "READ in an open SEND");
+
+	open_msg(3, false);
+	req(&p, UROCE_OP_RC_SEND_ONLY, PSN0 + 1, true);
+	xmit(3, &p, 64);
+	expect_aeth(3, PSN0 + 1, inv, "SEND in an open WRITE");
+
+	open_msg(4, false);
+	req(&p, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, true);
+	p.reth.va = vaddr;
+	p.reth.rkey = vrkey;
+	p.reth.len = 64;
+	xmit(4, &p, 64);
+	expect_aeth(4, PSN0 + 1, inv, "WRITE_ONLY in an open WRITE");
+
+	open_msg(5, false);
+	req(&p, UROCE_OP_RC_FETCH_ADD, PSN0 + 1, true);
+	p.atmeth.va = vaddr;
+	p.atmeth.rkey = vrkey;
+	p.atmeth.swap_add = 1;
+	xmit(5, &p, 0);
+	expect_aeth(5, PSN0 + 1, inv, "FETCH_ADD in an open WRITE");
+}
+
+static int peer(const char *ip_a, const char *ip_b)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char text[64], *vdone;
+	int rcvbuf = 8 << 20;
+
+	REQUIRE(inet_pton(AF_INET, ip_a, &vic_ip) == 1);
+	REQUIRE(inet_pton(AF_INET, ip_b, &me_ip) == 1);
+	sa.sin_addr = me_ip;
+	usock = socket(AF_INET, SOCK_DGRAM, 0);
+	REQUIRE(usock >= 0);
+	/* Root's: past rmem_max, to count what a long answer sends. */
+	setsockopt(usock, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	REQUIRE(!bind(usock, (struct sockaddr *)&sa, sizeof(sa)));
+	REQUIRE(!getsockname(usock, (struct sockaddr *)&sa, &sl));
+	me_port = ntohs(sa.sin_port);
+	snprintf(text, sizeof(text), "port %u\n", me_port);
+	put_file(dir, "peer.info", text);
+	vinfo = wait_file(dir, "victim.info");
+	vaddr = (uint64_t)get_val(vinfo, "addr");
+	vrkey = (uint32_t)get_val(vinfo, "rkey");
+
+	conformance();
+
+	put_file(dir, "peer.done", "1\n");
+	vdone = wait_file(dir, "victim.done");
+	printf("victim's receive completions:\n%s", vdone);
+	CHECK(get_val(vdone, "wc0") == IBV_WC_SUCCESS &&
+		      get_val(vdone, "len0") == 64,
+	      "the SEND into the SRQ completed with status %lld, %lld bytes",
+	      get_val(vdone, "wc0"), get_val(vdone, "len0"));
+	CHECK(get_val(vdone, "wc3") != IBV_WC_SUCCESS,
+	      "the SEND inside an open WRITE completed");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 6 && !strcmp(argv[1], "victim")) {
+		dir = argv[3];
+		return victim(argv[2], argv[4], argv[5]);
+	}
+	if (argc == 5 && !strcmp(argv[1], "peer")) {
+		dir = argv[2];
+		return peer(argv[3], argv[4]);
+	}
+	fprintf(stderr, "usage: responder victim DEV DIR IP_A IP_B\n"
+			"       responder peer DIR IP_A IP_B\n");
+	return 2;
+}
