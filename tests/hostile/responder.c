@@ -9,7 +9,8 @@
  * The peer binds a UDP port P on IP_B; the victim's QP i is connected to
  * QPN P << 8 | (i + 1), so every packet from P is its peer's. The victim
  * writes its QPNs and keys to DIR/victim.info, serves until DIR/peer.done
- * and writes its receive completions to DIR/victim.done.
+ * and writes its receive completions to DIR/victim.done, with the longest
+ * its own ibv_reg_mr, ibv_dereg_mr and ibv_poll_cq took meanwhile.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -22,7 +23,10 @@
 #include "providers/uroce/pkt.h"
 #include "tests/hostile/common.h"
 
-#define NQP 6
+#define NQP 8
+#define QP_BIG 6 /* the long READ */
+#define QP_DUP 7 /* duplicate READs */
+#define BIG (256u << 20)
 #define PSN0 0x100u
 #define MTU 1024u
 #define SBUF (64u << 10) /* the SEND and WRITE target */
@@ -68,13 +72,15 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 						  .max_sge = 1 } };
 	struct ibv_srq *srq = ibv_create_srq(spd, &sa);
 	uint8_t *sbuf = calloc(1, SBUF), *rbuf = calloc(1, 8192);
-	struct ibv_mr *mr, *rmr, *smr;
+	struct ibv_mr *mr, *rmr, *smr, *bmr, *tmr;
+	double t, stall = 0;
+	void *big;
 	struct ibv_qp *qp[NQP];
 	union ibv_gid gid;
 	char text[4096], *pinfo;
 	struct ibv_wc wc[16];
 	unsigned int port;
-	int i, n, len = 0;
+	int i, n, len = 0, polls = 0;
 
 	REQUIRE(pd && spd && cq && srq && sbuf && rbuf);
 	mr = ibv_reg_mr(pd, sbuf, SBUF,
@@ -85,6 +91,12 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	rmr = ibv_reg_mr(pd, rbuf, 4096, IBV_ACCESS_LOCAL_WRITE);
 	smr = ibv_reg_mr(spd, rbuf + 4096, 4096, IBV_ACCESS_LOCAL_WRITE);
 	REQUIRE(mr && rmr && smr);
+	/* 256 MiB a READ may ask for, never touched: the zero page. */
+	big = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	REQUIRE(big != MAP_FAILED);
+	bmr = ibv_reg_mr(pd, big, BIG, IBV_ACCESS_REMOTE_READ);
+	REQUIRE(bmr);
 	pinfo = wait_file(dir, "peer.info");
 	port = (unsigned int)get_val(pinfo, "port");
 	ip_gid(ip_b, &gid);
@@ -113,14 +125,23 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	}
 	post(NULL, srq, smr, 0);
 	len += snprintf(text + len, sizeof(text) - (size_t)len,
-			"addr %llu\nrkey %u\n",
-			(unsigned long long)(uintptr_t)sbuf, mr->rkey);
+			"addr %llu\nrkey %u\nbaddr %llu\nbrkey %u\n",
+			(unsigned long long)(uintptr_t)sbuf, mr->rkey,
+			(unsigned long long)(uintptr_t)big, bmr->rkey);
 	put_file(dir, "victim.info", text);
 
 	/* Serve; the receive completions are the peer's to judge. */
 	len = 0;
-	while (!have_file(dir, "peer.done")) {
+	for (;;) {
+		bool done = have_file(dir, "peer.done");
+
+		t = now_s();
+		tmr = ibv_reg_mr(pd, rbuf, 64, IBV_ACCESS_LOCAL_WRITE);
+		REQUIRE(tmr && !ibv_dereg_mr(tmr));
 		n = ibv_poll_cq(cq, 16, wc);
+		if (now_s() - t > stall)
+			stall = now_s() - t;
+		polls++;
 		REQUIRE(n >= 0);
 		for (i = 0; i < n; i++)
 			if (!(wc[i].opcode & IBV_WC_RECV))
@@ -133,14 +154,20 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 						wc[i].status,
 						(unsigned long long)wc[i].wr_id,
 						wc[i].byte_len);
+		if (!n && done)
+			break;
 		if (!n)
 			usleep(1000);
 	}
-	put_file(dir, "victim.done", len ? text : "none 0\n");
+	snprintf(text + len, sizeof(text) - (size_t)len, "stall_us %lld\n",
+		 (long long)(stall * 1e6));
+	printf("victim: %d polls, longest %.1f ms\n", polls, stall * 1e3);
+	put_file(dir, "victim.done", text);
 	for (i = 0; i < NQP; i++)
 		REQUIRE(!ibv_destroy_qp(qp[i]));
 	REQUIRE(!ibv_destroy_srq(srq));
 	REQUIRE(!ibv_dereg_mr(mr) && !ibv_dereg_mr(rmr) && !ibv_dereg_mr(smr));
+	REQUIRE(!ibv_dereg_mr(bmr) && !munmap(big, BIG));
 	REQUIRE(!ibv_destroy_cq(cq));
 	REQUIRE(!ibv_dealloc_pd(pd) && !ibv_dealloc_pd(spd));
 	REQUIRE(!ibv_close_device(ctx));
@@ -153,8 +180,8 @@ static int usock;
 static struct in_addr me_ip, vic_ip;
 static uint16_t me_port;
 static const char *vinfo;
-static uint64_t vaddr;
-static uint32_t vrkey;
+static uint64_t vaddr, vbaddr;
+static uint32_t vrkey, vbrkey;
 
 static uint32_t vqpn(int i)
 {
@@ -313,11 +340,109 @@ static void conformance(void)
 	expect_aeth(5, PSN0 + 1, inv, "FETCH_ADD in an open WRITE");
 }
 
+/* The READ responses for QP @i until @quiet s without one: their PSNs. */
+static uint32_t read_resps(int i, double quiet, uint32_t *first, uint32_t *last,
+			   uint64_t *bytes)
+{
+	struct uroce_pkt p;
+	uint32_t n = 0;
+
+	*bytes = 0;
+	while (next_resp(i, &p, quiet)) {
+		if (!(p.info->flags & UROCE_OPF_RESP) ||
+		    p.bth.opcode == UROCE_OP_RC_ACK) {
+			CHECK(0, "QP %d: opcode %#x syndrome %#x", i,
+			      p.bth.opcode, p.aeth.syndrome);
+			continue;
+		}
+		if (!n)
+			*first = p.bth.psn;
+		*last = p.bth.psn;
+		*bytes += p.len + 28; /* with its IP and UDP headers */
+		n++;
+	}
+	return n;
+}
+
+static void read_req(int i, uint32_t psn, uint64_t va, uint32_t rkey,
+		     uint32_t len)
+{
+	struct uroce_pkt p;
+
+	req(&p, UROCE_OP_RC_READ_REQ, psn, true);
+	p.reth.va = va;
+	p.reth.rkey = rkey;
+	p.reth.len = len;
+	xmit(i, &p, 0);
+}
+
+/*
+ * Duplicates of a READ of 64 packets: answered again only when their
+ * RETH is the one of their PSN's packet, and only for the PSNs they ask.
+ */
+static void duplicates(void)
+{
+	uint32_t n, first = 0, last = 0;
+	uint64_t bytes;
+
+	read_req(QP_DUP, PSN0, vaddr, vrkey, SBUF);
+	n = read_resps(QP_DUP, 1, &first, &last, &bytes);
+	CHECK(n == 64 && first == PSN0 && last == PSN0 + 63,
+	      "READ: %u responses, PSN %#x-%#x", n, first, last);
+
+	read_req(QP_DUP, PSN0, vaddr, vrkey ^ 0x100, SBUF);
+	n = read_resps(QP_DUP, 0.5, &first, &last, &bytes);
+	printf("duplicate READ, another rkey: %u responses\n", n);
+	CHECK(!n, "a duplicate READ with another rkey: %u responses", n);
+	read_req(QP_DUP, PSN0, vaddr + 8, vrkey, SBUF);
+	n = read_resps(QP_DUP, 0.5, &first, &last, &bytes);
+	printf("duplicate READ, another address: %u responses\n", n);
+	CHECK(!n, "a duplicate READ at another address: %u responses", n);
+
+	/* A requester's retry from PSN 10, for 4 packets. */
+	read_req(QP_DUP, PSN0 + 10, vaddr + 10 * MTU, vrkey, 4 * MTU);
+	n = read_resps(QP_DUP, 1, &first, &last, &bytes);
+	printf("duplicate READ of 4 packets from PSN +10: %u responses, "
+	       "%llu bytes\n",
+	       n, (unsigned long long)bytes);
+	CHECK(n == 4 && first == PSN0 + 10 && last == PSN0 + 13,
+	      "a retry of 4 packets: %u responses, PSN %#x-%#x", n, first,
+	      last);
+	/* The whole again, as first asked. */
+	read_req(QP_DUP, PSN0, vaddr, vrkey, SBUF);
+	n = read_resps(QP_DUP, 1, &first, &last, &bytes);
+	CHECK(n == 64 && first == PSN0 && last == PSN0 + 63,
+	      "the same READ again: %u responses, PSN %#x-%#x", n, first, last);
+}
+
+/*
+ * One 32-byte READ request for 256 MiB; returns how long its answer
+ * took to come (first to last response). The victim measures meanwhile
+ * how long its own verbs wait.
+ */
+static double long_read(void)
+{
+	uint32_t n, first = 0, last = 0;
+	double t0, t1 = 0;
+	uint64_t bytes;
+
+	read_req(QP_BIG, PSN0, vbaddr, vbrkey, BIG);
+	t0 = now_s();
+	n = read_resps(QP_BIG, 1, &first, &last, &bytes);
+	t1 = now_s() - 1;
+	printf("long READ: %u responses (%llu bytes, %.0f per request "
+	       "byte) in %.3f s\n",
+	       n, (unsigned long long)bytes, (double)bytes / 32, t1 - t0);
+	CHECK(n, "no answer to the long READ");
+	return t1 - t0;
+}
+
 static int peer(const char *ip_a, const char *ip_b)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
 	char text[64], *vdone;
+	double duration, stall;
 	int rcvbuf = 8 << 20;
 
 	REQUIRE(inet_pton(AF_INET, ip_a, &vic_ip) == 1);
@@ -335,8 +460,12 @@ static int peer(const char *ip_a, const char *ip_b)
 	vinfo = wait_file(dir, "victim.info");
 	vaddr = (uint64_t)get_val(vinfo, "addr");
 	vrkey = (uint32_t)get_val(vinfo, "rkey");
+	vbaddr = (uint64_t)get_val(vinfo, "baddr");
+	vbrkey = (uint32_t)get_val(vinfo, "brkey");
 
 	conformance();
+	duplicates();
+	duration = long_read();
 
 	put_file(dir, "peer.done", "1\n");
 	vdone = wait_file(dir, "victim.done");
@@ -347,6 +476,18 @@ static int peer(const char *ip_a, const char *ip_b)
 	      get_val(vdone, "wc0"), get_val(vdone, "len0"));
 	CHECK(get_val(vdone, "wc3") != IBV_WC_SUCCESS,
 	      "the SEND inside an open WRITE completed");
+	/*
+	 * The victim's own verbs wait for one window of the READ at most,
+	 * not for the whole answer: a fraction of its time, however slow
+	 * the machine makes both.
+	 */
+	stall = (double)get_val(vdone, "stall_us") / 1e6;
+	printf("long READ: answered over %.3f s; the victim's verbs waited "
+	       "%.3f s at most\n",
+	       duration, stall);
+	CHECK(stall < duration / 4,
+	      "the victim's verbs stalled %.3f s of the READ's %.3f s", stall,
+	      duration);
 	return failures ? 1 : 0;
 }
 
