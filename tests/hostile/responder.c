@@ -232,6 +232,25 @@ static void req(struct uroce_pkt *p, uint8_t op, uint32_t psn, bool ackreq)
 }
 
 /*
+ * A WRITE or READ request with RETH (@va, @rkey, @len) and @paylen bytes
+ * to QP @i; an ACK asked for unless it opens a message.
+ */
+static void rdma_req(int i, uint8_t op, uint32_t psn, uint64_t va,
+		     uint32_t rkey, uint32_t len, uint32_t paylen)
+{
+	struct uroce_pkt p;
+
+	req(&p, op, psn, op != UROCE_OP_RC_WRITE_FIRST);
+	p.reth.va = va;
+	p.reth.rkey = rkey;
+	p.reth.len = len;
+	xmit(i, &p, paylen);
+}
+
+#define read_req(i, psn, va, rkey, len) \
+	rdma_req(i, UROCE_OP_RC_READ_REQ, psn, va, rkey, len, 0)
+
+/*
  * The next packet for QP @i within @secs, parsed into @p (its payload
  * is not kept); false if none came. Packets of other QPs are dropped.
  */
@@ -278,12 +297,13 @@ static void open_msg(int i, bool send)
 {
 	struct uroce_pkt p;
 
-	req(&p, send ? UROCE_OP_RC_SEND_FIRST : UROCE_OP_RC_WRITE_FIRST, PSN0,
-	    false);
-	p.reth.va = vaddr;
-	p.reth.rkey = vrkey;
-	p.reth.len = 2 * MTU;
-	xmit(i, &p, MTU);
+	if (send) {
+		req(&p, UROCE_OP_RC_SEND_FIRST, PSN0, false);
+		xmit(i, &p, MTU);
+	} else {
+		rdma_req(i, UROCE_OP_RC_WRITE_FIRST, PSN0, vaddr, vrkey,
+			 2 * MTU, MTU);
+	}
 }
 
 /*
@@ -303,19 +323,11 @@ static void conformance(void)
 	expect_aeth(0, PSN0, ack, "srq in another pd: SEND");
 
 	open_msg(1, true);
-	req(&p, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, true);
-	p.reth.va = vaddr;
-	p.reth.rkey = vrkey;
-	p.reth.len = 64;
-	xmit(1, &p, 64);
+	rdma_req(1, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, vaddr, vrkey, 64, 64);
 	expect_aeth(1, PSN0 + 1, inv, "WRITE in an open SEND");
 
 	open_msg(2, true);
-	req(&p, UROCE_OP_RC_READ_REQ, PSN0 + 1, true);
-	p.reth.va = vaddr;
-	p.reth.rkey = vrkey;
-	p.reth.len = 64;
-	xmit(2, &p, 0);
+	rdma_req(2, UROCE_OP_RC_READ_REQ, PSN0 + 1, vaddr, vrkey, 64, 0);
 	expect_aeth(2, PSN0 + 1, inv, "READ in an open SEND");
 
 	open_msg(3, false);
@@ -324,11 +336,7 @@ static void conformance(void)
 	expect_aeth(3, PSN0 + 1, inv, "SEND in an open WRITE");
 
 	open_msg(4, false);
-	req(&p, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, true);
-	p.reth.va = vaddr;
-	p.reth.rkey = vrkey;
-	p.reth.len = 64;
-	xmit(4, &p, 64);
+	rdma_req(4, UROCE_OP_RC_WRITE_ONLY, PSN0 + 1, vaddr, vrkey, 64, 64);
 	expect_aeth(4, PSN0 + 1, inv, "WRITE_ONLY in an open WRITE");
 
 	open_msg(5, false);
@@ -362,18 +370,6 @@ static uint32_t read_resps(int i, double quiet, uint32_t *first, uint32_t *last,
 		n++;
 	}
 	return n;
-}
-
-static void read_req(int i, uint32_t psn, uint64_t va, uint32_t rkey,
-		     uint32_t len)
-{
-	struct uroce_pkt p;
-
-	req(&p, UROCE_OP_RC_READ_REQ, psn, true);
-	p.reth.va = va;
-	p.reth.rkey = rkey;
-	p.reth.len = len;
-	xmit(i, &p, 0);
 }
 
 /*
