@@ -168,6 +168,8 @@ static int victim(const char *devname, const char *ip_a, const char *ip_b)
 	REQUIRE(!ibv_destroy_srq(srq));
 	REQUIRE(!ibv_dereg_mr(mr) && !ibv_dereg_mr(rmr) && !ibv_dereg_mr(smr));
 	REQUIRE(!ibv_dereg_mr(bmr) && !munmap(big, BIG));
+	free(sbuf);
+	free(rbuf);
 	REQUIRE(!ibv_destroy_cq(cq));
 	REQUIRE(!ibv_dealloc_pd(pd) && !ibv_dealloc_pd(spd));
 	REQUIRE(!ibv_close_device(ctx));
