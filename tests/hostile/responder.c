@@ -350,6 +350,10 @@ static void conformance(void)
 	expect_aeth(5, PSN0 + 1, inv, "FETCH_ADD in an open WRITE");
 }
 
+/* An ACK among them: after how many responses, and its PSN. */
+static long ack_at = -1;
+static uint32_t ack_psn;
+
 /* The READ responses for QP @i until @quiet s without one: their PSNs. */
 static uint32_t read_resps(int i, double quiet, uint32_t *first, uint32_t *last,
 			   uint64_t *bytes)
@@ -359,6 +363,14 @@ static uint32_t read_resps(int i, double quiet, uint32_t *first, uint32_t *last,
 
 	*bytes = 0;
 	while (next_resp(i, &p, quiet)) {
+		if (p.bth.opcode == UROCE_OP_RC_ACK &&
+		    p.aeth.syndrome ==
+			    uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID) &&
+		    ack_at < 0) {
+			ack_at = n;
+			ack_psn = p.bth.psn;
+			continue;
+		}
 		if (!(p.info->flags & UROCE_OPF_RESP) ||
 		    p.bth.opcode == UROCE_OP_RC_ACK) {
 			CHECK(0, "QP %d: opcode %#x syndrome %#x", i,
@@ -414,9 +426,11 @@ static void duplicates(void)
 }
 
 /*
- * One 32-byte READ request for 256 MiB; returns how long its answer
- * took to come (first to last response). The victim measures meanwhile
- * how long its own verbs wait.
+ * One 32-byte READ request for 256 MiB, then a WRITE that asks for an
+ * ACK; returns how long the READ's answer took to come (first to last
+ * response). The victim measures meanwhile how long its own verbs wait.
+ * The WRITE's ACK comes after the last response (it would tell a
+ * requester that the rest was lost), if the socket did not drop it.
  */
 static double long_read(void)
 {
@@ -425,9 +439,16 @@ static double long_read(void)
 	uint64_t bytes;
 
 	read_req(QP_BIG, PSN0, vbaddr, vbrkey, BIG);
+	rdma_req(QP_BIG, UROCE_OP_RC_WRITE_ONLY, PSN0 + BIG / MTU, vaddr, vrkey,
+		 64, 64);
 	t0 = now_s();
 	n = read_resps(QP_BIG, 1, &first, &last, &bytes);
 	t1 = now_s() - 1;
+	printf("the WRITE's ACK: after %ld of %u responses, PSN %#x\n", ack_at,
+	       n, ack_psn);
+	CHECK(ack_at < 0 || (ack_at == n && ack_psn == PSN0 + BIG / MTU),
+	      "the WRITE's ACK came after %ld of %u responses, PSN %#x", ack_at,
+	      n, ack_psn);
 	printf("long READ: %u responses (%llu bytes, %.0f per request "
 	       "byte) in %.3f s\n",
 	       n, (unsigned long long)bytes, (double)bytes / 32, t1 - t0);
