@@ -4,11 +4,12 @@
 # The responder's rules against a peer that crafts its packets
 # (responder.c): the victim's RC QPs in A, connected to a UDP port the
 # peer owns in B.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 PROG=${UROCE_TEST_RESPONDER:-${BUILD:+$BUILD/tests/hostile/responder}}
 [[ -x $PROG ]] || fail "no responder (set BUILD or UROCE_TEST_RESPONDER)"
-dp_setup
+pair_setup
 d=$TMP/rdv
 mkdir "$d"
 in_ns "$NS_A" "$PROG" victim "$DEV_A" "$d" "$ADDR_A" "$ADDR_B" \
