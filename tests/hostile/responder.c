@@ -44,13 +44,6 @@ static const char *dir;
 
 /* ---------------------------------------------------------------- victim */
 
-static void ip_gid(const char *ip, union ibv_gid *gid)
-{
-	memset(gid, 0, sizeof(*gid));
-	gid->raw[10] = gid->raw[11] = 0xff;
-	REQUIRE(inet_pton(AF_INET, ip, &gid->raw[12]) == 1);
-}
-
 static void post(struct ibv_qp *qp, struct ibv_srq *srq, struct ibv_mr *mr,
 		 uint64_t id)
 {
