@@ -200,11 +200,16 @@ struct uroce_ah {
 	struct uroce_path path; /* dst port left 0: set from the WR */
 };
 
-/* A READ or atomic the responder answered, for replaying duplicates. */
+/*
+ * A READ or atomic the responder answered, for replaying duplicates, and
+ * its responses still to send (resp.c sends a window of them per turn).
+ */
 struct uroce_rd_hist {
 	bool valid;
 	bool atomic;
+	bool pending; /* responses from next to end are to be sent */
 	uint32_t psn, last_psn;
+	uint32_t next, end;
 	uint64_t va;
 	uint32_t rkey;
 	uint32_t len;
@@ -288,6 +293,8 @@ struct uroce_qp {
 		uint32_t resid; /* WRITE bytes left */
 		uint32_t write_len; /* the WRITE's length, for its immediate */
 		unsigned int hist_next;
+		bool rd_busy; /* a hist entry may be pending: see resp.c */
+		uint64_t rd_due; /* then its next window, ns */
 		struct uroce_rd_hist *hist;
 		unsigned int nhist;
 		uint8_t *rwqe_buf;

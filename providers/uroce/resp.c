@@ -48,9 +48,35 @@ static void send_nak(struct uroce_qp *qp, uint32_t psn, uint8_t syndrome)
 	uroce_tx_flush(qp->ctx, &qp->txb);
 }
 
+static struct uroce_rd_hist *rd_next(struct uroce_qp *qp);
+
+/*
+ * A long READ's responses go a window at a time, at most one window per
+ * this long after the first: the writer of mr_lock (ibv_reg_mr) and the
+ * socket's other QPs get their turn in between, and what one request
+ * makes the target send is bounded by the time it takes (512 KiB per
+ * millisecond at most).
+ */
+#define READ_PACE_NS (1000ull * 1000)
+
+/*
+ * Whether what was received after a READ whose responses are still to
+ * go must wait: an ACK or NAK of a later PSN would tell the requester
+ * that they were lost (responses come in PSN order).
+ */
+static bool rd_holds(struct uroce_qp *qp, uint32_t psn)
+{
+	struct uroce_rd_hist *h;
+
+	if (!qp->resp.rd_busy)
+		return false;
+	h = rd_next(qp);
+	return h && uroce_psn_after(psn, h->psn);
+}
+
 void uroce_resp_queue_ack(struct uroce_qp *qp)
 {
-	if (qp->resp.ack_pending) {
+	if (qp->resp.ack_pending && !rd_holds(qp, qp->resp.ack_psn)) {
 		qp->resp.ack_pending = false;
 		qp->resp.lazy_ack = 0;
 		send_aeth(qp, UROCE_OP_RC_ACK, qp->resp.ack_psn,
@@ -123,6 +149,24 @@ static void fatal_nak(struct uroce_qp *qp, uint32_t psn, enum uroce_nak_code c)
 	qp->cnt.err_naks_sent++;
 	send_nak(qp, psn, uroce_aeth_nak(c));
 	uroce_qp_error(qp);
+}
+
+/*
+ * The PD a receive WQE's lkeys belong to: its SRQ's, not the QP's, for a
+ * QP on an SRQ (the two may differ; the IBTA and rxe check the SRQ's).
+ */
+static struct uroce_pd *recv_pd(const struct uroce_qp *qp)
+{
+	return qp->srq ? qp->srq->pd : qp->pd;
+}
+
+/* RC: no receive WQE for the request at @psn (held behind a READ). */
+static void rnr_nak(struct uroce_qp *qp, uint32_t psn)
+{
+	if (qp->ibv_qp.qp_type != IBV_QPT_RC || rd_holds(qp, psn))
+		return;
+	qp->cnt.rnr_naks_sent++;
+	send_nak(qp, psn, uroce_aeth_rnr_nak(qp->attr.min_rnr_timer));
 }
 
 static bool take_wqe(struct uroce_qp *qp)
@@ -232,10 +276,10 @@ static void rx_ud(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	build_grh(qp, grh, pkt->len);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+	err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 			     qp->resp.wqe->num_sge, 0, grh, sizeof(grh), true);
 	if (!err)
-		err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+		err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 				     qp->resp.wqe->num_sge, sizeof(grh),
 				     (void *)pkt->payload, pkt->paylen, true);
 	pthread_rwlock_unlock(&ctx->mr_lock);
@@ -267,17 +311,8 @@ static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	int err;
 
 	if (f & UROCE_OPF_START) {
-		if (qp->resp.in_send && qp->ibv_qp.qp_type == IBV_QPT_RC) {
-			fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
-			return UROCE_DROP_BAD_REQUEST;
-		}
 		if (!take_wqe(qp)) {
-			if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
-				qp->cnt.rnr_naks_sent++;
-				send_nak(qp, pkt->bth.psn,
-					 uroce_aeth_rnr_nak(
-						 qp->attr.min_rnr_timer));
-			}
+			rnr_nak(qp, pkt->bth.psn);
 			return UROCE_DROP_NO_RECV_WQE;
 		}
 		qp->resp.offset = 0;
@@ -287,7 +322,7 @@ static int rx_send(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		return UROCE_DROP_BAD_REQUEST;
 	}
 	pthread_rwlock_rdlock(&ctx->mr_lock);
-	err = uroce_sge_copy(ctx, qp->pd, qp->resp.wqe->sge,
+	err = uroce_sge_copy(ctx, recv_pd(qp), qp->resp.wqe->sge,
 			     qp->resp.wqe->num_sge, qp->resp.offset,
 			     (void *)pkt->payload, pkt->paylen, true);
 	pthread_rwlock_unlock(&ctx->mr_lock);
@@ -348,11 +383,7 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	/* WRITE with immediate consumes a receive WQE: RNR before writing. */
 	if ((f & UROCE_OPF_END) && (f & UROCE_OPF_IMM) && !take_wqe(qp)) {
-		if (qp->ibv_qp.qp_type == IBV_QPT_RC) {
-			qp->cnt.rnr_naks_sent++;
-			send_nak(qp, pkt->bth.psn,
-				 uroce_aeth_rnr_nak(qp->attr.min_rnr_timer));
-		}
+		rnr_nak(qp, pkt->bth.psn);
 		return UROCE_DROP_NO_RECV_WQE;
 	}
 	if (pkt->paylen) {
@@ -380,13 +411,19 @@ static int rx_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	return 0;
 }
 
-/* Sends the responses of READ @h from PSN @psn on. */
-static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
-		      uint32_t psn)
+/*
+ * Sends up to @budget responses of READ @h (an ATOMIC WRITE's is a
+ * zero-length one) from h->next on, numbered from its first PSN as the
+ * original; returns how many went out. The MR is looked up again for
+ * each batch: it may have gone since the last one.
+ */
+static uint32_t send_read(struct uroce_qp *qp, struct uroce_rd_hist *h,
+			  uint32_t budget)
 {
 	struct uroce_context *ctx = qp->ctx;
 	uint32_t n = uroce_psn_sub(h->last_psn, h->psn) + 1;
-	uint32_t k = uroce_psn_sub(psn, h->psn), off, len;
+	uint32_t k0 = uroce_psn_sub(h->next, h->psn), k = k0, end, off, len;
+	uint32_t blen = 0, boff = k0 * qp->mtu;
 	struct uroce_pkt pkt;
 	struct iovec iov;
 	uint8_t *mem = NULL;
@@ -394,18 +431,22 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 	uint8_t *bounce;
 	ssize_t tx;
 
-	pthread_rwlock_rdlock(&ctx->mr_lock);
+	end = uroce_psn_sub(h->end, h->psn) + 1;
+	if (end - k0 > budget)
+		end = k0 + budget;
 	if (h->len) {
-		mem = uroce_rkey_map(qp, h->rkey, h->va, h->len,
+		off = end * qp->mtu;
+		blen = (off < h->len ? off : h->len) - boff;
+	}
+	pthread_rwlock_rdlock(&ctx->mr_lock);
+	if (blen) {
+		mem = uroce_rkey_map(qp, h->rkey, h->va + boff, blen,
 				     IBV_ACCESS_REMOTE_READ);
-		if (!mem) {
-			pthread_rwlock_unlock(&ctx->mr_lock);
-			fatal_nak(qp, psn, UROCE_NAK_REMOTE_ACCESS_ERR);
-			return;
-		}
+		if (!mem)
+			goto fail;
 		odp = uroce_mem_is_odp(ctx, h->rkey);
 	}
-	for (; k < n; k++) {
+	for (k = k0; k < end; k++) {
 		memset(&pkt, 0, sizeof(pkt));
 		if (n == 1)
 			pkt.bth.opcode = UROCE_OP_RC_READ_RESP_ONLY;
@@ -424,35 +465,115 @@ static void send_read(struct uroce_qp *qp, const struct uroce_rd_hist *h,
 		len = h->len - off < qp->mtu ? h->len - off : qp->mtu;
 		pkt.paylen = len;
 		/* A zero-length READ maps nothing: no address to offset. */
-		iov.iov_base = len ? (uint8_t *)mem + off : NULL;
+		iov.iov_base = len ? mem + (off - boff) : NULL;
 		iov.iov_len = len;
 		if (odp && len) {
 			bounce = uroce_odp_bounce(qp);
 			if (!bounce ||
-			    !uroce_mem_copy(bounce, iov.iov_base, len)) {
-				pthread_rwlock_unlock(&ctx->mr_lock);
-				fatal_nak(qp, pkt.bth.psn,
-					  UROCE_NAK_REMOTE_ACCESS_ERR);
-				return;
-			}
+			    !uroce_mem_copy(bounce, iov.iov_base, len))
+				goto fail;
 			iov.iov_base = bounce;
 		}
 		tx = uroce_tx_add(ctx, &qp->txb, &qp->path, &pkt, &iov,
 				  len ? 1 : 0);
-		if (tx < 0) { /* a page no longer mapped */
-			pthread_rwlock_unlock(&ctx->mr_lock);
-			fatal_nak(qp, pkt.bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
-			return;
-		}
+		if (tx < 0)
+			goto fail; /* a page no longer mapped */
 		qp->cnt.tx_bytes += (size_t)tx;
 		qp->cnt.tx_pkts++;
 	}
 	/* The iovecs point into the MR: out before dereg may proceed. */
 	uroce_tx_flush(ctx, &qp->txb);
 	pthread_rwlock_unlock(&ctx->mr_lock);
+	h->next = uroce_psn_add(h->psn, end);
+	if (k == uroce_psn_sub(h->end, h->psn) + 1)
+		h->pending = false;
+	return end - k0;
+
+fail:
+	uroce_tx_flush(ctx, &qp->txb);
+	pthread_rwlock_unlock(&ctx->mr_lock);
+	h->pending = false;
+	fatal_nak(qp, uroce_psn_add(h->psn, k), UROCE_NAK_REMOTE_ACCESS_ERR);
+	return budget;
 }
 
-static struct uroce_rd_hist *hist_new(struct uroce_qp *qp)
+/* The READ or atomic whose responses are next, or NULL. */
+static struct uroce_rd_hist *rd_next(struct uroce_qp *qp)
+{
+	struct uroce_rd_hist *o = NULL, *h;
+	unsigned int i;
+
+	for (i = 0; i < qp->resp.nhist; i++) {
+		h = &qp->resp.hist[i];
+		if (h->pending && (!o || uroce_psn_before(h->psn, o->psn)))
+			o = h;
+	}
+	return o;
+}
+
+/*
+ * A turn of the responses due, in PSN order: a window of packets at most
+ * (what the requester may have in flight), so that a long READ holds the
+ * QP's locks and mr_lock for one window at a time and the rest follows
+ * from the engine's timers (uroce_resp_timers), one window per
+ * READ_PACE_NS, as rxe's responder sends a READ a packet per run of its
+ * task. A requester of this provider asks for a window at a time (req.c):
+ * its READs are answered whole at once. Returns whether some are left.
+ */
+static bool rd_turn(struct uroce_qp *qp)
+{
+	uint32_t budget = uroce_rc_window(qp), n;
+	struct uroce_rd_hist *h;
+
+	if (!qp->resp.rd_busy)
+		return false;
+	while (budget && qp->state != IBV_QPS_ERR && (h = rd_next(qp))) {
+		if (h->atomic) {
+			h->pending = false;
+			send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, h->psn,
+				  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
+				  h->orig);
+			uroce_tx_flush(qp->ctx, &qp->txb);
+			budget--;
+			continue;
+		}
+		n = send_read(qp, h, budget);
+		budget -= n < budget ? n : budget;
+	}
+	if (qp->state == IBV_QPS_ERR)
+		return false;
+	if (rd_next(qp)) {
+		/* An idle engine sleeps until kicked (as for req.timer). */
+		qp->resp.rd_due = uroce_now_ns() + READ_PACE_NS;
+		if (atomic_load(&qp->ctx->dp->idle))
+			uroce_engine_kick(qp->ctx->dp);
+		return true;
+	}
+	qp->resp.rd_busy = false;
+	/* What came after the READ was held back: acknowledged now. */
+	if (qp->resp.ack_pending)
+		uroce_resp_flush_ack(qp);
+	return false;
+}
+
+/* Responses from @psn through @end of @h are due: out in turn. */
+static void rd_queue(struct uroce_qp *qp, struct uroce_rd_hist *h, uint32_t psn,
+		     uint32_t end)
+{
+	h->next = psn;
+	h->end = end;
+	h->pending = true;
+	qp->resp.rd_busy = true;
+	rd_turn(qp);
+}
+
+/*
+ * The history entry of a new READ or atomic at @pkt's PSN, the oldest
+ * one's; NULL, NAKed, if that one's responses are still to go: more
+ * READs and atomics outstanding than max_dest_rd_atomic allows.
+ */
+static struct uroce_rd_hist *hist_new(struct uroce_qp *qp,
+				      const struct uroce_pkt *pkt)
 {
 	unsigned int n = qp->attr.max_dest_rd_atomic;
 	struct uroce_rd_hist *h;
@@ -460,8 +581,14 @@ static struct uroce_rd_hist *hist_new(struct uroce_qp *qp)
 	if (!n || n > qp->resp.nhist)
 		n = n ? qp->resp.nhist : 1;
 	h = &qp->resp.hist[qp->resp.hist_next % n];
+	if (h->pending) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return NULL;
+	}
 	qp->resp.hist_next = (qp->resp.hist_next + 1) % n;
 	memset(h, 0, sizeof(*h));
+	h->valid = true;
+	h->psn = h->last_psn = pkt->bth.psn;
 	return h;
 }
 
@@ -505,16 +632,16 @@ static void rx_read(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		}
 	}
 	n = pkt->reth.len ? (pkt->reth.len + qp->mtu - 1) / qp->mtu : 1;
-	h = hist_new(qp);
-	h->valid = true;
-	h->psn = pkt->bth.psn;
+	h = hist_new(qp, pkt);
+	if (!h)
+		return;
 	h->last_psn = uroce_psn_add(h->psn, n - 1);
 	h->va = pkt->reth.va;
 	h->rkey = pkt->reth.rkey;
 	h->len = pkt->reth.len;
 	qp->resp.msn++;
 	qp->resp.psn = uroce_psn_inc(h->last_psn);
-	send_read(qp, h, h->psn);
+	rd_queue(qp, h, h->psn, h->last_psn);
 }
 
 static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
@@ -532,6 +659,9 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
 		return;
 	}
+	h = hist_new(qp, pkt);
+	if (!h)
+		return;
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_rkey_map(qp, a->rkey, a->va, 8, IBV_ACCESS_REMOTE_ATOMIC);
 	/* A page no longer mapped fails the atomic. */
@@ -544,19 +674,17 @@ static void rx_atomic(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	}
 	pthread_rwlock_unlock(&ctx->mr_lock);
 	if (!mem) {
+		h->valid = false;
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
 		return;
 	}
-	h = hist_new(qp);
-	h->valid = true;
 	h->atomic = true;
-	h->psn = h->last_psn = pkt->bth.psn;
+	h->va = a->va;
+	h->rkey = a->rkey;
 	h->orig = orig;
 	qp->resp.msn++;
 	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
-	send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, pkt->bth.psn,
-		  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID), orig);
-	uroce_tx_flush(ctx, &qp->txb);
+	rd_queue(qp, h, h->psn, h->psn);
 }
 
 /*
@@ -579,6 +707,9 @@ static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
 		return;
 	}
+	h = hist_new(qp, pkt);
+	if (!h)
+		return;
 	memcpy(&val, pkt->payload, 8);
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	mem = uroce_rkey_map(qp, rkey, pkt->reth.va, 8,
@@ -587,15 +718,65 @@ static void rx_atomic_write(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		mem = NULL; /* a page no longer mapped */
 	pthread_rwlock_unlock(&ctx->mr_lock);
 	if (!mem) {
+		h->valid = false;
 		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_REMOTE_ACCESS_ERR);
 		return;
 	}
-	h = hist_new(qp);
-	h->valid = true;
-	h->psn = h->last_psn = pkt->bth.psn;
+	h->va = pkt->reth.va;
+	h->rkey = rkey;
 	qp->resp.msn++;
 	qp->resp.psn = uroce_psn_inc(pkt->bth.psn);
-	send_read(qp, h, h->psn);
+	rd_queue(qp, h, h->psn, h->psn);
+}
+
+/*
+ * Whether @f breaks the opcode sequence (IBTA 9.7.5.1.6 (RC), rxe's
+ * check_op_seq): once a multi-packet SEND or WRITE is open, only its
+ * MIDDLE and LAST packets may come until it ends. RC NAKs anything else
+ * as an invalid request; UC gives the open message up for a new one that
+ * starts here (IBTA 9.7.8). A MIDDLE or LAST with nothing open is the
+ * SEND's and WRITE's own check.
+ */
+static bool op_seq_broken(struct uroce_qp *qp, uint16_t f)
+{
+	uint16_t open = qp->resp.in_send  ? UROCE_OPF_SEND :
+			qp->resp.in_write ? UROCE_OPF_WRITE :
+					    0;
+
+	if (!open || ((f & open) && !(f & UROCE_OPF_START)))
+		return false;
+	if (qp->ibv_qp.qp_type == IBV_QPT_RC)
+		return true;
+	qp->resp.in_send = false;
+	qp->resp.in_write = false;
+	return false;
+}
+
+/*
+ * Whether duplicate @pkt asks again for what @h answered: the same kind,
+ * key and address (for a READ, the one of its PSN's packet, as a
+ * requester that resends from a lost response computes it). The replay
+ * ends where the duplicate's length does, within the original's PSNs:
+ * its last in @end.
+ */
+static bool dup_matches(struct uroce_qp *qp, const struct uroce_rd_hist *h,
+			const struct uroce_pkt *pkt, uint32_t *end)
+{
+	uint32_t k = uroce_psn_sub(pkt->bth.psn, h->psn), n;
+
+	*end = h->last_psn;
+	if (pkt->info->flags & UROCE_OPF_ATOMIC)
+		return h->atomic && pkt->atmeth.va == h->va &&
+		       pkt->atmeth.rkey == h->rkey;
+	if (h->atomic || pkt->reth.rkey != h->rkey ||
+	    pkt->reth.va != h->va + (uint64_t)k * qp->mtu)
+		return false;
+	if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
+		return !h->len;
+	n = pkt->reth.len ? (pkt->reth.len + qp->mtu - 1) / qp->mtu : 1;
+	if (n - 1 < uroce_psn_sub(h->last_psn, pkt->bth.psn))
+		*end = uroce_psn_add(pkt->bth.psn, n - 1);
+	return true;
 }
 
 /* An RC request with a PSN before the expected one. */
@@ -603,23 +784,17 @@ static void rx_duplicate(struct uroce_qp *qp, struct uroce_pkt *pkt)
 {
 	uint16_t f = pkt->info->flags;
 	struct uroce_rd_hist *h;
+	uint32_t end;
 
 	if (f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC)) {
 		h = hist_find(qp, pkt->bth.psn);
-		if (!h || h->atomic != !!(f & UROCE_OPF_ATOMIC)) {
+		if (!h || !dup_matches(qp, h, pkt, &end)) {
 			/* Too old, or not what ran at that PSN: no answer. */
 			uroce_qp_drop(qp, UROCE_DROP_STALE_REQUEST);
 			return;
 		}
 		qp->cnt.dup_reqs++;
-		if (h->atomic) {
-			send_aeth(qp, UROCE_OP_RC_ATOMIC_ACK, h->psn,
-				  uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
-				  h->orig);
-			uroce_tx_flush(qp->ctx, &qp->txb);
-		} else {
-			send_read(qp, h, pkt->bth.psn);
-		}
+		rd_queue(qp, h, pkt->bth.psn, end);
 		return;
 	}
 	/* SEND or WRITE already executed: acknowledge again. */
@@ -642,7 +817,7 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 	d = uroce_psn_diff(pkt->bth.psn, qp->resp.psn);
 	if (rc && d > 0) {
 		uroce_qp_drop(qp, UROCE_DROP_BAD_PSN);
-		if (!qp->resp.nak_sent) {
+		if (!qp->resp.nak_sent && !rd_holds(qp, qp->resp.psn)) {
 			qp->resp.nak_sent = true;
 			qp->cnt.seq_naks_sent++;
 			send_nak(qp, qp->resp.psn,
@@ -678,6 +853,10 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 		qp->resp.drop_msg = false;
 	}
 
+	if (op_seq_broken(qp, f)) {
+		fatal_nak(qp, pkt->bth.psn, UROCE_NAK_INVALID_REQ);
+		return;
+	}
 	/* READ and atomics are RC's (deliver.c checked): answered, PSN moved. */
 	if (f & UROCE_OPF_READ) {
 		if (pkt->bth.opcode == UROCE_OP_RC_ATOMIC_WRITE)
@@ -720,13 +899,18 @@ void uroce_resp_rx(struct uroce_qp *qp, struct uroce_pkt *pkt)
 
 uint64_t uroce_resp_timers(struct uroce_qp *qp, uint64_t now)
 {
-	if (!qp->resp.lazy_ack)
-		return 0;
 	if (qp->state != IBV_QPS_RTR && qp->state != IBV_QPS_RTS &&
 	    qp->state != IBV_QPS_SQD) {
 		qp->resp.lazy_ack = 0;
 		return 0;
 	}
+	/* The next window of a long READ. */
+	if (qp->resp.rd_busy && now < qp->resp.rd_due)
+		return qp->resp.rd_due;
+	if (rd_turn(qp))
+		return qp->resp.rd_due;
+	if (!qp->resp.lazy_ack)
+		return 0;
 	if (now < qp->resp.lazy_ack)
 		return qp->resp.lazy_ack;
 	qp->resp.ack_pending = true;

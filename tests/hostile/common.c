@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Helpers of the hostile peer and soak tests: see common.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +259,12 @@ void pattern(uint8_t *p, size_t n, uint32_t seed)
 		x = x * 1103515245u + 12345u;
 		p[i] = (uint8_t)(x >> 16);
 	}
+}
+
+void ip_gid(const char *ip, union ibv_gid *gid)
+{
+	memset(gid, 0, sizeof(*gid));
+	gid->raw[10] = 0xff;
+	gid->raw[11] = 0xff;
+	REQUIRE(inet_pton(AF_INET, ip, &gid->raw[12]) == 1);
 }

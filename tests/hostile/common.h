@@ -28,6 +28,9 @@ bool have_file(const char *dir, const char *name);
 /* The integer after "@key " at the start of a line of @text, or -1. */
 long long get_val(const char *text, const char *key);
 
+/* The IPv4-mapped GID of dotted address @ip. */
+void ip_gid(const char *ip, union ibv_gid *gid);
+
 /* The tests/lib/qp.h transitions with the settings of QP type @type. */
 void qp_init(struct ibv_qp *qp, enum ibv_qp_type type);
 void qp_rtr(struct ibv_qp *qp, const union ibv_gid *dgid, uint32_t dqpn,

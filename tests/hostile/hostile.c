@@ -44,13 +44,6 @@
 #define REQ_OFF (768u << 10) /* their buffers, in bytes nobody may change */
 
 static const char *dir;
-static void ip_gid(const char *ip, union ibv_gid *gid)
-{
-	memset(gid, 0, sizeof(*gid));
-	gid->raw[10] = 0xff;
-	gid->raw[11] = 0xff;
-	REQUIRE(inet_pton(AF_INET, ip, &gid->raw[12]) == 1);
-}
 
 /* The victim's QPs besides the live ones. */
 static const char *const st_names[] = { "RESET", "INIT", "RTR", "RTS", "ERR" };
