@@ -173,6 +173,17 @@ static void defer_ack(struct uroce_sock *s, struct uroce_qp *qp)
 	__atomic_store_n(&s->ndeferred, s->ndeferred + 1, __ATOMIC_RELAXED);
 }
 
+/* Whether a QP of @s holds its transmit batch back (tx.c). */
+static bool sock_held(struct uroce_sock *s)
+{
+	unsigned int w;
+
+	for (w = 0; w < UROCE_SOCK_SLOTS / 64; w++)
+		if (atomic_load(&s->held[w]))
+			return true;
+	return false;
+}
+
 void uroce_rx_flush_deferred(struct uroce_dp *dp)
 {
 	unsigned int i, n = atomic_load(&dp->nsocks);
@@ -180,12 +191,35 @@ void uroce_rx_flush_deferred(struct uroce_dp *dp)
 
 	for (i = 0; i < n; i++) {
 		s = dp->socks[i];
-		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED) ||
+		if ((!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED) &&
+		     !sock_held(s)) ||
 		    pthread_mutex_trylock(&s->lock))
 			continue;
 		flush_deferred(s);
+		uroce_tx_flush_held(s);
 		pthread_mutex_unlock(&s->lock);
 	}
+}
+
+bool uroce_rx_flush_held(struct uroce_dp *dp)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+	struct uroce_sock *s;
+	bool left = false;
+
+	for (i = 0; i < n; i++) {
+		s = dp->socks[i];
+		if (!sock_held(s))
+			continue;
+		/* A drainer sends them once done; it may be done already. */
+		if (pthread_mutex_trylock(&s->lock)) {
+			left = true;
+			continue;
+		}
+		uroce_tx_flush_held(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return left;
 }
 
 /* Adds @qp to the QPs whose ACK the batch owes, once. */
@@ -280,6 +314,8 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 		if (n < UROCE_RX_BATCH)
 			break;
 	}
+	/* The poller is here, or the engine: what a QP held back goes. */
+	uroce_tx_flush_held(s);
 }
 
 bool uroce_rx_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
