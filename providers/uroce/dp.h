@@ -102,6 +102,7 @@ struct uroce_sock {
 	 */
 	struct uroce_qp *deferred[UROCE_SOCK_SLOTS];
 	unsigned int ndeferred;
+	uint64_t deferred_at; /* when the first of them was held back, ns */
 	/*
 	 * Slots whose QP holds a transmit batch back (tx.c): sent by the
 	 * next drain of the socket or the engine's next wake-up.
