@@ -133,6 +133,7 @@ struct uroce_txb {
 	bool refs_app;
 	bool held; /* on its socket's held set */
 	uint32_t held_psn; /* the first PSN the batch may hold back */
+	uint64_t held_at; /* when it was first held back, ns */
 	uint64_t last_post; /* the application's last post, ns */
 	/*
 	 * LAG devices only (lag.c): the member the QP's requests leave by,

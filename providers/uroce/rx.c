@@ -201,7 +201,7 @@ void uroce_rx_flush_deferred(struct uroce_dp *dp)
 		    pthread_mutex_trylock(&s->lock))
 			continue;
 		flush_deferred(s);
-		uroce_tx_flush_held(s);
+		uroce_tx_flush_held(s, 0);
 		pthread_mutex_unlock(&s->lock);
 	}
 }
@@ -221,7 +221,7 @@ bool uroce_rx_flush_held(struct uroce_dp *dp)
 			left = true;
 			continue;
 		}
-		uroce_tx_flush_held(s);
+		uroce_tx_flush_held(s, 0);
 		pthread_mutex_unlock(&s->lock);
 	}
 	return left;
@@ -326,8 +326,12 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 		if (n < UROCE_RX_BATCH)
 			break;
 	}
-	/* The poller is here, or the engine: what a QP held back goes. */
-	uroce_tx_flush_held(s);
+	/*
+	 * What a QP held back goes: the engine's drain sends all, a poller's
+	 * what has waited UROCE_TX_HOLD_NS (an application may post one
+	 * message and poll once in a loop, as perftest does).
+	 */
+	uroce_tx_flush_held(s, hold ? UROCE_TX_HOLD_NS : 0);
 }
 
 bool uroce_rx_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)

@@ -14,9 +14,11 @@
  * An application that streams small messages, one ibv_post_send each
  * (perftest's ib_write_bw), would pay one sendmmsg per message: the
  * requester holds such a batch back (uroce_tx_hold), so that the run of
- * packets leaves as one GSO send: when the batch is full, at the next
- * drain of the socket (the application's poll_cq or the engine), when the
- * next ACK makes the requester run, or at the engine's next wake-up. It
+ * packets leaves as one GSO send: when the batch is full, at a drain of
+ * the socket (the application's poll_cq once it has been held TX_HOLD_NS,
+ * so that a loop of one post and one poll still fills it; the engine's at
+ * once), when the next ACK makes the requester run, or at the engine's
+ * next wake-up. It
  * holds only while one of those is sure to come soon: an ACK is due for
  * packets sent before, or the application polls and the engine wakes
  * within PARK_NS of its last poll (engine.c). A message posted on its own
@@ -363,6 +365,7 @@ bool uroce_tx_hold(struct uroce_qp *qp, bool ack_due)
 		return false;
 	if (!qp->txb.held) {
 		qp->txb.held = true;
+		qp->txb.held_at = uroce_now_ns();
 		atomic_fetch_or(&s->held[slot / 64], 1ull << (slot % 64));
 	}
 	/*
@@ -375,25 +378,31 @@ bool uroce_tx_hold(struct uroce_qp *qp, bool ack_due)
 	return ack_due || atomic_load(&qp->ctx->dp->nparked) != 0;
 }
 
-void uroce_tx_flush_held(struct uroce_sock *s)
+void uroce_tx_flush_held(struct uroce_sock *s, uint64_t min_age)
 {
+	uint64_t bits, bit, now = min_age ? uroce_now_ns() : 0;
 	struct uroce_qp *qp;
 	unsigned int w, b;
-	uint64_t bits;
 
 	for (w = 0; w < UROCE_SOCK_SLOTS / 64; w++) {
-		if (!atomic_load_explicit(&s->held[w], memory_order_relaxed))
-			continue;
-		bits = atomic_exchange(&s->held[w], 0);
+		bits = atomic_load(&s->held[w]);
 		for (; bits; bits &= bits - 1) {
 			b = w * 64 + (unsigned int)__builtin_ctzll(bits);
+			bit = 1ull << (b % 64);
 			qp = s->slots[b];
 			/* A slot that a QP left, or the multicast socket's */
-			if (!qp || qp == (struct uroce_qp *)s)
+			if (!qp || qp == (struct uroce_qp *)s) {
+				atomic_fetch_and(&s->held[w], ~bit);
 				continue;
+			}
+			/* The bit changes under the QP's lock (uroce_tx_hold). */
 			pthread_mutex_lock(&qp->lock);
-			if (qp->txb.held)
+			if (!qp->txb.held) {
+				atomic_fetch_and(&s->held[w], ~bit);
+			} else if (now - qp->txb.held_at >= min_age) {
+				atomic_fetch_and(&s->held[w], ~bit);
 				uroce_tx_flush(qp->ctx, &qp->txb);
+			}
 			pthread_mutex_unlock(&qp->lock);
 		}
 	}

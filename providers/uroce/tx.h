@@ -21,8 +21,14 @@ uint8_t *uroce_tx_copy_slot(struct uroce_context *ctx, struct uroce_txb *txb);
  */
 bool uroce_tx_hold(struct uroce_qp *qp, bool ack_due);
 
-/* Sends the batches the QPs of @s hold back; under s->lock. */
-void uroce_tx_flush_held(struct uroce_sock *s);
+/*
+ * Sends the batches the QPs of @s hold back, those held @min_age ns at
+ * least; under s->lock.
+ */
+void uroce_tx_flush_held(struct uroce_sock *s, uint64_t min_age);
+
+/* How long a polling application's drains leave a held batch. */
+#define UROCE_TX_HOLD_NS 10000
 
 /*
  * Where the packet that @qp's txb takes next keeps a copy of ODP memory
