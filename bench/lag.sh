@@ -15,8 +15,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../scripts/netns.sh
-source "$top/scripts/netns.sh"
+# shellcheck source=../tests/lib/netns.sh
+source "$top/tests/lib/netns.sh"
 build=${BUILD_DIR:-$top/build}
 rate=${BENCH_LAG_RATE:-1gbit}
 secs=${BENCH_SECS:-2}

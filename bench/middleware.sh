@@ -20,8 +20,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 reps=${BENCH_REPS:-5}
 uroce=$build/bin/uroce
-# shellcheck source=../scripts/netns.sh
-source "$top/scripts/netns.sh"
+# shellcheck source=../tests/lib/netns.sh
+source "$top/tests/lib/netns.sh"
 # shellcheck source=lib.sh
 source "$top/bench/lib.sh"
 

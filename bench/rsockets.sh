@@ -24,8 +24,8 @@ reps=${BENCH_REPS:-3}
 iters=${BENCH_ITERS:-5000}
 uroce=$build/bin/uroce
 port=18600
-# shellcheck source=../scripts/netns.sh
-source "$top/scripts/netns.sh"
+# shellcheck source=../tests/lib/netns.sh
+source "$top/tests/lib/netns.sh"
 # shellcheck source=lib.sh
 source "$top/bench/lib.sh"
 

@@ -36,8 +36,8 @@ fi
 if [[ ${1:-} == rsockets ]]; then
 	exec bash "$top/bench/rsockets.sh"
 fi
-# shellcheck source=netns.sh
-source "$top/scripts/netns.sh"
+# shellcheck source=../tests/lib/netns.sh
+source "$top/tests/lib/netns.sh"
 secs=${BENCH_SECS:-0.5}
 reps=${BENCH_REPS:-3}
 stream_secs=3

@@ -9,8 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh"
-# shellcheck source=netns.sh
-source "$top/scripts/netns.sh"
+# shellcheck source=../tests/lib/netns.sh
+source "$top/tests/lib/netns.sh"
 
 a="uroce-demo-a"
 b="uroce-demo-b"

@@ -8,7 +8,8 @@
 # programs of tests/cm ($CM_BIN): isolation routing options scale
 # scale_valgrind res_cm_id calls_loopback calls_migrate_sync calls_ucx
 # calls_disc calls_held.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 case_=$1
 TEST_NAME="cm.$case_"
@@ -97,7 +98,7 @@ calls_pair() {
 	cat "$TMP/server" "$TMP/client"
 }
 
-dp_setup
+pair_setup
 
 case $case_ in
 rping)
@@ -179,7 +180,8 @@ nolistener)
 	cat "$TMP/client"
 	grep -q "RDMA_CM_EVENT_REJECTED, error: 8" "$TMP/client" ||
 		fail "expected REJECTED with status 8"
-	(($(date +%s) - start < 5)) || fail "took too long to be refused"
+	(($(date +%s) - start < $(scaled 5))) ||
+		fail "took too long to be refused"
 	;;
 loss)
 	# The first two REQs, the first REP and the first RTU are lost: the
@@ -217,8 +219,8 @@ isolation)
 	# and B: two rping pairs on the same IP and CM port at once, each
 	# with its own count and size. Neither sees the other's devices.
 	need rping
-	NS_C="uroce-dp-$$-c"
-	NS_D="uroce-dp-$$-d"
+	NS_C="${NS_PREFIX}c"
+	NS_D="${NS_PREFIX}d"
 	trap 'netns_del "$NS_C" "$NS_D"; cleanup' EXIT
 	ip netns add "$NS_C"
 	ip netns add "$NS_D"

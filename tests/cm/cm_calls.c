@@ -70,14 +70,12 @@
 
 #include <rdma/rdma_cma.h>
 
-#include "tests/check.h"
+#include "tests/lib/check.h"
 #include "tests/cm/parse_addr.h"
 
 #define CASE_SECONDS 20
 #define EVENT_MS 5000
 #define CM_REJ_CONSUMER_DEFINED 28
-
-static int failures;
 
 /* UCX's private data header (uct_rdmacm_priv_data_hdr_t). */
 struct ucx_hdr {
@@ -263,7 +261,7 @@ static int loopback(const char *addr)
 	rdma_destroy_id(act);
 	rdma_destroy_id(lis);
 	rdma_destroy_event_channel(ch);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 static int migrate_sync(const char *dst)
@@ -291,7 +289,7 @@ static int migrate_sync(const char *dst)
 	expect_event(ch, RDMA_CM_EVENT_ROUTE_RESOLVED);
 	rdma_destroy_id(id);
 	rdma_destroy_event_channel(ch);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- UCX's patterns ---- */
@@ -432,7 +430,7 @@ static int ucx_server(const char *addr, const char *port)
 
 	CHECK(!rdma_destroy_id(lis));
 	rdma_destroy_event_channel(ch);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* A client ID up to rdma_connect with no QP; returns the channel's event. */
@@ -506,7 +504,7 @@ static int ucx_client(const char *addr, const char *port)
 	printf("connection 3: rejected\n");
 
 	rdma_destroy_event_channel(ch);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- what came before a disconnect ---- */
@@ -623,7 +621,7 @@ static int disc_server(const char *addr, const char *port)
 	CHECK(!rdma_destroy_id(lis));
 	rdma_destroy_event_channel(ch);
 	printf("server: ping in, pong out, disconnected\n");
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 static int disc_client(const char *addr, const char *port)
@@ -659,7 +657,7 @@ static int disc_client(const char *addr, const char *port)
 	printf("client: ping acknowledged and pong received before "
 	       "DISCONNECTED (%d completions)\n",
 	       n);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- ... while a poll is stopped halfway ---- */
@@ -738,7 +736,7 @@ static int held_server(const char *addr, const char *port)
 	CHECK(!rdma_destroy_id(lis));
 	rdma_destroy_event_channel(ch);
 	printf("server: %d SENDs in, each connection closed at once\n", i);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /*
@@ -814,7 +812,7 @@ static int held_client(const char *addr, const char *port)
 	printf("client: %d SENDs, each complete when DISCONNECTED came or "
 	       "the QP went; %d DISCONNECTED while the poll was stopped\n",
 	       i, early);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 int main(int argc, char **argv)

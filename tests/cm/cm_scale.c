@@ -27,6 +27,8 @@
 
 #include <rdma/rdma_cma.h>
 
+#include "tests/lib/clock.h"
+
 /*
  * What librdmacm and libibverbs keep for the process: the CM thread's
  * epoll and wakeup fds, the query endpoint, a namespace's netlink sockets
@@ -47,14 +49,6 @@ static struct rdma_event_channel *ch;
 static struct ibv_pd *pd;
 static struct ibv_cq *cq;
 static struct rdma_cm_id *listen_id;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static int count_fds(void)
 {

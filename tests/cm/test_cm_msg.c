@@ -10,23 +10,23 @@
 #include <sys/socket.h>
 
 #include "librdmacm/cm_msg.h"
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 #define D(off) (CM_MAD_HDR_SIZE + (off)) /* offset in the MAD */
 
 static void test_sizes(void)
 {
 	/* What applications get after the 36-byte IP header, or whole. */
-	CHECK(cm_pdata_size(CM_ATTR_REQ) - CM_IP_HDR_SIZE == 56);
-	CHECK(cm_pdata_size(CM_ATTR_REP) == 196);
-	CHECK(cm_pdata_size(CM_ATTR_REJ) == 148);
-	CHECK(cm_pdata_size(CM_ATTR_DREQ) == 220);
-	CHECK(cm_pdata_size(CM_ATTR_DREP) == 224);
-	CHECK(cm_pdata_size(CM_ATTR_RTU) == 224);
-	CHECK(cm_pdata_size(CM_ATTR_MRA) == 222);
-	CHECK(cm_pdata_size(CM_ATTR_SIDR_REQ) - CM_IP_HDR_SIZE == 180);
-	CHECK(cm_pdata_size(CM_ATTR_SIDR_REP) == 136);
-	CHECK(cm_pdata_size(0x0019) == 0);
+	REQUIRE(cm_pdata_size(CM_ATTR_REQ) - CM_IP_HDR_SIZE == 56);
+	REQUIRE(cm_pdata_size(CM_ATTR_REP) == 196);
+	REQUIRE(cm_pdata_size(CM_ATTR_REJ) == 148);
+	REQUIRE(cm_pdata_size(CM_ATTR_DREQ) == 220);
+	REQUIRE(cm_pdata_size(CM_ATTR_DREP) == 224);
+	REQUIRE(cm_pdata_size(CM_ATTR_RTU) == 224);
+	REQUIRE(cm_pdata_size(CM_ATTR_MRA) == 222);
+	REQUIRE(cm_pdata_size(CM_ATTR_SIDR_REQ) - CM_IP_HDR_SIZE == 180);
+	REQUIRE(cm_pdata_size(CM_ATTR_SIDR_REP) == 136);
+	REQUIRE(cm_pdata_size(0x0019) == 0);
 }
 
 static void test_req(void)
@@ -68,48 +68,48 @@ static void test_req(void)
 	m.ack_timeout = 14;
 	m.pdata_len = CM_REQ_PDATA;
 	memset(m.pdata, 0x5a, sizeof(m.pdata));
-	CHECK(!cm_msg_encode(&m, buf));
+	REQUIRE(!cm_msg_encode(&m, buf));
 	/* MAD header: CM class, version 2, Send, attribute ID */
-	CHECK(buf[0] == 1 && buf[1] == 0x07 && buf[2] == 2 && buf[3] == 3);
-	CHECK(buf[16] == 0x00 && buf[17] == 0x10);
-	CHECK(buf[8] == 0x11 && buf[15] == 0x88);
+	REQUIRE(buf[0] == 1 && buf[1] == 0x07 && buf[2] == 2 && buf[3] == 3);
+	REQUIRE(buf[16] == 0x00 && buf[17] == 0x10);
+	REQUIRE(buf[8] == 0x11 && buf[15] == 0x88);
 	/* fields at their offsets */
-	CHECK(buf[D(0)] == 0xde && buf[D(3)] == 0xef);
-	CHECK(buf[D(8 + 5)] == 0x06 && buf[D(8 + 6)] == 0x1d &&
-	      buf[D(8 + 7)] == 0x2f);
-	CHECK(buf[D(32)] == 0xab && buf[D(34)] == 0xef && buf[D(35)] == 4);
-	CHECK(buf[D(39)] == 3);
-	CHECK(buf[D(43)] == (18 << 3 | 1 << 1 | 1));
-	CHECK(buf[D(44)] == 0x12 && buf[D(47)] == (17 << 3 | 7));
-	CHECK(buf[D(50)] == (3 << 4 | 6) && buf[D(51)] == (15 << 4 | 1 << 3));
-	CHECK(buf[D(56)] == 0 && buf[D(72)] == 0xf0);
-	CHECK(buf[D(92)] == 0x20 && buf[D(93)] == 64);
-	CHECK(buf[D(94)] == (5 << 4 | 1 << 3) && buf[D(95)] == 14 << 3);
-	CHECK(buf[D(140)] == 0x5a && buf[CM_MAD_SIZE - 1] == 0x5a);
-	CHECK(!cm_msg_decode(buf, sizeof(buf), &d));
-	CHECK(d.attr == m.attr && d.tid == m.tid && d.local_id == m.local_id);
-	CHECK(d.service_id == m.service_id && d.guid == m.guid);
-	CHECK(d.qpn == m.qpn && d.resp_res == 4 && d.init_depth == 3);
-	CHECK(d.remote_resp_timeout == 18 && d.local_resp_timeout == 17);
-	CHECK(d.transport == 1 && d.flow_control == 1 && d.psn == m.psn);
-	CHECK(d.retry_count == 7 && d.rnr_retry == 6 && d.pkey == 0xffff);
-	CHECK(d.path_mtu == 3 && d.max_cm_retries == 15 && d.srq == 1);
-	CHECK(!memcmp(d.sgid, m.sgid, 16) && !memcmp(d.dgid, m.dgid, 16));
-	CHECK(d.flow_label == 0xabcde && d.packet_rate == 3);
-	CHECK(d.traffic_class == 0x20 && d.hop_limit == 64 && d.sl == 5);
-	CHECK(d.subnet_local == 1 && d.ack_timeout == 14);
-	CHECK(d.pdata_len == CM_REQ_PDATA && !memcmp(d.pdata, m.pdata, 92));
+	REQUIRE(buf[D(0)] == 0xde && buf[D(3)] == 0xef);
+	REQUIRE(buf[D(8 + 5)] == 0x06 && buf[D(8 + 6)] == 0x1d &&
+		buf[D(8 + 7)] == 0x2f);
+	REQUIRE(buf[D(32)] == 0xab && buf[D(34)] == 0xef && buf[D(35)] == 4);
+	REQUIRE(buf[D(39)] == 3);
+	REQUIRE(buf[D(43)] == (18 << 3 | 1 << 1 | 1));
+	REQUIRE(buf[D(44)] == 0x12 && buf[D(47)] == (17 << 3 | 7));
+	REQUIRE(buf[D(50)] == (3 << 4 | 6) && buf[D(51)] == (15 << 4 | 1 << 3));
+	REQUIRE(buf[D(56)] == 0 && buf[D(72)] == 0xf0);
+	REQUIRE(buf[D(92)] == 0x20 && buf[D(93)] == 64);
+	REQUIRE(buf[D(94)] == (5 << 4 | 1 << 3) && buf[D(95)] == 14 << 3);
+	REQUIRE(buf[D(140)] == 0x5a && buf[CM_MAD_SIZE - 1] == 0x5a);
+	REQUIRE(!cm_msg_decode(buf, sizeof(buf), &d));
+	REQUIRE(d.attr == m.attr && d.tid == m.tid && d.local_id == m.local_id);
+	REQUIRE(d.service_id == m.service_id && d.guid == m.guid);
+	REQUIRE(d.qpn == m.qpn && d.resp_res == 4 && d.init_depth == 3);
+	REQUIRE(d.remote_resp_timeout == 18 && d.local_resp_timeout == 17);
+	REQUIRE(d.transport == 1 && d.flow_control == 1 && d.psn == m.psn);
+	REQUIRE(d.retry_count == 7 && d.rnr_retry == 6 && d.pkey == 0xffff);
+	REQUIRE(d.path_mtu == 3 && d.max_cm_retries == 15 && d.srq == 1);
+	REQUIRE(!memcmp(d.sgid, m.sgid, 16) && !memcmp(d.dgid, m.dgid, 16));
+	REQUIRE(d.flow_label == 0xabcde && d.packet_rate == 3);
+	REQUIRE(d.traffic_class == 0x20 && d.hop_limit == 64 && d.sl == 5);
+	REQUIRE(d.subnet_local == 1 && d.ack_timeout == 14);
+	REQUIRE(d.pdata_len == CM_REQ_PDATA && !memcmp(d.pdata, m.pdata, 92));
 }
 
 static void roundtrip(const struct cm_msg *m, struct cm_msg *d)
 {
 	uint8_t buf[CM_MAD_SIZE];
 
-	CHECK(!cm_msg_encode(m, buf));
-	CHECK(!cm_msg_decode(buf, sizeof(buf), d));
-	CHECK(d->attr == m->attr && d->local_id == m->local_id);
-	CHECK(d->pdata_len == cm_pdata_size(m->attr));
-	CHECK(!memcmp(d->pdata, m->pdata, m->pdata_len));
+	REQUIRE(!cm_msg_encode(m, buf));
+	REQUIRE(!cm_msg_decode(buf, sizeof(buf), d));
+	REQUIRE(d->attr == m->attr && d->local_id == m->local_id);
+	REQUIRE(d->pdata_len == cm_pdata_size(m->attr));
+	REQUIRE(!memcmp(d->pdata, m->pdata, m->pdata_len));
 }
 
 static void test_others(void)
@@ -134,10 +134,10 @@ static void test_others(void)
 	m.pdata_len = 196;
 	memset(m.pdata, 0xa5, 196);
 	roundtrip(&m, &d);
-	CHECK(d.remote_id == 2 && d.qkey == m.qkey && d.qpn == m.qpn);
-	CHECK(d.psn == m.psn && d.resp_res == 1 && d.init_depth == 2);
-	CHECK(d.target_ack_delay == 9 && d.failover == 2 && d.flow_control);
-	CHECK(d.rnr_retry == 7 && d.srq == 1 && d.guid == 42);
+	REQUIRE(d.remote_id == 2 && d.qkey == m.qkey && d.qpn == m.qpn);
+	REQUIRE(d.psn == m.psn && d.resp_res == 1 && d.init_depth == 2);
+	REQUIRE(d.target_ack_delay == 9 && d.failover == 2 && d.flow_control);
+	REQUIRE(d.rnr_retry == 7 && d.srq == 1 && d.guid == 42);
 
 	memset(&m, 0, sizeof(m));
 	m.attr = CM_ATTR_REJ;
@@ -150,13 +150,13 @@ static void test_others(void)
 	m.ari[1] = 8;
 	m.pdata_len = 148;
 	roundtrip(&m, &d);
-	CHECK(d.msg_type == CM_MSG_REP && d.reason == 28 && d.ari_len == 2);
-	CHECK(d.ari[0] == 9 && d.ari[1] == 8);
+	REQUIRE(d.msg_type == CM_MSG_REP && d.reason == 28 && d.ari_len == 2);
+	REQUIRE(d.ari[0] == 9 && d.ari[1] == 8);
 	m.pdata_len = 149; /* too much private data */
 	{
 		uint8_t buf[CM_MAD_SIZE];
 
-		CHECK(cm_msg_encode(&m, buf) == -EINVAL);
+		REQUIRE(cm_msg_encode(&m, buf) == -EINVAL);
 	}
 
 	memset(&m, 0, sizeof(m));
@@ -164,13 +164,13 @@ static void test_others(void)
 	m.msg_type = CM_MSG_REQ;
 	m.service_timeout = 24;
 	roundtrip(&m, &d);
-	CHECK(d.service_timeout == 24 && d.msg_type == CM_MSG_REQ);
+	REQUIRE(d.service_timeout == 24 && d.msg_type == CM_MSG_REQ);
 
 	memset(&m, 0, sizeof(m));
 	m.attr = CM_ATTR_DREQ;
 	m.remote_qpn = 0x654321;
 	roundtrip(&m, &d);
-	CHECK(d.remote_qpn == 0x654321);
+	REQUIRE(d.remote_qpn == 0x654321);
 
 	memset(&m, 0, sizeof(m));
 	m.attr = CM_ATTR_SIDR_REQ;
@@ -178,7 +178,7 @@ static void test_others(void)
 	m.pkey = 0xffff;
 	m.service_id = cm_service_id(0x0111, 7174);
 	roundtrip(&m, &d);
-	CHECK(d.pkey == 0xffff && d.service_id == m.service_id);
+	REQUIRE(d.pkey == 0xffff && d.service_id == m.service_id);
 
 	memset(&m, 0, sizeof(m));
 	m.attr = CM_ATTR_SIDR_REP;
@@ -189,8 +189,8 @@ static void test_others(void)
 	m.service_id = 5;
 	m.pdata_len = 136;
 	roundtrip(&m, &d);
-	CHECK(d.status == 2 && d.qpn == 0xabc && d.qkey == 0x01234567);
-	CHECK(d.service_id == 5);
+	REQUIRE(d.status == 2 && d.qpn == 0xabc && d.qkey == 0x01234567);
+	REQUIRE(d.service_id == 5);
 
 	memset(&m, 0, sizeof(m));
 	m.attr = CM_ATTR_RTU;
@@ -204,19 +204,19 @@ static void test_malformed(void)
 	struct cm_msg m = { .attr = CM_ATTR_RTU }, d;
 	uint8_t buf[CM_MAD_SIZE];
 
-	CHECK(!cm_msg_encode(&m, buf));
-	CHECK(cm_msg_decode(buf, CM_MAD_SIZE - 1, &d) == -EBADMSG);
-	CHECK(cm_msg_decode(buf, 0, &d) == -EBADMSG);
+	REQUIRE(!cm_msg_encode(&m, buf));
+	REQUIRE(cm_msg_decode(buf, CM_MAD_SIZE - 1, &d) == -EBADMSG);
+	REQUIRE(cm_msg_decode(buf, 0, &d) == -EBADMSG);
 	buf[1] = 0x04; /* another management class */
-	CHECK(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
+	REQUIRE(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
 	buf[1] = 0x07;
 	buf[17] = 0x99; /* unknown attribute */
-	CHECK(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
+	REQUIRE(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
 	buf[17] = 0x12; /* a REJ with an impossible ARI length */
 	buf[D(9)] = 0x7f << 1;
-	CHECK(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
+	REQUIRE(cm_msg_decode(buf, CM_MAD_SIZE, &d) == -EBADMSG);
 	m.attr = 0x0020;
-	CHECK(cm_msg_encode(&m, buf) == -EINVAL);
+	REQUIRE(cm_msg_encode(&m, buf) == -EINVAL);
 }
 
 static void test_ip_hdr(void)
@@ -227,27 +227,27 @@ static void test_ip_hdr(void)
 	inet_pton(AF_INET6, "::ffff:10.0.0.1", &h.src);
 	inet_pton(AF_INET6, "::ffff:10.0.0.2", &h.dst);
 	cm_ip_hdr_encode(&h, p);
-	CHECK(p[0] == 0 && p[1] == 0x40 && p[2] == 0x1d && p[3] == 0x2f);
-	CHECK(p[4] == 0 && p[14] == 0 && p[16] == 10 && p[19] == 1);
-	CHECK(p[32] == 10 && p[35] == 2);
-	CHECK(!cm_ip_hdr_decode(p, &d));
-	CHECK(d.family == AF_INET && d.src_port == 7471);
-	CHECK(!memcmp(d.src.s6_addr + 12, h.src.s6_addr + 12, 4));
-	CHECK(!memcmp(d.dst.s6_addr + 12, h.dst.s6_addr + 12, 4));
+	REQUIRE(p[0] == 0 && p[1] == 0x40 && p[2] == 0x1d && p[3] == 0x2f);
+	REQUIRE(p[4] == 0 && p[14] == 0 && p[16] == 10 && p[19] == 1);
+	REQUIRE(p[32] == 10 && p[35] == 2);
+	REQUIRE(!cm_ip_hdr_decode(p, &d));
+	REQUIRE(d.family == AF_INET && d.src_port == 7471);
+	REQUIRE(!memcmp(d.src.s6_addr + 12, h.src.s6_addr + 12, 4));
+	REQUIRE(!memcmp(d.dst.s6_addr + 12, h.dst.s6_addr + 12, 4));
 
 	h.family = AF_INET6;
 	inet_pton(AF_INET6, "fd00::1", &h.src);
 	inet_pton(AF_INET6, "fd00::2", &h.dst);
 	cm_ip_hdr_encode(&h, p);
-	CHECK(p[1] == 0x60);
-	CHECK(!cm_ip_hdr_decode(p, &d));
-	CHECK(d.family == AF_INET6 && !memcmp(&d.dst, &h.dst, 16));
+	REQUIRE(p[1] == 0x60);
+	REQUIRE(!cm_ip_hdr_decode(p, &d));
+	REQUIRE(d.family == AF_INET6 && !memcmp(&d.dst, &h.dst, 16));
 
 	p[1] = 0x50;
-	CHECK(cm_ip_hdr_decode(p, &d) == -EBADMSG);
+	REQUIRE(cm_ip_hdr_decode(p, &d) == -EBADMSG);
 	p[1] = 0x60;
 	p[0] = 1;
-	CHECK(cm_ip_hdr_decode(p, &d) == -EBADMSG);
+	REQUIRE(cm_ip_hdr_decode(p, &d) == -EBADMSG);
 }
 
 int main(void)
@@ -257,6 +257,6 @@ int main(void)
 	test_others();
 	test_malformed();
 	test_ip_hdr();
-	CHECK(cm_timeout_ms(18) == 1074);
+	REQUIRE(cm_timeout_ms(18) == 1074);
 	return 0;
 }

@@ -4,7 +4,7 @@
 # What the container tests run: a Debian root file system made with
 # debootstrap from this machine's Debian mirror, cached between runs, and
 # uroce's Debian packages built from the source tree under test, cached
-# in its build tree. Sourced by podman.sh after tests/ns/lib.sh.
+# in its build tree. Sourced by podman.sh after tests/lib/netns.sh.
 #
 #   image_rootfs      prints the cached root file system, making it first
 #                     if needed (debootstrap: 3 to 5 minutes)

@@ -19,7 +19,10 @@
 # start a container at all; containers, the network and the veth pair
 # are removed on every exit.
 set -euo pipefail
-source "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 source "$(dirname "$0")/image.sh"
 
 NET=${1:-}
@@ -35,7 +38,7 @@ ns_available || skip "$NS_WHY"
 test_init
 
 NAME=uroce-t-$$-$NET
-# Commands inside a container are bounded by CMD_TIMEOUT (lib.sh).
+# Commands inside a container are bounded by CMD_TIMEOUT (tests/lib/netns.sh).
 CONF=$TMP/containers.conf
 PODMAN=(podman --runtime runc --cgroup-manager=cgroupfs)
 export CONTAINERS_CONF=$CONF

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 #define WAIT_SEC 120
 #define MAX_MSG (1ull << 31)
@@ -30,14 +32,6 @@ struct end {
 	uint64_t *buf;
 	struct ibv_mr *mr;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A pattern no shifted or stale copy matches: word i of message @seed. */
 static uint64_t word(size_t i, uint64_t seed)
@@ -68,8 +62,11 @@ static long long compare(const uint64_t *p, size_t bytes, uint64_t seed)
 
 static void end_open(struct end *e, const char *dev, size_t bytes)
 {
+	const struct ibv_qp_cap cap = { .max_send_wr = 4,
+					.max_recv_wr = 4,
+					.max_send_sge = 2,
+					.max_recv_sge = 1 };
 	struct ibv_port_attr pa;
-	struct ibv_qp_init_attr ia;
 
 	e->ctx = open_dev(dev);
 	REQUIRE(!ibv_query_port(e->ctx, 1, &pa));
@@ -81,16 +78,7 @@ static void end_open(struct end *e, const char *dev, size_t bytes)
 	REQUIRE(e->pd);
 	e->cq = ibv_create_cq(e->ctx, 16, NULL, NULL, 0);
 	REQUIRE(e->cq);
-	memset(&ia, 0, sizeof(ia));
-	ia.send_cq = e->cq;
-	ia.recv_cq = e->cq;
-	ia.qp_type = IBV_QPT_RC;
-	ia.cap.max_send_wr = 4;
-	ia.cap.max_recv_wr = 4;
-	ia.cap.max_send_sge = 2;
-	ia.cap.max_recv_sge = 1;
-	e->qp = ibv_create_qp(e->pd, &ia);
-	REQUIRE(e->qp);
+	e->qp = test_rc_qp(e->pd, e->cq, &cap);
 	/* Untouched until filled: the two ends' 4 GiB cost only what is used. */
 	e->buf = mmap(NULL, bytes + 8, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -113,55 +101,31 @@ static void end_close(struct end *e, size_t bytes)
 
 static void connect_qp(struct end *e, const struct end *peer, enum ibv_mtu mtu)
 {
-	struct ibv_qp_attr a;
+	const struct test_conn conn = {
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
+		.mtu = mtu,
+		.hop_limit = 1,
+		.rd_atomic = 1,
+		.timeout =
+			18, /* 1 s: a busy machine may stall a peer a while */
+		.retry_cnt = 7,
+		.rnr_retry = 7,
+	};
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
-	REQUIRE(!ibv_modify_qp(e->qp, &a,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = mtu;
-	a.dest_qp_num = peer->qp->qp_num;
-	a.rq_psn = 0x10;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = peer->gid;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(e->qp, &a,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = 0x10;
-	a.timeout = 18; /* 1 s: a busy machine may stall a peer a while */
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	REQUIRE(!ibv_modify_qp(e->qp, &a,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	test_qp_connect(e->qp, &conn, &peer->gid, peer->qp->qp_num, 0x10, 0x10);
 }
 
 /* The next completion of @e (the other end's engine drives it). */
 static struct ibv_wc wait_wc(struct end *e)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	struct ibv_wc wc;
 	int r;
 
 	while (!(r = ibv_poll_cq(e->cq, 1, &wc))) {
 		if (now_s() > end) {
-			fprintf(stderr, "no completion in %d s\n", WAIT_SEC);
+			fprintf(stderr, "no completion in %.0f s\n",
+				test_secs(WAIT_SEC));
 			exit(1);
 		}
 	}

@@ -26,7 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/verbs.h"
 
 #define SLOT (40 + 4096) /* a receive: GRH area and payload */
 #define NSLOT 64 /* receive slots per QP; one more to send from */
@@ -57,10 +58,7 @@ static struct side A = { .name = "A" }, B1 = { .name = "B1" },
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return now_s() * 1e3;
 }
 
 static void enter_ns(const char *path)
@@ -217,7 +215,7 @@ static void ud_send(struct udq *q, struct ibv_ah *ah, uint32_t qpn,
 	uint8_t *p = q->buf + NSLOT * SLOT;
 	struct ibv_sge sge = { (uintptr_t)p, msg_len(i), q->mr->lkey };
 	struct ibv_send_wr wr, *bad;
-	double end = now_ms() + WAIT_MS;
+	double end = now_ms() + test_secs(WAIT_MS / 1e3) * 1e3;
 	struct ibv_wc wc;
 	int n;
 
@@ -303,7 +301,7 @@ static void recv_msgs(struct udq *q, unsigned int n, int ms,
 		      const union ibv_gid *sgid, uint32_t sqpn,
 		      const union ibv_gid *dgid)
 {
-	double end = now_ms() + ms;
+	double end = now_ms() + test_secs(ms / 1e3) * 1e3;
 	unsigned int got = 0;
 	struct ibv_wc wc;
 	int r;

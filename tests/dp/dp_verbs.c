@@ -32,21 +32,12 @@
 #include <infiniband/verbs.h>
 
 #include "providers/uroce/pkt.h"
-#include "tests/check.h"
+#include "tests/lib/check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
 
 #define BUF (4u << 20)
 #define WAIT_SEC 30
-
-static int failures;
-
-#define REQUIRE(c)                                                         \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %s\n", \
-				__FILE__, __LINE__, #c, strerror(errno));  \
-			exit(1);                                           \
-		}                                                          \
-	} while (0)
 
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
@@ -61,22 +52,16 @@ struct end {
 
 static struct end make_end(void)
 {
-	struct ibv_qp_init_attr ia;
+	const struct ibv_qp_cap cap = { .max_send_wr = 2048,
+					.max_recv_wr = 2048,
+					.max_send_sge = 4,
+					.max_recv_sge = 4,
+					.max_inline_data = 256 };
 	struct end e;
 
 	e.cq = ibv_create_cq(ctx, 8192, NULL, NULL, 0);
 	REQUIRE(e.cq);
-	memset(&ia, 0, sizeof(ia));
-	ia.send_cq = e.cq;
-	ia.recv_cq = e.cq;
-	ia.qp_type = IBV_QPT_RC;
-	ia.cap.max_send_wr = 2048;
-	ia.cap.max_recv_wr = 2048;
-	ia.cap.max_send_sge = 4;
-	ia.cap.max_recv_sge = 4;
-	ia.cap.max_inline_data = 256;
-	e.qp = ibv_create_qp(pd, &ia);
-	REQUIRE(e.qp);
+	e.qp = test_rc_qp(pd, e.cq, &cap);
 	return e;
 }
 
@@ -86,60 +71,31 @@ static void free_end(struct end *e)
 	CHECK(!ibv_destroy_cq(e->cq));
 }
 
+/* Every QP here: all remote accesses, MTU 1024, 16 RDMA READs/atomics. */
+static const struct test_conn conn = {
+	TEST_CONN_ALL_ACCESS,
+	.rd_atomic = 16,
+};
+
 static void to_init(struct ibv_qp *qp)
 {
-	struct ibv_qp_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
+	test_qp_init(qp, &conn);
 }
 
 static void to_rtr(struct ibv_qp *qp, uint32_t dqpn, uint32_t rq_psn)
 {
-	struct ibv_qp_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.rq_psn = rq_psn;
-	a.max_dest_rd_atomic = 16;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid0;
-	a.ah_attr.grh.sgid_index = 0;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
+	test_qp_rtr(qp, &conn, &gid0, dqpn, rq_psn);
 }
 
 static void to_rts(struct ibv_qp *qp, uint32_t sq_psn, int timeout, int retry,
 		   int rnr_retry)
 {
-	struct ibv_qp_attr a;
+	struct test_conn c = conn;
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = sq_psn;
-	a.timeout = (uint8_t)timeout;
-	a.retry_cnt = (uint8_t)retry;
-	a.rnr_retry = (uint8_t)rnr_retry;
-	a.max_rd_atomic = 16;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	c.timeout = (uint8_t)timeout;
+	c.retry_cnt = (uint8_t)retry;
+	c.rnr_retry = (uint8_t)rnr_retry;
+	test_qp_rts(qp, &c, sq_psn);
 }
 
 static void connect_pair(struct end *a, struct end *b, int rnr_retry)
@@ -152,18 +108,10 @@ static void connect_pair(struct end *a, struct end *b, int rnr_retry)
 	to_rts(b->qp, 0xfffff0, 14, 7, rnr_retry);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Polls @n completions into @wc; fails the test on a timeout. */
 static void wait_wc(struct ibv_cq *cq, int n, struct ibv_wc *wc)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	int got = 0, r;
 
 	while (got < n) {
@@ -589,12 +537,11 @@ static void test_errors(void)
 
 	/*
 	 * The peer is gone: RETRY_EXC_ERR within the budget, then flush.
-	 * The bound is for a QP that never gives up; valgrind's pace on a
-	 * loaded machine stretches it (DP_VERBS_RETRY_SEC).
+	 * Three tries of a short timeout take well under a second; the
+	 * bound is for a QP that gives up late, stretched where programs
+	 * run slower (valgrind, sanitizers).
 	 */
-	retry_sec = getenv("DP_VERBS_RETRY_SEC") ?
-			    atof(getenv("DP_VERBS_RETRY_SEC")) :
-			    5;
+	retry_sec = test_secs(10);
 	a = make_end();
 	b = make_end();
 	dead = b.qp->qp_num;
@@ -842,7 +789,7 @@ static void stress(long n)
 		}
 		done += nwr + k;
 		seed++;
-		if (failures) {
+		if (check_failures) {
 			fprintf(stderr, "stress: failed after %ld ops\n", done);
 			exit(1);
 		}
@@ -902,8 +849,8 @@ int main(int argc, char **argv)
 	CHECK(!ibv_close_device(ctx));
 	free(lbuf);
 	free(rbuf);
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
+	if (check_failures) {
+		fprintf(stderr, "%d check(s) failed\n", check_failures);
 		return 1;
 	}
 	printf("all ok\n");

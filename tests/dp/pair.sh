@@ -6,7 +6,8 @@
 # device from inside B). Both ends also get a global IPv6 address.
 #   dp_ud   UD multicast, address handles from work completions
 #   dp_big  an RC WRITE of 2 GiB, a SEND and a READ of 256 MiB
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 name=${1:?usage: pair.sh PROGRAM [ARGS]}
 shift
@@ -16,7 +17,7 @@ prog=${!var:-${BUILD:+$BUILD/tests/dp/$name}}
 [[ -x $prog ]] || fail "no $name (set BUILD or $var)"
 # 2 GiB take a while on a busy machine; ctest's limit is 300 s.
 [[ $name == dp_big ]] && CMD_TIMEOUT=240
-dp_setup
+pair_setup
 v6="fd00:99:$(($$ % 200 + 20))"
 ip -n "$NS_A" addr add "$v6::1/64" dev "dpa$$" nodad
 ip -n "$NS_B" addr add "$v6::2/64" dev "dpb$$" nodad

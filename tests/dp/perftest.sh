@@ -4,13 +4,14 @@
 # perftest.sh TOOL [ARGS...]: Debian's unmodified perftest TOOL (ib_write_bw,
 # ib_read_lat, ...) between two namespaces over RoCE v2 GID 0, a few
 # iterations (-n 200), with ARGS (a message size, an atomic type...).
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 tool=$1
 shift
 [[ -x /usr/bin/$tool ]] || skip "no $tool (perftest)"
 TEST_NAME="perftest.$tool$(printf '%s' "$*" | tr -d ' -')"
-dp_setup
+pair_setup
 common=(-x 0 -F -n 200 "$@")
 [[ $tool == *_bw ]] && common+=(--report_gbits)
 server_client "/usr/bin/$tool" -d "$DEV_A" "${common[@]}" -- \

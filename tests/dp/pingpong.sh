@@ -3,13 +3,14 @@
 #
 # pingpong.sh TOOL [ARGS...]: Debian's unmodified ibv_TOOL_pingpong between
 # two namespaces, server in A, client in B, both with ARGS.
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 tool=$1
 shift
 [[ -x /usr/bin/ibv_${tool}_pingpong ]] || skip "no ibv_${tool}_pingpong"
 TEST_NAME="pingpong.$tool$(printf '%s' "$*" | tr -d ' -')"
-dp_setup
+pair_setup
 server_client "/usr/bin/ibv_${tool}_pingpong" -d "$DEV_A" "$@" -- \
 	"/usr/bin/ibv_${tool}_pingpong" -d "$DEV_B" "$@" "$ADDR_A"
 grep -q "iters in" "$TMP/client" || fail "no result line"

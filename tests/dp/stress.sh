@@ -6,16 +6,17 @@
 #   fault: reordered and duplicated (1% each) by UROCE_FAULT;
 #   drop:  dropped (1%) by UROCE_FAULT;
 #   nft:   dropped (1%) by an nftables rule in the namespace.
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 mode=$1
 n=${2:-100000}
 DP_VERBS=${UROCE_TEST_DP_VERBS:-${BUILD:+$BUILD/tests/dp/dp_verbs}}
 [[ -x $DP_VERBS ]] || fail "no dp_verbs (set BUILD or UROCE_TEST_DP_VERBS)"
 TEST_NAME="stress.$mode"
-# lib.sh set its default of 60 s: at least ours.
+# tests/lib/netns.sh set its default of 60 s: at least ours.
 CMD_TIMEOUT=$((CMD_TIMEOUT > 600 ? CMD_TIMEOUT : 600))
-dp_setup
+pair_setup
 case $mode in
 fault)
 	env=(UROCE_FAULT=reorder=0.01,dup=0.01)

@@ -5,8 +5,9 @@
 # local errors with untouched memory, forged packets, retry exhaustion.
 # verbs.sh valgrind: the same under valgrind memcheck (tests/valgrind/vg.sh:
 # any error or leak fails), with a READ of 128 KiB instead of 1 MiB and
-# retry exhaustion allowed 60 s at valgrind's pace instead of 5.
-source "$(dirname "$0")/lib.sh"
+# time bounds stretched for valgrind's pace (vg.sh).
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 DP_VERBS=${UROCE_TEST_DP_VERBS:-${BUILD:+$BUILD/tests/dp/dp_verbs}}
 [[ -x $DP_VERBS ]] || fail "no dp_verbs (set BUILD or UROCE_TEST_DP_VERBS)"
@@ -20,10 +21,10 @@ if [[ ${1:-} == valgrind ]]; then
 	# Seconds at valgrind's pace; the bound is for one that is stuck.
 	CMD_TIMEOUT=300
 fi
-dp_setup
+pair_setup
 wrap=()
 if $vg; then
-	wrap=(env DP_VERBS_READ=131072 DP_VERBS_RETRY_SEC=60 "${VG[@]}"
+	wrap=(env DP_VERBS_READ=131072 "${VG[@]}"
 		--log-file="$TMP/dp_verbs.vg")
 fi
 if ! in_ns "$NS_A" "${wrap[@]}" "$DP_VERBS" "$DEV_A"; then

@@ -15,7 +15,8 @@
 #             sizes), data checked
 #   msg_ipv6  the msg case over IPv6 addresses
 # The pingpong cases print fi_pingpong's latency and bandwidth lines.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 case_=$1
 TEST_NAME="fabric.$case_"
@@ -122,7 +123,7 @@ wait_device() {
 	fail "fi_info -p verbs in $1 never lists $2"
 }
 
-dp_setup
+pair_setup
 # libfabric writes its crash reports (*.btr) into the working directory:
 # keep them in the test's own, which goes with it.
 cd "$TMP"

@@ -19,12 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/check.h"
+#include "tests/lib/check.h"
 
 /* IBVERBS_PRIVATE_34, as rdma-core's providers import it */
 void __verbs_log(void *ctx, uint32_t level, const char *fmt, ...);
-
-static int failures;
 
 static void child(void)
 {
@@ -100,6 +98,6 @@ int main(void)
 			  "EFA device\n"));
 	CHECK(strstr(out, "debug: uroce_x: a debug line\n"));
 	unlink(path);
-	printf("verbs_log: %s\n", failures ? "FAIL" : "ok");
-	return failures ? 1 : 0;
+	printf("verbs_log: %s\n", check_failures ? "FAIL" : "ok");
+	return check_failures ? 1 : 0;
 }

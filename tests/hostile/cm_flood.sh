@@ -7,11 +7,12 @@
 # within what its listen backlog of half-open connections costs, a genuine
 # client must connect during the flood, and no request may be answered
 # with more REPs than its Max CM Retries allows.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 FLOOD=${UROCE_TEST_CM_FLOOD:-${BUILD:+$BUILD/tests/hostile/cm_flood}}
 [[ -x $FLOOD ]] || fail "no cm_flood (set BUILD or UROCE_TEST_CM_FLOOD)"
-dp_setup
+pair_setup
 port=$((20000 + $$ % 20000))
 backlog=32
 count=3000 rate=300 retries=2 timeout=16

@@ -8,11 +8,12 @@
 # must connect. sniff: a root observer in the server's namespace sees the
 # real REP and sends a DREQ and a REJ naming both IDs from its own port;
 # the victim must keep the connection until the server ends it.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 FORGE=${UROCE_TEST_CM_FORGE:-${BUILD:+$BUILD/tests/hostile/cm_forge}}
 [[ -x $FORGE ]] || fail "no cm_forge (set BUILD or UROCE_TEST_CM_FORGE)"
-dp_setup
+pair_setup
 port=$((20000 + $$ % 20000))
 
 # run_case NAME ATTACKER_NS ATTACKER_ARGS SERVER_DELAY_MS HOLD_MS

@@ -6,13 +6,14 @@
 # knows the addresses and ports, not the request's communication ID, and
 # the client must connect all the same. (cm.nolistener checks that a
 # genuine port unreachable still refuses a request at once.)
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 ICMP=${UROCE_TEST_CM_ICMP:-${BUILD:+$BUILD/tests/hostile/cm_icmp}}
 FLOOD=${UROCE_TEST_CM_FLOOD:-${BUILD:+$BUILD/tests/hostile/cm_flood}}
 [[ -x $ICMP && -x $FLOOD ]] ||
 	fail "no cm_icmp or cm_flood (set BUILD or UROCE_TEST_CM_ICMP/FLOOD)"
-dp_setup
+pair_setup
 port=$((20000 + $$ % 20000))
 
 in_ns "$NS_A" "$FLOOD" server "$ADDR_A" "$port" 4 8 2500 \

@@ -12,19 +12,14 @@
 #include <stdio.h>
 #include <infiniband/verbs.h>
 
-#define REQUIRE(c)                                                         \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "%s:%d: REQUIRE(%s) failed: %m\n", \
-				__FILE__, __LINE__, #c);                   \
-			exit(1);                                           \
-		}                                                          \
-	} while (0)
+#include "tests/lib/check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 #define QKEY 0x11110000u
 #define WAIT_SEC 60
 
-double now_s(void);
 /* Writes @text to DIR/@name atomically (a rename). */
 void put_file(const char *dir, const char *name, const char *text);
 /* Waits for DIR/@name and returns its contents (malloc'ed). */
@@ -33,7 +28,7 @@ bool have_file(const char *dir, const char *name);
 /* The integer after "@key " at the start of a line of @text, or -1. */
 long long get_val(const char *text, const char *key);
 
-struct ibv_context *open_dev(const char *name);
+/* The tests/lib/qp.h transitions with the settings of QP type @type. */
 void qp_init(struct ibv_qp *qp, enum ibv_qp_type type);
 void qp_rtr(struct ibv_qp *qp, const union ibv_gid *dgid, uint32_t dqpn,
 	    uint32_t rq_psn);

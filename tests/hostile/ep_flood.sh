@@ -4,12 +4,13 @@
 # Two users of the namespace (nobody) connect to and close every query
 # endpoint in a loop (ep_flood.c): a root process's rdma_create_id and
 # rdma_destroy_id must keep at least half their quiet rate.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 FLOOD=${UROCE_TEST_EP_FLOOD:-${BUILD:+$BUILD/tests/hostile/ep_flood}}
 [[ -x $FLOOD ]] || fail "no ep_flood (set BUILD or UROCE_TEST_EP_FLOOD)"
 command -v setpriv >/dev/null || skip "no setpriv"
-dp_setup
+pair_setup
 # nobody may not reach the build tree: copies it can reach.
 mine=$TMP/nobody
 mkdir "$mine"

@@ -6,12 +6,13 @@
 # without CAP_SYS_ADMIN, hands its socket on and exits, and a root process
 # with every capability takes its PID before the endpoint serves it. The
 # endpoint must judge the process that connected and refuse.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 REUSE=${UROCE_TEST_EP_REUSE:-${BUILD:+$BUILD/tests/hostile/ep_reuse}}
 [[ -x $REUSE ]] || fail "no ep_reuse (set BUILD or UROCE_TEST_EP_REUSE)"
 command -v unshare >/dev/null || skip "no unshare"
-dp_setup
+pair_setup
 rc=0
 in_ns "$NS_A" unshare --pid --fork --mount-proc bash -c '
 	"$1" victim 6000 20 >"$2/victim" 2>&1 &

@@ -5,13 +5,14 @@
 # QPs in A while a legitimate peer in B keeps traffic going (hostile.c),
 # then garbage at a live CM listener (Debian's rping -s), which must still
 # accept a connection and count every datagram it dropped.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 HOSTILE=${UROCE_TEST_HOSTILE:-${BUILD:+$BUILD/tests/hostile/hostile}}
 [[ -x $HOSTILE ]] || fail "no hostile (set BUILD or UROCE_TEST_HOSTILE)"
-# lib.sh set its default of 60 s: at least ours.
+# tests/lib/netns.sh set its default of 60 s: at least ours.
 CMD_TIMEOUT=$((CMD_TIMEOUT > 90 ? CMD_TIMEOUT : 90))
-dp_setup
+pair_setup
 # A second address in B: packets from an address no QP is connected to.
 ADDR_C="$NET.3"
 ip -n "$NS_B" addr add "$ADDR_C/24" dev "dpb$$"

@@ -8,12 +8,13 @@
 # device) and UROCE_LOG (debug lines), which shows the variables work;
 # a set-user-ID root copy lists uroce_lo, logs nothing and writes no
 # VERBS_LOG_FILE.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 DEVICES=${UROCE_TEST_BINDIR:-${BUILD:+$BUILD/bin}}/uroce_devices
 [[ -x $DEVICES ]] || fail "no uroce_devices (set BUILD or UROCE_TEST_BINDIR)"
 command -v setpriv >/dev/null || skip "no setpriv"
-dp_setup
+pair_setup
 chmod 711 "$TMP"
 mkdir -m 777 "$TMP/w" "$TMP/empty"
 cp "$DEVICES" "$TMP/plain"

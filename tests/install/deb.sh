@@ -24,7 +24,7 @@ for p in libibverbs1 ibverbs-utils; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'install ok installed' || skip "Debian's $p is not installed"
 done
-dp_setup
+pair_setup
 INSTALLED=0
 deb_cleanup() {
 	local rc=$?

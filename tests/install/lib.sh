@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# Shared by the install tests; sourced, never run. On top of tests/dp/lib.sh
-# (two namespaces joined by veth, cleanup on exit), checks a uroce
-# installation whose private library directory is $PRIV and whose programs
-# are in $BINDIR and man pages in $MANDIR:
+# Shared by the install tests; sourced, never run. On top of
+# tests/lib/netns.sh (two namespaces joined by veth, cleanup on exit),
+# checks a uroce installation whose private library directory is $PRIV and
+# whose programs are in $BINDIR and man pages in $MANDIR:
 #   check_pkgconfig  build inst_verbs (and inst_cm when librdmacm.pc is
 #                    there) with pkg-config --cflags --libs
 #   check_rc         the RC exchanges between the namespaces
@@ -13,8 +13,8 @@
 # Exit status: 0 pass, 1 fail, 77 skip.
 
 here=$(dirname "${BASH_SOURCE[0]}")
-# shellcheck source=../dp/lib.sh
-source "$here/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$here/../lib/netns.sh"
 
 SRC=${UROCE_TEST_SRC:-$(cd "$here/../.." && pwd)}
 WITH_CM=0

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 
 BUILD=${UROCE_TEST_BUILD:?}
 need cmake cc pkg-config ldd ibv_devinfo ibv_devices
-dp_setup
+pair_setup
 
 PREFIX=$TMP/prefix
 cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" 2>&1 ||

@@ -46,7 +46,7 @@ UROCE_LOG=warn lag_traffic steady -q 4 -t 9 \
 cat "$TMP/out"
 gap=$(result gap_ms)
 [[ -n $gap ]] || fail "no result"
-((gap < 1000)) || fail "throughput gap of $gap ms"
+((gap < $(scaled 1000))) || fail "throughput gap of $gap ms"
 grep -q "failed over\|avoided" "$TMP/out" || fail "no failover logged"
 mapfile -t s1 <"$TMP/s1"
 mapfile -t s2 <"$TMP/s2"

@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/verbs/check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 #define MAX_QPS 16
 #define MAX_EVENTS 8
@@ -59,14 +61,6 @@ static struct {
 } events[MAX_EVENTS];
 static int nevents;
 static double t0;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void *run_events(void *arg)
 {
@@ -113,7 +107,10 @@ static bool same(const uint8_t *p, size_t bytes, uint64_t seed)
 
 static void side_open(struct side *s, const char *dev, int nqps, size_t len)
 {
-	struct ibv_qp_init_attr ia;
+	const struct ibv_qp_cap cap = { .max_send_wr = DEPTH_BW,
+					.max_recv_wr = DEPTH_BW,
+					.max_send_sge = 1,
+					.max_recv_sge = 1 };
 	struct ibv_port_attr pa;
 	int i;
 
@@ -133,61 +130,25 @@ static void side_open(struct side *s, const char *dev, int nqps, size_t len)
 			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
 				   IBV_ACCESS_REMOTE_READ);
 	REQUIRE(s->mr);
-	memset(&ia, 0, sizeof(ia));
-	ia.send_cq = s->cq;
-	ia.recv_cq = s->cq;
-	ia.qp_type = IBV_QPT_RC;
-	ia.cap.max_send_wr = DEPTH_BW;
-	ia.cap.max_recv_wr = DEPTH_BW;
-	ia.cap.max_send_sge = 1;
-	ia.cap.max_recv_sge = 1;
-	for (i = 0; i < nqps; i++) {
-		s->qp[i] = ibv_create_qp(s->pd, &ia);
-		REQUIRE(s->qp[i]);
-	}
+	for (i = 0; i < nqps; i++)
+		s->qp[i] = test_rc_qp(s->pd, s->cq, &cap);
 }
 
 static void connect_qp(struct ibv_qp *qp, const struct side *peer,
 		       struct ibv_qp *pqp, enum ibv_mtu mtu, uint8_t timeout,
 		       uint8_t retry)
 {
-	struct ibv_qp_attr a;
+	const struct test_conn conn = {
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
+		.mtu = mtu,
+		.hop_limit = 1,
+		.rd_atomic = 4,
+		.timeout = timeout,
+		.retry_cnt = retry,
+		.rnr_retry = 7,
+	};
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = mtu;
-	a.dest_qp_num = pqp->qp_num;
-	a.rq_psn = 0x10;
-	a.max_dest_rd_atomic = 4;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = peer->gid;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = 0x10;
-	a.timeout = timeout;
-	a.retry_cnt = retry;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 4;
-	REQUIRE(!ibv_modify_qp(qp, &a,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	test_qp_connect(qp, &conn, &peer->gid, pqp->qp_num, 0x10, 0x10);
 }
 
 static int post(struct side *a, struct side *b, int q, uint64_t wr_id, int op,

@@ -1,15 +1,15 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# Shared by the LAG tests; sourced, never run. On top of tests/dp/lib.sh
-# (its namespaces, cleanup on any exit, in_ns), joins uroce-dp-<pid>-a and
-# -b with two veth pairs, m1 and m2 on both sides, each side carrying one
+# Shared by the LAG tests; sourced, never run. On top of tests/lib/netns.sh
+# (its pair's namespaces, cleanup on any exit, in_ns), joins NS_A and NS_B
+# with two veth pairs, m1 and m2 on both sides, each side carrying one
 # address on both members as a bond's slaves do, and makes them one LAG
 # device, uroce_lag0, through a uroce.conf of the test's own.
 #   LAG_RATE   a tbf rate for every member (e.g. 500mbit), none if empty
 #   LAG_MTU    the members' MTU (9000)
-# shellcheck source=../dp/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
 
 LAG_DEV=uroce_lag0
 LAG_MTU=${LAG_MTU:-9000}
@@ -29,8 +29,8 @@ lag_rate() {
 lag_setup() {
 	local ns i
 
-	dp_setup
-	# dp_setup's single pair is not used: the LAG has its own.
+	pair_setup
+	# pair_setup's single pair is not used: the LAG has its own.
 	ip -n "$NS_A" link del "dpa$$" 2>/dev/null || true
 	for i in 1 2; do
 		ip -n "$NS_A" link add "m$i" type veth peer name "m$i" \

@@ -14,7 +14,8 @@
 # killed: no OOM kill on the machine (/proc/vmstat oom_kill) or in the
 # cgroup, a process started beside it still alive.
 set -euo pipefail
-source "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 LIMITS=${1:?usage: memcg.sh LIMITS-PROGRAM}
 LIMIT=$((96 << 20))

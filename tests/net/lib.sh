@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Shared by the container network tests; sourced, never run. Each test
-# builds, in namespaces of its own (tests/ns/lib.sh), a network the way a
+# builds, in namespaces of its own (tests/lib/netns.sh), a network the way a
 # container runtime or a CNI plugin builds it, and runs RC traffic over it
 # with Debian's unmodified programs: rping with every ping's data checked
 # (-V), perftest's ib_write_bw, and UCX's ucx_perftest through uroce run.
 # The "host" of the network (its bridge, the macvlan parent) is a
 # namespace of the test's too, so that nothing is left outside them.
-# shellcheck source=../ns/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/devinfo.sh"
 
 CMD_TIMEOUT=${CMD_TIMEOUT:-20}
 # The first network of a test (a /24 per run).

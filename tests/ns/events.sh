@@ -7,11 +7,13 @@
 # PORT_DOWN; getting it back raises IBV_EVENT_PORT_ACTIVE. The contexts of
 # other devices see none of it.
 
-# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# Variables such as A, B and ev are set by tests/lib's helpers (printf -v).
 # shellcheck disable=SC2154
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 
 ns_setup
 

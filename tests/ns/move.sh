@@ -6,11 +6,13 @@
 # open on it in A gets IBV_EVENT_PORT_ERR and IBV_EVENT_DEVICE_FATAL; the
 # peer's device in B goes down and comes back.
 
-# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# Variables such as A, B and ev are set by tests/lib's helpers (printf -v).
 # shellcheck disable=SC2154
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 
 ns_setup
 

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Shared by the observability tests; sourced, never run. The namespaces
-# come from tests/dp/lib.sh (NS_A and NS_B joined by veth, DEV_A, DEV_B,
+# come from tests/lib/netns.sh (NS_A and NS_B joined by veth, DEV_A, DEV_B,
 # torn down on any exit); this adds holder processes and checks on
 # uroce's output.
 #   UROCE_TEST_HOLDER  the obs_holder program
 #   UROCE_TEST_UROCE   the uroce tool
-# shellcheck source=../dp/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
 
 OBS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HOLDER=${UROCE_TEST_HOLDER:-${BUILD:+$BUILD/tests/obs/obs_holder}}
@@ -25,7 +25,7 @@ obs_setup() {
 	[[ -x $HOLDER ]] || fail "no holder (set BUILD or UROCE_TEST_HOLDER)"
 	[[ -x $UROCE ]] || fail "no uroce (set BUILD or UROCE_TEST_UROCE)"
 	[[ -n $PYTHON ]] || skip "no python3"
-	dp_setup
+	pair_setup
 	mkfifo "$TMP/hold"
 	exec 9<>"$TMP/hold"
 }

@@ -13,8 +13,10 @@
 #
 # PYVERBS_MODULES overrides the list of modules (e.g. one module to debug).
 
-# shellcheck source=../ns/lib.sh
-source "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 
 TESTS_SRC=/usr/share/doc/rdma-core/tests
 PYTHON=/usr/bin/python3

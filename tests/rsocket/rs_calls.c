@@ -22,9 +22,7 @@
 
 #include <rdma/rsocket.h>
 
-#include "tests/check.h"
-
-static int failures;
+#include "tests/lib/check.h"
 
 #define CHECK_ERR(call, e)                           \
 	do {                                         \
@@ -450,6 +448,6 @@ int main(int argc, char **argv)
 	CHECK(!rclose(srv));
 	vanished(lfd, argv[0], lport);
 	CHECK(!rclose(lfd));
-	printf("rs_calls: %d failure(s)\n", failures);
-	return failures ? 1 : 0;
+	printf("rs_calls: %d failure(s)\n", check_failures);
+	return check_failures ? 1 : 0;
 }

@@ -6,7 +6,8 @@
 # CASE is one of: rstream_lat rstream_bw rstream_blocking
 # rstream_nonblocking rstream_async rstream_small_buf rcopy
 # rstream_ipv6 rstream_valgrind udpong riostream.
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 case_=$1
 TEST_NAME="rsocket.$case_"
@@ -30,46 +31,46 @@ rstream_pair() {
 case $case_ in
 rstream_lat)
 	# latency mode: 64 B to 4 KiB, ping-pong, data checked
-	dp_setup
+	pair_setup
 	rstream_pair -T v -S 64 -C 2000
 	rstream_pair -T v -S 4096 -C 1000
 	;;
 rstream_bw)
 	# one-way volume: sizes across the 2 KiB to 64 KiB write steps and
 	# the receive ring's halves, data checked
-	dp_setup
+	pair_setup
 	# (not below 16: rstream syncs with 16 bytes from its -S buffer)
 	for s in 16 2049 65536 1000000; do
 		rstream_pair -T v -S "$s" -C 20
 	done
 	;;
 rstream_blocking)
-	dp_setup
+	pair_setup
 	rstream_pair -T b -T v -S 1000000 -C 20
 	rstream_pair -T b -T v -S 100 -C 1000
 	;;
 rstream_nonblocking)
 	# rstream's default is non-blocking (MSG_DONTWAIT, O_NONBLOCK,
 	# connect by EINPROGRESS and rpoll); -T n says so
-	dp_setup
+	pair_setup
 	rstream_pair -T n -T v -S 65536 -C 100
 	;;
 rstream_async)
 	# rpoll before every call, non-blocking accept and connect
-	dp_setup
+	pair_setup
 	rstream_pair -T a -T v -S 65536 -C 100
 	rstream_pair -T a -T b -T v -S 4096 -C 200
 	;;
 rstream_small_buf)
 	# 4 KiB buffers (-B): many buffer grants per transfer; inline 0
-	dp_setup
+	pair_setup
 	rstream_pair -B 4096 -i 0 -T v -S 100000 -C 20
 	;;
 rstream_ipv6)
 	# AF_INET6 streams and datagrams (ULA addresses on the veth pair)
 	need rstream
 	need udpong
-	dp_setup
+	pair_setup
 	ip -n "$NS_A" addr add "fd99::1/64" dev "dpa$$" nodad
 	ip -n "$NS_B" addr add "fd99::2/64" dev "dpb$$" nodad
 	SC_LISTEN="udp $PORT" server_client /usr/bin/rstream -b fd99::1 \
@@ -90,7 +91,7 @@ rstream_ipv6)
 	;;
 rcopy)
 	need rcopy
-	dp_setup
+	pair_setup
 	head -c $((5 * 1024 * 1024 + 12345)) /dev/urandom >"$TMP/src"
 	# rcopy's server runs until killed; it writes where it is told to
 	in_ns "$NS_A" /usr/bin/rcopy -p "$PORT" >"$TMP/server" 2>&1 &
@@ -109,7 +110,7 @@ riostream)
 	# riomap on both ends, riowrite into the peer's mapping; the reader
 	# spins on the mapping's last byte
 	need riostream
-	dp_setup
+	pair_setup
 	for args in "-T v -S 64 -C 1000" "-T v -S 4096 -C 500" \
 		"-T v -S 1000000 -C 20" \
 		"-T b -S 65536 -C 100" "-T a -S 65536 -C 100"; do
@@ -125,7 +126,7 @@ udpong)
 	# below and above the path MTU) and one-way volume (lossy, as UDP).
 	# The server (bound: unbound it takes localhost) runs until killed.
 	need udpong
-	dp_setup
+	pair_setup
 	in_ns "$NS_A" /usr/bin/udpong -b "$ADDR_A" -p "$PORT" -T b \
 		>"$TMP/server" 2>&1 &
 	BG_PIDS+=("$!")
@@ -147,7 +148,7 @@ rstream_valgrind)
 	need rstream
 	source "$(dirname "$0")/../valgrind/vg.sh"
 	vg_usable
-	dp_setup
+	pair_setup
 	CMD_TIMEOUT=240
 	SC_LISTEN="udp $PORT" server_client "${VG[@]}" \
 		--log-file="$TMP/vg.server" /usr/bin/rstream -p "$PORT" \

@@ -22,9 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "tests/check.h"
-
-static int failures;
+#include "tests/lib/check.h"
 
 /* The pair (@rfd, @wfd) carries data, and poll and select see it. */
 static void check_pair(const char *what, int rfd, int wfd)
@@ -210,7 +208,7 @@ int main(int argc, char **argv)
 	check_raw();
 	if (argc > 1 && !strcmp(argv[1], "udp"))
 		check_udp();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	if (check_failures)
+		fprintf(stderr, "%d checks failed\n", check_failures);
+	return check_failures ? 1 : 0;
 }

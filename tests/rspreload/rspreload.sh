@@ -23,12 +23,13 @@
 #   debian_iperf3    iperf3 -P 2 under Debian's librspreload.so on both
 #                    ends (not nc: Debian's shim fails nc's SO_REUSEPORT,
 #                    and leaves its SOCK_NONBLOCK client socket on TCP)
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 # shellcheck source=../valgrind/vg.sh
 source "$(dirname "$0")/../valgrind/vg.sh"
 
 case_=$1
-# shellcheck disable=SC2034 # lib.sh's log and fail print it
+# shellcheck disable=SC2034 # netns.sh's log and fail print it
 TEST_NAME="rspreload.$case_"
 PORT=$((20000 + $$ % 20000))
 CMD_TIMEOUT=${CMD_TIMEOUT:-25}
@@ -162,33 +163,33 @@ CLIENT_PRE=()
 case $case_ in
 passthru)
 	[[ -x ${RS_PASSTHRU:-} ]] || fail "no rs_passthru at '${RS_PASSTHRU:-}'"
-	dp_setup
+	pair_setup
 	shimmed "$NS_A" "$RS_PASSTHRU" udp || fail "rs_passthru"
 	;;
 passthru_debian)
 	[[ -x ${RS_PASSTHRU:-} ]] || fail "no rs_passthru at '${RS_PASSTHRU:-}'"
 	[[ -e $DEBIAN_SHIM ]] || skip "no $DEBIAN_SHIM (librdmacm1)"
 	need_rsockets
-	dp_setup
+	pair_setup
 	debian_shimmed "$NS_A" "$RS_PASSTHRU" || fail "rs_passthru"
 	;;
 nc)
 	need nc
 	need_rsockets
-	dp_setup
+	pair_setup
 	transfer shimmed shimmed
 	;;
 debian_iperf3)
 	need iperf3
 	[[ -e $DEBIAN_SHIM ]] || skip "no $DEBIAN_SHIM (librdmacm1)"
 	need_rsockets
-	dp_setup
+	pair_setup
 	iperf3_pair debian_shimmed 2
 	;;
 fallback)
 	need nc
 	need_rsockets
-	dp_setup
+	pair_setup
 	SHIM_VARS=(UROCE_LOG=info)
 	transfer plain shimmed
 	grep -q "using a real socket" "$TMP/client.err" || {
@@ -200,14 +201,14 @@ fallback)
 iperf3)
 	need iperf3
 	need_rsockets
-	dp_setup
+	pair_setup
 	iperf3_pair shimmed 4
 	;;
 valgrind)
 	need nc
 	need_rsockets
 	vg_usable
-	dp_setup
+	pair_setup
 	# Under valgrind a program takes seconds to start.
 	CMD_TIMEOUT=120
 	FILE_MIB=1
@@ -221,7 +222,7 @@ fork)
 	need nc
 	need python3
 	need_rsockets
-	dp_setup
+	pair_setup
 	head -c $((FILE_MIB << 20)) /dev/urandom >"$TMP/in"
 	SHIM_VARS=(RDMAV_FORK_SAFE=1 UROCE_LOG=info)
 	shimmed "$NS_A" /usr/bin/python3 "$(dirname "$0")/fork_server.py" \
@@ -250,7 +251,7 @@ fork)
 config)
 	need nc
 	need_rsockets
-	dp_setup
+	pair_setup
 	printf '%s\n' "# only iperf3's TCP sockets" "iperf3 INET STREAM TCP" \
 		>"$TMP/preload_config"
 	SHIM_VARS=(UROCE_RSPRELOAD_CONFIG="$TMP/preload_config")

@@ -7,8 +7,8 @@
 # process injects SOAK_FAULT (UROCE_FAULT syntax, default 0.5% each of
 # drop, dup and reorder). The volatile peer is SIGKILLed and restarted
 # every SOAK_KILL_EVERY seconds (20). Needs root (else exit 77).
-# shellcheck source=../dp/lib.sh
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 
 duration=${1:-120}
 if ! [[ $duration =~ ^[0-9]+$ ]] || ((duration == 0)); then
@@ -19,11 +19,11 @@ SOAK=${UROCE_TEST_SOAK:-${BUILD:+$BUILD/tests/soak/soak}}
 kill_every=${SOAK_KILL_EVERY:-20}
 fault=${SOAK_FAULT:-drop=0.005,dup=0.005,reorder=0.005}
 port=7471
-# in_ns's bound (lib.sh sets 60): the survivor ends by itself, this
+# in_ns's bound (tests/lib/netns.sh sets 60): the survivor ends by itself, this
 # only bounds a hang.
 # shellcheck disable=SC2034
 CMD_TIMEOUT=$((duration + 240))
-dp_setup
+pair_setup
 d=$TMP/run
 mkdir "$d"
 

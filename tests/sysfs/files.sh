@@ -11,11 +11,13 @@
 # down show at the next read; writes fail; other paths are untouched; and
 # Debian's ucx_info -d lists rc_verbs and ud_verbs on every uroce device.
 
-# Variables such as A and B are set by lib.sh's helpers (printf -v).
+# Variables such as A and B are set by tests/lib's helpers (printf -v).
 # shellcheck disable=SC2154
 set -euo pipefail
-# shellcheck source=../ns/lib.sh
-. "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 
 DEVPATHS=${UROCE_TEST_DEVPATHS:-${BUILD:+$BUILD/tests/sysfs/sysfs_devpaths}}
 DUMP="$(cd "$(dirname "$0")" && pwd)/dump.py"

@@ -22,8 +22,10 @@
 # from any other: uroce_lo, which reaches only its own namespace, would
 # get lanes to the peer's uroce_lo. The runs name the veth's device in
 # UCX_NET_DEVICES, as the README tells users to.
-# shellcheck source=../ns/lib.sh
-source "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 
 mode=${1:?usage: ucx.sh MODE}
 TEST_NAME="ucx.$mode"

@@ -9,9 +9,9 @@
 
 #include "providers/uroce/config.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
-#define CHECK_STR(a, b)                                                    \
+#define REQUIRE_STR(a, b)                                                  \
 	do {                                                               \
 		const char *a_ = (a), *b_ = (b);                           \
 		if (!a_ || strcmp(a_, b_)) {                               \
@@ -58,63 +58,63 @@ static void test_good(void)
 	char err[256] = "junk";
 
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, text, "good.conf", err, sizeof(err)) ==
-	      0);
-	CHECK(err[0] == '\0');
-	CHECK(conf.ninclude == 5);
-	CHECK_STR(conf.include[0], "eth*");
-	CHECK_STR(conf.include[1], "net1");
-	CHECK_STR(conf.include[2], "ib?");
-	CHECK_STR(conf.include[3], "bond0");
-	CHECK_STR(conf.include[4], "a#b");
-	CHECK(conf.nexclude == 2);
-	CHECK_STR(conf.exclude[0], "docker0");
-	CHECK_STR(conf.exclude[1], "veth*");
-	CHECK(!conf.lo);
-	CHECK(conf.nrenames == 2);
-	CHECK_STR(conf.renames[0].ifname, "eth0");
-	CHECK_STR(conf.renames[0].devname, "newname");
-	CHECK_STR(conf.renames[1].devname, "x.y-z_9");
-	CHECK(conf.nlags == 2);
-	CHECK_STR(conf.lags[0].name, "uroce_lag0");
-	CHECK(conf.lags[0].nmembers == 2);
-	CHECK_STR(conf.lags[0].members[0], "eth1");
-	CHECK_STR(conf.lags[0].members[1], "eth2");
-	CHECK_STR(conf.lags[1].name, "lag1");
-	CHECK(conf.lags[1].nmembers == 2);
-	CHECK_STR(conf.lags[1].members[0], "eth6");
-	CHECK_STR(conf.lags[1].members[1], "eth7");
+	REQUIRE(uroce_conf_parse(&conf, text, "good.conf", err, sizeof(err)) ==
+		0);
+	REQUIRE(err[0] == '\0');
+	REQUIRE(conf.ninclude == 5);
+	REQUIRE_STR(conf.include[0], "eth*");
+	REQUIRE_STR(conf.include[1], "net1");
+	REQUIRE_STR(conf.include[2], "ib?");
+	REQUIRE_STR(conf.include[3], "bond0");
+	REQUIRE_STR(conf.include[4], "a#b");
+	REQUIRE(conf.nexclude == 2);
+	REQUIRE_STR(conf.exclude[0], "docker0");
+	REQUIRE_STR(conf.exclude[1], "veth*");
+	REQUIRE(!conf.lo);
+	REQUIRE(conf.nrenames == 2);
+	REQUIRE_STR(conf.renames[0].ifname, "eth0");
+	REQUIRE_STR(conf.renames[0].devname, "newname");
+	REQUIRE_STR(conf.renames[1].devname, "x.y-z_9");
+	REQUIRE(conf.nlags == 2);
+	REQUIRE_STR(conf.lags[0].name, "uroce_lag0");
+	REQUIRE(conf.lags[0].nmembers == 2);
+	REQUIRE_STR(conf.lags[0].members[0], "eth1");
+	REQUIRE_STR(conf.lags[0].members[1], "eth2");
+	REQUIRE_STR(conf.lags[1].name, "lag1");
+	REQUIRE(conf.lags[1].nmembers == 2);
+	REQUIRE_STR(conf.lags[1].members[0], "eth6");
+	REQUIRE_STR(conf.lags[1].members[1], "eth7");
 
 	/* Parsing more into the same conf accumulates and overrides. */
-	CHECK(uroce_conf_parse(&conf,
-			       "include x\nloopback yes\n"
-			       "lag lag1 eth3,eth4,eth5\n",
-			       "more", err, sizeof(err)) == 0);
-	CHECK(conf.ninclude == 6);
-	CHECK_STR(conf.include[5], "x");
-	CHECK(conf.lo);
-	CHECK(conf.nlags == 2 && conf.lags[1].nmembers == 3);
+	REQUIRE(uroce_conf_parse(&conf,
+				 "include x\nloopback yes\n"
+				 "lag lag1 eth3,eth4,eth5\n",
+				 "more", err, sizeof(err)) == 0);
+	REQUIRE(conf.ninclude == 6);
+	REQUIRE_STR(conf.include[5], "x");
+	REQUIRE(conf.lo);
+	REQUIRE(conf.nlags == 2 && conf.lags[1].nmembers == 3);
 
 	uroce_conf_free(&conf);
-	CHECK(!conf.include && !conf.ninclude && !conf.renames && !conf.lags);
+	REQUIRE(!conf.include && !conf.ninclude && !conf.renames && !conf.lags);
 	uroce_conf_free(&conf); /* freeing twice is harmless */
 	conf_init(&conf);
 
 	/* The longest names fit. */
-	CHECK(uroce_conf_parse(&conf,
-			       "rename eth0123456789ab "
-			       "123456789b123456789c123456789d123456789e"
-			       "123456789f123456789abcd",
-			       "long", err, sizeof(err)) == 0);
-	CHECK(strlen(conf.renames[conf.nrenames - 1].devname) == 63);
-	CHECK(strlen(conf.renames[conf.nrenames - 1].ifname) == 15);
+	REQUIRE(uroce_conf_parse(&conf,
+				 "rename eth0123456789ab "
+				 "123456789b123456789c123456789d123456789e"
+				 "123456789f123456789abcd",
+				 "long", err, sizeof(err)) == 0);
+	REQUIRE(strlen(conf.renames[conf.nrenames - 1].devname) == 63);
+	REQUIRE(strlen(conf.renames[conf.nrenames - 1].ifname) == 15);
 	uroce_conf_free(&conf);
 
 	/* Empty and comment-only texts. */
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, "", "empty", err, sizeof(err)) == 0);
-	CHECK(uroce_conf_parse(&conf, "\n\n  # x\n\t\n", NULL, NULL, 0) == 0);
-	CHECK(conf.lo && !conf.ninclude && !conf.nlags);
+	REQUIRE(uroce_conf_parse(&conf, "", "empty", err, sizeof(err)) == 0);
+	REQUIRE(uroce_conf_parse(&conf, "\n\n  # x\n\t\n", NULL, NULL, 0) == 0);
+	REQUIRE(conf.lo && !conf.ninclude && !conf.nlags);
 	uroce_conf_free(&conf);
 }
 
@@ -129,11 +129,11 @@ static void test_bool_values(void)
 	conf_init(&conf);
 	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
 		snprintf(line, sizeof(line), "loopback %s", off[i]);
-		CHECK(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
-		CHECK(!conf.lo);
+		REQUIRE(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
+		REQUIRE(!conf.lo);
 		snprintf(line, sizeof(line), "loopback %s", on[i]);
-		CHECK(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
-		CHECK(conf.lo);
+		REQUIRE(uroce_conf_parse(&conf, line, "b", NULL, 0) == 0);
+		REQUIRE(conf.lo);
 	}
 	uroce_conf_free(&conf);
 }
@@ -145,10 +145,10 @@ static void bad(const char *text, const char *msg)
 	char err[256];
 
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf,
-			       "rename eth8 taken\n"
-			       "lag lagx ethA,ethB\n",
-			       "base", err, sizeof(err)) == 0);
+	REQUIRE(uroce_conf_parse(&conf,
+				 "rename eth8 taken\n"
+				 "lag lagx ethA,ethB\n",
+				 "base", err, sizeof(err)) == 0);
 	if (uroce_conf_parse(&conf, text, "bad.conf", err, sizeof(err)) !=
 		    -EINVAL ||
 	    strcmp(err, msg)) {
@@ -156,9 +156,9 @@ static void bad(const char *text, const char *msg)
 			__FILE__, __LINE__, text, err, msg);
 		exit(1);
 	}
-	CHECK(conf.ninclude == 0 && conf.nexclude == 0 && conf.lo);
-	CHECK(conf.nrenames == 1 && conf.nlags == 1);
-	CHECK(conf.lags[0].nmembers == 2);
+	REQUIRE(conf.ninclude == 0 && conf.nexclude == 0 && conf.lo);
+	REQUIRE(conf.nrenames == 1 && conf.nlags == 1);
+	REQUIRE(conf.lags[0].nmembers == 2);
 	uroce_conf_free(&conf);
 }
 
@@ -245,21 +245,22 @@ static void test_partial(void)
 	char err[256], small[12];
 
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, text, "p.conf", err, sizeof(err)) ==
-	      -EINVAL);
-	CHECK_STR(err, "p.conf:2: unknown keyword 'bogus'");
-	CHECK(conf.ninclude == 1 && conf.nexclude == 1 && !conf.lo);
-	CHECK(conf.nlags == 0);
+	REQUIRE(uroce_conf_parse(&conf, text, "p.conf", err, sizeof(err)) ==
+		-EINVAL);
+	REQUIRE_STR(err, "p.conf:2: unknown keyword 'bogus'");
+	REQUIRE(conf.ninclude == 1 && conf.nexclude == 1 && !conf.lo);
+	REQUIRE(conf.nlags == 0);
 	uroce_conf_free(&conf);
 
 	/* A short error buffer is truncated, not overrun; NULL is fine. */
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, text, "p.conf", small, sizeof(small)) ==
-	      -EINVAL);
-	CHECK_STR(small, "p.conf:2: u");
-	CHECK(uroce_conf_parse(&conf, text, NULL, NULL, 0) == -EINVAL);
-	CHECK(uroce_conf_parse(&conf, "x", NULL, err, sizeof(err)) == -EINVAL);
-	CHECK_STR(err, "config:1: unknown keyword 'x'");
+	REQUIRE(uroce_conf_parse(&conf, text, "p.conf", small, sizeof(small)) ==
+		-EINVAL);
+	REQUIRE_STR(small, "p.conf:2: u");
+	REQUIRE(uroce_conf_parse(&conf, text, NULL, NULL, 0) == -EINVAL);
+	REQUIRE(uroce_conf_parse(&conf, "x", NULL, err, sizeof(err)) ==
+		-EINVAL);
+	REQUIRE_STR(err, "config:1: unknown keyword 'x'");
 	uroce_conf_free(&conf);
 }
 
@@ -271,15 +272,15 @@ static void test_limits(void)
 	char err[128];
 
 	conf_init(&conf);
-	CHECK(conf.limits.qp == 65536 && conf.limits.cq == 16384 &&
-	      conf.limits.mr == 1048576 && conf.limits.pd == 65536 &&
-	      conf.limits.srq == 65536 && conf.limits.ah == 32767 &&
-	      conf.limits.mw == 65536);
+	REQUIRE(conf.limits.qp == 65536 && conf.limits.cq == 16384 &&
+		conf.limits.mr == 1048576 && conf.limits.pd == 65536 &&
+		conf.limits.srq == 65536 && conf.limits.ah == 32767 &&
+		conf.limits.mw == 65536);
 	conf.limits.mr = 3;
-	CHECK(uroce_conf_parse(&conf, text, "l.conf", err, sizeof(err)) == 0);
-	CHECK(conf.limits.qp == 16 && conf.limits.cq == 0 &&
-	      conf.limits.mr == 1048576 && conf.limits.srq == 8 &&
-	      conf.limits.pd == 65536);
+	REQUIRE(uroce_conf_parse(&conf, text, "l.conf", err, sizeof(err)) == 0);
+	REQUIRE(conf.limits.qp == 16 && conf.limits.cq == 0 &&
+		conf.limits.mr == 1048576 && conf.limits.srq == 8 &&
+		conf.limits.pd == 65536);
 	uroce_conf_free(&conf);
 }
 
@@ -290,48 +291,49 @@ static void test_decisions(void)
 
 	/* Defaults: everything, lo included, named uroce_<ifname>. */
 	conf_init(&conf);
-	CHECK_STR(dev(&conf, "eth0"), "uroce_eth0");
-	CHECK_STR(dev(&conf, "lo"), "uroce_lo");
-	CHECK_STR(dev(&conf, "verylongifname1"), "uroce_verylongifname1");
-	CHECK(!dev(&conf, ""));
-	CHECK(uroce_conf_netdev_device(&conf, "eth0", false, NULL, 0));
-	CHECK(uroce_conf_netdev_device(&conf, "eth0", false, small,
-				       sizeof(small)));
-	CHECK_STR(small, "uroce_e");
+	REQUIRE_STR(dev(&conf, "eth0"), "uroce_eth0");
+	REQUIRE_STR(dev(&conf, "lo"), "uroce_lo");
+	REQUIRE_STR(dev(&conf, "verylongifname1"), "uroce_verylongifname1");
+	REQUIRE(!dev(&conf, ""));
+	REQUIRE(uroce_conf_netdev_device(&conf, "eth0", false, NULL, 0));
+	REQUIRE(uroce_conf_netdev_device(&conf, "eth0", false, small,
+					 sizeof(small)));
+	REQUIRE_STR(small, "uroce_e");
 
-	CHECK(uroce_conf_parse(&conf,
-			       "include eth* net1\n"
-			       "exclude eth9 veth*\n"
-			       "rename eth0 mydev\n"
-			       "lag bond eth1,eth2\n",
-			       "d", NULL, 0) == 0);
-	CHECK_STR(dev(&conf, "eth0"), "mydev");
-	CHECK(!dev(&conf, "eth1")); /* lag members are not devices */
-	CHECK(!dev(&conf, "eth2"));
-	CHECK_STR(dev(&conf, "eth3"), "uroce_eth3");
-	CHECK(!dev(&conf, "eth9")); /* excluded */
-	CHECK_STR(dev(&conf, "net1"), "uroce_net1");
-	CHECK(!dev(&conf, "net2")); /* not included */
-	CHECK(!dev(&conf, "veth0")); /* not included either */
-	CHECK_STR(dev(&conf, "lo"), "uroce_lo"); /* include does not hide lo */
+	REQUIRE(uroce_conf_parse(&conf,
+				 "include eth* net1\n"
+				 "exclude eth9 veth*\n"
+				 "rename eth0 mydev\n"
+				 "lag bond eth1,eth2\n",
+				 "d", NULL, 0) == 0);
+	REQUIRE_STR(dev(&conf, "eth0"), "mydev");
+	REQUIRE(!dev(&conf, "eth1")); /* lag members are not devices */
+	REQUIRE(!dev(&conf, "eth2"));
+	REQUIRE_STR(dev(&conf, "eth3"), "uroce_eth3");
+	REQUIRE(!dev(&conf, "eth9")); /* excluded */
+	REQUIRE_STR(dev(&conf, "net1"), "uroce_net1");
+	REQUIRE(!dev(&conf, "net2")); /* not included */
+	REQUIRE(!dev(&conf, "veth0")); /* not included either */
+	REQUIRE_STR(dev(&conf, "lo"),
+		    "uroce_lo"); /* include does not hide lo */
 
-	CHECK(uroce_conf_parse(&conf, "loopback off", "d", NULL, 0) == 0);
-	CHECK(!dev(&conf, "lo"));
+	REQUIRE(uroce_conf_parse(&conf, "loopback off", "d", NULL, 0) == 0);
+	REQUIRE(!dev(&conf, "lo"));
 	/* "lo" only is loopback when the caller says so */
-	CHECK(!uroce_conf_netdev_device(&conf, "lo", false, NULL, 0));
+	REQUIRE(!uroce_conf_netdev_device(&conf, "lo", false, NULL, 0));
 	uroce_conf_free(&conf);
 
 	/* lo on, but excluded */
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, "exclude l*", "d", NULL, 0) == 0);
-	CHECK(!dev(&conf, "lo"));
-	CHECK_STR(dev(&conf, "eth0"), "uroce_eth0");
+	REQUIRE(uroce_conf_parse(&conf, "exclude l*", "d", NULL, 0) == 0);
+	REQUIRE(!dev(&conf, "lo"));
+	REQUIRE_STR(dev(&conf, "eth0"), "uroce_eth0");
 	uroce_conf_free(&conf);
 
 	/* lo as a lag member is not a device of its own either */
 	conf_init(&conf);
-	CHECK(uroce_conf_parse(&conf, "lag l lo,eth0", "d", NULL, 0) == 0);
-	CHECK(!dev(&conf, "lo") && !dev(&conf, "eth0"));
+	REQUIRE(uroce_conf_parse(&conf, "lag l lo,eth0", "d", NULL, 0) == 0);
+	REQUIRE(!dev(&conf, "lo") && !dev(&conf, "eth0"));
 	uroce_conf_free(&conf);
 }
 
@@ -344,9 +346,9 @@ static const char *tmpfile_with(const char *name, const char *text, size_t len)
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	f = fopen(path, "w");
-	CHECK(f);
-	CHECK(fwrite(text, 1, len, f) == len);
-	CHECK(fclose(f) == 0);
+	REQUIRE(f);
+	REQUIRE(fwrite(text, 1, len, f) == len);
+	REQUIRE(fclose(f) == 0);
 	return path;
 }
 
@@ -357,10 +359,10 @@ static void capture_stderr_start(void)
 {
 	fflush(stderr);
 	capture = tmpfile();
-	CHECK(capture);
+	REQUIRE(capture);
 	saved_stderr = dup(STDERR_FILENO);
-	CHECK(saved_stderr >= 0);
-	CHECK(dup2(fileno(capture), STDERR_FILENO) == STDERR_FILENO);
+	REQUIRE(saved_stderr >= 0);
+	REQUIRE(dup2(fileno(capture), STDERR_FILENO) == STDERR_FILENO);
 }
 
 static void capture_stderr_end(char *buf, size_t len)
@@ -368,7 +370,7 @@ static void capture_stderr_end(char *buf, size_t len)
 	size_t n;
 
 	fflush(stderr);
-	CHECK(dup2(saved_stderr, STDERR_FILENO) == STDERR_FILENO);
+	REQUIRE(dup2(saved_stderr, STDERR_FILENO) == STDERR_FILENO);
 	close(saved_stderr);
 	rewind(capture);
 	n = fread(buf, 1, len - 1, capture);
@@ -404,42 +406,42 @@ static void test_load(void)
 	char big[4096], log[1024];
 	size_t i;
 
-	CHECK(mkdtemp(tmpdir));
+	REQUIRE(mkdtemp(tmpdir));
 	clear_env();
 
 	/* A missing file gives the defaults. */
 	setenv("UROCE_CONF", "/nonexistent/uroce.conf", 1);
-	CHECK(uroce_conf_load(&conf) == 0);
-	CHECK(conf.lo && !conf.ninclude && !conf.nexclude && !conf.nrenames &&
-	      !conf.nlags);
+	REQUIRE(uroce_conf_load(&conf) == 0);
+	REQUIRE(conf.lo && !conf.ninclude && !conf.nexclude && !conf.nrenames &&
+		!conf.nlags);
 	uroce_conf_free(&conf);
 
 	/* Empty UROCE_CONF: no file. A directory: warned about, ignored. */
 	setenv("UROCE_CONF", "", 1);
-	CHECK(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
+	REQUIRE(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
 	uroce_conf_free(&conf);
 	setenv("UROCE_CONF", tmpdir, 1);
-	CHECK(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
+	REQUIRE(uroce_conf_load(&conf) == 0 && conf.lo && !conf.ninclude);
 	uroce_conf_free(&conf);
 
 	/* A file with a NUL byte is not a configuration. */
 	path = tmpfile_with("nul.conf", "loopback off\0x\n", 15);
 	setenv("UROCE_CONF", path, 1);
-	CHECK(uroce_conf_load(&conf) == 0 && conf.lo);
+	REQUIRE(uroce_conf_load(&conf) == 0 && conf.lo);
 	uroce_conf_free(&conf);
 
 	/* The file; its bad line is skipped and logged with its number. */
 	path = tmpfile_with("uroce.conf", file, strlen(file));
 	setenv("UROCE_CONF", path, 1);
 	capture_stderr_start();
-	CHECK(uroce_conf_load(&conf) == 0);
+	REQUIRE(uroce_conf_load(&conf) == 0);
 	capture_stderr_end(log, sizeof(log));
-	CHECK(strstr(log, "uroce.conf:3: unknown keyword 'nonsense'"));
-	CHECK(conf.ninclude == 2 && conf.nexclude == 1 && !conf.lo);
-	CHECK(conf.nrenames == 2 && conf.nlags == 1);
-	CHECK(conf.limits.qp == 12 && conf.limits.mr == 13);
-	CHECK_STR(dev(&conf, "eth0"), "fromfile");
-	CHECK(!dev(&conf, "lo"));
+	REQUIRE(strstr(log, "uroce.conf:3: unknown keyword 'nonsense'"));
+	REQUIRE(conf.ninclude == 2 && conf.nexclude == 1 && !conf.lo);
+	REQUIRE(conf.nrenames == 2 && conf.nlags == 1);
+	REQUIRE(conf.limits.qp == 12 && conf.limits.mr == 13);
+	REQUIRE_STR(dev(&conf, "eth0"), "fromfile");
+	REQUIRE(!dev(&conf, "lo"));
 	uroce_conf_free(&conf);
 
 	/* The environment overrides the file; lists are replaced. */
@@ -454,24 +456,24 @@ static void test_load(void)
 	setenv("UROCE_MAX_QP", " 3\t", 1);
 	setenv("UROCE_MAX_MR", "3 4", 1);
 	setenv("UROCE_MAX_CQ", "", 1);
-	CHECK(uroce_conf_load(&conf) == 0);
-	CHECK(conf.limits.qp == 3 && conf.limits.mr == 13 &&
-	      conf.limits.cq == 14);
-	CHECK(conf.ninclude == 3);
-	CHECK_STR(conf.include[0], "ib*");
-	CHECK_STR(conf.include[1], "eth0");
-	CHECK_STR(conf.include[2], "net9");
-	CHECK(conf.nexclude == 0 && conf.exclude == NULL);
-	CHECK(conf.lo);
-	CHECK_STR(dev(&conf, "eth0"), "fromenv");
-	CHECK_STR(dev(&conf, "net9"), "uroce_net9");
-	CHECK(!dev(&conf, "eth2")); /* not included */
-	CHECK_STR(dev(&conf, "lo"), "uroce_lo");
+	REQUIRE(uroce_conf_load(&conf) == 0);
+	REQUIRE(conf.limits.qp == 3 && conf.limits.mr == 13 &&
+		conf.limits.cq == 14);
+	REQUIRE(conf.ninclude == 3);
+	REQUIRE_STR(conf.include[0], "ib*");
+	REQUIRE_STR(conf.include[1], "eth0");
+	REQUIRE_STR(conf.include[2], "net9");
+	REQUIRE(conf.nexclude == 0 && conf.exclude == NULL);
+	REQUIRE(conf.lo);
+	REQUIRE_STR(dev(&conf, "eth0"), "fromenv");
+	REQUIRE_STR(dev(&conf, "net9"), "uroce_net9");
+	REQUIRE(!dev(&conf, "eth2")); /* not included */
+	REQUIRE_STR(dev(&conf, "lo"), "uroce_lo");
 	/* eth2=x/y, eth4=one (taken by eth1) and =z are skipped */
-	CHECK(conf.nrenames == 4);
-	CHECK_STR(conf.renames[2].ifname, "eth3");
-	CHECK_STR(conf.renames[2].devname, "three");
-	CHECK_STR(conf.renames[3].ifname, "eth5");
+	REQUIRE(conf.nrenames == 4);
+	REQUIRE_STR(conf.renames[2].ifname, "eth3");
+	REQUIRE_STR(conf.renames[2].devname, "three");
+	REQUIRE_STR(conf.renames[3].ifname, "eth5");
 	uroce_conf_free(&conf);
 
 	/* Bad values are ignored whole. */
@@ -483,26 +485,26 @@ static void test_load(void)
 	big[sizeof(big) - 1] = '\0';
 	setenv("UROCE_INCLUDE", big, 1); /* too many patterns */
 	setenv("UROCE_EXCLUDE", "a,b", 1);
-	CHECK(uroce_conf_load(&conf) == 0);
-	CHECK(!conf.lo); /* from the file */
-	CHECK(conf.ninclude == 2);
-	CHECK_STR(conf.include[0], "eth*");
-	CHECK(conf.nexclude == 2);
-	CHECK_STR(conf.exclude[1], "b");
+	REQUIRE(uroce_conf_load(&conf) == 0);
+	REQUIRE(!conf.lo); /* from the file */
+	REQUIRE(conf.ninclude == 2);
+	REQUIRE_STR(conf.include[0], "eth*");
+	REQUIRE(conf.nexclude == 2);
+	REQUIRE_STR(conf.exclude[1], "b");
 	uroce_conf_free(&conf);
 
 	/* Loading over a freed conf, repeatedly, does not leak. */
 	clear_env();
 	setenv("UROCE_CONF", path, 1);
 	for (i = 0; i < 3; i++) {
-		CHECK(uroce_conf_load(&conf) == 0);
+		REQUIRE(uroce_conf_load(&conf) == 0);
 		uroce_conf_free(&conf);
 	}
 
 	clear_env();
-	CHECK(unlink(tmpfile_with("nul.conf", "", 0)) == 0);
-	CHECK(unlink(tmpfile_with("uroce.conf", "", 0)) == 0);
-	CHECK(rmdir(tmpdir) == 0);
+	REQUIRE(unlink(tmpfile_with("nul.conf", "", 0)) == 0);
+	REQUIRE(unlink(tmpfile_with("uroce.conf", "", 0)) == 0);
+	REQUIRE(rmdir(tmpdir) == 0);
 }
 
 int main(void)

@@ -12,7 +12,7 @@
 
 #include "providers/uroce/gid.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 #define IFX 7 /* the netdev under test */
 #define OTHER 9 /* another netdev */
@@ -27,7 +27,7 @@ static struct rtnl_addr addr(int ifindex, const char *text, uint32_t flags)
 	if (strchr(text, ':')) {
 		a.family = AF_INET6;
 		a.prefixlen = 64;
-		CHECK(inet_pton(AF_INET6, text, a.addr) == 1);
+		REQUIRE(inet_pton(AF_INET6, text, a.addr) == 1);
 		a.scope = RT_SCOPE_UNIVERSE;
 		if (!strncmp(text, "fe80", 4))
 			a.scope = RT_SCOPE_LINK;
@@ -36,7 +36,7 @@ static struct rtnl_addr addr(int ifindex, const char *text, uint32_t flags)
 	} else {
 		a.family = AF_INET;
 		a.prefixlen = 24;
-		CHECK(inet_pton(AF_INET, text, a.addr) == 1);
+		REQUIRE(inet_pton(AF_INET, text, a.addr) == 1);
 		a.scope = !strncmp(text, "127.", 4) ? RT_SCOPE_HOST :
 						      RT_SCOPE_UNIVERSE;
 	}
@@ -50,13 +50,13 @@ static int gid_is(const struct uroce_gid *g, const char *text)
 
 	memset(&want, 0, sizeof(want));
 	if (strchr(text, ':')) {
-		CHECK(inet_pton(AF_INET6, text, want.raw) == 1);
+		REQUIRE(inet_pton(AF_INET6, text, want.raw) == 1);
 		if (g->family != AF_INET6)
 			return 0;
 	} else {
 		want.raw[10] = 0xff;
 		want.raw[11] = 0xff;
-		CHECK(inet_pton(AF_INET, text, &want.raw[12]) == 1);
+		REQUIRE(inet_pton(AF_INET, text, &want.raw[12]) == 1);
 		if (g->family != AF_INET)
 			return 0;
 	}
@@ -82,20 +82,20 @@ static void test_order(void)
 
 	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, t,
 			    UROCE_GID_TBL_LEN);
-	CHECK(n == 6);
-	CHECK(gid_is(&t[0], "10.99.0.1"));
-	CHECK(gid_is(&t[1], "10.99.0.2"));
-	CHECK(gid_is(&t[2], "198.51.100.1"));
-	CHECK(gid_is(&t[3], "2001:db8::1"));
-	CHECK(gid_is(&t[4], "fd00::5"));
-	CHECK(gid_is(&t[5], "fe80::1"));
+	REQUIRE(n == 6);
+	REQUIRE(gid_is(&t[0], "10.99.0.1"));
+	REQUIRE(gid_is(&t[1], "10.99.0.2"));
+	REQUIRE(gid_is(&t[2], "198.51.100.1"));
+	REQUIRE(gid_is(&t[3], "2001:db8::1"));
+	REQUIRE(gid_is(&t[4], "fd00::5"));
+	REQUIRE(gid_is(&t[5], "fe80::1"));
 	for (unsigned int i = 0; i < n; i++)
-		CHECK(t[i].ifindex == IFX);
+		REQUIRE(t[i].ifindex == IFX);
 	/* The IPv4-mapped form, byte by byte. */
-	CHECK(t[0].gid.raw[10] == 0xff && t[0].gid.raw[11] == 0xff);
-	CHECK(t[0].gid.raw[12] == 10 && t[0].gid.raw[15] == 1);
+	REQUIRE(t[0].gid.raw[10] == 0xff && t[0].gid.raw[11] == 0xff);
+	REQUIRE(t[0].gid.raw[12] == 10 && t[0].gid.raw[15] == 1);
 	for (unsigned int i = 0; i < 10; i++)
-		CHECK(t[0].gid.raw[i] == 0);
+		REQUIRE(t[0].gid.raw[i] == 0);
 }
 
 static void test_primary_is_not_secondary(void)
@@ -107,9 +107,9 @@ static void test_primary_is_not_secondary(void)
 	};
 	struct uroce_gid t[4];
 
-	CHECK(uroce_gid_table(a, 2, IFX, t, 4) == 2);
-	CHECK(gid_is(&t[0], "10.99.1.1"));
-	CHECK(gid_is(&t[1], "10.99.1.2"));
+	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "10.99.1.1"));
+	REQUIRE(gid_is(&t[1], "10.99.1.2"));
 }
 
 static void test_no_ipv4(void)
@@ -125,14 +125,14 @@ static void test_no_ipv4(void)
 	};
 	struct uroce_gid t[4];
 
-	CHECK(uroce_gid_table(a, 2, IFX, t, 4) == 2);
-	CHECK(gid_is(&t[0], "2001:db8::aa"));
-	CHECK(gid_is(&t[1], "fe80::aa"));
+	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "2001:db8::aa"));
+	REQUIRE(gid_is(&t[1], "fe80::aa"));
 
 	ll[1].scope = RT_SCOPE_UNIVERSE;
-	CHECK(uroce_gid_table(ll, 2, IFX, t, 4) == 2);
-	CHECK(gid_is(&t[0], "fe80::bb"));
-	CHECK(gid_is(&t[1], "fe80::cc"));
+	REQUIRE(uroce_gid_table(ll, 2, IFX, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "fe80::bb"));
+	REQUIRE(gid_is(&t[1], "fe80::cc"));
 }
 
 static void test_loopback(void)
@@ -143,9 +143,9 @@ static void test_loopback(void)
 	};
 	struct uroce_gid t[UROCE_GID_TBL_LEN];
 
-	CHECK(uroce_gid_table(a, 2, 1, t, UROCE_GID_TBL_LEN) == 2);
-	CHECK(gid_is(&t[0], "127.0.0.1"));
-	CHECK(gid_is(&t[1], "::1"));
+	REQUIRE(uroce_gid_table(a, 2, 1, t, UROCE_GID_TBL_LEN) == 2);
+	REQUIRE(gid_is(&t[0], "127.0.0.1"));
+	REQUIRE(gid_is(&t[1], "::1"));
 }
 
 static void test_duplicates_and_limits(void)
@@ -159,27 +159,27 @@ static void test_duplicates_and_limits(void)
 	a[0] = addr(IFX, "10.99.2.1", 0);
 	a[1] = addr(IFX, "10.99.2.1", IFA_F_SECONDARY);
 	a[1].prefixlen = 16;
-	CHECK(uroce_gid_table(a, 2, IFX, t, 4) == 1);
+	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 1);
 
 	/* Nothing for a netdev without addresses, or for an empty dump. */
-	CHECK(uroce_gid_table(a, 2, OTHER, t, 4) == 0);
-	CHECK(uroce_gid_table(NULL, 0, IFX, t, 4) == 0);
-	CHECK(uroce_gid_table(a, 2, IFX, t, 0) == 0);
+	REQUIRE(uroce_gid_table(a, 2, OTHER, t, 4) == 0);
+	REQUIRE(uroce_gid_table(NULL, 0, IFX, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 2, IFX, t, 0) == 0);
 
 	/* More addresses than slots: the table is full, not overrun. */
 	for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
 		snprintf(text, sizeof(text), "10.99.3.%u", i + 1);
 		a[i] = addr(IFX, text, i ? IFA_F_SECONDARY : 0);
 	}
-	CHECK(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, t,
-			      UROCE_GID_TBL_LEN) == UROCE_GID_TBL_LEN);
-	CHECK(gid_is(&t[0], "10.99.3.1"));
-	CHECK(gid_is(&t[UROCE_GID_TBL_LEN - 1], "10.99.3.32"));
+	REQUIRE(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, t,
+				UROCE_GID_TBL_LEN) == UROCE_GID_TBL_LEN);
+	REQUIRE(gid_is(&t[0], "10.99.3.1"));
+	REQUIRE(gid_is(&t[UROCE_GID_TBL_LEN - 1], "10.99.3.32"));
 
 	/* Unknown families are ignored. */
 	a[0] = addr(IFX, "10.99.4.1", 0);
 	a[0].family = AF_PACKET;
-	CHECK(uroce_gid_table(a, 1, IFX, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 1, IFX, t, 4) == 0);
 }
 
 int main(void)

@@ -20,10 +20,10 @@
 #include "providers/uroce/icrc.h"
 #include "providers/uroce/pkt.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 /* Reports the opcode and length a check failed for. */
-#define CHECK_AT(cond, op, len)                                                \
+#define REQUIRE_AT(cond, op, len)                                              \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
 			fprintf(stderr,                                        \
@@ -128,81 +128,84 @@ static void test_opcode_table(void)
 		int i = expected_index(op);
 		unsigned int f = info->flags, pos;
 
-		CHECK(uroce_opcode_name((uint8_t)op) != NULL);
+		REQUIRE(uroce_opcode_name((uint8_t)op) != NULL);
 		if (i < 0) {
-			CHECK_AT(!(f & UROCE_OPF_VALID), op, 0);
-			CHECK_AT(!strcmp(uroce_opcode_name((uint8_t)op),
-					 "RESERVED") ==
-					 !expected_unsupported(op),
-				 op, 0);
+			REQUIRE_AT(!(f & UROCE_OPF_VALID), op, 0);
+			REQUIRE_AT(!strcmp(uroce_opcode_name((uint8_t)op),
+					   "RESERVED") ==
+					   !expected_unsupported(op),
+				   op, 0);
 			continue;
 		}
 		nvalid++;
-		CHECK_AT(f & UROCE_OPF_VALID, op, 0);
-		CHECK_AT(info->name && !strncmp(info->name,
-						op < 0x20 ? "RC_" :
-						op < 0x40 ? "UC_" :
-							    "UD_",
-						3),
-			 op, 0);
-		CHECK_AT(info->hdrs == expected_ops[i].hdrs, op, 0);
-		CHECK_AT(info->hdr_len == expected_ops[i].hdr_len, op, 0);
-		CHECK_AT(!!(f & UROCE_OPF_PAYLOAD) == expected_ops[i].payload,
-			 op, 0);
+		REQUIRE_AT(f & UROCE_OPF_VALID, op, 0);
+		REQUIRE_AT(info->name && !strncmp(info->name,
+						  op < 0x20 ? "RC_" :
+						  op < 0x40 ? "UC_" :
+							      "UD_",
+						  3),
+			   op, 0);
+		REQUIRE_AT(info->hdrs == expected_ops[i].hdrs, op, 0);
+		REQUIRE_AT(info->hdr_len == expected_ops[i].hdr_len, op, 0);
+		REQUIRE_AT(!!(f & UROCE_OPF_PAYLOAD) == expected_ops[i].payload,
+			   op, 0);
 		pos = f & (UROCE_OPF_FIRST | UROCE_OPF_MIDDLE | UROCE_OPF_LAST |
 			   UROCE_OPF_ONLY);
 		switch (expected_ops[i].kind) {
 		case 'F':
-			CHECK_AT(pos == UROCE_OPF_FIRST, op, 0);
+			REQUIRE_AT(pos == UROCE_OPF_FIRST, op, 0);
 			break;
 		case 'M':
-			CHECK_AT(pos == UROCE_OPF_MIDDLE, op, 0);
+			REQUIRE_AT(pos == UROCE_OPF_MIDDLE, op, 0);
 			break;
 		case 'L':
-			CHECK_AT(pos == UROCE_OPF_LAST, op, 0);
+			REQUIRE_AT(pos == UROCE_OPF_LAST, op, 0);
 			break;
 		default:
-			CHECK_AT(pos == UROCE_OPF_ONLY, op, 0);
+			REQUIRE_AT(pos == UROCE_OPF_ONLY, op, 0);
 		}
-		CHECK_AT(!!(f & UROCE_OPF_REQ) == (expected_ops[i].dir == 'q'),
-			 op, 0);
-		CHECK_AT(!!(f & UROCE_OPF_RESP) == (expected_ops[i].dir == 's'),
-			 op, 0);
-		CHECK_AT(!!(f & UROCE_OPF_IMM) == !!(info->hdrs & I), op, 0);
-		CHECK_AT(!!(f & UROCE_OPF_INV) == !!(info->hdrs & IE), op, 0);
+		REQUIRE_AT(!!(f & UROCE_OPF_REQ) ==
+				   (expected_ops[i].dir == 'q'),
+			   op, 0);
+		REQUIRE_AT(!!(f & UROCE_OPF_RESP) ==
+				   (expected_ops[i].dir == 's'),
+			   op, 0);
+		REQUIRE_AT(!!(f & UROCE_OPF_IMM) == !!(info->hdrs & I), op, 0);
+		REQUIRE_AT(!!(f & UROCE_OPF_INV) == !!(info->hdrs & IE), op, 0);
 		/* Exactly one kind of operation. */
-		CHECK_AT(__builtin_popcount(f &
-					    (UROCE_OPF_SEND | UROCE_OPF_WRITE |
-					     UROCE_OPF_READ | UROCE_OPF_ATOMIC |
-					     UROCE_OPF_ACK)) == 1 ||
-				 op == UROCE_OP_RC_ATOMIC_ACK,
-			 op, 0);
-		CHECK_AT(!!strstr(info->name, "SEND") == !!(f & UROCE_OPF_SEND),
-			 op, 0);
+		REQUIRE_AT(__builtin_popcount(
+				   f & (UROCE_OPF_SEND | UROCE_OPF_WRITE |
+					UROCE_OPF_READ | UROCE_OPF_ATOMIC |
+					UROCE_OPF_ACK)) == 1 ||
+				   op == UROCE_OP_RC_ATOMIC_ACK,
+			   op, 0);
+		REQUIRE_AT(!!strstr(info->name, "SEND") ==
+				   !!(f & UROCE_OPF_SEND),
+			   op, 0);
 		/* ATOMIC WRITE is answered and replayed as a READ. */
-		CHECK_AT(!!strstr(info->name, "WRITE") ==
-					 !!(f & UROCE_OPF_WRITE) ||
-				 op == UROCE_OP_RC_ATOMIC_WRITE,
-			 op, 0);
-		CHECK_AT(!!strstr(info->name, "READ") ==
-					 !!(f & UROCE_OPF_READ) ||
-				 op == UROCE_OP_RC_ATOMIC_WRITE,
-			 op, 0);
+		REQUIRE_AT(!!strstr(info->name, "WRITE") ==
+					   !!(f & UROCE_OPF_WRITE) ||
+				   op == UROCE_OP_RC_ATOMIC_WRITE,
+			   op, 0);
+		REQUIRE_AT(!!strstr(info->name, "READ") ==
+					   !!(f & UROCE_OPF_READ) ||
+				   op == UROCE_OP_RC_ATOMIC_WRITE,
+			   op, 0);
 		if (uroce_opcode_transport((uint8_t)op) != UROCE_TR_RC)
-			CHECK_AT(!(f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC |
-					UROCE_OPF_ACK | UROCE_OPF_INV)),
-				 op, 0);
+			REQUIRE_AT(!(f & (UROCE_OPF_READ | UROCE_OPF_ATOMIC |
+					  UROCE_OPF_ACK | UROCE_OPF_INV)),
+				   op, 0);
 	}
-	CHECK(nvalid == ARRAY_SIZE(expected_ops));
-	CHECK(!strcmp(uroce_opcode_name(0x81), "CNP"));
-	CHECK(!strcmp(uroce_opcode_name(0x44), "RD"));
-	CHECK(!strcmp(uroce_opcode_name(0xa5), "XRC"));
-	CHECK(!strcmp(uroce_opcode_name(0x15), "RESERVED"));
-	CHECK(!strcmp(uroce_opcode_name(0x66), "RESERVED"));
-	CHECK(!strcmp(uroce_opcode_name(0x0b),
-		      "RC_RDMA_WRITE_ONLY_WITH_IMMEDIATE"));
-	CHECK(uroce_opcode_transport(0x65) == UROCE_TR_UD);
-	CHECK(uroce_opcode_transport(0x2b) == UROCE_TR_UC);
+	REQUIRE(nvalid == ARRAY_SIZE(expected_ops));
+	REQUIRE(!strcmp(uroce_opcode_name(0x81), "CNP"));
+	REQUIRE(!strcmp(uroce_opcode_name(0x44), "RD"));
+	REQUIRE(!strcmp(uroce_opcode_name(0xa5), "XRC"));
+	REQUIRE(!strcmp(uroce_opcode_name(0x15), "RESERVED"));
+	REQUIRE(!strcmp(uroce_opcode_name(0x66), "RESERVED"));
+	REQUIRE(!strcmp(uroce_opcode_name(0x0b),
+			"RC_RDMA_WRITE_ONLY_WITH_IMMEDIATE"));
+	REQUIRE(uroce_opcode_transport(0x65) == UROCE_TR_UD);
+	REQUIRE(uroce_opcode_transport(0x2b) == UROCE_TR_UC);
 }
 
 static const struct uroce_icrc_hdr ip4 = {
@@ -276,11 +279,11 @@ static uint8_t *assemble(const struct uroce_pkt *p, const uint8_t *payload,
 	int hlen;
 
 	hlen = uroce_pkt_build(hdr, sizeof(hdr), p);
-	CHECK_AT(hlen == uroce_opcodes[p->bth.opcode].hdr_len, p->bth.opcode,
-		 p->paylen);
+	REQUIRE_AT(hlen == uroce_opcodes[p->bth.opcode].hdr_len, p->bth.opcode,
+		   p->paylen);
 	/* Headers, payload and trailer as separate pieces, as a sender. */
 	tlen = uroce_pkt_trailer(trailer, pad, 0);
-	CHECK(tlen == pad + UROCE_ICRC_LEN);
+	REQUIRE(tlen == pad + UROCE_ICRC_LEN);
 	iov[0] = (struct iovec){ hdr, (size_t)hlen };
 	iov[1] = (struct iovec){ (void *)payload, p->paylen };
 	iov[2] = (struct iovec){ trailer, pad };
@@ -288,7 +291,7 @@ static uint8_t *assemble(const struct uroce_pkt *p, const uint8_t *payload,
 
 	*lenp = (size_t)hlen + p->paylen + tlen;
 	buf = malloc(*lenp);
-	CHECK(buf);
+	REQUIRE(buf);
 	memcpy(buf, hdr, (size_t)hlen);
 	if (p->paylen)
 		memcpy(buf + hlen, payload, p->paylen);
@@ -303,15 +306,15 @@ static int parse_exact(const uint8_t *src, size_t len, struct uroce_pkt *out,
 	uint8_t *copy = malloc(len ? len : 1);
 	int ret;
 
-	CHECK(copy);
+	REQUIRE(copy);
 	memcpy(copy, src, len);
 	ret = uroce_pkt_parse(copy, len, out);
 	if (!ret) {
-		CHECK(out->buf == copy && out->len == len);
-		CHECK(out->payload >= copy && out->payload + out->paylen +
-							      out->bth.pad +
-							      UROCE_ICRC_LEN ==
-						      copy + len);
+		REQUIRE(out->buf == copy && out->len == len);
+		REQUIRE(out->payload >= copy &&
+			out->payload + out->paylen + out->bth.pad +
+					UROCE_ICRC_LEN ==
+				copy + len);
 		if (icrc_ok)
 			*icrc_ok = !uroce_pkt_check_icrc(out, &ip4);
 	}
@@ -324,47 +327,49 @@ static void check_same(const struct uroce_pkt *a, const struct uroce_pkt *b)
 	const struct uroce_opcode_info *info = &uroce_opcodes[a->bth.opcode];
 	uint8_t op = a->bth.opcode;
 
-	CHECK_AT(b->info == info, op, a->paylen);
-	CHECK_AT(b->bth.opcode == op && b->bth.se == a->bth.se &&
-			 b->bth.mig == a->bth.mig &&
-			 b->bth.pkey == a->bth.pkey &&
-			 b->bth.dqpn == a->bth.dqpn &&
-			 b->bth.ackreq == a->bth.ackreq &&
-			 b->bth.psn == a->bth.psn,
-		 op, a->paylen);
-	CHECK_AT(b->bth.pad == uroce_pkt_pad(a->paylen), op, a->paylen);
-	CHECK_AT(b->paylen == a->paylen, op, a->paylen);
+	REQUIRE_AT(b->info == info, op, a->paylen);
+	REQUIRE_AT(b->bth.opcode == op && b->bth.se == a->bth.se &&
+			   b->bth.mig == a->bth.mig &&
+			   b->bth.pkey == a->bth.pkey &&
+			   b->bth.dqpn == a->bth.dqpn &&
+			   b->bth.ackreq == a->bth.ackreq &&
+			   b->bth.psn == a->bth.psn,
+		   op, a->paylen);
+	REQUIRE_AT(b->bth.pad == uroce_pkt_pad(a->paylen), op, a->paylen);
+	REQUIRE_AT(b->paylen == a->paylen, op, a->paylen);
 	if (info->hdrs & UROCE_HDR_RETH)
-		CHECK_AT(b->reth.va == a->reth.va &&
-				 b->reth.rkey == a->reth.rkey &&
-				 b->reth.len == a->reth.len,
-			 op, a->paylen);
+		REQUIRE_AT(b->reth.va == a->reth.va &&
+				   b->reth.rkey == a->reth.rkey &&
+				   b->reth.len == a->reth.len,
+			   op, a->paylen);
 	else
-		CHECK_AT(!b->reth.va && !b->reth.rkey && !b->reth.len, op, 0);
+		REQUIRE_AT(!b->reth.va && !b->reth.rkey && !b->reth.len, op, 0);
 	if (info->hdrs & UROCE_HDR_AETH)
-		CHECK_AT(b->aeth.syndrome == a->aeth.syndrome &&
-				 b->aeth.msn == a->aeth.msn,
-			 op, a->paylen);
+		REQUIRE_AT(b->aeth.syndrome == a->aeth.syndrome &&
+				   b->aeth.msn == a->aeth.msn,
+			   op, a->paylen);
 	else
-		CHECK_AT(!b->aeth.syndrome && !b->aeth.msn, op, 0);
+		REQUIRE_AT(!b->aeth.syndrome && !b->aeth.msn, op, 0);
 	if (info->hdrs & UROCE_HDR_ATMETH)
-		CHECK_AT(b->atmeth.va == a->atmeth.va &&
-				 b->atmeth.rkey == a->atmeth.rkey &&
-				 b->atmeth.swap_add == a->atmeth.swap_add &&
-				 b->atmeth.compare == a->atmeth.compare,
-			 op, a->paylen);
+		REQUIRE_AT(b->atmeth.va == a->atmeth.va &&
+				   b->atmeth.rkey == a->atmeth.rkey &&
+				   b->atmeth.swap_add == a->atmeth.swap_add &&
+				   b->atmeth.compare == a->atmeth.compare,
+			   op, a->paylen);
 	else
-		CHECK_AT(!b->atmeth.va && !b->atmeth.compare, op, 0);
-	CHECK_AT(b->atmack == (info->hdrs & UROCE_HDR_ATMACK ? a->atmack : 0),
-		 op, 0);
+		REQUIRE_AT(!b->atmeth.va && !b->atmeth.compare, op, 0);
+	REQUIRE_AT(b->atmack == (info->hdrs & UROCE_HDR_ATMACK ? a->atmack : 0),
+		   op, 0);
 	if (info->hdrs & UROCE_HDR_DETH)
-		CHECK_AT(b->deth.qkey == a->deth.qkey &&
-				 b->deth.sqpn == a->deth.sqpn,
-			 op, a->paylen);
+		REQUIRE_AT(b->deth.qkey == a->deth.qkey &&
+				   b->deth.sqpn == a->deth.sqpn,
+			   op, a->paylen);
 	else
-		CHECK_AT(!b->deth.qkey && !b->deth.sqpn, op, 0);
-	CHECK_AT(b->imm == (info->hdrs & UROCE_HDR_IMMDT ? a->imm : 0), op, 0);
-	CHECK_AT(b->ieth == (info->hdrs & UROCE_HDR_IETH ? a->ieth : 0), op, 0);
+		REQUIRE_AT(!b->deth.qkey && !b->deth.sqpn, op, 0);
+	REQUIRE_AT(b->imm == (info->hdrs & UROCE_HDR_IMMDT ? a->imm : 0), op,
+		   0);
+	REQUIRE_AT(b->ieth == (info->hdrs & UROCE_HDR_IETH ? a->ieth : 0), op,
+		   0);
 }
 
 static void test_round_trip(void)
@@ -385,18 +390,18 @@ static void test_round_trip(void)
 
 			random_pkt(op, paylen, &in);
 			buf = assemble(&in, payload, &ip4, &len);
-			CHECK_AT(parse_exact(buf, len, &out, &icrc_ok) == 0, op,
-				 len);
-			CHECK_AT(icrc_ok, op, len);
+			REQUIRE_AT(parse_exact(buf, len, &out, &icrc_ok) == 0,
+				   op, len);
+			REQUIRE_AT(icrc_ok, op, len);
 			check_same(&in, &out);
-			CHECK_AT(!memcmp(buf + uroce_opcodes[op].hdr_len,
-					 payload, paylen),
-				 op, len);
+			REQUIRE_AT(!memcmp(buf + uroce_opcodes[op].hdr_len,
+					   payload, paylen),
+				   op, len);
 			/* The raw accessors agree with the parser. */
-			CHECK(uroce_bth_opcode(buf) == op);
-			CHECK(uroce_bth_dqpn(buf) == in.bth.dqpn);
-			CHECK(uroce_bth_psn(buf) == in.bth.psn);
-			CHECK(uroce_bth_ackreq(buf) == in.bth.ackreq);
+			REQUIRE(uroce_bth_opcode(buf) == op);
+			REQUIRE(uroce_bth_dqpn(buf) == in.bth.dqpn);
+			REQUIRE(uroce_bth_psn(buf) == in.bth.psn);
+			REQUIRE(uroce_bth_ackreq(buf) == in.bth.ackreq);
 			free(buf);
 		}
 	}
@@ -455,9 +460,9 @@ static void test_wire_bytes(void)
 				      0x55667788 };
 	memcpy(&p.imm, "\xde\xad\xbe\xef", 4);
 	p.paylen = 5; /* three bytes of pad */
-	CHECK(uroce_pkt_build(buf + 1, sizeof(buf) - 1, &p) ==
-	      sizeof(write_imm));
-	CHECK(!memcmp(buf + 1, write_imm, sizeof(write_imm)));
+	REQUIRE(uroce_pkt_build(buf + 1, sizeof(buf) - 1, &p) ==
+		sizeof(write_imm));
+	REQUIRE(!memcmp(buf + 1, write_imm, sizeof(write_imm)));
 
 	memset(&p, 0, sizeof(p));
 	p.bth = (struct uroce_bth){ .opcode = UROCE_OP_RC_CMP_SWAP,
@@ -468,8 +473,8 @@ static void test_wire_bytes(void)
 	p.atmeth = (struct uroce_atmeth){ 0xf0e1d2c3b4a59687ull, 0xaabbccdd,
 					  0x1020304050607080ull,
 					  0x0100000000000002ull };
-	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(cmp_swap));
-	CHECK(!memcmp(buf, cmp_swap, sizeof(cmp_swap)));
+	REQUIRE(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(cmp_swap));
+	REQUIRE(!memcmp(buf, cmp_swap, sizeof(cmp_swap)));
 
 	memset(&p, 0, sizeof(p));
 	p.bth = (struct uroce_bth){ .opcode = UROCE_OP_RC_ATOMIC_ACK,
@@ -480,8 +485,8 @@ static void test_wire_bytes(void)
 		(struct uroce_aeth){ uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID),
 				     0x102 };
 	p.atmack = 0x8877665544332211ull;
-	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(atomic_ack));
-	CHECK(!memcmp(buf, atomic_ack, sizeof(atomic_ack)));
+	REQUIRE(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(atomic_ack));
+	REQUIRE(!memcmp(buf, atomic_ack, sizeof(atomic_ack)));
 
 	memset(&p, 0, sizeof(p));
 	p.bth = (struct uroce_bth){ .opcode = UROCE_OP_UD_SEND_ONLY_IMM,
@@ -490,8 +495,8 @@ static void test_wire_bytes(void)
 	p.deth = (struct uroce_deth){ 0x80010000, 0xabcdef };
 	memcpy(&p.imm, "\x01\x02\x03\x04", 4);
 	p.paylen = 3;
-	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(ud_imm));
-	CHECK(!memcmp(buf, ud_imm, sizeof(ud_imm)));
+	REQUIRE(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(ud_imm));
+	REQUIRE(!memcmp(buf, ud_imm, sizeof(ud_imm)));
 
 	memset(&p, 0, sizeof(p));
 	p.bth = (struct uroce_bth){ .opcode = UROCE_OP_RC_SEND_ONLY_INV,
@@ -501,8 +506,8 @@ static void test_wire_bytes(void)
 				    .psn = 1 };
 	p.ieth = 0x12345678;
 	p.paylen = 64;
-	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(send_inv));
-	CHECK(!memcmp(buf, send_inv, sizeof(send_inv)));
+	REQUIRE(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(send_inv));
+	REQUIRE(!memcmp(buf, send_inv, sizeof(send_inv)));
 
 	memset(&p, 0, sizeof(p));
 	p.bth = (struct uroce_bth){ .opcode = UROCE_OP_RC_ACK,
@@ -510,16 +515,16 @@ static void test_wire_bytes(void)
 				    .dqpn = 0x401,
 				    .psn = 5 };
 	p.aeth = (struct uroce_aeth){ uroce_aeth_rnr_nak(14), 9 };
-	CHECK(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(rnr_nak));
-	CHECK(!memcmp(buf, rnr_nak, sizeof(rnr_nak)));
+	REQUIRE(uroce_pkt_build(buf, sizeof(buf), &p) == sizeof(rnr_nak));
+	REQUIRE(!memcmp(buf, rnr_nak, sizeof(rnr_nak)));
 
 	/* Patching a built header in place. */
 	uroce_bth_set_psn(buf, 0xfedcba);
 	uroce_bth_set_ackreq(buf, true);
-	CHECK(buf[8] == 0x80 && buf[9] == 0xfe && buf[10] == 0xdc &&
-	      buf[11] == 0xba);
+	REQUIRE(buf[8] == 0x80 && buf[9] == 0xfe && buf[10] == 0xdc &&
+		buf[11] == 0xba);
 	uroce_bth_set_ackreq(buf, false);
-	CHECK(buf[8] == 0 && uroce_bth_psn(buf) == 0xfedcba);
+	REQUIRE(buf[8] == 0 && uroce_bth_psn(buf) == 0xfedcba);
 }
 
 static void test_build_errors(void)
@@ -531,51 +536,51 @@ static void test_build_errors(void)
 	for (op = 0; op < 256; op++) {
 		random_pkt((uint8_t)op, 0, &p);
 		if (!(uroce_opcodes[op].flags & UROCE_OPF_VALID)) {
-			CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
-					 -EINVAL,
-				 op, 0);
+			REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
+					   -EINVAL,
+				   op, 0);
 			continue;
 		}
 		/* Too small a buffer: refused, nothing written. */
 		memset(buf, 0x5a, sizeof(buf));
-		CHECK_AT(uroce_pkt_build(buf, uroce_opcodes[op].hdr_len - 1,
-					 &p) == -ENOSPC,
-			 op, 0);
+		REQUIRE_AT(uroce_pkt_build(buf, uroce_opcodes[op].hdr_len - 1,
+					   &p) == -ENOSPC,
+			   op, 0);
 		for (i = 0; i < sizeof(buf); i++)
-			CHECK_AT(buf[i] == 0x5a, op, i);
-		CHECK_AT(uroce_pkt_build(buf, uroce_opcodes[op].hdr_len, &p) ==
-				 uroce_opcodes[op].hdr_len,
-			 op, 0);
+			REQUIRE_AT(buf[i] == 0x5a, op, i);
+		REQUIRE_AT(uroce_pkt_build(buf, uroce_opcodes[op].hdr_len,
+					   &p) == uroce_opcodes[op].hdr_len,
+			   op, 0);
 		for (i = uroce_opcodes[op].hdr_len; i < sizeof(buf); i++)
-			CHECK_AT(buf[i] == 0x5a, op, i);
+			REQUIRE_AT(buf[i] == 0x5a, op, i);
 
 		p.bth.psn = UROCE_QPN_MASK + 1;
-		CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) == -EINVAL, op,
-			 0);
+		REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) == -EINVAL, op,
+			   0);
 		p.bth.psn = 0;
 		p.bth.dqpn = 0x1000000;
-		CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) == -EINVAL, op,
-			 0);
+		REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) == -EINVAL, op,
+			   0);
 		p.bth.dqpn = 3;
 		if (uroce_opcodes[op].hdrs & UROCE_HDR_AETH) {
 			p.aeth.msn = 0x1000000;
-			CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
-					 -EINVAL,
-				 op, 0);
+			REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
+					   -EINVAL,
+				   op, 0);
 			p.aeth.msn = 0;
 		}
 		if (uroce_opcodes[op].hdrs & UROCE_HDR_DETH) {
 			p.deth.sqpn = 0x1000000;
-			CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
-					 -EINVAL,
-				 op, 0);
+			REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
+					   -EINVAL,
+				   op, 0);
 			p.deth.sqpn = 0;
 		}
 		if (!(uroce_opcodes[op].flags & UROCE_OPF_PAYLOAD)) {
 			p.paylen = 4;
-			CHECK_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
-					 -EINVAL,
-				 op, 0);
+			REQUIRE_AT(uroce_pkt_build(buf, sizeof(buf), &p) ==
+					   -EINVAL,
+				   op, 0);
 		}
 	}
 }
@@ -616,7 +621,7 @@ static void test_truncation(void)
 			pad = uroce_pkt_pad(paylen);
 			random_pkt(op, paylen, &in);
 			buf = assemble(&in, payload, &ip4, &full);
-			CHECK(full == hl + paylen + pad + UROCE_ICRC_LEN);
+			REQUIRE(full == hl + paylen + pad + UROCE_ICRC_LEN);
 
 			for (len = 0; len < full; len++) {
 				bool icrc_ok = true;
@@ -636,16 +641,16 @@ static void test_truncation(void)
 					want = -UROCE_DROP_BAD_PAD;
 				else
 					want = 0;
-				CHECK_AT(got == want, op, len);
+				REQUIRE_AT(got == want, op, len);
 				if (!got)
-					CHECK_AT(!icrc_ok, op, len);
+					REQUIRE_AT(!icrc_ok, op, len);
 			}
 			/* Longer than the opcode allows. */
 			for (len = full + 1; len <= full + 4; len++) {
 				uint8_t *longer = calloc(1, len);
 				int got;
 
-				CHECK(longer);
+				REQUIRE(longer);
 				memcpy(longer, buf, full);
 				got = parse_exact(longer, len, &out, NULL);
 				if (len % 4 ||
@@ -653,10 +658,11 @@ static void test_truncation(void)
 				    (info->flags &
 				     (UROCE_OPF_FIRST | UROCE_OPF_MIDDLE)) ||
 				    paylen == UROCE_MTU_MAX)
-					CHECK_AT(got == -UROCE_DROP_BAD_LENGTH,
-						 op, len);
+					REQUIRE_AT(
+						got == -UROCE_DROP_BAD_LENGTH,
+						op, len);
 				else
-					CHECK_AT(got == 0, op, len);
+					REQUIRE_AT(got == 0, op, len);
 				free(longer);
 			}
 			free(buf);
@@ -690,9 +696,9 @@ static void test_version_pad_length(void)
 		buf = assemble(&in, payload, &ip4, &len);
 		for (v = 1; v < 16; v++) {
 			buf[1] = (uint8_t)((buf[1] & 0xf0) | v);
-			CHECK_AT(parse_exact(buf, len, &out, NULL) ==
-					 -UROCE_DROP_BAD_VERSION,
-				 op, len);
+			REQUIRE_AT(parse_exact(buf, len, &out, NULL) ==
+					   -UROCE_DROP_BAD_VERSION,
+				   op, len);
 		}
 		buf[1] &= 0xf0;
 		/* A pad count on a packet that must not have one. */
@@ -701,13 +707,13 @@ static void test_version_pad_length(void)
 			if (!(info->flags & UROCE_OPF_PAYLOAD) ||
 			    (info->flags &
 			     (UROCE_OPF_FIRST | UROCE_OPF_MIDDLE)))
-				CHECK_AT(parse_exact(buf, len, &out, NULL) ==
-						 -UROCE_DROP_BAD_PAD,
-					 op, len);
+				REQUIRE_AT(parse_exact(buf, len, &out, NULL) ==
+						   -UROCE_DROP_BAD_PAD,
+					   op, len);
 			else
-				CHECK_AT(!parse_exact(buf, len, &out, NULL) &&
-						 out.paylen == paylen - pad,
-					 op, len);
+				REQUIRE_AT(!parse_exact(buf, len, &out, NULL) &&
+						   out.paylen == paylen - pad,
+					   op, len);
 		}
 		free(buf);
 
@@ -719,9 +725,9 @@ static void test_version_pad_length(void)
 			buf = assemble(&in, payload, &ip4, &len);
 			for (pad = 1; pad < 4; pad++) {
 				set_pad(buf, pad);
-				CHECK_AT(parse_exact(buf, len, &out, NULL) ==
-						 -UROCE_DROP_BAD_PAD,
-					 op, len);
+				REQUIRE_AT(parse_exact(buf, len, &out, NULL) ==
+						   -UROCE_DROP_BAD_PAD,
+					   op, len);
 			}
 			free(buf);
 		}
@@ -736,10 +742,10 @@ static void test_version_pad_length(void)
 			buf = assemble(&in, payload, &ip4, &len);
 			got = parse_exact(buf, len, &out, NULL);
 			if (fm ? is_ib_mtu(lens[v]) : lens[v] <= UROCE_MTU_MAX)
-				CHECK_AT(got == 0, op, lens[v]);
+				REQUIRE_AT(got == 0, op, lens[v]);
 			else
-				CHECK_AT(got == -UROCE_DROP_BAD_LENGTH, op,
-					 lens[v]);
+				REQUIRE_AT(got == -UROCE_DROP_BAD_LENGTH, op,
+					   lens[v]);
 			free(buf);
 		}
 	}
@@ -758,21 +764,22 @@ static void test_bad_opcodes(void)
 		buf[0] = (uint8_t)op;
 		got = parse_exact(buf, sizeof(buf), &out, NULL);
 		if (expected_index(op) >= 0)
-			CHECK_AT(got != -UROCE_DROP_BAD_OPCODE &&
-					 got != -UROCE_DROP_UNSUPPORTED,
-				 op, 0);
+			REQUIRE_AT(got != -UROCE_DROP_BAD_OPCODE &&
+					   got != -UROCE_DROP_UNSUPPORTED,
+				   op, 0);
 		else if (expected_unsupported(op))
-			CHECK_AT(got == -UROCE_DROP_UNSUPPORTED, op, 0);
+			REQUIRE_AT(got == -UROCE_DROP_UNSUPPORTED, op, 0);
 		else
-			CHECK_AT(got == -UROCE_DROP_BAD_OPCODE, op, 0);
+			REQUIRE_AT(got == -UROCE_DROP_BAD_OPCODE, op, 0);
 		/* The version is checked first: it defines the opcodes. */
 		buf[1] = 1;
-		CHECK_AT(parse_exact(buf, sizeof(buf), &out, NULL) ==
-				 -UROCE_DROP_BAD_VERSION,
-			 op, 0);
+		REQUIRE_AT(parse_exact(buf, sizeof(buf), &out, NULL) ==
+				   -UROCE_DROP_BAD_VERSION,
+			   op, 0);
 		/* Too short to hold any BTH and ICRC. */
-		CHECK_AT(parse_exact(buf, 15, &out, NULL) == -UROCE_DROP_SHORT,
-			 op, 15);
+		REQUIRE_AT(parse_exact(buf, 15, &out, NULL) ==
+				   -UROCE_DROP_SHORT,
+			   op, 15);
 	}
 }
 
@@ -786,25 +793,25 @@ static void test_aeth(void)
 	static uint8_t payload[256];
 	unsigned int i, s;
 
-	CHECK(uroce_aeth_ack(0) == 0x00);
-	CHECK(uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID) == 0x1f);
-	CHECK(uroce_aeth_rnr_nak(0) == 0x20);
-	CHECK(uroce_aeth_rnr_nak(31) == 0x3f);
-	CHECK(uroce_aeth_nak(UROCE_NAK_PSN_SEQ_ERR) == 0x60);
-	CHECK(uroce_aeth_nak(UROCE_NAK_INVALID_REQ) == 0x61);
-	CHECK(uroce_aeth_nak(UROCE_NAK_REMOTE_ACCESS_ERR) == 0x62);
-	CHECK(uroce_aeth_nak(UROCE_NAK_REMOTE_OP_ERR) == 0x63);
-	CHECK(uroce_aeth_nak(UROCE_NAK_INVALID_RD_REQ) == 0x64);
+	REQUIRE(uroce_aeth_ack(0) == 0x00);
+	REQUIRE(uroce_aeth_ack(UROCE_AETH_CREDITS_INVALID) == 0x1f);
+	REQUIRE(uroce_aeth_rnr_nak(0) == 0x20);
+	REQUIRE(uroce_aeth_rnr_nak(31) == 0x3f);
+	REQUIRE(uroce_aeth_nak(UROCE_NAK_PSN_SEQ_ERR) == 0x60);
+	REQUIRE(uroce_aeth_nak(UROCE_NAK_INVALID_REQ) == 0x61);
+	REQUIRE(uroce_aeth_nak(UROCE_NAK_REMOTE_ACCESS_ERR) == 0x62);
+	REQUIRE(uroce_aeth_nak(UROCE_NAK_REMOTE_OP_ERR) == 0x63);
+	REQUIRE(uroce_aeth_nak(UROCE_NAK_INVALID_RD_REQ) == 0x64);
 	for (s = 0; s < 32; s++) {
-		CHECK(uroce_aeth_type(uroce_aeth_ack(s)) == UROCE_AETH_ACK);
-		CHECK(uroce_aeth_value(uroce_aeth_ack(s)) == s);
-		CHECK(uroce_aeth_type(uroce_aeth_rnr_nak(s)) ==
-		      UROCE_AETH_RNR_NAK);
-		CHECK(uroce_aeth_value(uroce_aeth_rnr_nak(s)) == s);
+		REQUIRE(uroce_aeth_type(uroce_aeth_ack(s)) == UROCE_AETH_ACK);
+		REQUIRE(uroce_aeth_value(uroce_aeth_ack(s)) == s);
+		REQUIRE(uroce_aeth_type(uroce_aeth_rnr_nak(s)) ==
+			UROCE_AETH_RNR_NAK);
+		REQUIRE(uroce_aeth_value(uroce_aeth_rnr_nak(s)) == s);
 	}
-	CHECK(uroce_aeth_type(0x40) == UROCE_AETH_RESERVED);
-	CHECK(uroce_aeth_type(uroce_aeth_nak(UROCE_NAK_REMOTE_OP_ERR)) ==
-	      UROCE_AETH_NAK);
+	REQUIRE(uroce_aeth_type(0x40) == UROCE_AETH_RESERVED);
+	REQUIRE(uroce_aeth_type(uroce_aeth_nak(UROCE_NAK_REMOTE_OP_ERR)) ==
+		UROCE_AETH_NAK);
 
 	/* Every syndrome on every opcode that carries an AETH. */
 	for (i = 0; i < ARRAY_SIZE(aeth_ops); i++) {
@@ -830,11 +837,11 @@ static void test_aeth(void)
 				ok = type == 0;
 			else
 				ok = type != 3 || (s & 0x1f) <= 4;
-			CHECK_AT(parse_exact(buf, len, &out, NULL) ==
-					 (ok ? 0 : -UROCE_DROP_BAD_AETH),
-				 op, s);
+			REQUIRE_AT(parse_exact(buf, len, &out, NULL) ==
+					   (ok ? 0 : -UROCE_DROP_BAD_AETH),
+				   op, s);
 			if (ok)
-				CHECK(out.aeth.syndrome == s);
+				REQUIRE(out.aeth.syndrome == s);
 			free(buf);
 		}
 	}
@@ -854,56 +861,56 @@ static void test_tables(void)
 	for (i = 0; i < 32; i++) {
 		double d = uroce_rnr_timer_us[i] - rnr_ms[i] * 1000.0;
 
-		CHECK(d < 1e-6 && d > -1e-6);
+		REQUIRE(d < 1e-6 && d > -1e-6);
 	}
-	CHECK(uroce_rnr_timer_code(0) == 1);
-	CHECK(uroce_rnr_timer_code(10) == 1);
-	CHECK(uroce_rnr_timer_code(11) == 2);
-	CHECK(uroce_rnr_timer_code(1280) == 14);
-	CHECK(uroce_rnr_timer_code(1281) == 15);
-	CHECK(uroce_rnr_timer_code(491520) == 31);
-	CHECK(uroce_rnr_timer_code(491521) == 0);
-	CHECK(uroce_rnr_timer_code(UINT32_MAX) == 0);
+	REQUIRE(uroce_rnr_timer_code(0) == 1);
+	REQUIRE(uroce_rnr_timer_code(10) == 1);
+	REQUIRE(uroce_rnr_timer_code(11) == 2);
+	REQUIRE(uroce_rnr_timer_code(1280) == 14);
+	REQUIRE(uroce_rnr_timer_code(1281) == 15);
+	REQUIRE(uroce_rnr_timer_code(491520) == 31);
+	REQUIRE(uroce_rnr_timer_code(491521) == 0);
+	REQUIRE(uroce_rnr_timer_code(UINT32_MAX) == 0);
 	for (i = 1; i < 32; i++) {
-		CHECK(uroce_rnr_timer_code(uroce_rnr_timer_us[i]) == i);
-		CHECK(uroce_rnr_timer_code(uroce_rnr_timer_us[i] - 1) == i);
+		REQUIRE(uroce_rnr_timer_code(uroce_rnr_timer_us[i]) == i);
+		REQUIRE(uroce_rnr_timer_code(uroce_rnr_timer_us[i] - 1) == i);
 	}
 
 	/* IBTA table 44: credits double every two codes from code 4 on. */
-	CHECK(uroce_aeth_credit_table[0] == 0 &&
-	      uroce_aeth_credit_table[1] == 1 &&
-	      uroce_aeth_credit_table[2] == 2 &&
-	      uroce_aeth_credit_table[3] == 3);
+	REQUIRE(uroce_aeth_credit_table[0] == 0 &&
+		uroce_aeth_credit_table[1] == 1 &&
+		uroce_aeth_credit_table[2] == 2 &&
+		uroce_aeth_credit_table[3] == 3);
 	for (i = 4; i < 31; i++)
-		CHECK(uroce_aeth_credit_table[i] ==
-		      (i % 2 ? 3u << ((i - 3) / 2) : 1u << (i / 2)));
-	CHECK(uroce_aeth_credit_table[30] == 32768);
-	CHECK(uroce_aeth_credit_code(0) == 0);
-	CHECK(uroce_aeth_credit_code(5) == 4);
-	CHECK(uroce_aeth_credit_code(6) == 5);
-	CHECK(uroce_aeth_credit_code(100) == 13);
-	CHECK(uroce_aeth_credit_code(32768) == 30);
-	CHECK(uroce_aeth_credit_code(UINT32_MAX) == 30);
+		REQUIRE(uroce_aeth_credit_table[i] ==
+			(i % 2 ? 3u << ((i - 3) / 2) : 1u << (i / 2)));
+	REQUIRE(uroce_aeth_credit_table[30] == 32768);
+	REQUIRE(uroce_aeth_credit_code(0) == 0);
+	REQUIRE(uroce_aeth_credit_code(5) == 4);
+	REQUIRE(uroce_aeth_credit_code(6) == 5);
+	REQUIRE(uroce_aeth_credit_code(100) == 13);
+	REQUIRE(uroce_aeth_credit_code(32768) == 30);
+	REQUIRE(uroce_aeth_credit_code(UINT32_MAX) == 30);
 	for (r = 0; r < 40000; r += 7) {
 		unsigned int c = uroce_aeth_credit_code(r);
 
-		CHECK(uroce_aeth_credit_table[c] <= r);
-		CHECK(c == 30 || uroce_aeth_credit_table[c + 1] > r);
+		REQUIRE(uroce_aeth_credit_table[c] <= r);
+		REQUIRE(c == 30 || uroce_aeth_credit_table[c + 1] > r);
 	}
 
 	/* Drop reasons: every one named, uniquely, either sign. */
 	for (i = 0; i < UROCE_DROP_MAX; i++) {
 		const char *name = uroce_drop_name((int)i);
 
-		CHECK(name && strcmp(name, "unknown"));
-		CHECK(uroce_drop_name(-(int)i) == name);
+		REQUIRE(name && strcmp(name, "unknown"));
+		REQUIRE(uroce_drop_name(-(int)i) == name);
 		for (r = 0; r < i; r++)
-			CHECK(strcmp(name, uroce_drop_name((int)r)));
+			REQUIRE(strcmp(name, uroce_drop_name((int)r)));
 	}
-	CHECK(!strcmp(uroce_drop_name(UROCE_DROP_MAX), "unknown"));
-	CHECK(!strcmp(uroce_drop_name(INT32_MIN), "unknown"));
-	CHECK(!strcmp(uroce_drop_name(-UROCE_DROP_SHORT), "short"));
-	CHECK(!strcmp(uroce_drop_name(-UROCE_DROP_BAD_ICRC), "bad_icrc"));
+	REQUIRE(!strcmp(uroce_drop_name(UROCE_DROP_MAX), "unknown"));
+	REQUIRE(!strcmp(uroce_drop_name(INT32_MIN), "unknown"));
+	REQUIRE(!strcmp(uroce_drop_name(-UROCE_DROP_SHORT), "short"));
+	REQUIRE(!strcmp(uroce_drop_name(-UROCE_DROP_BAD_ICRC), "bad_icrc"));
 }
 
 /* Random bytes and mutated packets: never a crash, overread or lie. */
@@ -927,11 +934,11 @@ static void test_fuzz(void)
 				buf[1] &= 0xf0;
 		}
 		got = parse_exact(buf, len, &out, NULL);
-		CHECK(got <= 0 && got > -UROCE_DROP_BAD_ICRC);
+		REQUIRE(got <= 0 && got > -UROCE_DROP_BAD_ICRC);
 		if (!got)
-			CHECK(out.info->hdr_len + out.paylen + out.bth.pad +
-				      UROCE_ICRC_LEN ==
-			      len);
+			REQUIRE(out.info->hdr_len + out.paylen + out.bth.pad +
+					UROCE_ICRC_LEN ==
+				len);
 
 		/* A good packet with a few bytes changed. */
 		random_pkt(expected_ops[i % ARRAY_SIZE(expected_ops)].op, 0,
@@ -946,7 +953,7 @@ static void test_fuzz(void)
 			pkt[rnd32() % 16] = (uint8_t)rnd32();
 		got = parse_exact(pkt, len - (rnd32() & 1 ? rnd32() % 8 : 0),
 				  &out, NULL);
-		CHECK(got <= 0 && got > -UROCE_DROP_BAD_ICRC);
+		REQUIRE(got <= 0 && got > -UROCE_DROP_BAD_ICRC);
 		free(pkt);
 	}
 }
@@ -972,14 +979,14 @@ static void test_crc32(void)
 	unsigned int i;
 
 	/* The standard check value of CRC-32. */
-	CHECK(uroce_crc32(0, "123456789", 9) == 0xcbf43926u);
-	CHECK(uroce_crc32(0, "", 0) == 0);
+	REQUIRE(uroce_crc32(0, "123456789", 9) == 0xcbf43926u);
+	REQUIRE(uroce_crc32(0, "", 0) == 0);
 	/*
 	 * After the 8 bytes of ones that stand for the LRH, the register
 	 * holds 0xdebb20e3: the seed rxe starts its ICRC from.
 	 */
 	memset(ones, 0xff, sizeof(ones));
-	CHECK(~uroce_crc32(0, ones, sizeof(ones)) == 0xdebb20e3u);
+	REQUIRE(~uroce_crc32(0, ones, sizeof(ones)) == 0xdebb20e3u);
 
 	rnd_fill(buf, sizeof(buf));
 	for (i = 0; i < 3000; i++) {
@@ -988,11 +995,11 @@ static void test_crc32(void)
 		size_t cut = len ? rnd32() % len : 0;
 		uint32_t want = crc32_bitwise(0, buf + off, len);
 
-		CHECK(uroce_crc32(0, buf + off, len) == want);
-		CHECK((uint32_t)crc32(0, buf + off, (uInt)len) == want);
+		REQUIRE(uroce_crc32(0, buf + off, len) == want);
+		REQUIRE((uint32_t)crc32(0, buf + off, (uInt)len) == want);
 		/* Incremental: any split gives the same CRC. */
-		CHECK(uroce_crc32(uroce_crc32(0, buf + off, cut),
-				  buf + off + cut, len - cut) == want);
+		REQUIRE(uroce_crc32(uroce_crc32(0, buf + off, cut),
+				    buf + off + cut, len - cut) == want);
 	}
 }
 
@@ -1061,7 +1068,7 @@ static uint32_t oracle_icrc(const struct wire *w, const uint8_t *pkt,
 	uint8_t *img = malloc(8 + 40 + 8 + pkt_len), *p = img;
 	uint32_t crc;
 
-	CHECK(img);
+	REQUIRE(img);
 	memset(p, 0xff, 8);
 	p += 8;
 	memcpy(p, w->ip, w->ip_len);
@@ -1141,9 +1148,9 @@ static void test_icrc_oracle(void)
 			  rnd32(), (uint16_t)rnd32(), (uint16_t)rnd32());
 		want = oracle_icrc(&w, pkt, len);
 		whole = (struct iovec){ pkt, len };
-		CHECK(uroce_icrc(&h, &whole, 1) == want);
+		REQUIRE(uroce_icrc(&h, &whole, 1) == want);
 		n = random_split(pkt, len, iov);
-		CHECK(uroce_icrc(&h, iov, n) == want);
+		REQUIRE(uroce_icrc(&h, iov, n) == want);
 	}
 }
 
@@ -1235,35 +1242,35 @@ static void test_icrc_captures(void)
 	/* IPv4 10.0.17.1 -> 10.0.18.1, TOS 0xc2, ID 0x718c, DF, TTL 64. */
 	memset(&h, 0, sizeof(h));
 	h.family = AF_INET;
-	CHECK(inet_pton(AF_INET, "10.0.17.1", &h.src.v4) == 1);
-	CHECK(inet_pton(AF_INET, "10.0.18.1", &h.dst.v4) == 1);
+	REQUIRE(inet_pton(AF_INET, "10.0.17.1", &h.src.v4) == 1);
+	REQUIRE(inet_pton(AF_INET, "10.0.18.1", &h.dst.v4) == 1);
 	h.ip_id = 0x718c;
 	h.ip_frag_off = 0x4000;
 	h.sport = 0;
 	h.dport = 4791;
 	iov = (struct iovec){ (void *)cnp, sizeof(cnp) };
 	uroce_icrc_put(icrc, uroce_icrc(&h, &iov, 1));
-	CHECK(!memcmp(icrc, cnp_icrc, 4));
+	REQUIRE(!memcmp(icrc, cnp_icrc, 4));
 
 	/* IPv4 192.168.0.7 -> itself, TOS 1, ID 1144, DF, TTL 64. */
-	CHECK(inet_pton(AF_INET, "192.168.0.7", &h.src.v4) == 1);
+	REQUIRE(inet_pton(AF_INET, "192.168.0.7", &h.src.v4) == 1);
 	h.dst = h.src;
 	h.ip_id = 1144;
 	h.sport = 49152;
 	iov = (struct iovec){ (void *)uc_send, sizeof(uc_send) - 4 };
 	uroce_icrc_put(icrc, uroce_icrc(&h, &iov, 1));
-	CHECK(!memcmp(icrc, uc_send + sizeof(uc_send) - 4, 4));
+	REQUIRE(!memcmp(icrc, uc_send + sizeof(uc_send) - 4, 4));
 
 	/* And the parser reads it as what it is. */
-	CHECK(uroce_pkt_parse(uc_send, sizeof(uc_send), &out) == 0);
-	CHECK(out.bth.opcode == UROCE_OP_UC_SEND_ONLY && out.bth.mig &&
-	      !out.bth.se && out.bth.pad == 2 && out.bth.pkey == 0xffff &&
-	      out.bth.dqpn == 211 && out.bth.psn == 13571856 &&
-	      !out.bth.ackreq && out.paylen == 18 &&
-	      out.payload == uc_send + 12);
-	CHECK(uroce_pkt_check_icrc(&out, &h) == 0);
+	REQUIRE(uroce_pkt_parse(uc_send, sizeof(uc_send), &out) == 0);
+	REQUIRE(out.bth.opcode == UROCE_OP_UC_SEND_ONLY && out.bth.mig &&
+		!out.bth.se && out.bth.pad == 2 && out.bth.pkey == 0xffff &&
+		out.bth.dqpn == 211 && out.bth.psn == 13571856 &&
+		!out.bth.ackreq && out.paylen == 18 &&
+		out.payload == uc_send + 12);
+	REQUIRE(uroce_pkt_check_icrc(&out, &h) == 0);
 	h.ip_id++;
-	CHECK(uroce_pkt_check_icrc(&out, &h) == -UROCE_DROP_BAD_ICRC);
+	REQUIRE(uroce_pkt_check_icrc(&out, &h) == -UROCE_DROP_BAD_ICRC);
 }
 
 /*
@@ -1286,46 +1293,46 @@ static void test_icrc_coverage(void)
 		for (i = 0; i < sizeof(pkt); i++) {
 			for (bit = 0; bit < 8; bit++) {
 				pkt[i] ^= (uint8_t)(1 << bit);
-				CHECK_AT((uroce_icrc(&h, &iov, 1) == base) ==
-						 (i == 4),
-					 pkt[0], i);
+				REQUIRE_AT((uroce_icrc(&h, &iov, 1) == base) ==
+						   (i == 4),
+					   pkt[0], i);
 				pkt[i] ^= (uint8_t)(1 << bit);
 			}
 		}
 		for (i = 0; i < 256; i++) {
 			pkt[4] = (uint8_t)i;
-			CHECK(uroce_icrc(&h, &iov, 1) == base);
+			REQUIRE(uroce_icrc(&h, &iov, 1) == base);
 		}
 		/* Addresses, ports and (IPv4) ID and flags. */
 		for (i = 0; i < 16; i++) {
 			for (bit = 0; bit < 8; bit++) {
 				h2 = h;
 				h2.src.v6.s6_addr[i] ^= (uint8_t)(1 << bit);
-				CHECK((uroce_icrc(&h2, &iov, 1) == base) ==
-				      (!v && i >= 4));
+				REQUIRE((uroce_icrc(&h2, &iov, 1) == base) ==
+					(!v && i >= 4));
 				h2 = h;
 				h2.dst.v6.s6_addr[i] ^= (uint8_t)(1 << bit);
-				CHECK((uroce_icrc(&h2, &iov, 1) == base) ==
-				      (!v && i >= 4));
+				REQUIRE((uroce_icrc(&h2, &iov, 1) == base) ==
+					(!v && i >= 4));
 			}
 		}
 		for (bit = 0; bit < 16; bit++) {
 			h2 = h;
 			h2.sport ^= (uint16_t)(1 << bit);
-			CHECK(uroce_icrc(&h2, &iov, 1) != base);
+			REQUIRE(uroce_icrc(&h2, &iov, 1) != base);
 			h2 = h;
 			h2.dport ^= (uint16_t)(1 << bit);
-			CHECK(uroce_icrc(&h2, &iov, 1) != base);
+			REQUIRE(uroce_icrc(&h2, &iov, 1) != base);
 			h2 = h;
 			h2.ip_id ^= (uint16_t)(1 << bit);
-			CHECK((uroce_icrc(&h2, &iov, 1) == base) == v);
+			REQUIRE((uroce_icrc(&h2, &iov, 1) == base) == v);
 			h2 = h;
 			h2.ip_frag_off ^= (uint16_t)(1 << bit);
-			CHECK((uroce_icrc(&h2, &iov, 1) == base) == v);
+			REQUIRE((uroce_icrc(&h2, &iov, 1) == base) == v);
 		}
 		/* The length, through the IP and UDP length fields. */
 		iov.iov_len -= 4;
-		CHECK(uroce_icrc(&h, &iov, 1) != base);
+		REQUIRE(uroce_icrc(&h, &iov, 1) != base);
 		iov.iov_len += 4;
 	}
 }
@@ -1342,14 +1349,14 @@ static void test_icrc_check(void)
 	rnd_fill(payload, sizeof(payload));
 	random_pkt(UROCE_OP_RC_WRITE_ONLY_IMM, 299, &in);
 	buf = assemble(&in, payload, &ip4, &len);
-	CHECK(uroce_pkt_parse(buf, len, &out) == 0);
-	CHECK(uroce_pkt_check_icrc(&out, &ip4) == 0);
+	REQUIRE(uroce_pkt_parse(buf, len, &out) == 0);
+	REQUIRE(uroce_pkt_check_icrc(&out, &ip4) == 0);
 	for (i = 0; i < len; i++) {
 		buf[i] ^= 0x01;
 		if (uroce_pkt_parse(buf, len, &out) == 0)
-			CHECK_AT((uroce_pkt_check_icrc(&out, &ip4) == 0) ==
-					 (i == 4),
-				 buf[0], i);
+			REQUIRE_AT((uroce_pkt_check_icrc(&out, &ip4) == 0) ==
+					   (i == 4),
+				   buf[0], i);
 		buf[i] ^= 0x01;
 	}
 	free(buf);

@@ -6,7 +6,7 @@
 
 #include "providers/uroce/psn.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 #define M UROCE_PSN_MASK
 
@@ -24,53 +24,53 @@ static int64_t ref_diff(uint32_t a, uint32_t b)
 
 static void test_add_sub(void)
 {
-	CHECK(uroce_psn_add(0, 0) == 0);
-	CHECK(uroce_psn_add(M, 1) == 0);
-	CHECK(uroce_psn_add(0xfffffe, 5) == 3);
-	CHECK(uroce_psn_add(5, M) == 4);
-	CHECK(uroce_psn_add(0x123456, 0x1000000) == 0x123456);
-	CHECK(uroce_psn_inc(M) == 0);
-	CHECK(uroce_psn_inc(41) == 42);
+	REQUIRE(uroce_psn_add(0, 0) == 0);
+	REQUIRE(uroce_psn_add(M, 1) == 0);
+	REQUIRE(uroce_psn_add(0xfffffe, 5) == 3);
+	REQUIRE(uroce_psn_add(5, M) == 4);
+	REQUIRE(uroce_psn_add(0x123456, 0x1000000) == 0x123456);
+	REQUIRE(uroce_psn_inc(M) == 0);
+	REQUIRE(uroce_psn_inc(41) == 42);
 
-	CHECK(uroce_psn_sub(0, 1) == M);
-	CHECK(uroce_psn_sub(3, 0xfffffe) == 5);
-	CHECK(uroce_psn_sub(0xfffffe, 3) == 0xfffffb);
-	CHECK(uroce_psn_sub(7, 7) == 0);
+	REQUIRE(uroce_psn_sub(0, 1) == M);
+	REQUIRE(uroce_psn_sub(3, 0xfffffe) == 5);
+	REQUIRE(uroce_psn_sub(0xfffffe, 3) == 0xfffffb);
+	REQUIRE(uroce_psn_sub(7, 7) == 0);
 
-	CHECK(uroce_psn_valid(0));
-	CHECK(uroce_psn_valid(M));
-	CHECK(!uroce_psn_valid(M + 1));
-	CHECK(!uroce_psn_valid(UINT32_MAX));
+	REQUIRE(uroce_psn_valid(0));
+	REQUIRE(uroce_psn_valid(M));
+	REQUIRE(!uroce_psn_valid(M + 1));
+	REQUIRE(!uroce_psn_valid(UINT32_MAX));
 }
 
 static void test_diff_order(void)
 {
-	CHECK(uroce_psn_diff(5, 5) == 0);
-	CHECK(uroce_psn_diff(0, M) == 1);
-	CHECK(uroce_psn_diff(M, 0) == -1);
-	CHECK(uroce_psn_diff(0x7fffff, 0) == 0x7fffff);
-	CHECK(uroce_psn_diff(0, 0x7fffff) == -0x7fffff);
-	CHECK(uroce_psn_diff(0x800000, 0) == -0x800000);
-	CHECK(uroce_psn_diff(0, 0x800000) == -0x800000);
-	CHECK(uroce_psn_diff(2, 0xfffffe) == 4);
+	REQUIRE(uroce_psn_diff(5, 5) == 0);
+	REQUIRE(uroce_psn_diff(0, M) == 1);
+	REQUIRE(uroce_psn_diff(M, 0) == -1);
+	REQUIRE(uroce_psn_diff(0x7fffff, 0) == 0x7fffff);
+	REQUIRE(uroce_psn_diff(0, 0x7fffff) == -0x7fffff);
+	REQUIRE(uroce_psn_diff(0x800000, 0) == -0x800000);
+	REQUIRE(uroce_psn_diff(0, 0x800000) == -0x800000);
+	REQUIRE(uroce_psn_diff(2, 0xfffffe) == 4);
 
 	/* Across the wrap. */
-	CHECK(uroce_psn_before(M, 0));
-	CHECK(uroce_psn_after(0, M));
-	CHECK(uroce_psn_before(0xfffff0, 5));
-	CHECK(uroce_psn_after(5, 0xfffff0));
-	CHECK(!uroce_psn_before(5, 0xfffff0));
-	CHECK(uroce_psn_before_eq(7, 7) && uroce_psn_after_eq(7, 7));
-	CHECK(!uroce_psn_before(7, 7) && !uroce_psn_after(7, 7));
-	CHECK(uroce_psn_before_eq(M, 0) && !uroce_psn_after_eq(M, 0));
+	REQUIRE(uroce_psn_before(M, 0));
+	REQUIRE(uroce_psn_after(0, M));
+	REQUIRE(uroce_psn_before(0xfffff0, 5));
+	REQUIRE(uroce_psn_after(5, 0xfffff0));
+	REQUIRE(!uroce_psn_before(5, 0xfffff0));
+	REQUIRE(uroce_psn_before_eq(7, 7) && uroce_psn_after_eq(7, 7));
+	REQUIRE(!uroce_psn_before(7, 7) && !uroce_psn_after(7, 7));
+	REQUIRE(uroce_psn_before_eq(M, 0) && !uroce_psn_after_eq(M, 0));
 
 	/* Exactly half the space apart: each counts as before the other. */
-	CHECK(uroce_psn_before(0x800000, 0));
-	CHECK(uroce_psn_before(0, 0x800000));
-	CHECK(uroce_psn_before(0x900000, 0x100000));
+	REQUIRE(uroce_psn_before(0x800000, 0));
+	REQUIRE(uroce_psn_before(0, 0x800000));
+	REQUIRE(uroce_psn_before(0x900000, 0x100000));
 	/* One short of half: strictly ordered. */
-	CHECK(uroce_psn_after(0x7fffff, 0) && uroce_psn_before(0, 0x7fffff));
-	CHECK(uroce_psn_after(0x0ffffe, 0x8fffff));
+	REQUIRE(uroce_psn_after(0x7fffff, 0) && uroce_psn_before(0, 0x7fffff));
+	REQUIRE(uroce_psn_after(0x0ffffe, 0x8fffff));
 }
 
 static void test_against_reference(void)
@@ -82,8 +82,8 @@ static void test_against_reference(void)
 
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
 		for (j = 0; j < sizeof(edges) / sizeof(edges[0]); j++)
-			CHECK(uroce_psn_diff(edges[i], edges[j]) ==
-			      ref_diff(edges[i], edges[j]));
+			REQUIRE(uroce_psn_diff(edges[i], edges[j]) ==
+				ref_diff(edges[i], edges[j]));
 
 	srand(1);
 	for (i = 0; i < 1000000; i++) {
@@ -93,37 +93,38 @@ static void test_against_reference(void)
 		if (i & 1) /* half the pairs close together, maybe wrapping */
 			b = (a + (uint32_t)(rand() % 64) - 32) & M,
 			d = ref_diff(a, b);
-		CHECK(uroce_psn_diff(a, b) == d);
-		CHECK(uroce_psn_before(a, b) == (d < 0));
-		CHECK(uroce_psn_after(a, b) == (d > 0));
-		CHECK(uroce_psn_sub(a, b) == (uint32_t)((a - b) & M));
-		CHECK(uroce_psn_add(b, uroce_psn_sub(a, b)) == a);
+		REQUIRE(uroce_psn_diff(a, b) == d);
+		REQUIRE(uroce_psn_before(a, b) == (d < 0));
+		REQUIRE(uroce_psn_after(a, b) == (d > 0));
+		REQUIRE(uroce_psn_sub(a, b) == (uint32_t)((a - b) & M));
+		REQUIRE(uroce_psn_add(b, uroce_psn_sub(a, b)) == a);
 		if (d != -(1 << 23)) /* away from the ambiguous half point */
-			CHECK(uroce_psn_before(a, b) == uroce_psn_after(b, a));
+			REQUIRE(uroce_psn_before(a, b) ==
+				uroce_psn_after(b, a));
 	}
 }
 
 static void test_window(void)
 {
 	/* [0xfffffe, 0xfffffe + 3) = { 0xfffffe, 0xffffff, 0 } */
-	CHECK(uroce_psn_in_window(0xfffffe, 0xfffffe, 3));
-	CHECK(uroce_psn_in_window(M, 0xfffffe, 3));
-	CHECK(uroce_psn_in_window(0, 0xfffffe, 3));
-	CHECK(!uroce_psn_in_window(1, 0xfffffe, 3));
-	CHECK(!uroce_psn_in_window(0xfffffd, 0xfffffe, 3));
-	CHECK(!uroce_psn_in_window(5, 5, 0));
-	CHECK(uroce_psn_in_window(5, 5, 1));
+	REQUIRE(uroce_psn_in_window(0xfffffe, 0xfffffe, 3));
+	REQUIRE(uroce_psn_in_window(M, 0xfffffe, 3));
+	REQUIRE(uroce_psn_in_window(0, 0xfffffe, 3));
+	REQUIRE(!uroce_psn_in_window(1, 0xfffffe, 3));
+	REQUIRE(!uroce_psn_in_window(0xfffffd, 0xfffffe, 3));
+	REQUIRE(!uroce_psn_in_window(5, 5, 0));
+	REQUIRE(uroce_psn_in_window(5, 5, 1));
 	/* An RC responder's valid region: half the space from ePSN on. */
-	CHECK(uroce_psn_in_window(0x7fffff, 0, UROCE_PSN_HALF));
-	CHECK(!uroce_psn_in_window(0x800000, 0, UROCE_PSN_HALF));
-	CHECK(uroce_psn_in_window(0x800000, 0x800001, 1 << 24));
+	REQUIRE(uroce_psn_in_window(0x7fffff, 0, UROCE_PSN_HALF));
+	REQUIRE(!uroce_psn_in_window(0x800000, 0, UROCE_PSN_HALF));
+	REQUIRE(uroce_psn_in_window(0x800000, 0x800001, 1 << 24));
 
-	CHECK(uroce_psn_in_range(0, 0xfffff0, 0x10));
-	CHECK(uroce_psn_in_range(0xfffff0, 0xfffff0, 0x10));
-	CHECK(uroce_psn_in_range(0x10, 0xfffff0, 0x10));
-	CHECK(!uroce_psn_in_range(0x11, 0xfffff0, 0x10));
-	CHECK(!uroce_psn_in_range(0xffffef, 0xfffff0, 0x10));
-	CHECK(uroce_psn_in_range(9, 9, 9) && !uroce_psn_in_range(10, 9, 9));
+	REQUIRE(uroce_psn_in_range(0, 0xfffff0, 0x10));
+	REQUIRE(uroce_psn_in_range(0xfffff0, 0xfffff0, 0x10));
+	REQUIRE(uroce_psn_in_range(0x10, 0xfffff0, 0x10));
+	REQUIRE(!uroce_psn_in_range(0x11, 0xfffff0, 0x10));
+	REQUIRE(!uroce_psn_in_range(0xffffef, 0xfffff0, 0x10));
+	REQUIRE(uroce_psn_in_range(9, 9, 9) && !uroce_psn_in_range(10, 9, 9));
 }
 
 int main(void)

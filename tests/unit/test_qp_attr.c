@@ -15,10 +15,10 @@
 
 #include "providers/uroce/qp_attr.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 /* A failed comparison names the case. */
-#define CHECK_CASE(cond, type, cur, next, mask)                                \
+#define REQUIRE_CASE(cond, type, cur, next, mask)                              \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
 			fprintf(stderr,                                        \
@@ -220,7 +220,7 @@ static void check_one(int type, int cur, int next, int mask)
 	int want = model_ok(type, cur, next, mask) ? 0 : EINVAL;
 	int got = uroce_qp_attr_check(type, cur, next, mask);
 
-	CHECK_CASE(got == want, type, cur, next, mask);
+	REQUIRE_CASE(got == want, type, cur, next, mask);
 }
 
 static unsigned long nvalid, ncalls;
@@ -287,24 +287,24 @@ static void check_other_types(void)
 	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
 		for (cur = 0; cur <= IBV_QPS_ERR; cur++)
 			for (next = 0; next <= IBV_QPS_ERR; next++) {
-				CHECK(uroce_qp_attr_check(types[t], cur, next,
-							  IBV_QP_STATE) ==
-				      EINVAL);
-				CHECK(uroce_qp_attr_check(
-					      types[t], cur, next,
-					      IBV_QP_STATE | IBV_QP_PORT) ==
-				      EINVAL);
+				REQUIRE(uroce_qp_attr_check(types[t], cur, next,
+							    IBV_QP_STATE) ==
+					EINVAL);
+				REQUIRE(uroce_qp_attr_check(
+						types[t], cur, next,
+						IBV_QP_STATE | IBV_QP_PORT) ==
+					EINVAL);
 			}
 	/* RAW_PACKET's RESET -> INIT would need the port only: refused. */
-	CHECK(uroce_qp_attr_check(IBV_QPT_RAW_PACKET, IBV_QPS_RESET,
-				  IBV_QPS_INIT,
-				  IBV_QP_STATE | IBV_QP_PORT) == EINVAL);
+	REQUIRE(uroce_qp_attr_check(IBV_QPT_RAW_PACKET, IBV_QPS_RESET,
+				    IBV_QPS_INIT,
+				    IBV_QP_STATE | IBV_QP_PORT) == EINVAL);
 }
 
 #define OK(type, cur, next, mask) \
-	CHECK(uroce_qp_attr_check(type, cur, next, mask) == 0)
+	REQUIRE(uroce_qp_attr_check(type, cur, next, mask) == 0)
 #define BAD(type, cur, next, mask) \
-	CHECK(uroce_qp_attr_check(type, cur, next, mask) == EINVAL)
+	REQUIRE(uroce_qp_attr_check(type, cur, next, mask) == EINVAL)
 
 /* The transitions of a connection, as applications write them. */
 static void check_spots(void)
@@ -462,10 +462,11 @@ static void good_attr(struct ibv_qp_attr *a)
 		struct ibv_qp_attr __a;                                        \
 		good_attr(&__a);                                               \
 		__a.field = (value);                                           \
-		CHECK(uroce_qp_attr_values_check(&__a, ALL_VALUES) == EINVAL); \
-		CHECK(uroce_qp_attr_values_check(&__a, bit) == EINVAL);        \
-		CHECK(uroce_qp_attr_values_check(&__a, ALL_VALUES & ~(bit)) == \
-		      0);                                                      \
+		REQUIRE(uroce_qp_attr_values_check(&__a, ALL_VALUES) ==        \
+			EINVAL);                                               \
+		REQUIRE(uroce_qp_attr_values_check(&__a, bit) == EINVAL);      \
+		REQUIRE(uroce_qp_attr_values_check(&__a,                       \
+						   ALL_VALUES & ~(bit)) == 0); \
 	} while (0)
 
 static void check_values(void)
@@ -474,8 +475,8 @@ static void check_values(void)
 	int mtu;
 
 	good_attr(&a);
-	CHECK(uroce_qp_attr_values_check(&a, ALL_VALUES) == 0);
-	CHECK(uroce_qp_attr_values_check(&a, 0) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, ALL_VALUES) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, 0) == 0);
 	a.qp_access_flags = 0;
 	a.max_rd_atomic = 0;
 	a.max_dest_rd_atomic = 0;
@@ -485,10 +486,10 @@ static void check_values(void)
 	a.rnr_retry = 0;
 	a.dest_qp_num = 0;
 	a.qkey = 0xffffffff;
-	CHECK(uroce_qp_attr_values_check(&a, ALL_VALUES) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, ALL_VALUES) == 0);
 	for (mtu = IBV_MTU_256; mtu <= IBV_MTU_4096; mtu++) {
 		a.path_mtu = mtu;
-		CHECK(uroce_qp_attr_values_check(&a, IBV_QP_PATH_MTU) == 0);
+		REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_PATH_MTU) == 0);
 	}
 
 	BAD_VALUE(qp_state, IBV_QPS_UNKNOWN, IBV_QP_STATE);
@@ -518,29 +519,29 @@ static void check_values(void)
 	 */
 	good_attr(&a);
 	a.qp_access_flags |= IBV_ACCESS_ON_DEMAND | IBV_ACCESS_MW_BIND;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
 	a.qp_access_flags = 1 << 30;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_ACCESS_FLAGS) == 0);
 
 	/* Any PSN: ibv_modify_qp keeps its low 24 bits. */
 	good_attr(&a);
 	a.rq_psn = 0xffffffff;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RQ_PSN | IBV_QP_SQ_PSN) ==
-	      0);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_RQ_PSN | IBV_QP_SQ_PSN) ==
+		0);
 
 	/* RETRY_CNT alone does not look at rnr_retry, nor the reverse. */
 	good_attr(&a);
 	a.rnr_retry = 200;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RETRY_CNT) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_RETRY_CNT) == 0);
 	good_attr(&a);
 	a.retry_cnt = 200;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_RNR_RETRY) == 0);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_RNR_RETRY) == 0);
 
 	/* No alternate path on RoCE, whatever it holds. */
 	good_attr(&a);
 	a.alt_ah_attr = a.ah_attr;
 	a.alt_port_num = 1;
-	CHECK(uroce_qp_attr_values_check(&a, IBV_QP_ALT_PATH) == EINVAL);
+	REQUIRE(uroce_qp_attr_values_check(&a, IBV_QP_ALT_PATH) == EINVAL);
 }
 
 /* The combined check, as modify_qp calls it. */
@@ -553,55 +554,56 @@ static void check_modify(void)
 
 	good_attr(&a);
 	a.qp_state = IBV_QPS_INIT;
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
-				    IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					    IBV_QP_PORT |
-					    IBV_QP_ACCESS_FLAGS) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
+				      IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+					      IBV_QP_PORT |
+					      IBV_QP_ACCESS_FLAGS) == 0);
 	a.port_num = 2;
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
-				    IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					    IBV_QP_PORT |
-					    IBV_QP_ACCESS_FLAGS) == EINVAL);
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, NULL,
-				    IBV_QP_STATE) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
+				      IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+					      IBV_QP_PORT |
+					      IBV_QP_ACCESS_FLAGS) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, NULL,
+				      IBV_QP_STATE) == EINVAL);
 
 	/* CUR_STATE must match the QP's state. */
 	good_attr(&a);
 	a.qp_state = IBV_QPS_RTS;
 	a.cur_qp_state = IBV_QPS_RTR;
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTR, &a,
-				    rc_rts | IBV_QP_CUR_STATE) == 0);
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
-				    rc_rts | IBV_QP_CUR_STATE) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTR, &a,
+				      rc_rts | IBV_QP_CUR_STATE) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
+				      rc_rts | IBV_QP_CUR_STATE) == EINVAL);
 	a.cur_qp_state = IBV_QPS_SQE;
-	CHECK(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_SQE, &a,
-				    IBV_QP_STATE | IBV_QP_CUR_STATE) == 0);
-	CHECK(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_RTS, &a,
-				    IBV_QP_STATE | IBV_QP_CUR_STATE) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_SQE, &a,
+				      IBV_QP_STATE | IBV_QP_CUR_STATE) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_RTS, &a,
+				      IBV_QP_STATE | IBV_QP_CUR_STATE) ==
+		EINVAL);
 
 	/* Without IBV_QP_STATE the QP stays where it is. */
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
-				    IBV_QP_MIN_RNR_TIMER) == 0);
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTR, &a,
-				    IBV_QP_MIN_RNR_TIMER) == EINVAL);
-	CHECK(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_INIT, &a,
-				    IBV_QP_QKEY) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
+				      IBV_QP_MIN_RNR_TIMER) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTR, &a,
+				      IBV_QP_MIN_RNR_TIMER) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_UD, IBV_QPS_INIT, &a,
+				      IBV_QP_QKEY) == 0);
 	/* A bad value in an attribute the transition accepts. */
 	a.min_rnr_timer = 32;
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
-				    IBV_QP_MIN_RNR_TIMER) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
+				      IBV_QP_MIN_RNR_TIMER) == EINVAL);
 	/* To ERR and RESET: the state alone; RESET -> ERR refused. */
 	a.qp_state = IBV_QPS_ERR;
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
-				    IBV_QP_STATE) == 0);
-	CHECK(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
-				    IBV_QP_STATE) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RTS, &a,
+				      IBV_QP_STATE) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_RC, IBV_QPS_RESET, &a,
+				      IBV_QP_STATE) == EINVAL);
 	a.qp_state = IBV_QPS_RESET;
-	CHECK(uroce_qp_modify_check(IBV_QPT_UC, IBV_QPS_ERR, &a,
-				    IBV_QP_STATE) == 0);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_UC, IBV_QPS_ERR, &a,
+				      IBV_QP_STATE) == 0);
 	a.qp_state = IBV_QPS_UNKNOWN;
-	CHECK(uroce_qp_modify_check(IBV_QPT_UC, IBV_QPS_ERR, &a,
-				    IBV_QP_STATE) == EINVAL);
+	REQUIRE(uroce_qp_modify_check(IBV_QPT_UC, IBV_QPS_ERR, &a,
+				      IBV_QP_STATE) == EINVAL);
 }
 
 int main(void)
@@ -610,7 +612,7 @@ int main(void)
 	check_exhaustive(IBV_QPT_UC);
 	check_exhaustive(IBV_QPT_UD);
 	/* 22 valid transitions per type, RESET->ERR not among them. */
-	CHECK(nvalid == 3 * 22);
+	REQUIRE(nvalid == 3 * 22);
 	check_other_types();
 	check_spots();
 	check_values();

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 #include "util/qpn_steer.h"
 
 #define NR_SOCKS 5
@@ -33,19 +33,19 @@ static void open_group(void)
 	group_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 0; i < NR_SOCKS; i++) {
 		socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		CHECK(socks[i] >= 0);
-		CHECK(!setsockopt(socks[i], SOL_SOCKET, SO_REUSEPORT, &one,
-				  sizeof(one)));
+		REQUIRE(socks[i] >= 0);
+		REQUIRE(!setsockopt(socks[i], SOL_SOCKET, SO_REUSEPORT, &one,
+				    sizeof(one)));
 		/* The first bind picks the port; the others join its group. */
-		CHECK(!bind(socks[i], (struct sockaddr *)&group_addr,
-			    sizeof(group_addr)));
+		REQUIRE(!bind(socks[i], (struct sockaddr *)&group_addr,
+			      sizeof(group_addr)));
 		if (!i)
-			CHECK(!getsockname(socks[0],
-					   (struct sockaddr *)&group_addr,
-					   &len));
+			REQUIRE(!getsockname(socks[0],
+					     (struct sockaddr *)&group_addr,
+					     &len));
 	}
 	tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	CHECK(tx >= 0);
+	REQUIRE(tx >= 0);
 }
 
 /* Sends @buf to the group; returns the index of the socket it reached. */
@@ -55,16 +55,16 @@ static int deliver(const void *buf, size_t len)
 	uint8_t rx[512];
 	int i, got = -1;
 
-	CHECK(sendto(tx, buf, len, 0, (struct sockaddr *)&group_addr,
-		     sizeof(group_addr)) == (ssize_t)len);
+	REQUIRE(sendto(tx, buf, len, 0, (struct sockaddr *)&group_addr,
+		       sizeof(group_addr)) == (ssize_t)len);
 	for (i = 0; i < NR_SOCKS; i++)
 		pfd[i] = (struct pollfd){ .fd = socks[i], .events = POLLIN };
-	CHECK(poll(pfd, NR_SOCKS, 5000) == 1);
+	REQUIRE(poll(pfd, NR_SOCKS, 5000) == 1);
 	for (i = 0; i < NR_SOCKS; i++) {
 		if (!(pfd[i].revents & POLLIN))
 			continue;
-		CHECK(recv(socks[i], rx, sizeof(rx), 0) == (ssize_t)len);
-		CHECK(!memcmp(rx, buf, len));
+		REQUIRE(recv(socks[i], rx, sizeof(rx), 0) == (ssize_t)len);
+		REQUIRE(!memcmp(rx, buf, len));
 		got = i;
 	}
 	return got;
@@ -109,9 +109,9 @@ static void attach(const struct qpn_steer_map *map)
 	struct sock_filter insns[BPF_MAXINSNS];
 	int n = qpn_steer_build(map, insns, BPF_MAXINSNS);
 
-	CHECK(n > 0);
+	REQUIRE(n > 0);
 	/* Any member may set the group's program. */
-	CHECK(!qpn_steer_attach(socks[NR_SOCKS - 1], insns, (size_t)n));
+	REQUIRE(!qpn_steer_attach(socks[NR_SOCKS - 1], insns, (size_t)n));
 }
 
 #define RDMA_PS_TCP_SVC(port) (0x0000000001060000ull | (port))
@@ -149,43 +149,46 @@ static void test_table(void)
 	int i;
 
 	attach(&map);
-	CHECK(to_qpn(0x100) == 0);
-	CHECK(to_qpn(0x1ff) == 0);
-	CHECK(to_qpn(0x200) == 1);
-	CHECK(to_qpn(0x300) == 2);
-	CHECK(to_qpn(0x301) == 4);
-	CHECK(to_qpn(0x400) == 3);
-	CHECK(to_qpn(0xfffffe) == 3);
-	CHECK(to_qpn(0x0000ff) == 4);
+	REQUIRE(to_qpn(0x100) == 0);
+	REQUIRE(to_qpn(0x1ff) == 0);
+	REQUIRE(to_qpn(0x200) == 1);
+	REQUIRE(to_qpn(0x300) == 2);
+	REQUIRE(to_qpn(0x301) == 4);
+	REQUIRE(to_qpn(0x400) == 3);
+	REQUIRE(to_qpn(0xfffffe) == 3);
+	REQUIRE(to_qpn(0x0000ff) == 4);
 	/* The top byte of the BTH word (reserved) is not part of the QPN. */
-	CHECK(to_qpn(0xff000200) == 1);
-	CHECK(deliver(runt, sizeof(runt)) == 4);
+	REQUIRE(to_qpn(0xff000200) == 1);
+	REQUIRE(deliver(runt, sizeof(runt)) == 4);
 
 	/* REQ and SIDR_REQ by service ID; unknown ones to the GSI owner. */
-	CHECK(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(7471)) == 1);
-	CHECK(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(7472)) == 3);
-	CHECK(to_gsi(0x64, 0x07, 0x0017, 44, 0x55, RDMA_PS_TCP_SVC(7472)) == 3);
-	CHECK(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(9)) == 0);
+	REQUIRE(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(7471)) ==
+		1);
+	REQUIRE(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(7472)) ==
+		3);
+	REQUIRE(to_gsi(0x64, 0x07, 0x0017, 44, 0x55, RDMA_PS_TCP_SVC(7472)) ==
+		3);
+	REQUIRE(to_gsi(0x64, 0x07, 0x0010, 44, 0x55, RDMA_PS_TCP_SVC(9)) == 0);
 	/* REP, RTU, REJ, MRA, DREQ, DREP, LAP, APR by our comm ID at 48. */
 	for (i = 0x0011; i <= 0x001a; i++) {
 		if (i == 0x0017 || i == 0x0018)
 			continue;
-		CHECK(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x10005, 0) == 2);
-		CHECK(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x2ffff, 0) == 3);
-		CHECK(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x30000, 0) == 0);
+		REQUIRE(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x10005, 0) == 2);
+		REQUIRE(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x2ffff, 0) == 3);
+		REQUIRE(to_gsi(0x64, 0x07, (uint16_t)i, 48, 0x30000, 0) == 0);
 	}
 	/* SIDR_REP echoes the requester's ID at 44. */
-	CHECK(to_gsi(0x64, 0x07, 0x0018, 44, 0x20001, 0) == 3);
+	REQUIRE(to_gsi(0x64, 0x07, 0x0018, 44, 0x20001, 0) == 3);
 	/* Other classes and opcodes on QP 1 go to the GSI owner. */
-	CHECK(to_gsi(0x64, 0x04, 0x0013, 48, 0x10005, 0) == 0);
-	CHECK(to_gsi(0x65, 0x07, 0x0013, 48, 0x10005, 0) == 0);
+	REQUIRE(to_gsi(0x64, 0x04, 0x0013, 48, 0x10005, 0) == 0);
+	REQUIRE(to_gsi(0x65, 0x07, 0x0013, 48, 0x10005, 0) == 0);
 
 	for (i = 0; i < NR_SOCKS; i++) {
 		qpn_steer_probe_make(probe, (uint32_t)i, 0x0123456789abcdefull);
-		CHECK(qpn_steer_probe_parse(probe, sizeof(probe), &idx,
-					    &nonce));
-		CHECK(idx == (uint32_t)i && nonce == 0x0123456789abcdefull);
-		CHECK(deliver(probe, sizeof(probe)) == i);
+		REQUIRE(qpn_steer_probe_parse(probe, sizeof(probe), &idx,
+					      &nonce));
+		REQUIRE(idx == (uint32_t)i && nonce == 0x0123456789abcdefull);
+		REQUIRE(deliver(probe, sizeof(probe)) == i);
 	}
 }
 
@@ -203,17 +206,17 @@ static void test_big_table(void)
 						   (uint32_t)(0x1000 + 2 * i),
 						   (uint32_t)(i % 4) };
 	n = qpn_steer_build(&map, insns, BPF_MAXINSNS);
-	CHECK(n > 3600 && n <= BPF_MAXINSNS);
+	REQUIRE(n > 3600 && n <= BPF_MAXINSNS);
 	attach(&map);
 	for (i = 0; i < 900; i += 97) {
-		CHECK(to_qpn((uint32_t)(0x1000 + 2 * i)) == (int)(i % 4));
-		CHECK(to_qpn((uint32_t)(0x1001 + 2 * i)) == 4);
+		REQUIRE(to_qpn((uint32_t)(0x1000 + 2 * i)) == (int)(i % 4));
+		REQUIRE(to_qpn((uint32_t)(0x1001 + 2 * i)) == 4);
 	}
-	CHECK(to_qpn(0x1000 + 2 * 899) == 899 % 4);
+	REQUIRE(to_qpn(0x1000 + 2 * 899) == 899 % 4);
 
 	/* Too many entries for 4096 instructions, or a smaller buffer. */
 	map.nr_qpn = 900;
-	CHECK(qpn_steer_build(&map, insns, 100) == -E2BIG);
+	REQUIRE(qpn_steer_build(&map, insns, 100) == -E2BIG);
 	{
 		static struct qpn_steer_range many[3000];
 
@@ -223,7 +226,7 @@ static void test_big_table(void)
 							    (uint32_t)(i % 2) };
 		map.qpn = many;
 		map.nr_qpn = 3000;
-		CHECK(qpn_steer_build(&map, insns, BPF_MAXINSNS) == -E2BIG);
+		REQUIRE(qpn_steer_build(&map, insns, BPF_MAXINSNS) == -E2BIG);
 	}
 }
 
@@ -237,13 +240,13 @@ static void test_bad_tables(void)
 	struct sock_filter insns[64];
 	struct qpn_steer_map map = { .qpn = overlap, .nr_qpn = 2 };
 
-	CHECK(qpn_steer_build(&map, insns, 64) == -EINVAL);
+	REQUIRE(qpn_steer_build(&map, insns, 64) == -EINVAL);
 	map.qpn = reversed;
 	map.nr_qpn = 1;
-	CHECK(qpn_steer_build(&map, insns, 64) == -EINVAL);
+	REQUIRE(qpn_steer_build(&map, insns, 64) == -EINVAL);
 	map.nr_qpn = 0;
-	CHECK(qpn_steer_build(&map, insns, 64) > 0);
-	CHECK(qpn_steer_attach(socks[0], insns, 0) == -EINVAL);
+	REQUIRE(qpn_steer_build(&map, insns, 64) > 0);
+	REQUIRE(qpn_steer_attach(socks[0], insns, 0) == -EINVAL);
 }
 
 int main(void)

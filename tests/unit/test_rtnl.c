@@ -21,7 +21,7 @@
 
 #include "util/rtnl.h"
 
-#include "tests/unit/check.h"
+#include "tests/lib/check.h"
 
 static const struct rtnl_link *find_link(const struct rtnl_link *links,
 					 size_t n, const char *name)
@@ -41,7 +41,7 @@ static const struct rtnl_addr *find_addr(const struct rtnl_addr *addrs,
 	uint8_t want[16];
 	size_t i;
 
-	CHECK(inet_pton(family, text, want) == 1);
+	REQUIRE(inet_pton(family, text, want) == 1);
 	for (i = 0; i < n; i++)
 		if (addrs[i].family == family && addrs[i].ifindex == ifindex &&
 		    !memcmp(addrs[i].addr, want, family == AF_INET ? 4 : 16))
@@ -57,71 +57,71 @@ static void test_current_ns(void)
 	size_t nlinks, naddrs, i, j;
 	int fd, fl;
 
-	CHECK(rtnl_dump_links(&links, &nlinks) == 0);
-	CHECK(nlinks >= 1);
+	REQUIRE(rtnl_dump_links(&links, &nlinks) == 0);
+	REQUIRE(nlinks >= 1);
 	for (i = 0; i < nlinks; i++) {
-		CHECK(links[i].ifindex > 0);
-		CHECK(links[i].name[0]);
+		REQUIRE(links[i].ifindex > 0);
+		REQUIRE(links[i].name[0]);
 		for (j = 0; j < i; j++)
-			CHECK(links[i].ifindex != links[j].ifindex);
+			REQUIRE(links[i].ifindex != links[j].ifindex);
 	}
 	lo = find_link(links, nlinks, "lo");
-	CHECK(lo);
-	CHECK(lo->ifindex == 1);
-	CHECK(lo->flags & IFF_LOOPBACK);
-	CHECK(lo->type == ARPHRD_LOOPBACK);
-	CHECK(lo->mtu > 0);
-	CHECK(lo->addr_len == 6);
-	CHECK(lo->master == 0);
+	REQUIRE(lo);
+	REQUIRE(lo->ifindex == 1);
+	REQUIRE(lo->flags & IFF_LOOPBACK);
+	REQUIRE(lo->type == ARPHRD_LOOPBACK);
+	REQUIRE(lo->mtu > 0);
+	REQUIRE(lo->addr_len == 6);
+	REQUIRE(lo->master == 0);
 	printf("links: %zu, lo mtu %u %s\n", nlinks, lo->mtu,
 	       rtnl_link_running(lo) ? "running" : "down");
 
-	CHECK(rtnl_get_link(1, &link) == 0);
-	CHECK(link.ifindex == 1);
-	CHECK(!strcmp(link.name, "lo"));
-	CHECK(link.flags == lo->flags);
-	CHECK(link.mtu == lo->mtu);
-	CHECK(rtnl_get_link_by_name("lo", &link) == 0);
-	CHECK(link.ifindex == 1);
+	REQUIRE(rtnl_get_link(1, &link) == 0);
+	REQUIRE(link.ifindex == 1);
+	REQUIRE(!strcmp(link.name, "lo"));
+	REQUIRE(link.flags == lo->flags);
+	REQUIRE(link.mtu == lo->mtu);
+	REQUIRE(rtnl_get_link_by_name("lo", &link) == 0);
+	REQUIRE(link.ifindex == 1);
 
-	CHECK(rtnl_dump_addrs(&addrs, &naddrs) == 0);
+	REQUIRE(rtnl_dump_addrs(&addrs, &naddrs) == 0);
 	for (i = 0; i < naddrs; i++) {
-		CHECK(addrs[i].family == AF_INET ||
-		      addrs[i].family == AF_INET6);
-		CHECK(addrs[i].prefixlen <=
-		      (addrs[i].family == AF_INET ? 32 : 128));
+		REQUIRE(addrs[i].family == AF_INET ||
+			addrs[i].family == AF_INET6);
+		REQUIRE(addrs[i].prefixlen <=
+			(addrs[i].family == AF_INET ? 32 : 128));
 		/* every address belongs to a link of the dump */
 		for (j = 0; j < nlinks; j++)
 			if (links[j].ifindex == addrs[i].ifindex)
 				break;
-		CHECK(j < nlinks);
+		REQUIRE(j < nlinks);
 	}
 	printf("addrs: %zu\n", naddrs);
 	/* A fresh namespace's lo is down and has no address yet. */
 	if (lo->flags & IFF_UP)
-		CHECK(find_addr(addrs, naddrs, AF_INET, "127.0.0.1", 1));
+		REQUIRE(find_addr(addrs, naddrs, AF_INET, "127.0.0.1", 1));
 	else
 		printf("lo is down: 127.0.0.1 check skipped\n");
 	free(addrs);
 	free(links);
 
-	CHECK(rtnl_get_link(999999, &link) == -ENODEV);
-	CHECK(rtnl_get_link(0, &link) == -ENODEV);
-	CHECK(rtnl_get_link(-1, &link) == -ENODEV);
-	CHECK(rtnl_get_link_by_name("uroce-nonexist", &link) == -ENODEV);
-	CHECK(rtnl_get_link_by_name("", &link) == -ENODEV);
-	CHECK(rtnl_get_link_by_name("a-name-far-too-long-for-ifnamsiz",
-				    &link) == -ENODEV);
+	REQUIRE(rtnl_get_link(999999, &link) == -ENODEV);
+	REQUIRE(rtnl_get_link(0, &link) == -ENODEV);
+	REQUIRE(rtnl_get_link(-1, &link) == -ENODEV);
+	REQUIRE(rtnl_get_link_by_name("uroce-nonexist", &link) == -ENODEV);
+	REQUIRE(rtnl_get_link_by_name("", &link) == -ENODEV);
+	REQUIRE(rtnl_get_link_by_name("a-name-far-too-long-for-ifnamsiz",
+				      &link) == -ENODEV);
 
 	fd = rtnl_monitor_open();
-	CHECK(fd >= 0);
+	REQUIRE(fd >= 0);
 	fl = fcntl(fd, F_GETFL);
-	CHECK(fl >= 0 && (fl & O_NONBLOCK));
+	REQUIRE(fl >= 0 && (fl & O_NONBLOCK));
 	fl = fcntl(fd, F_GETFD);
-	CHECK(fl >= 0 && (fl & FD_CLOEXEC));
-	CHECK(rtnl_monitor_drain(fd) >= 0);
+	REQUIRE(fl >= 0 && (fl & FD_CLOEXEC));
+	REQUIRE(rtnl_monitor_drain(fd) >= 0);
 	close(fd);
-	CHECK(rtnl_monitor_drain(fd) == -EBADF);
+	REQUIRE(rtnl_monitor_drain(fd) == -EBADF);
 }
 
 static int write_file(const char *path, const char *text)
@@ -163,12 +163,12 @@ static void set_lo_up(void)
 	int s;
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	CHECK(s >= 0);
+	REQUIRE(s >= 0);
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
-	CHECK(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+	REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
 	ifr.ifr_flags |= IFF_UP;
-	CHECK(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+	REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
 	close(s);
 }
 
@@ -207,31 +207,31 @@ static void test_private_ns(void)
 	}
 
 	/* Only lo, down, without addresses: nothing leaks from the host. */
-	CHECK(rtnl_dump_links(&links, &nlinks) == 0);
-	CHECK(nlinks == 1);
-	CHECK(links[0].ifindex == 1 && !strcmp(links[0].name, "lo"));
-	CHECK(!rtnl_link_running(&links[0]));
+	REQUIRE(rtnl_dump_links(&links, &nlinks) == 0);
+	REQUIRE(nlinks == 1);
+	REQUIRE(links[0].ifindex == 1 && !strcmp(links[0].name, "lo"));
+	REQUIRE(!rtnl_link_running(&links[0]));
 	free(links);
-	CHECK(rtnl_dump_addrs(&addrs, &naddrs) == 0);
-	CHECK(naddrs == 0);
+	REQUIRE(rtnl_dump_addrs(&addrs, &naddrs) == 0);
+	REQUIRE(naddrs == 0);
 	free(addrs);
 
 	fd = rtnl_monitor_open();
-	CHECK(fd >= 0);
-	CHECK(rtnl_monitor_drain(fd) == 0);
+	REQUIRE(fd >= 0);
+	REQUIRE(rtnl_monitor_drain(fd) == 0);
 	set_lo_up();
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	CHECK(poll(&pfd, 1, 2000) == 1);
-	CHECK(rtnl_monitor_drain(fd) > 0);
-	CHECK(rtnl_monitor_drain(fd) == 0);
+	REQUIRE(poll(&pfd, 1, 2000) == 1);
+	REQUIRE(rtnl_monitor_drain(fd) > 0);
+	REQUIRE(rtnl_monitor_drain(fd) == 0);
 
-	CHECK(rtnl_get_link(1, &link) == 0);
-	CHECK(rtnl_link_running(&link));
-	CHECK(rtnl_dump_addrs(&addrs, &naddrs) == 0);
+	REQUIRE(rtnl_get_link(1, &link) == 0);
+	REQUIRE(rtnl_link_running(&link));
+	REQUIRE(rtnl_dump_addrs(&addrs, &naddrs) == 0);
 	a = find_addr(addrs, naddrs, AF_INET, "127.0.0.1", 1);
-	CHECK(a);
-	CHECK(a->prefixlen == 8 && a->scope == RT_SCOPE_HOST);
+	REQUIRE(a);
+	REQUIRE(a->prefixlen == 8 && a->scope == RT_SCOPE_HOST);
 	free(addrs);
 	printf("private namespace: lo up seen by the monitor\n");
 
@@ -240,28 +240,28 @@ static void test_private_ns(void)
 		close(fd);
 		return;
 	}
-	CHECK(rtnl_monitor_drain(fd) > 0);
+	REQUIRE(rtnl_monitor_drain(fd) > 0);
 	close(fd);
 
-	CHECK(rtnl_dump_links(&links, &nlinks) == 0);
-	CHECK(nlinks == 2 + 2 * NPAIRS);
+	REQUIRE(rtnl_dump_links(&links, &nlinks) == 0);
+	REQUIRE(nlinks == 2 + 2 * NPAIRS);
 	va0 = find_link(links, nlinks, "va0");
 	va1 = find_link(links, nlinks, "va1");
 	br0 = find_link(links, nlinks, "br0");
-	CHECK(va0 && va1 && br0);
-	CHECK(find_link(links, nlinks, "vb149"));
-	CHECK(!strcmp(va0->kind, "veth"));
-	CHECK(!strcmp(br0->kind, "bridge"));
-	CHECK(va0->master == br0->ifindex);
-	CHECK(va1->master == 0);
-	CHECK(va1->mtu == 9000);
-	CHECK(va0->addr_len == 6);
-	CHECK(!rtnl_link_running(va0));
-	CHECK(rtnl_get_link_by_name("br0", &link) == 0);
-	CHECK(link.ifindex == br0->ifindex);
-	CHECK(!strcmp(link.kind, "bridge"));
-	CHECK(rtnl_get_link(va1->ifindex, &link) == 0);
-	CHECK(!strcmp(link.name, "va1") && link.mtu == 9000);
+	REQUIRE(va0 && va1 && br0);
+	REQUIRE(find_link(links, nlinks, "vb149"));
+	REQUIRE(!strcmp(va0->kind, "veth"));
+	REQUIRE(!strcmp(br0->kind, "bridge"));
+	REQUIRE(va0->master == br0->ifindex);
+	REQUIRE(va1->master == 0);
+	REQUIRE(va1->mtu == 9000);
+	REQUIRE(va0->addr_len == 6);
+	REQUIRE(!rtnl_link_running(va0));
+	REQUIRE(rtnl_get_link_by_name("br0", &link) == 0);
+	REQUIRE(link.ifindex == br0->ifindex);
+	REQUIRE(!strcmp(link.kind, "bridge"));
+	REQUIRE(rtnl_get_link(va1->ifindex, &link) == 0);
+	REQUIRE(!strcmp(link.name, "va1") && link.mtu == 9000);
 	free(links);
 	printf("private namespace: %d links dumped\n", 2 + 2 * NPAIRS);
 }

@@ -7,7 +7,8 @@
 # srq_pingpong (ibv_CASE -g 0 -c -n $VG_PP_ITERS, 200 by default), or rping
 # (-C 50). The client starts once the server listens, so each side runs
 # once and leaves one log. Any valgrind error or leak fails (vg.sh).
-source "$(dirname "$0")/../dp/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
 # shellcheck source=vg.sh
 source "$(dirname "$0")/vg.sh"
 
@@ -40,7 +41,7 @@ rping)
 	;;
 esac
 vg_usable
-dp_setup
+pair_setup
 mkdir "$TMP/vg"
 
 # A subshell, so that the logs are shown when server_client fails.

@@ -8,11 +8,13 @@
 # fails the test (vg.sh). The data path and the CM under valgrind, between
 # two namespaces, are pair.sh's and dp.verbs_valgrind's.
 
-# Variables such as A, B and ev are set by lib.sh's helpers (printf -v).
+# Variables such as A, B and ev are set by tests/lib's helpers (printf -v).
 # shellcheck disable=SC2154
 set -euo pipefail
-# shellcheck source=../ns/lib.sh
-. "$(dirname "$0")/../ns/lib.sh"
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+# shellcheck source=../lib/devinfo.sh
+source "$(dirname "$0")/../lib/devinfo.sh"
 # shellcheck source=vg.sh
 . "$(dirname "$0")/vg.sh"
 

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Sourced by the valgrind tests (run.sh, pair.sh, tests/dp/verbs.sh) after
-# their test library (tests/ns/lib.sh or tests/dp/lib.sh); never run. One
-# memcheck setting for all: any error, and any leak that is definite,
-# indirect or possible, counts; uroce.supp holds the only suppressions.
+# the test library (tests/lib/netns.sh); never run. One memcheck setting
+# for all: any error, and any leak that is definite, indirect or possible,
+# counts; uroce.supp holds the only suppressions.
 
 VG_SUPP="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/uroce.supp"
 # shellcheck disable=SC2034,SC2054 # used by the sourcing script; commas are valgrind's
@@ -14,12 +14,15 @@ VG=(valgrind --leak-check=full
 	--num-callers=40 --suppressions="$VG_SUPP")
 
 # Skips (77) unless valgrind can run uroce's libraries here: not with a
-# sanitizer runtime in them.
+# sanitizer runtime in them. Then stretches the time bounds (tests/lib's
+# clock.h and scaled): programs run 10 to 50 times slower under valgrind.
 vg_usable() {
 	[[ -z ${UROCE_TEST_SANITIZE:-} ]] ||
 		skip "built with -fsanitize=$UROCE_TEST_SANITIZE: no valgrind"
 	[[ -z $(sanitizer_env) ]] || skip "a sanitizer build: no valgrind"
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	UROCE_TEST_TIME_SCALE=$(scaled 12)
+	export UROCE_TEST_TIME_SCALE
 }
 
 # vg_errors LOG: the error count of valgrind log LOG (leaks included), or

@@ -7,9 +7,9 @@
 #ifndef UROCE_TEST_RC_PAIR_H
 #define UROCE_TEST_RC_PAIR_H
 
-#include <time.h>
-
-#include "check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 struct rc_end {
 	struct ibv_qp *qp;
@@ -19,31 +19,20 @@ struct rc_end {
 static inline void rc_end_init(struct rc_end *e, struct ibv_context *ctx,
 			       struct ibv_pd *pd)
 {
-	struct ibv_qp_init_attr ia;
+	const struct ibv_qp_cap cap = { .max_send_wr = 16,
+					.max_recv_wr = 16,
+					.max_send_sge = 1,
+					.max_recv_sge = 1 };
 
 	e->cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
 	REQUIRE(e->cq);
-	memset(&ia, 0, sizeof(ia));
-	ia.send_cq = e->cq;
-	ia.recv_cq = e->cq;
-	ia.qp_type = IBV_QPT_RC;
-	ia.cap.max_send_wr = 16;
-	ia.cap.max_recv_wr = 16;
-	ia.cap.max_send_sge = 1;
-	ia.cap.max_recv_sge = 1;
-	e->qp = ibv_create_qp(pd, &ia);
-	REQUIRE(e->qp);
+	e->qp = test_rc_qp(pd, e->cq, &cap);
 }
 
 static inline void rc_end_free(struct rc_end *e)
 {
 	CHECK_RET(ibv_destroy_qp(e->qp), 0);
 	CHECK_RET(ibv_destroy_cq(e->cq), 0);
-}
-
-static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
-{
-	REQUIRE(!ibv_modify_qp(qp, a, mask));
 }
 
 /*
@@ -53,46 +42,15 @@ static inline void rc_modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 static inline void rc_connect_one(struct ibv_context *ctx, struct ibv_qp *qp,
 				  uint32_t dqpn, uint32_t psn)
 {
-	struct ibv_qp_attr a;
+	static const struct test_conn conn = {
+		TEST_CONN_ALL_ACCESS, .rd_atomic = 4, .timeout = 10,
+		.retry_cnt = 3,	      .rnr_retry = 3,
+	};
 	union ibv_gid gid;
 
 	REQUIRE(!ibv_query_gid(ctx, 1, 0, &gid));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RESET;
-	rc_modify(qp, &a, IBV_QP_STATE);
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			    IBV_ACCESS_REMOTE_ATOMIC;
-	rc_modify(qp, &a,
-		  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-			  IBV_QP_ACCESS_FLAGS);
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.rq_psn = psn;
-	a.max_dest_rd_atomic = 4;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = gid;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	rc_modify(qp, &a,
-		  IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-			  IBV_QP_MIN_RNR_TIMER);
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = psn;
-	a.timeout = 10;
-	a.retry_cnt = 3;
-	a.rnr_retry = 3;
-	a.max_rd_atomic = 4;
-	rc_modify(qp, &a,
-		  IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-			  IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			  IBV_QP_MAX_QP_RD_ATOMIC);
+	test_qp_reset(qp);
+	test_qp_connect(qp, &conn, &gid, dqpn, psn, psn);
 }
 
 /*
@@ -113,18 +71,16 @@ static inline void rc_connect(struct ibv_context *ctx, struct rc_end *a,
 /* The next completion of @cq (the test fails after 20 s without one). */
 static inline struct ibv_wc rc_wait(struct ibv_cq *cq)
 {
-	struct timespec t0, t;
+	double end = now_s() + test_secs(20);
 	struct ibv_wc wc;
 	int n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		n = ibv_poll_cq(cq, 1, &wc);
 		REQUIRE(n >= 0);
 		if (n)
 			return wc;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		REQUIRE(t.tv_sec - t0.tv_sec < 20);
+		REQUIRE(now_s() < end);
 	}
 }
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 #define CHECK_CQ_EX_FAILS(ctx, attr, err)                     \
 	do {                                                  \

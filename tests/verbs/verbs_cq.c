@@ -9,7 +9,7 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 #define CHECK_CQ_FAILS(call, err)             \
 	do {                                  \

@@ -10,7 +10,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 /* Field by field: padding may differ between two fills of a struct. */
 static int same_device_attr(const struct ibv_device_attr *a,

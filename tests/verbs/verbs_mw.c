@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/qp.h"
+#include "tests/lib/verbs.h"
 
 #define TBUF (64 * 1024)
 #define WAIT_SEC 20
@@ -78,43 +80,13 @@ static void free_end(struct end *e)
 /* RESET, then RTS towards @peer; a QP in error is usable again after. */
 static void connect_qp(struct end *e, const struct end *peer)
 {
-	struct ibv_qp_attr at;
+	static const struct test_conn conn = {
+		TEST_CONN_ALL_ACCESS, .rd_atomic = 4, .timeout = 14,
+		.retry_cnt = 7,	      .rnr_retry = 7,
+	};
 
-	memset(&at, 0, sizeof(at));
-	at.qp_state = IBV_QPS_RESET;
-	REQUIRE(!ibv_modify_qp(e->qp, &at, IBV_QP_STATE));
-	at.qp_state = IBV_QPS_INIT;
-	at.port_num = 1;
-	at.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			     IBV_ACCESS_REMOTE_ATOMIC;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				       IBV_QP_ACCESS_FLAGS));
-	memset(&at, 0, sizeof(at));
-	at.qp_state = IBV_QPS_RTR;
-	at.path_mtu = IBV_MTU_1024;
-	at.dest_qp_num = peer->qp->qp_num;
-	at.max_dest_rd_atomic = 4;
-	at.min_rnr_timer = 1;
-	at.ah_attr.is_global = 1;
-	at.ah_attr.grh.dgid = gid0;
-	at.ah_attr.grh.hop_limit = 1;
-	at.ah_attr.port_num = 1;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-				       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-				       IBV_QP_MAX_DEST_RD_ATOMIC |
-				       IBV_QP_MIN_RNR_TIMER));
-	at.qp_state = IBV_QPS_RTS;
-	at.timeout = 14;
-	at.retry_cnt = 7;
-	at.rnr_retry = 7;
-	at.max_rd_atomic = 4;
-	REQUIRE(!ibv_modify_qp(e->qp, &at,
-			       IBV_QP_STATE | IBV_QP_TIMEOUT |
-				       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-				       IBV_QP_SQ_PSN |
-				       IBV_QP_MAX_QP_RD_ATOMIC));
+	test_qp_reset(e->qp);
+	test_qp_connect(e->qp, &conn, &gid0, peer->qp->qp_num, 0, 0);
 }
 
 static void drain(struct ibv_cq *cq)
@@ -134,17 +106,9 @@ static void reconnect(struct end *x, struct end *y)
 	connect_qp(y, x);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static struct ibv_wc wait_wc(struct ibv_cq *cq)
 {
-	double end = now_s() + WAIT_SEC;
+	double end = now_s() + test_secs(WAIT_SEC);
 	struct ibv_wc wc;
 	int r;
 

@@ -7,7 +7,7 @@
  */
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 #define CYCLES 200
 #define NCTX 16

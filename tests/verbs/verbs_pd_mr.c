@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 #define NMR 16
 

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/lib/verbs.h"
 
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;

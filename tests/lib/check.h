@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A tiny test harness for the verbs tests: checks that print file:line and
- * errno, and helpers to open the loopback device and count open fds. The
- * tests use the public API only.
+ * The test programs' assertions. Both print file:line, the condition and
+ * errno as it was right after the condition was evaluated.
+ *
+ * CHECK(c): soft. A failure is reported and counted in check_failures and
+ * the test goes on, so that one run shows every broken case. A program
+ * whose check failed exits 1 even if it returns 0 (see check_exit).
+ *
+ * REQUIRE(c): fatal. A failure ends the program with status 1: what
+ * follows depends on it.
  */
-#ifndef UROCE_TEST_CHECK_H
-#define UROCE_TEST_CHECK_H
+#ifndef UROCE_TESTS_LIB_CHECK_H
+#define UROCE_TESTS_LIB_CHECK_H
 
-#include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <infiniband/verbs.h>
+#include <unistd.h>
 
-static int check_failures;
+static int check_failures __attribute__((unused));
 
-/* A failed CHECK is reported and counted; the test goes on. */
 #define CHECK(cond)                                             \
 	do {                                                    \
 		int __ok = !!(cond);                            \
@@ -33,7 +36,6 @@ static int check_failures;
 		errno = __e;                                    \
 	} while (0)
 
-/* A failed REQUIRE ends the test: what follows depends on it. */
 #define REQUIRE(cond)                                           \
 	do {                                                    \
 		int __ok = !!(cond);                            \
@@ -46,6 +48,7 @@ static int check_failures;
 				strerror(__e));                 \
 			exit(1);                                \
 		}                                               \
+		errno = __e;                                    \
 	} while (0)
 
 /* Two integers compare equal; both values are printed on failure. */
@@ -64,11 +67,11 @@ static int check_failures;
 		errno = __e;                                               \
 	} while (0)
 
-/* A verb that returns an errno value (0 on success) returns @err. */
+/* A call that returns an errno value (0 on success) returns @err. */
 #define CHECK_RET(call, err) CHECK_EQ((call), (err))
 
 /*
- * A verb that returns -1 and sets errno fails with @err. errno is cleared
+ * A call that returns -1 and sets errno fails with @err. errno is cleared
  * first so that a stale value cannot pass the check.
  */
 #define CHECK_ERRNO(call, err)           \
@@ -81,8 +84,8 @@ static int check_failures;
 	} while (0)
 
 /*
- * A verb that returns a pointer fails with NULL and errno @err. A pointer
- * it returns by mistake is leaked rather than freed with an unknown verb.
+ * A call that returns a pointer fails with NULL and errno @err. A pointer
+ * it returns by mistake is leaked rather than freed with an unknown call.
  */
 #define CHECK_NULL(call, err)               \
 	do {                                \
@@ -93,64 +96,7 @@ static int check_failures;
 		CHECK_EQ(errno, (err));     \
 	} while (0)
 
-/* Open file descriptors of the process (the directory's own excluded). */
-static inline int count_fds(void)
-{
-	struct dirent *d;
-	DIR *dir;
-	int n = 0;
-
-	dir = opendir("/proc/self/fd");
-	REQUIRE(dir);
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1;
-}
-
-/*
- * The tests do not depend on the host's configuration: no file, no
- * environment, so the loopback device is always there.
- */
-static inline void test_env(void)
-{
-	setenv("UROCE_CONF", "", 1);
-	unsetenv("UROCE_INCLUDE");
-	unsetenv("UROCE_EXCLUDE");
-	unsetenv("UROCE_LO");
-	unsetenv("UROCE_RENAME");
-}
-
-#define TEST_DEV "uroce_lo"
-
-/* Opens device @name, or ends the test with the list of devices. */
-static inline struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n = -1;
-
-	list = ibv_get_device_list(&n);
-	REQUIRE(list);
-	for (i = 0; i < n; i++) {
-		if (!strcmp(ibv_get_device_name(list[i]), name)) {
-			ctx = ibv_open_device(list[i]);
-			REQUIRE(ctx);
-			break;
-		}
-	}
-	if (!ctx) {
-		fprintf(stderr, "device %s not found; the %d devices are:\n",
-			name, n);
-		for (i = 0; i < n; i++)
-			fprintf(stderr, "  %s\n", ibv_get_device_name(list[i]));
-		exit(1);
-	}
-	ibv_free_device_list(list);
-	return ctx;
-}
-
+/* Prints the verdict of test @test; returns its exit status. */
 static inline int check_report(const char *test)
 {
 	if (check_failures) {
@@ -162,4 +108,17 @@ static inline int check_report(const char *test)
 	return 0;
 }
 
-#endif /* UROCE_TEST_CHECK_H */
+/*
+ * A failed CHECK fails the program whatever main returns: a test cannot
+ * pass by forgetting to look at check_failures. Runs in exit(), after
+ * main; exits 1 without the handlers that have not run yet.
+ */
+__attribute__((destructor, unused)) static void check_exit(void)
+{
+	if (check_failures) {
+		fflush(NULL);
+		_exit(1);
+	}
+}
+
+#endif /* UROCE_TESTS_LIB_CHECK_H */
