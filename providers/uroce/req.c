@@ -6,8 +6,10 @@
  * halved by each loss) and max_rd_atomic READs and atomics outstanding;
  * UC and UD complete a WQE as soon as its packets have left.
  */
+#include <errno.h>
 #include <string.h>
 
+#include "util/fault_guard.h"
 #include "providers/uroce/comp.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/engine.h"
@@ -113,25 +115,27 @@ static bool want_ackreq(const struct uroce_qp *qp,
 
 /*
  * A payload of @len bytes mapped by @iov, copied into the batch's next
- * slot so that the batch can be held back (tx.c); false if it is too long.
+ * slot so that the batch can be held back (tx.c). Returns 0, -E2BIG if
+ * it is too long for that, -EFAULT if the application unmapped it.
  */
-static bool copy_payload(struct uroce_qp *qp, struct iovec *iov, int *niov,
-			 uint32_t len)
+static int copy_payload(struct uroce_qp *qp, struct iovec *iov, int *niov,
+			uint32_t len)
 {
 	uint8_t *p, *dst;
 	int i;
 
 	if (len > UROCE_TX_COPY)
-		return false;
+		return -E2BIG;
 	dst = p = uroce_tx_copy_slot(qp->ctx, &qp->txb);
 	for (i = 0; i < *niov; i++) {
-		memcpy(p, iov[i].iov_base, iov[i].iov_len);
+		if (uroce_guard_read(p, iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
 		p += iov[i].iov_len;
 	}
 	iov[0].iov_base = dst;
 	iov[0].iov_len = len;
 	*niov = len ? 1 : 0;
-	return true;
+	return 0;
 }
 
 /*
@@ -211,8 +215,12 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe, bool hold)
 			iov[0].iov_base = bounce;
 			iov[0].iov_len = len;
 			niov = len ? 1 : 0;
-		} else if (!hold || !copy_payload(qp, iov, &niov, len)) {
-			qp->txb.refs_app = true;
+		} else {
+			err = hold ? copy_payload(qp, iov, &niov, len) : -E2BIG;
+			if (err == -EFAULT)
+				return IBV_WC_LOC_PROT_ERR; /* unmapped */
+			if (err)
+				qp->txb.refs_app = true;
 		}
 	}
 	if (k == 0) {
