@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Delivery of a parsed packet to its QP: the checks of the QP's state,
- * transport, peer and P_Key, then its responder (requests) or its
- * completer (responses), under the QP's lock. The unicast receive path
+ * transport, peer and P_Key, then the ICRC, then its responder (requests)
+ * or its completer (responses), under the QP's lock. The unicast receive path
  * (rx.c) and multicast (mcast.c) both end here.
  */
 #include <string.h>
@@ -43,12 +43,19 @@ static int qp_accepts(struct uroce_qp *qp, const struct uroce_pkt *pkt,
 
 bool uroce_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 		   struct uroce_pkt *pkt, const struct sockaddr_in6 *from,
-		   const struct in6_addr *dst, int member)
+		   const struct in6_addr *dst, int member,
+		   const struct uroce_icrc_hdr *ih)
 {
 	int ret;
 
 	pthread_mutex_lock(&qp->lock);
 	ret = qp_accepts(qp, pkt, from);
+	/*
+	 * The ICRC last, the dearest check: a packet that is not the peer's
+	 * costs no CRC over its payload. The codec returns it negated.
+	 */
+	if (!ret && ih)
+		ret = -uroce_pkt_check_icrc(pkt, ih);
 	if (ret) {
 		uroce_qp_drop(qp, ret);
 		pthread_mutex_unlock(&qp->lock);

@@ -258,7 +258,7 @@ void uroce_mcast_rx(struct uroce_dp *dp, struct uroce_pkt *pkt,
 		uroce_cnt_add(dp->cnt.drops[UROCE_DROP_NO_QP], 1);
 	/* Each QP checks transport, state, P_Key and Q_Key and counts. */
 	for (i = 0; g && i < g->nqps; i++)
-		uroce_deliver(dp, g->qps[i], pkt, from, dst, -1);
+		uroce_deliver(dp, g->qps[i], pkt, from, dst, -1, NULL);
 	pthread_rwlock_unlock(&mc->lock);
 }
 

@@ -105,20 +105,22 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	uroce_icrc_addrs(&ih, &from->sin6_addr, dst);
 	ih.sport = ntohs(from->sin6_port);
 	ih.dport = s->port;
-	ret = -uroce_pkt_check_icrc(&pkt, &ih);
-	if (ret)
-		goto drop;
 	if (s->mcast) {
+		/* Checked once for every QP of the group. */
+		ret = -uroce_pkt_check_icrc(&pkt, &ih);
+		if (ret)
+			goto drop;
 		uroce_mcast_rx(dp, &pkt, from, dst);
 		return NULL; /* UD: no ACK to flush */
 	}
+	/* The ICRC after the QP's checks (deliver.c): junk costs no CRC. */
 	qpn = pkt.bth.dqpn;
 	qp = (qpn >> 8) == s->port ? s->slots[qpn & 0xff] : NULL;
 	if (!qp || qp == (struct uroce_qp *)s) {
 		ret = UROCE_DROP_NO_QP;
 		goto drop;
 	}
-	return uroce_deliver(dp, qp, &pkt, from, dst, member) ? qp : NULL;
+	return uroce_deliver(dp, qp, &pkt, from, dst, member, &ih) ? qp : NULL;
 drop:
 	uroce_cnt_add(dp->cnt.drops[ret], 1);
 	return NULL;

@@ -819,20 +819,35 @@ static void attack_parse(void)
 		tmp[1] = (uint8_t)((tmp[1] & 0xf0) | v);
 		send_parse(tmp, len, port);
 	}
-	/* Every opcode, with a bad ICRC: decoder drops, else ICRC. */
+	/*
+	 * Every opcode, with a bad ICRC, from the attacker's own port: the
+	 * decoder drops it, else the QP's checks (transport, then peer)
+	 * before any CRC is computed.
+	 */
 	for (op = 0; op < 256; op++) {
 		memset(tmp, 0, 64);
 		memcpy(tmp, buf, 12);
 		tmp[0] = (uint8_t)op;
 		xmit(tmp, 64, &me, port, true, true);
 		v = uroce_pkt_parse(tmp, 64, &p);
-		expect_drop("dev", v ? v : UROCE_DROP_BAD_ICRC);
+		if (v)
+			expect_drop("dev", v);
+		else if (uroce_opcode_transport((uint8_t)op) != UROCE_TR_RC)
+			expect_drop("live_rc", UROCE_DROP_BAD_TRANSPORT);
+		else
+			expect_drop("live_rc", UROCE_DROP_BAD_PEER);
 	}
-	/* A flood with bad ICRCs. */
+	/* A flood with bad ICRCs: refused as not the peer's, no CRC. */
 	for (i = 0; i < 500; i++) {
 		memcpy(tmp, buf, len);
 		xmit(tmp, len, &me, port, true, true);
-		expect_drop("dev", UROCE_DROP_BAD_ICRC);
+		expect_drop("live_rc", UROCE_DROP_BAD_PEER);
+	}
+	/* Posing as the peer, a bad ICRC is what stops it. */
+	for (i = 0; i < 100; i++) {
+		memcpy(tmp, buf, len);
+		xmit(tmp, len, &peer_ep, port, true, true);
+		expect_drop("live_rc", UROCE_DROP_BAD_ICRC);
 	}
 	/* QP slots nobody uses. */
 	for (i = 0; i < 50; i++) {
