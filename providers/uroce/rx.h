@@ -14,4 +14,13 @@ void uroce_rx_drain_wait(struct uroce_dp *dp, struct uroce_sock *s);
 /* Sends the ACKs that drains held back, where no drainer is busy. */
 void uroce_rx_flush_deferred(struct uroce_dp *dp);
 
+#ifdef UROCE_FUZZ
+/*
+ * Fuzz build only: processes datagrams [0, @n) of @s's batch (msg, iov
+ * contents, from, cmsg) as a drain would after recvmmsg; under s->lock.
+ */
+void uroce_rx_fuzz_batch(struct uroce_dp *dp, struct uroce_sock *s,
+			 unsigned int n);
+#endif
+
 #endif /* UROCE_RX_H */
