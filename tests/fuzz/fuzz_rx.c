@@ -40,160 +40,17 @@
 #include "providers/uroce/pkt.h"
 #include "providers/uroce/rx.h"
 #include "providers/uroce/uroce.h"
+#include "tests/fuzz/fuzz_qp.h"
 
-#define MR_LEN (64 * 1024)
 #define NRECV 4
-#define RECV_LEN 4096
 #define MAX_DGRAMS 16
 #define BATCH 8
 #define NQPS 3
 
-static struct ibv_context *ctx;
-static struct ibv_pd *pd;
-static struct ibv_cq *cq;
-static struct ibv_mr *mr;
-static uint8_t *mem;
-static int peer_fd;
-static uint16_t peer_port;
-static struct in6_addr lo_addr; /* ::ffff:127.0.0.1 */
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
-static void open_device(void)
-{
-	struct ibv_device **list;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("ibv_get_device_list");
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "uroce_lo"))
-			break;
-	if (i == n) {
-		fprintf(stderr, "fuzz_rx: no uroce_lo device\n");
-		exit(1);
-	}
-	ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("ibv_open_device");
-	ibv_free_device_list(list);
-}
-
-static void open_peer(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	peer_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (peer_fd < 0 || bind(peer_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(peer_fd, (struct sockaddr *)&sa, &len))
-		die("peer socket");
-	peer_port = ntohs(sa.sin_port);
-	lo_addr.s6_addr[10] = 0xff;
-	lo_addr.s6_addr[11] = 0xff;
-	memcpy(&lo_addr.s6_addr[12], &sa.sin_addr, 4);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	open_peer();
-	open_device();
-	pd = ibv_alloc_pd(ctx);
-	cq = pd ? ibv_create_cq(ctx, 256, NULL, NULL, 0) : NULL;
-	mem = aligned_alloc(4096, MR_LEN);
-	if (!cq || !mem)
-		die("setup");
-	memset(mem, 0, MR_LEN);
-	mr = ibv_reg_mr_iova(pd, mem, MR_LEN, 0,
-			     IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				     IBV_ACCESS_REMOTE_READ |
-				     IBV_ACCESS_REMOTE_ATOMIC);
-	if (!mr)
-		die("ibv_reg_mr_iova");
+	fuzz_setup();
 	return 0;
-}
-
-/* A QP of @type in RTS, receive WRs posted; its peer is peer_fd. */
-static struct ibv_qp *make_qp(enum ibv_qp_type type)
-{
-	struct ibv_qp_init_attr ia = {
-		.send_cq = cq,
-		.recv_cq = cq,
-		.cap = { .max_send_wr = 16,
-			 .max_recv_wr = 16,
-			 .max_send_sge = 1,
-			 .max_recv_sge = 1 },
-		.qp_type = type,
-	};
-	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
-	int mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
-	struct ibv_recv_wr wr = { 0 }, *bad;
-	struct ibv_sge sge;
-	struct ibv_qp *qp;
-	int i;
-
-	qp = ibv_create_qp(pd, &ia);
-	if (!qp)
-		die("ibv_create_qp");
-	if (type == IBV_QPT_UD) {
-		a.qkey = 0x11111111u;
-		mask |= IBV_QP_QKEY;
-	} else {
-		a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
-				    IBV_ACCESS_REMOTE_READ |
-				    IBV_ACCESS_REMOTE_ATOMIC;
-		mask |= IBV_QP_ACCESS_FLAGS;
-	}
-	if (ibv_modify_qp(qp, &a, mask))
-		die("to INIT");
-	for (i = 0; i < NRECV; i++) {
-		sge.addr = 32 * 1024 + i * RECV_LEN; /* an IOVA */
-		sge.length = RECV_LEN;
-		sge.lkey = mr->lkey;
-		wr.wr_id = i;
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
-		ibv_post_recv(qp, &wr, &bad);
-	}
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	mask = IBV_QP_STATE;
-	if (type != IBV_QPT_UD) {
-		a.path_mtu = IBV_MTU_1024;
-		a.dest_qp_num = (uint32_t)peer_port << 8 | 1;
-		a.ah_attr.is_global = 1;
-		a.ah_attr.port_num = 1;
-		memcpy(a.ah_attr.grh.dgid.raw, &lo_addr, 16);
-		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			IBV_QP_RQ_PSN;
-	}
-	if (type == IBV_QPT_RC) {
-		a.max_dest_rd_atomic = 4;
-		a.min_rnr_timer = 1;
-		mask |= IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
-	}
-	if (ibv_modify_qp(qp, &a, mask))
-		die("to RTR");
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
-	if (type == IBV_QPT_RC) {
-		a.timeout = 14;
-		a.retry_cnt = 7;
-		a.rnr_retry = 7;
-		a.max_rd_atomic = 4;
-		mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			IBV_QP_MAX_QP_RD_ATOMIC;
-	}
-	if (ibv_modify_qp(qp, &a, mask))
-		die("to RTS");
-	return qp;
 }
 
 /* Control messages of datagram @i as @ctl asks (see the top). */
@@ -211,7 +68,7 @@ static void stage_cmsg(struct uroce_sock *s, unsigned int i, uint8_t ctl,
 	memset(s->cmsg.buf[i], 0, sizeof(s->cmsg.buf[i]));
 	cm = CMSG_FIRSTHDR(mh);
 	pi4.ipi_addr.s_addr = htonl(INADDR_LOOPBACK);
-	pi6.ipi6_addr = lo_addr;
+	pi6.ipi6_addr = fuzz_lo_addr;
 	switch (ctl >> 2 & 3) {
 	case 3: /* TTL: a message the receiver must skip */
 		cm->cmsg_level = IPPROTO_IP;
@@ -269,7 +126,7 @@ static void fix_segments(struct uroce_sock *s, unsigned int i, size_t seg,
 	if (!seg || seg >= len)
 		seg = len;
 	memset(&ih, 0, sizeof(ih));
-	uroce_icrc_addrs(&ih, &s->from[i].sin6_addr, &lo_addr);
+	uroce_icrc_addrs(&ih, &s->from[i].sin6_addr, &fuzz_lo_addr);
 	ih.sport = ntohs(s->from[i].sin6_port);
 	ih.dport = s->port;
 	for (off = 0; off < len; off += seg) {
@@ -289,22 +146,11 @@ static void fix_segments(struct uroce_sock *s, unsigned int i, size_t seg,
 	}
 }
 
-static void drain(void)
-{
-	struct ibv_wc wc[16];
-	char junk[64];
-
-	while (ibv_poll_cq(cq, 16, wc) > 0)
-		;
-	while (recv(peer_fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
-		;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum ibv_qp_type types[NQPS] = { IBV_QPT_RC, IBV_QPT_UC,
 						      IBV_QPT_UD };
-	struct uroce_dp *dp = to_uctx(ctx)->dp;
+	struct uroce_dp *dp = to_uctx(fuzz_ctx)->dp;
 	struct ibv_qp *qps[NQPS];
 	struct uroce_sock *s = NULL, *next;
 	unsigned int n = 0, ndgrams = 0, i;
@@ -313,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int gro;
 
 	for (i = 0; i < NQPS; i++)
-		qps[i] = make_qp(types[i]);
+		qps[i] = fuzz_qp_rts(types[i], NULL, IBV_MTU_1024, NRECV);
 	while (size >= 5 && ndgrams++ < MAX_DGRAMS) {
 		ctl = data[0];
 		len = (size_t)data[1] << 8 | data[2];
@@ -341,8 +187,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     sizeof(s->from[n]);
 		memset(&s->from[n], 0, sizeof(s->from[n]));
 		s->from[n].sin6_family = AF_INET6;
-		s->from[n].sin6_addr = lo_addr;
-		s->from[n].sin6_port = htons(peer_port + (ctl & 0x40 ? 1 : 0));
+		s->from[n].sin6_addr = fuzz_lo_addr;
+		s->from[n].sin6_port =
+			htons(fuzz_peer_port + (ctl & 0x40 ? 1 : 0));
 		stage_cmsg(s, n, ctl, gro);
 		if (ctl & 0x20)
 			fix_segments(s, n,
@@ -356,10 +203,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uroce_rx_fuzz_batch(dp, s, n);
 		pthread_mutex_unlock(&s->lock);
 	}
-	drain();
+	fuzz_drain();
 	for (i = 0; i < NQPS; i++)
 		if (ibv_destroy_qp(qps[i]))
-			die("ibv_destroy_qp");
-	drain();
+			fuzz_die("ibv_destroy_qp");
+	fuzz_drain();
 	return 0;
 }
