@@ -13,8 +13,8 @@
  *
  *   byte 0  bits 0-1  the QP whose socket receives it (% 3)
  *           bits 2-3  the destination's control message: 0 none,
- *                     1 IP_PKTINFO, 2 IPV6_PKTINFO, 3 an unknown one
- *                     before IP_PKTINFO
+ *                     1 IP_PKTINFO, 2 IPV6_PKTINFO, 3 IP_PKTINFO after
+ *                     an unknown one (IP_TTL), or after UDP_GRO
  *           bit 4     a source address of the wrong length
  *           bit 5     each segment's destination QPN and ICRC are made
  *                     right (a fuzzer cannot guess them): the QP of the
@@ -53,60 +53,55 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Control messages of datagram @i as @ctl asks (see the top). */
+/* Appends a control message to datagram @i's, @used bytes long so far. */
+static size_t put_cmsg(struct uroce_sock *s, unsigned int i, size_t used,
+		       int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *cm = (struct cmsghdr *)(s->cmsg.buf[i] + used);
+
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+	return used + CMSG_SPACE(len);
+}
+
+/*
+ * Control messages of datagram @i as @ctl asks (see the top); 64 bytes
+ * hold any two of them, so an unknown one goes first only without
+ * UDP_GRO, and with it UDP_GRO goes first.
+ */
 static void stage_cmsg(struct uroce_sock *s, unsigned int i, uint8_t ctl,
 		       int gro)
 {
 	struct msghdr *mh = &s->msg[i].msg_hdr;
 	struct in_pktinfo pi4 = { .ipi_ifindex = 1 };
 	struct in6_pktinfo pi6 = { .ipi6_ifindex = 1 };
-	struct cmsghdr *cm;
+	unsigned int dst = ctl >> 2 & 3;
+	bool gro_first = (ctl & 0x80) && dst == 3;
 	size_t used = 0;
+	int ttl = 64;
 
-	mh->msg_control = s->cmsg.buf[i];
-	mh->msg_controllen = sizeof(s->cmsg.buf[i]);
 	memset(s->cmsg.buf[i], 0, sizeof(s->cmsg.buf[i]));
-	cm = CMSG_FIRSTHDR(mh);
 	pi4.ipi_addr.s_addr = htonl(INADDR_LOOPBACK);
 	pi6.ipi6_addr = fuzz_lo_addr;
-	switch (ctl >> 2 & 3) {
-	case 3: /* TTL: a message the receiver must skip */
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_TTL;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		used += CMSG_SPACE(sizeof(int));
-		cm = CMSG_NXTHDR(mh, cm);
-		/* fall through */
-	case 1:
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi4));
-		memcpy(CMSG_DATA(cm), &pi4, sizeof(pi4));
-		used += CMSG_SPACE(sizeof(pi4));
-		break;
-	case 2:
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi6));
-		memcpy(CMSG_DATA(cm), &pi6, sizeof(pi6));
-		used += CMSG_SPACE(sizeof(pi6));
-		break;
-	default:
-		cm = NULL;
-		break;
-	}
-	if (ctl & 0x80) {
-		/* 64 bytes hold TTL, IP_PKTINFO and UDP_GRO. */
-		cm = (struct cmsghdr *)(s->cmsg.buf[i] + used);
-		cm->cmsg_level = SOL_UDP;
-		cm->cmsg_type = UDP_GRO;
-		cm->cmsg_len = CMSG_LEN(sizeof(gro));
-		memcpy(CMSG_DATA(cm), &gro, sizeof(gro));
-		used += CMSG_SPACE(sizeof(gro));
-	}
+	if (gro_first)
+		used = put_cmsg(s, i, used, SOL_UDP, UDP_GRO, &gro,
+				sizeof(gro));
+	else if (dst == 3)
+		used = put_cmsg(s, i, used, IPPROTO_IP, IP_TTL, &ttl,
+				sizeof(ttl));
+	if (dst == 1 || dst == 3)
+		used = put_cmsg(s, i, used, IPPROTO_IP, IP_PKTINFO, &pi4,
+				sizeof(pi4));
+	else if (dst == 2)
+		used = put_cmsg(s, i, used, IPPROTO_IPV6, IPV6_PKTINFO, &pi6,
+				sizeof(pi6));
+	if ((ctl & 0x80) && !gro_first)
+		used = put_cmsg(s, i, used, SOL_UDP, UDP_GRO, &gro,
+				sizeof(gro));
+	mh->msg_control = used ? s->cmsg.buf[i] : NULL;
 	mh->msg_controllen = used;
-	if (!used)
-		mh->msg_control = NULL;
 }
 
 /*
