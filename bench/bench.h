@@ -31,6 +31,7 @@ struct bench_params {
 	uint32_t spin_poll; /* rc-lat WRITE: poll the CQ while spinning */
 	uint32_t events; /* rc-bw WRITE: the target sleeps on a channel */
 	uint32_t reps; /* rc-bw: trials per size; the median is printed */
+	uint32_t gso; /* udp-stream: post_list datagrams as one UDP GSO send */
 	uint64_t duration_ns; /* per trial, for bandwidth and streams */
 };
 

@@ -48,7 +48,10 @@ static void usage(FILE *f)
 		"  -n N      round trips to time for latency (20000)\n"
 		"  -W N      untimed warm-up round trips (1000)\n"
 		"  -w N      rc-bw: outstanding WRs per QP (128)\n"
-		"  -l N      rc-bw: WRs per ibv_post_send (1)\n"
+		"  -l N      rc-bw: WRs per ibv_post_send; udp-stream:\n"
+		"            datagrams per sendmmsg (1)\n"
+		"  -G        udp-stream: the -l datagrams as one UDP GSO send,\n"
+		"            received with UDP_GRO\n"
 		"  -e        rc-bw server: sleep on a completion channel\n"
 		"  -P        rc-lat WRITE: poll the CQ while spinning\n"
 		"  -T SECS   how long to wait for the peer (30)\n",
@@ -206,7 +209,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	o->wait_secs = 30;
 	set_defaults(p);
 	optind = 3;
-	while ((c = getopt(argc, argv, "a:p:d:g:o:q:s:t:r:n:W:w:l:ePT:h")) !=
+	while ((c = getopt(argc, argv, "a:p:d:g:o:q:s:t:r:n:W:w:l:eGPT:h")) !=
 	       -1) {
 		switch (c) {
 		case 'a':
@@ -266,6 +269,9 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'e':
 			p->events = 1;
+			break;
+		case 'G':
+			p->gso = 1;
 			break;
 		case 'P':
 			p->spin_poll = 1;

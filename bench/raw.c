@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The limits of the path, measured without uroce: a UDP ping-pong with
- * both ends spinning on non-blocking recv, a UDP stream of one datagram
- * per send, and one TCP stream. The client always sends; the server
- * receives, and for the streams sends back what it counted.
+ * both ends spinning on non-blocking recv, a UDP stream (one datagram per
+ * send, a sendmmsg of several, or one UDP GSO send of several received
+ * with UDP_GRO: what uroce's transmit batches do), and one TCP stream. The
+ * client always sends; the server receives, and for the streams sends
+ * back what it counted.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,15 @@
 #define STALL_NS (2ull * 1000 * 1000 * 1000)
 /* The receiver ends a UDP stream after this long without a datagram. */
 #define UDP_QUIET_MS 200
+/* A stream's sends: datagrams in one sendmmsg or one GSO send, at most. */
+#define UDP_BATCH 64
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 struct stream_result {
 	uint64_t bytes;
@@ -172,7 +185,10 @@ static int udp_stream_recv(int fd, int ctl, const struct bench_params *p,
 			if (!first)
 				first = last;
 			r->bytes += (uint64_t)n;
-			r->msgs++;
+			/* UDP_GRO may have merged datagrams of one size. */
+			r->msgs += n ? ((uint64_t)n + p->sizes[0] - 1) /
+						   p->sizes[0] :
+				       1;
 			continue;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
@@ -201,24 +217,70 @@ static int udp_stream_recv(int fd, int ctl, const struct bench_params *p,
 	return 0;
 }
 
+/*
+ * One send of the stream: @n datagrams of @size bytes, one by one, as a
+ * sendmmsg, or as one GSO send. Returns the datagrams sent, -1 on error.
+ */
+static int udp_send(int fd, const char *buf, uint32_t size, uint32_t n,
+		    bool gso)
+{
+	static struct iovec iov[UDP_BATCH];
+	static struct mmsghdr msg[UDP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} cm;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n };
+	struct cmsghdr *c;
+	uint32_t i;
+	int ret;
+
+	if (n == 1)
+		return send(fd, buf, size, 0) == (ssize_t)size ? 1 : -1;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = (void *)(buf + (size_t)i * size);
+		iov[i].iov_len = size;
+		msg[i].msg_hdr.msg_iov = &iov[i];
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	if (!gso)
+		return sendmmsg(fd, msg, n, 0);
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	*(uint16_t *)(void *)CMSG_DATA(c) = (uint16_t)size;
+	ret = (int)sendmsg(fd, &mh, 0);
+	return ret < 0 ? -1 : (int)n;
+}
+
 int raw_udp_stream(const struct bench_opts *o, int ctl)
 {
 	const struct bench_params *p = &o->p;
-	uint32_t size = p->sizes[0];
+	uint32_t size = p->sizes[0], batch = p->post_list;
 	struct stream_result r;
 	uint64_t t0, end, sent = 0, msgs = 0, loops = 0, t;
+	int one = 1, k;
 	static char buf[65536];
 	char prefix[64];
 	int fd, ret = -1;
 
-	if (size > sizeof(buf)) {
-		fprintf(stderr, "udp stream: size at most %zu\n", sizeof(buf));
+	if ((size_t)size * batch > sizeof(buf) || batch > UDP_BATCH) {
+		fprintf(stderr,
+			"udp stream: %u datagrams of %u bytes at most\n",
+			UDP_BATCH, (unsigned int)sizeof(buf) / batch);
 		return -1;
 	}
 	fd = udp_socket(o, o->server);
 	if (fd < 0)
 		return -1;
 	if (o->server) {
+		if (p->gso &&
+		    setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)))
+			perror("UDP_GRO");
 		if (udp_stream_recv(fd, ctl, p, &r))
 			goto out;
 		ret = xchg_send(ctl, &r, sizeof(r));
@@ -231,9 +293,10 @@ int raw_udp_stream(const struct bench_opts *o, int ctl)
 	end = t0 + p->duration_ns;
 	do {
 		/* A full queue drops, as the receiver's would: count sent. */
-		if (send(fd, buf, size, 0) == (ssize_t)size) {
-			sent += size;
-			msgs++;
+		k = udp_send(fd, buf, size, batch, p->gso);
+		if (k > 0) {
+			sent += (uint64_t)size * (uint64_t)k;
+			msgs += (uint64_t)k;
 		} else if (errno != ENOBUFS && errno != EAGAIN &&
 			   errno != ECONNREFUSED && errno != EINTR) {
 			perror("send");
@@ -245,9 +308,12 @@ int raw_udp_stream(const struct bench_opts *o, int ctl)
 	if (xchg_send(ctl, &sent, sizeof(sent)) ||
 	    xchg_recv(ctl, &r, sizeof(r)))
 		goto out;
-	snprintf(prefix, sizeof(prefix), "udp-stream size=%u", size);
+	snprintf(prefix, sizeof(prefix), "udp-stream size=%u batch=%u gso=%u",
+		 size, batch, p->gso);
 	stats_print_bw(prefix, r.bytes, r.msgs, r.ns);
-	snprintf(prefix, sizeof(prefix), "udp-stream-sent size=%u", size);
+	snprintf(prefix, sizeof(prefix),
+		 "udp-stream-sent size=%u batch=%u gso=%u", size, batch,
+		 p->gso);
 	stats_print_bw(prefix, sent, msgs, t);
 	ret = 0;
 out:

@@ -4,10 +4,12 @@
 # uroce's benchmark: builds ./build if needed, joins two network namespaces
 # with a veth pair (MTU 9000) and measures, server in A and client in B:
 #   - the limits of the path: a UDP ping-pong with both ends busy-polling,
-#     a UDP stream of 4 KiB datagrams (one per send), one TCP stream;
+#     a UDP stream of 4 KiB datagrams (one per send), streams of 64 B
+#     datagrams (32 per sendmmsg; 64 per UDP GSO send), one TCP stream;
 #   - uroce's RC WRITE and SEND bandwidth, 64 B to 1 MiB, 1 and 4 QPs;
 #   - uroce's 2-byte RC SEND and WRITE ping-pong round trips;
-#   - Debian's perftest (ib_write_lat, ib_write_bw) on uroce, if it runs;
+#   - Debian's perftest (ib_write_lat, ib_send_lat, ib_write_bw at 64 KiB,
+#     ib_write_bw and ib_send_bw at 64 B) on uroce, if it runs;
 # then prints a table and uroce's ratios to the limits. Every run is
 # bounded by timeout; the namespaces go on any exit; logs stay in /tmp.
 #
@@ -181,6 +183,10 @@ echo "  path limits"
 pair udp_pp 60 udp-pingpong -- -n "$iters"
 pair udp_stream 40 udp-stream -- -t $stream_secs
 pair tcp_stream 40 tcp-stream -- -t $stream_secs
+# 64 B datagrams: 32 per sendmmsg, and 64 per UDP GSO send received
+# with UDP_GRO, as uroce's transmit batches send them.
+pair udp_mmsg 40 udp-stream -- -s 64 -l 32 -t $stream_secs
+pair udp_gso 40 udp-stream -- -s 64 -l 64 -G -t $stream_secs
 echo "  uroce latency"
 pair lat_send 60 rc-lat -- -o send -n "$iters"
 # ib_write_lat's pattern: the spinning end leaves the receiving to
@@ -245,6 +251,12 @@ perftest ib_write_lat -s 2 -n 500
 lat_out=$pt_out lat_why=$pt_why
 perftest ib_write_bw -s 65536 -n 5000 --report_gbits
 bw_out=$pt_out bw_why=$pt_why
+perftest ib_send_lat -s 2 -n 5000
+slat_out=$pt_out slat_why=$pt_why
+perftest ib_write_bw -s 64 -n 200000
+wr64_out=$pt_out wr64_why=$pt_why
+perftest ib_send_bw -s 64 -n 200000
+sd64_out=$pt_out sd64_why=$pt_why
 
 # The table.
 echo
@@ -265,6 +277,12 @@ printf '  %-44s %s Gbit/s received (%s sent)\n' \
 	"$(get udp_stream gbps 4096 udp-stream-sent)"
 printf '  %-44s %s Gbit/s\n' "TCP stream, one connection" \
 	"$(get tcp_stream gbps)"
+printf '  %-44s %s k datagrams/s received\n' \
+	"UDP stream, 64 B datagrams, 32 per sendmmsg" \
+	"$(get udp_mmsg kmsgs_s 64 udp-stream)"
+printf '  %-44s %s k datagrams/s received\n' \
+	"UDP stream, 64 B, 64 per GSO send, UDP_GRO" \
+	"$(get udp_gso kmsgs_s 64 udp-stream)"
 echo
 echo "uroce RC latency, 2-byte messages, one QP: round trip in us"
 echo "(half the round trip in brackets, as perftest's t_typical)"
@@ -305,6 +323,24 @@ if [[ -n $bw_out ]]; then
 else
 	echo "  ib_write_bw: not available ($bw_why)"
 fi
+if [[ -n $slat_out ]]; then
+	read -r -a f <<<"$slat_out"
+	echo "  ib_send_lat -s 2 -n 5000: t_typical ${f[4]} us," \
+		"t_avg ${f[5]} us, 99% ${f[7]} us (half round trips)"
+else
+	echo "  ib_send_lat: not available ($slat_why)"
+fi
+# rate TOOL OUT WHY: a 64 B message rate line.
+rate() {
+	if [[ -n $2 ]]; then
+		read -r -a f <<<"$2"
+		echo "  $1 -s 64 -n 200000: ${f[4]} M messages/s"
+	else
+		echo "  $1 -s 64: not available ($3)"
+	fi
+}
+rate ib_write_bw "$wr64_out" "$wr64_why"
+rate ib_send_bw "$sd64_out" "$sd64_why"
 echo
 udp_gbps=$(get udp_stream gbps 4096 udp-stream)
 tcp_gbps=$(get tcp_stream gbps)

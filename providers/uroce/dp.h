@@ -30,6 +30,12 @@
 #define UROCE_MAX_INLINE 1024
 #define UROCE_TX_BATCH 32
 #define UROCE_TX_IOV (UROCE_MAX_SGE + 3)
+/*
+ * Payloads at most this long are copied into the transmit batch when it
+ * may be held back (tx.c): a held packet then points into no memory of
+ * the application, which may be deregistered meanwhile.
+ */
+#define UROCE_TX_COPY 128
 #define UROCE_RX_BATCH 32
 /* a datagram of packets the kernel coalesced (UDP_GRO) fits */
 #define UROCE_RX_BUF 65536
@@ -96,6 +102,12 @@ struct uroce_sock {
 	 */
 	struct uroce_qp *deferred[UROCE_SOCK_SLOTS];
 	unsigned int ndeferred;
+	uint64_t deferred_at; /* when the first of them was held back, ns */
+	/*
+	 * Slots whose QP holds a transmit batch back (tx.c): sent by the
+	 * next drain of the socket or the engine's next wake-up.
+	 */
+	_Atomic uint64_t held[UROCE_SOCK_SLOTS / 64];
 	bool parked; /* engine only: out of its epoll set, see engine.c */
 	bool mcast; /* the multicast socket: no QP slots (mcast.c) */
 };
@@ -103,6 +115,7 @@ struct uroce_sock {
 struct uroce_txpkt {
 	uint8_t hdr[UROCE_HDR_MAX];
 	uint8_t trailer[UROCE_TRAILER_MAX + 1];
+	uint8_t copy[UROCE_TX_COPY]; /* a held packet's payload */
 	struct iovec iov[UROCE_TX_IOV];
 	size_t len; /* of the whole packet */
 	struct sockaddr_in6 dst;
@@ -116,6 +129,12 @@ struct uroce_txpkt {
 struct uroce_txb {
 	int fd;
 	unsigned int n;
+	/* a packet of the batch points into the application's memory */
+	bool refs_app;
+	bool held; /* on its socket's held set */
+	uint32_t held_psn; /* the first PSN the batch may hold back */
+	uint64_t held_at; /* when it was first held back, ns */
+	uint64_t last_post; /* the application's last post, ns */
 	/*
 	 * LAG devices only (lag.c): the member the QP's requests leave by,
 	 * and the one its peer's last request came in on, which its

@@ -204,8 +204,12 @@ static void *engine_main(void *arg)
 		}
 		if (dp->nparked && !app_polling(dp, uroce_now_ns()))
 			unpark_all(dp);
-		/* Held-back ACKs wait a millisecond at most. */
-		if (flush_deferred_acks(dp, uroce_now_ns()) &&
+		/*
+		 * Held-back ACKs wait a millisecond at most. Held transmit
+		 * batches go now: after unparking, as tx.c expects.
+		 */
+		if ((flush_deferred_acks(dp, uroce_now_ns()) |
+		     uroce_rx_flush_held(dp)) &&
 		    (timeout < 0 || timeout > 1))
 			timeout = 1;
 		/*

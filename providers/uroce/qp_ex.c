@@ -247,7 +247,7 @@ static int x_complete(struct ibv_qp_ex *qpx)
 	} else if (qp->state == IBV_QPS_ERR) {
 		uroce_qp_error(qp);
 	} else {
-		uroce_req_progress(qp);
+		uroce_req_post(qp);
 	}
 	pthread_mutex_unlock(&qp->lock);
 	return err;

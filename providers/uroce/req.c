@@ -6,8 +6,10 @@
  * halved by each loss) and max_rd_atomic READs and atomics outstanding;
  * UC and UD complete a WQE as soon as its packets have left.
  */
+#include <errno.h>
 #include <string.h>
 
+#include "util/fault_guard.h"
 #include "providers/uroce/comp.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/engine.h"
@@ -17,6 +19,13 @@
 #include "providers/uroce/resp.h"
 #include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
+
+/*
+ * Posts closer together than this stream: their packets may wait for one
+ * another in the transmit batch. Far below any round trip, so that a
+ * ping-pong never waits.
+ */
+#define TX_STREAM_NS 3000
 
 /* Requests answered by a READ response or an atomic ACK. */
 static bool is_rd_atomic(uint32_t op)
@@ -104,8 +113,36 @@ static bool want_ackreq(const struct uroce_qp *qp,
 	       uroce_psn_add(psn, 1) == qp->req.max_psn;
 }
 
-/* Sends packet req.cur_pkt of @wqe; returns 0 or an ibv_wc_status. */
-static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
+/*
+ * A payload of @len bytes mapped by @iov, copied into the batch's next
+ * slot so that the batch can be held back (tx.c). Returns 0, -E2BIG if
+ * it is too long for that, -EFAULT if the application unmapped it.
+ */
+static int copy_payload(struct uroce_qp *qp, struct iovec *iov, int *niov,
+			uint32_t len)
+{
+	uint8_t *p, *dst;
+	int i;
+
+	if (len > UROCE_TX_COPY)
+		return -E2BIG;
+	dst = p = uroce_tx_copy_slot(qp->ctx, &qp->txb);
+	for (i = 0; i < *niov; i++) {
+		if (uroce_guard_read(p, iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+		p += iov[i].iov_len;
+	}
+	iov[0].iov_base = dst;
+	iov[0].iov_len = len;
+	*niov = len ? 1 : 0;
+	return 0;
+}
+
+/*
+ * Sends packet req.cur_pkt of @wqe; returns 0 or an ibv_wc_status.
+ * @hold: the batch may be held back, small payloads are copied into it.
+ */
+static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe, bool hold)
 {
 	struct iovec iov[UROCE_MAX_SGE + 1];
 	const struct uroce_path *path = &qp->path;
@@ -179,6 +216,12 @@ static int send_pkt(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 			iov[0].iov_base = bounce;
 			iov[0].iov_len = len;
 			niov = len ? 1 : 0;
+		} else {
+			err = hold ? copy_payload(qp, iov, &niov, len) : -E2BIG;
+			if (err == -EFAULT)
+				return IBV_WC_LOC_PROT_ERR; /* unmapped */
+			if (err)
+				qp->txb.refs_app = true;
 		}
 	}
 	if (k == 0) {
@@ -252,7 +295,7 @@ static uint64_t timeout_ns(struct uroce_qp *qp)
 	return t < UROCE_MIN_TIMEOUT_NS ? UROCE_MIN_TIMEOUT_NS : t;
 }
 
-void uroce_req_progress(struct uroce_qp *qp)
+static void progress(struct uroce_qp *qp, bool hold)
 {
 	struct uroce_context *ctx = qp->ctx;
 	bool rc = qp->ibv_qp.qp_type == IBV_QPT_RC;
@@ -262,6 +305,8 @@ void uroce_req_progress(struct uroce_qp *qp)
 
 	if (qp->state != IBV_QPS_RTS || qp->req.rnr_timer)
 		return;
+	if (!qp->txb.n)
+		qp->txb.held_psn = qp->req.psn;
 	max_rd = qp->attr.max_rd_atomic ? qp->attr.max_rd_atomic : 1;
 	pthread_rwlock_rdlock(&ctx->mr_lock);
 	while (qp->req.cur != qp->sq.head) {
@@ -301,7 +346,7 @@ void uroce_req_progress(struct uroce_qp *qp)
 		n = wqe->opcode == IBV_WR_RDMA_READ ?
 			    read_pkts(qp, wqe, qp->req.cur_pkt) :
 			    1;
-		err = send_pkt(qp, wqe);
+		err = send_pkt(qp, wqe, hold);
 		if (err) {
 			/* A local error: the WQE completes with it in turn. */
 			wqe->status = err;
@@ -329,7 +374,10 @@ void uroce_req_progress(struct uroce_qp *qp)
 	/* A held-back ACK (rx.c) leaves with these packets. */
 	if (qp->resp.ack_deferred)
 		uroce_resp_queue_ack(qp);
-	uroce_tx_flush(ctx, &qp->txb);
+	if (!hold || !qp->txb.n ||
+	    !uroce_tx_hold(qp,
+			   uroce_psn_before(qp->comp.psn, qp->txb.held_psn)))
+		uroce_tx_flush(ctx, &qp->txb);
 	pthread_rwlock_unlock(&ctx->mr_lock);
 
 	/* Sent (UC), or local operations at the head: they complete now. */
@@ -355,6 +403,27 @@ void uroce_req_progress(struct uroce_qp *qp)
 		if (atomic_load(&ctx->dp->idle))
 			uroce_engine_kick(ctx->dp);
 	}
+}
+
+void uroce_req_progress(struct uroce_qp *qp)
+{
+	progress(qp, false);
+}
+
+void uroce_req_post(struct uroce_qp *qp)
+{
+	uint64_t now = uroce_now_ns();
+
+	/*
+	 * A message posted right after the last post returned, behind WQEs
+	 * not completed yet, to an RC QP: the application streams (the held
+	 * batch waits for no completion, which needs the ACK of what it
+	 * holds). A lone message leaves at once.
+	 */
+	progress(qp, qp->ibv_qp.qp_type == IBV_QPT_RC &&
+			     now - qp->txb.last_post < TX_STREAM_NS &&
+			     qp->sq.head - qp->sq.tail > 1);
+	qp->txb.last_post = uroce_now_ns();
 }
 
 struct uroce_send_wqe *uroce_sq_find_psn(struct uroce_qp *qp, uint32_t psn,

@@ -7,6 +7,11 @@
 
 /* Sends what it can; under qp->lock */
 void uroce_req_progress(struct uroce_qp *qp);
+/*
+ * The same after the application posted (under qp->lock): a stream of
+ * small messages may leave in one send, later (tx.c).
+ */
+void uroce_req_post(struct uroce_qp *qp);
 
 /* Resends from @psn on. */
 void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn);

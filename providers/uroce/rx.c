@@ -21,6 +21,9 @@
 #include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
+/* How long a polling application's drains may hold an ACK back. */
+#define ACK_HOLD_NS 10000
+
 /*
  * The destination address the kernel reported, as an IPv6 address, and
  * the netdev the datagram came in on.
@@ -169,8 +172,21 @@ static void defer_ack(struct uroce_sock *s, struct uroce_qp *qp)
 	if (qp->resp.ack_deferred)
 		return;
 	qp->resp.ack_deferred = true;
+	if (!s->ndeferred)
+		s->deferred_at = uroce_now_ns();
 	s->deferred[s->ndeferred] = qp;
 	__atomic_store_n(&s->ndeferred, s->ndeferred + 1, __ATOMIC_RELAXED);
+}
+
+/* Whether a QP of @s holds its transmit batch back (tx.c). */
+static bool sock_held(struct uroce_sock *s)
+{
+	unsigned int w;
+
+	for (w = 0; w < UROCE_SOCK_SLOTS / 64; w++)
+		if (atomic_load(&s->held[w]))
+			return true;
+	return false;
 }
 
 void uroce_rx_flush_deferred(struct uroce_dp *dp)
@@ -180,12 +196,35 @@ void uroce_rx_flush_deferred(struct uroce_dp *dp)
 
 	for (i = 0; i < n; i++) {
 		s = dp->socks[i];
-		if (!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED) ||
+		if ((!__atomic_load_n(&s->ndeferred, __ATOMIC_RELAXED) &&
+		     !sock_held(s)) ||
 		    pthread_mutex_trylock(&s->lock))
 			continue;
 		flush_deferred(s);
+		uroce_tx_flush_held(s, 0);
 		pthread_mutex_unlock(&s->lock);
 	}
+}
+
+bool uroce_rx_flush_held(struct uroce_dp *dp)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+	struct uroce_sock *s;
+	bool left = false;
+
+	for (i = 0; i < n; i++) {
+		s = dp->socks[i];
+		if (!sock_held(s))
+			continue;
+		/* A drainer sends them once done; it may be done already. */
+		if (pthread_mutex_trylock(&s->lock)) {
+			left = true;
+			continue;
+		}
+		uroce_tx_flush_held(s, 0);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return left;
 }
 
 /* Adds @qp to the QPs whose ACK the batch owes, once. */
@@ -255,7 +294,14 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 	struct uroce_qp *acks[UROCE_SOCK_SLOTS];
 	unsigned int n, i, j, nacks;
 
-	flush_deferred(s);
+	/*
+	 * A polling application often polls another CQ (perftest: the send
+	 * CQ, then the receive CQ) before it posts the reply a held ACK
+	 * waits for: that drain leaves it held, for ACK_HOLD_NS at most.
+	 */
+	if (s->ndeferred &&
+	    (!hold || uroce_now_ns() - s->deferred_at >= ACK_HOLD_NS))
+		flush_deferred(s);
 	while (rounds--) {
 		n = sock_recv(s);
 		nacks = 0;
@@ -280,6 +326,12 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 		if (n < UROCE_RX_BATCH)
 			break;
 	}
+	/*
+	 * What a QP held back goes: the engine's drain sends all, a poller's
+	 * what has waited UROCE_TX_HOLD_NS (an application may post one
+	 * message and poll once in a loop, as perftest does).
+	 */
+	uroce_tx_flush_held(s, hold ? UROCE_TX_HOLD_NS : 0);
 }
 
 #ifdef UROCE_FUZZ

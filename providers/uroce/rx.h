@@ -13,6 +13,11 @@ void uroce_rx_drain_wait(struct uroce_dp *dp, struct uroce_sock *s);
 
 /* Sends the ACKs that drains held back, where no drainer is busy. */
 void uroce_rx_flush_deferred(struct uroce_dp *dp);
+/*
+ * Sends the transmit batches QPs hold back (tx.c); true if a socket's
+ * drainer was busy, which may have left some.
+ */
+bool uroce_rx_flush_held(struct uroce_dp *dp);
 
 #ifdef UROCE_FUZZ
 /*

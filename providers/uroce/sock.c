@@ -16,6 +16,7 @@
 #include "providers/uroce/netns.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/sock.h"
+#include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
 
 static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
@@ -157,6 +158,10 @@ void uroce_sock_detach(struct uroce_qp *qp)
 	pthread_mutex_lock(&s->lock);
 	s->slots[qp->ibv_qp.qp_num & 0xff] = NULL;
 	s->nused--;
+	/* What it held back (tx.c) leaves, as it would have at its post. */
+	pthread_mutex_lock(&qp->lock);
+	uroce_tx_flush(qp->ctx, &qp->txb);
+	pthread_mutex_unlock(&qp->lock);
 	/*
 	 * A held-back ACK still goes out: the peer may be waiting for it to
 	 * complete its last SEND (a receiver often exits right after its

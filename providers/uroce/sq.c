@@ -165,7 +165,7 @@ int uroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	if (qp->state == IBV_QPS_ERR)
 		uroce_qp_error(qp);
 	else
-		uroce_req_progress(qp);
+		uroce_req_post(qp);
 out:
 	pthread_mutex_unlock(&qp->lock);
 	return ret;

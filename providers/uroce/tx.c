@@ -10,6 +10,19 @@
  * handles one buffer instead of one per packet, and a receiver with
  * UDP_GRO gets it back whole (rx.c). Each segment is still a complete
  * RoCEv2 packet with its own headers and ICRC.
+ *
+ * An application that streams small messages, one ibv_post_send each
+ * (perftest's ib_write_bw), would pay one sendmmsg per message: the
+ * requester holds such a batch back (uroce_tx_hold), so that the run of
+ * packets leaves as one GSO send: when the batch is full, at a drain of
+ * the socket (the application's poll_cq once it has been held TX_HOLD_NS,
+ * so that a loop of one post and one poll still fills it; the engine's at
+ * once), when the next ACK makes the requester run, or at the engine's
+ * next wake-up. It
+ * holds only while one of those is sure to come soon: an ACK is due for
+ * packets sent before, or the application polls and the engine wakes
+ * within PARK_NS of its last poll (engine.c). A message posted on its own
+ * leaves at once.
  */
 #include <errno.h>
 #include <netinet/udp.h>
@@ -341,8 +354,9 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
 	struct mmsghdr out[2 * UROCE_TX_BATCH];
 	unsigned int n;
 
+	/* Emptied elsewhere (a QP reset) it is no longer held either. */
 	if (!txb->n)
-		return;
+		goto out;
 	if (uroce_fault_on()) {
 		n = uroce_fault_apply(&ctx->dp->cnt, txb->msg, txb->n, out);
 		send_batch(ctx, txb->fd, out, NULL, n);
@@ -352,7 +366,69 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
 	} else {
 		send_batch(ctx, txb->fd, txb->msg, NULL, txb->n);
 	}
+out:
 	txb->n = 0;
+	txb->refs_app = false;
+	txb->held = false;
+}
+
+uint8_t *uroce_tx_copy_slot(struct uroce_context *ctx, struct uroce_txb *txb)
+{
+	if (txb->n == UROCE_TX_BATCH)
+		uroce_tx_flush(ctx, txb);
+	return txb->pkt[txb->n].copy;
+}
+
+bool uroce_tx_hold(struct uroce_qp *qp, bool ack_due)
+{
+	struct uroce_sock *s = qp->sock;
+	unsigned int slot = qp->ibv_qp.qp_num & 0xff;
+
+	if (qp->txb.refs_app)
+		return false;
+	if (!qp->txb.held) {
+		qp->txb.held = true;
+		qp->txb.held_at = uroce_now_ns();
+		atomic_fetch_or(&s->held[slot / 64], 1ull << (slot % 64));
+	}
+	/*
+	 * An ACK on its way makes the requester run again, which sends the
+	 * batch (lazy ACKs come within UROCE_LAZY_ACK_NS). Else only while
+	 * the engine is parked: it wakes within PARK_NS of the last poll.
+	 * Read after the bit is set: the engine unparks, then reads the
+	 * bits (engine.c), so one of the two sends the batch.
+	 */
+	return ack_due || atomic_load(&qp->ctx->dp->nparked) != 0;
+}
+
+void uroce_tx_flush_held(struct uroce_sock *s, uint64_t min_age)
+{
+	uint64_t bits, bit, now = min_age ? uroce_now_ns() : 0;
+	struct uroce_qp *qp;
+	unsigned int w, b;
+
+	for (w = 0; w < UROCE_SOCK_SLOTS / 64; w++) {
+		bits = atomic_load(&s->held[w]);
+		for (; bits; bits &= bits - 1) {
+			b = w * 64 + (unsigned int)__builtin_ctzll(bits);
+			bit = 1ull << (b % 64);
+			qp = s->slots[b];
+			/* A slot that a QP left, or the multicast socket's */
+			if (!qp || qp == (struct uroce_qp *)s) {
+				atomic_fetch_and(&s->held[w], ~bit);
+				continue;
+			}
+			/* The bit changes under the QP's lock (uroce_tx_hold). */
+			pthread_mutex_lock(&qp->lock);
+			if (!qp->txb.held) {
+				atomic_fetch_and(&s->held[w], ~bit);
+			} else if (now - qp->txb.held_at >= min_age) {
+				atomic_fetch_and(&s->held[w], ~bit);
+				uroce_tx_flush(qp->ctx, &qp->txb);
+			}
+			pthread_mutex_unlock(&qp->lock);
+		}
+	}
 }
 
 /*
