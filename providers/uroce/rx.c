@@ -335,7 +335,10 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 }
 
 #ifdef UROCE_FUZZ
-/* The fuzz build's way in: datagrams [0, @n) staged in @s's batch. */
+/*
+ * The fuzz build's way in: datagrams [0, @n) staged in @s's batch, then
+ * what the engine's drain sends.
+ */
 void uroce_rx_fuzz_batch(struct uroce_dp *dp, struct uroce_sock *s,
 			 unsigned int n)
 {
@@ -349,6 +352,7 @@ void uroce_rx_fuzz_batch(struct uroce_dp *dp, struct uroce_sock *s,
 		uroce_resp_flush_ack(acks[i]);
 		pthread_mutex_unlock(&acks[i]->lock);
 	}
+	uroce_tx_flush_held(s, 0); /* as the engine's drain */
 }
 #endif
 
