@@ -4,8 +4,8 @@
 # $FUZZ_BUILD_DIR) and runs each for UROCE_FUZZ_SECONDS (default 60) on its
 # seed corpus and regression inputs, printing executions and coverage.
 # Arguments name the targets to run (default: all of them: pkt deliver
-# config cm_msg). UROCE_FUZZ_GEN=1 writes the seed corpora again first;
-# UROCE_FUZZ_EXTRA_FLAGS adds compiler flags (e.g.
+# config cm_msg rx deliver_multi cm). UROCE_FUZZ_GEN=1 writes the seed
+# corpora again first; UROCE_FUZZ_EXTRA_FLAGS adds compiler flags (e.g.
 # -fno-sanitize=pointer-overflow to fuzz past a known finding).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +25,7 @@ if [[ ${UROCE_FUZZ_GEN:-0} == 1 ]]; then
 fi
 
 targets=("$@")
-((${#targets[@]})) || targets=(pkt deliver config cm_msg)
+((${#targets[@]})) || targets=(pkt deliver config cm_msg rx deliver_multi cm)
 rc=0
 for t in "${targets[@]}"; do
 	if [[ ! -x $build/tests/fuzz/fuzz_$t ]]; then

@@ -16,8 +16,8 @@
 # dp.ud, dp.stress_*, obs.*); any report fails. UROCE_TEST_TSAN=0 skips
 # it, TSAN_BUILD_DIR moves it.
 # Fourth, scripts/fuzz.sh builds ./build-fuzz with clang and runs each
-# fuzz target for UROCE_FUZZ_SECONDS (45 here: the whole stage stays
-# under 5 minutes) on its seed corpus and regression inputs;
+# fuzz target for UROCE_FUZZ_SECONDS (45 here: the seven targets take
+# under 6 minutes) on its seed corpus and regression inputs;
 # UROCE_TEST_FUZZ=0 skips it, FUZZ_BUILD_DIR moves it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -178,6 +178,7 @@ static void *engine_main(void *arg)
 	unsigned int idle_ticks = 0;
 	uint64_t next, now, buf;
 	int n, i, timeout;
+	bool left;
 
 	/* Park waits are tens of microseconds: the default slack is 50. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -208,9 +209,9 @@ static void *engine_main(void *arg)
 		 * Held-back ACKs wait a millisecond at most. Held transmit
 		 * batches go now: after unparking, as tx.c expects.
 		 */
-		if ((flush_deferred_acks(dp, uroce_now_ns()) |
-		     uroce_rx_flush_held(dp)) &&
-		    (timeout < 0 || timeout > 1))
+		left = flush_deferred_acks(dp, uroce_now_ns());
+		left |= uroce_rx_flush_held(dp); /* both run, always */
+		if (left && (timeout < 0 || timeout > 1))
 			timeout = 1;
 		/*
 		 * Parked: wake when polling would have stopped for PARK_NS

@@ -336,6 +336,28 @@ static void drain_locked(struct uroce_dp *dp, struct uroce_sock *s,
 	uroce_tx_flush_held(s, hold ? UROCE_TX_HOLD_NS : 0);
 }
 
+#ifdef UROCE_FUZZ
+/*
+ * The fuzz build's way in: datagrams [0, @n) staged in @s's batch, then
+ * what the engine's drain sends.
+ */
+void uroce_rx_fuzz_batch(struct uroce_dp *dp, struct uroce_sock *s,
+			 unsigned int n)
+{
+	struct uroce_qp *acks[UROCE_SOCK_SLOTS];
+	unsigned int i, nacks = 0;
+
+	for (i = 0; i < n; i++)
+		rx_datagram(dp, s, i, acks, &nacks);
+	for (i = 0; i < nacks; i++) {
+		pthread_mutex_lock(&acks[i]->lock);
+		uroce_resp_flush_ack(acks[i]);
+		pthread_mutex_unlock(&acks[i]->lock);
+	}
+	uroce_tx_flush_held(s, 0); /* as the engine's drain */
+}
+#endif
+
 bool uroce_rx_drain(struct uroce_dp *dp, struct uroce_sock *s, bool engine)
 {
 	/* Never wait: whoever holds the lock is draining already. */

@@ -19,4 +19,13 @@ void uroce_rx_flush_deferred(struct uroce_dp *dp);
  */
 bool uroce_rx_flush_held(struct uroce_dp *dp);
 
+#ifdef UROCE_FUZZ
+/*
+ * Fuzz build only: processes datagrams [0, @n) of @s's batch (msg, iov
+ * contents, from, cmsg) as a drain would after recvmmsg; under s->lock.
+ */
+void uroce_rx_fuzz_batch(struct uroce_dp *dp, struct uroce_sock *s,
+			 unsigned int n);
+#endif
+
 #endif /* UROCE_RX_H */
