@@ -3,8 +3,8 @@
 #
 # uroce's packets as an outside decoder sees them: Debian's unmodified
 # ibv_rc_pingpong, ibv_ud_pingpong, perftest (WRITE, READ of several MTUs,
-# atomics), rping (RDMA CM) and wire_nak (an RNR NAK, a remote access
-# NAK) between two namespaces, captured with
+# atomics), rping (RDMA CM) and wire_ops (a WRITE with immediate, an
+# RNR NAK, a remote access NAK) between two namespaces, captured with
 # tcpdump on A's end of the veth pair and decoded by tshark as RoCE v2
 # (every QP's UDP port declared InfiniBand). check.py asserts the header
 # fields against what the tools print (QPNs, PSNs, rkeys, addresses) and
@@ -69,12 +69,13 @@ run cas /usr/bin/ib_atomic_bw -d "$DEV_A" "${pt[@]}" -A CMP_AND_SWAP -- \
 SC_LISTEN="udp $CM_PORT" run rping \
 	/usr/bin/rping -s -a "$ADDR_A" -p $CM_PORT -C 3 -S 100 -v -- \
 	/usr/bin/rping -c -a "$ADDR_A" -p $CM_PORT -C 3 -S 100 -v
-# The NAKs: a SEND that finds no receive (RNR), a WRITE with a bad rkey.
-prog=${UROCE_TEST_WIRE_NAK:-${BUILD:+$BUILD/tests/wire/wire_nak}}
-[[ -x $prog ]] || fail "no wire_nak (set BUILD or UROCE_TEST_WIRE_NAK)"
-in_ns "$NS_A" "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" >"$TMP/nak" ||
-	fail "wire_nak: $(cat "$TMP/nak")"
-log "nak: done"
+# A WRITE with immediate, a SEND that finds no receive (RNR NAK), a WRITE
+# with a bad rkey (remote access NAK).
+prog=${UROCE_TEST_WIRE_OPS:-${BUILD:+$BUILD/tests/wire/wire_ops}}
+[[ -x $prog ]] || fail "no wire_ops (set BUILD or UROCE_TEST_WIRE_OPS)"
+in_ns "$NS_A" "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" >"$TMP/ops" ||
+	fail "wire_ops: $(cat "$TMP/ops")"
+log "ops: done"
 
 sleep 1
 kill -INT "${BG_PIDS[0]}"
@@ -89,7 +90,7 @@ check=(env -u PYTHONPATH "$PY" "$(dirname "$0")/check.py")
 # The check sees a bad ICRC: the first packet's payload changed by a byte
 # (24 bytes of file header, 16 of record header, 60 into the frame).
 mkdir "$TMP/bad"
-cp "$TMP"/{nak,*.server,*.client} "$TMP/bad/"
+cp "$TMP"/{ops,*.server,*.client} "$TMP/bad/"
 cp "$TMP/wire.pcap" "$TMP/bad/wire.pcap"
 printf '\x5a' | dd of="$TMP/bad/wire.pcap" bs=1 seek=100 conv=notrunc \
 	status=none

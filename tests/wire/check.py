@@ -42,7 +42,8 @@ infiniband.bth.destqp infiniband.bth.a infiniband.bth.psn
 infiniband.reth.va infiniband.reth.r_key infiniband.reth.dmalen
 infiniband.aeth.syndrome infiniband.aeth.msn infiniband.atomiceth.swapdt
 infiniband.atomiceth.cmpdt infiniband.atomicacketh.origremdt
-infiniband.deth.q_key infiniband.deth.srcqp infiniband.invariant.crc""".split()
+infiniband.deth.q_key infiniband.deth.srcqp infiniband.immdt
+infiniband.invariant.crc""".split()
 CM_FIELDS = """frame.number infiniband.mad.baseversion infiniband.mad.mgmtclass
 infiniband.mad.classversion infiniband.mad.method infiniband.mad.status
 infiniband.mad.transactionid infiniband.mad.attributeid
@@ -270,10 +271,10 @@ def check_ud(pkts, qps):
             check(p["len"] == 64, "%s: %d bytes" % (n, p["len"]))
 
 
-def nak_qps():
-    """wire_nak's connections: {name: (A's QP, B's QP)}."""
+def ops_qps():
+    """wire_ops's connections: {name: (A's QP, B's QP)}."""
     out = {}
-    with open(os.path.join(DIR, "nak")) as f:
+    with open(os.path.join(DIR, "ops")) as f:
         for line in f:
             m = re.match(r"(\w+) A QPN (\S+) PSN (\S+) B QPN (\S+) PSN (\S+) "
                          r"RKey (\S+) VAddr (\S+)", line)
@@ -282,28 +283,38 @@ def nak_qps():
                 out[m.group(1)] = ({"qpn": v[0], "psn": v[1]},
                                    {"qpn": v[2], "psn": v[3], "rkey": v[4],
                                     "va": v[5]})
-    check(set(out) == {"rnr", "access"}, "wire_nak printed %s" % out)
+    check(set(out) == {"imm", "rnr", "access"}, "wire_ops printed %s" % out)
     return out
 
 
-def check_nak(pkts, naks):
-    """One request from A and its NAK from B for each: the RNR NAK
-    carries B's RNR timer (1), the access NAK syndrome 0x62; both the
-    request's PSN and MSN 0 (no message done)."""
-    for name, (a, b) in naks.items():
+def check_ops(pkts, ops):
+    """One request from A and its answer from B for each: the WRITE with
+    immediate its RETH and ImmDt, and an ACK with MSN 1; the RNR NAK
+    carries B's RNR timer (1), the access NAK syndrome 0x62, both MSN 0
+    (no message done); every answer has the request's PSN."""
+    for name, (a, b) in ops.items():
         reqs = [p for p in pkts if p["qpn"] == b["qpn"]]
-        naks_ = [p for p in pkts if p["qpn"] == a["qpn"]]
-        op, syn = ("SEND_ONLY", 0x21) if name == "rnr" else \
-            ("WRITE_ONLY", 0x62)
-        if not check(len(reqs) == 1 and len(naks_) == 1,
+        answers = [p for p in pkts if p["qpn"] == a["qpn"]]
+        op, syn, msn = {"imm": ("WRITE_ONLY_IMM", 0x1f, 1),
+                        "rnr": ("SEND_ONLY", 0x21, 0),
+                        "access": ("WRITE_ONLY", 0x62, 0)}[name]
+        if not check(len(reqs) == 1 and len(answers) == 1,
                      "%s: %d requests, %d answers" %
-                     (name, len(reqs), len(naks_))):
+                     (name, len(reqs), len(answers))):
             continue
-        q, r = reqs[0], naks_[0]
+        q, r = reqs[0], answers[0]
         check(q["name"] == op and q["psn"] == a["psn"] and
               q["ip.dst"] == ADDR_B and num(q["bth.a"]) == 1,
               "%s: request %s PSN 0x%x to %s" %
               (name, q["name"], q["psn"], q["ip.dst"]))
+        if name == "imm":
+            check(q["immdt"].replace(":", "") == "12345678" and
+                  num(q["reth.r_key"]) == b["rkey"] and
+                  num(q["reth.va"]) == b["va"] and
+                  num(q["reth.dmalen"]) == 64 and q["len"] == 64,
+                  "imm: ImmDt %s, RETH %s %s %s" %
+                  (q["immdt"], q["reth.va"], q["reth.r_key"],
+                   q["reth.dmalen"]))
         if name == "access":
             check(num(q["reth.r_key"]) == b["rkey"] ^ 0x5a5a and
                   num(q["reth.va"]) == b["va"] and
@@ -312,14 +323,12 @@ def check_nak(pkts, naks):
                                              q["reth.dmalen"]))
         check(r["name"] == "ACK" and r["psn"] == a["psn"] and
               r["ip.dst"] == ADDR_A and num(r["aeth.syndrome"]) == syn and
-              num(r["aeth.msn"]) == 0 and num(r["bth.a"]) == 0,
+              num(r["aeth.msn"]) == msn and num(r["bth.a"]) == 0,
               "%s: answer %s PSN 0x%x syndrome %s MSN %s, expected ACK "
-              "PSN 0x%x syndrome 0x%x MSN 0" %
+              "PSN 0x%x syndrome 0x%x MSN %d" %
               (name, r["name"], r["psn"], r["aeth.syndrome"],
-               r["aeth.msn"], a["psn"], syn))
-        for p in (q, r):
-            p["name"] += {0x21: " RNR_NAK", 0x62: " ACCESS_NAK"}[syn] \
-                if p is r else ""
+               r["aeth.msn"], a["psn"], syn, msn))
+        r["name"] += {0x21: " RNR_NAK", 0x62: " ACCESS_NAK", 0x1f: ""}[syn]
 
 
 def check_icrc(pcap, ports):
@@ -440,9 +449,9 @@ def main():
     rping = {}
     check_cm(PCAP, cm_frames, rping)
     runs["rping"] = rping
-    naks = nak_qps()
+    ops = ops_qps()
     known = {q["qpn"] for qps in runs.values() for q in qps.values()}
-    known |= {q["qpn"] for pair in naks.values() for q in pair}
+    known |= {q["qpn"] for pair in ops.values() for q in pair}
     for p in roce:
         check(p["qpn"] in known, "frame %s: QP 0x%x is no tool's" %
               (p["frame.number"], p["qpn"]))
@@ -457,15 +466,16 @@ def main():
     for name, want in wants.items():
         check_rc(name, of(name), runs[name], want)
     check_ud(of("ud"), runs["ud"])
-    nak_pkts = [p for p in roce if p["qpn"] in
-                {q["qpn"] for pair in naks.values() for q in pair}]
-    check_nak(nak_pkts, naks)
+    ops_pkts = [p for p in roce if p["qpn"] in
+                {q["qpn"] for pair in ops.values() for q in pair}]
+    check_ops(ops_pkts, ops)
     seen = set().union(*(w.get("seen", set()) for w in wants.values()))
-    seen |= {p["name"] for p in of("ud") + nak_pkts}
+    seen |= {p["name"] for p in of("ud") + ops_pkts}
     for need in ("SEND_ONLY", "WRITE_ONLY", "READ_REQ", "READ_RESP_FIRST",
                  "READ_RESP_MIDDLE", "READ_RESP_LAST", "READ_RESP_ONLY",
                  "CMP_SWAP", "FETCH_ADD", "ATOMIC_ACK", "ACK",
-                 "UD_SEND_ONLY", "ACK RNR_NAK", "ACK ACCESS_NAK"):
+                 "UD_SEND_ONLY", "WRITE_ONLY_IMM", "ACK RNR_NAK",
+                 "ACK ACCESS_NAK"):
         check(need in seen, "no %s packet checked" % need)
     print("checked %d RoCE packets (%s), %d CM messages" %
           (len(roce), " ".join(sorted(seen)), len(cm_frames)))

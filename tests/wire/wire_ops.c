@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * wire_nak DEV_A NETNS_B DEV_B: the two NAKs no Debian tool provokes, for
- * the capture of capture.sh. Run in A; B's device is opened from inside
- * B. Two RC connections from A to B over GID 0, each with its own QPs:
+ * wire_ops DEV_A NETNS_B DEV_B: the packets no Debian tool makes, for the
+ * capture of capture.sh. Run in A; B's device is opened from inside B.
+ * Three RC connections from A to B over GID 0, each with its own QPs:
+ *   imm:    A WRITEs 64 bytes with immediate data 0x12345678 to B, which
+ *           has a receive posted: success at both ends;
  *   rnr:    A SENDs 64 bytes while B has no receive posted, with
  *           rnr_retry 0: one RNR NAK, then IBV_WC_RNR_RETRY_EXC_ERR;
  *   access: A WRITEs 64 bytes with an rkey that is not B's: a remote
@@ -10,6 +12,7 @@
  * Prints, for each, "NAME A QPN 0x... PSN 0x... B QPN 0x... PSN 0x...
  * RKey 0x... VAddr 0x..." (B's buffer) for check.py.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -58,8 +61,8 @@ static void side_close(struct side *s)
 	REQUIRE(!ibv_close_device(s->ctx));
 }
 
-/* A's one completion, within 10 s (scaled). */
-static enum ibv_wc_status wait_wc(struct side *s)
+/* One completion of @s, within 10 s (scaled). */
+static struct ibv_wc wait_wc(struct side *s)
 {
 	double end = now_s() + test_secs(10);
 	struct ibv_wc wc;
@@ -68,7 +71,7 @@ static enum ibv_wc_status wait_wc(struct side *s)
 	while (!(n = ibv_poll_cq(s->cq, 1, &wc)))
 		REQUIRE(now_s() < end);
 	REQUIRE(n == 1);
-	return wc.status;
+	return wc;
 }
 
 static void run(const char *name, const char *dev_a, int ns_b,
@@ -79,8 +82,10 @@ static void run(const char *name, const char *dev_a, int ns_b,
 			       .timeout = 14, .retry_cnt = 7, .rnr_retry = 0 };
 	uint32_t psn_a = 0x123456, psn_b = 0x654321;
 	struct side a, b;
-	struct ibv_sge sge;
 	struct ibv_send_wr wr = { 0 }, *bad;
+	struct ibv_recv_wr rwr = { 0 }, *rbad;
+	struct ibv_sge sge, rsge;
+	struct ibv_wc wc;
 	int home;
 
 	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -105,9 +110,27 @@ static void run(const char *name, const char *dev_a, int ns_b,
 	wr.opcode = op;
 	wr.send_flags = IBV_SEND_SIGNALED;
 	wr.wr.rdma.remote_addr = (uintptr_t)b.buf;
-	wr.wr.rdma.rkey = b.mr->rkey ^ 0x5a5a; /* not B's */
+	wr.wr.rdma.rkey = b.mr->rkey;
+	if (op == IBV_WR_RDMA_WRITE_WITH_IMM) {
+		wr.imm_data = htonl(0x12345678);
+		rsge.addr = (uintptr_t)b.buf;
+		rsge.length = sizeof(b.buf);
+		rsge.lkey = b.mr->lkey;
+		rwr.sg_list = &rsge;
+		rwr.num_sge = 1;
+		REQUIRE(!ibv_post_recv(b.qp, &rwr, &rbad));
+	} else if (op == IBV_WR_RDMA_WRITE) {
+		wr.wr.rdma.rkey ^= 0x5a5a; /* not B's */
+	}
 	REQUIRE(!ibv_post_send(a.qp, &wr, &bad));
-	CHECK_EQ(wait_wc(&a), want);
+	wc = wait_wc(&a);
+	CHECK_EQ(wc.status, want);
+	if (op == IBV_WR_RDMA_WRITE_WITH_IMM) {
+		wc = wait_wc(&b);
+		CHECK_EQ(wc.status, IBV_WC_SUCCESS);
+		CHECK_EQ(wc.opcode, IBV_WC_RECV_RDMA_WITH_IMM);
+		CHECK_EQ(ntohl(wc.imm_data), 0x12345678u);
+	}
 	side_close(&b);
 	side_close(&a);
 }
@@ -123,10 +146,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ns_b = open(argv[2], O_RDONLY | O_CLOEXEC);
 	REQUIRE(ns_b >= 0);
+	run("imm", argv[1], ns_b, argv[3], IBV_WR_RDMA_WRITE_WITH_IMM,
+	    IBV_WC_SUCCESS);
 	run("rnr", argv[1], ns_b, argv[3], IBV_WR_SEND,
 	    IBV_WC_RNR_RETRY_EXC_ERR);
 	run("access", argv[1], ns_b, argv[3], IBV_WR_RDMA_WRITE,
 	    IBV_WC_REM_ACCESS_ERR);
 	close(ns_b);
-	return check_report("wire_nak");
+	return check_report("wire_ops");
 }
