@@ -32,8 +32,9 @@ for d in "$NS_A dpa$$" "$NS_B dpb$$"; do
 		fail "gso_max_segs on ${d#* }"
 done
 
-in_ns "$NS_A" tcpdump -i "dpa$$" -U -s 0 -w "$TMP/wire.pcap" udp \
-	>"$TMP/tcpdump.log" 2>&1 &
+# timeout passes the INT that ends the capture on to tcpdump.
+timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" tcpdump -i "dpa$$" -U -s 0 \
+	-w "$TMP/wire.pcap" udp >"$TMP/tcpdump.log" 2>&1 &
 BG_PIDS+=($!)
 retry 10 grep -q "listening on" "$TMP/tcpdump.log" || fail "tcpdump: $(
 	cat "$TMP/tcpdump.log")"
@@ -81,6 +82,8 @@ sleep 1
 kill -INT "${BG_PIDS[0]}"
 wait "${BG_PIDS[0]}" || true
 BG_PIDS=()
+grep -q "packets captured" "$TMP/tcpdump.log" ||
+	fail "tcpdump did not end: $(cat "$TMP/tcpdump.log")"
 # WIRE_KEEP=DIR keeps the capture and the tools' output there.
 [[ -z ${WIRE_KEEP:-} ]] || cp -r "$TMP"/. "$WIRE_KEEP"
 
