@@ -28,7 +28,7 @@ pkgs=(
 	podman runc netavark aardvark-dns iptables debootstrap
 	# The soft-RoCE guest (tests/rxe): qemu to boot Debian's kernel,
 	# cpio for its initramfs, ping; tcpdump, tshark and Scapy to
-	# capture and check its RoCE v2 packets.
+	# capture and check its RoCE v2 packets, and uroce's (tests/wire).
 	qemu-system-x86 cpio iputils-ping tcpdump tshark python3-scapy
 )
 
