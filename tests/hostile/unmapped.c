@@ -29,29 +29,9 @@ static struct ibv_mr *lmr;
 static enum ibv_wc_status one(enum ibv_wr_opcode op, uint64_t raddr,
 			      uint32_t len, uint32_t rkey)
 {
-	struct ibv_sge sge = { (uintptr_t)lbuf, len, lmr->lkey };
-	struct ibv_send_wr wr, *bad;
-	struct ibv_wc wc;
-
 	rc_connect(ctx, &c, &s);
-	memset(&wr, 0, sizeof(wr));
-	wr.opcode = op;
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.send_flags = IBV_SEND_SIGNALED;
-	if (op == IBV_WR_ATOMIC_CMP_AND_SWP ||
-	    op == IBV_WR_ATOMIC_FETCH_AND_ADD) {
-		wr.wr.atomic.remote_addr = raddr;
-		wr.wr.atomic.rkey = rkey;
-		wr.wr.atomic.compare_add = 1;
-		wr.wr.atomic.swap = 2;
-	} else {
-		wr.wr.rdma.remote_addr = raddr;
-		wr.wr.rdma.rkey = rkey;
-	}
-	REQUIRE(!ibv_post_send(c.qp, &wr, &bad));
-	wc = rc_wait(c.cq);
-	return wc.status;
+	REQUIRE(!rc_post(c.qp, op, lbuf, len, lmr->lkey, raddr, rkey));
+	return rc_wait(c.cq).status;
 }
 
 /* Every request aimed at page 1 of @mem fails; pages 0 and 3 stay put. */
