@@ -41,32 +41,17 @@
 #include "providers/uroce/dp.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
+#include "tests/fuzz/fuzz_qp.h"
 
-#define FUZZ_QKEY 0x11111111u
-#define MR_LEN (64 * 1024)
 #define RECV_OFF (32 * 1024)
 #define RECV_LEN 4096
 #define NRECV 4
 #define MAX_PKTS 16
 
-static struct ibv_context *ctx;
-static struct ibv_pd *pd;
-static struct ibv_cq *cq;
-static struct ibv_mr *mr;
 static struct ibv_mw *mw1, *mw2; /* fresh for each input */
 static uint32_t mw2_key; /* the type 2 window's rkey once bound */
 static struct ibv_ah *ah;
-static uint8_t *mem;
-static int peer_fd;
-static uint16_t peer_port;
-static struct in6_addr lo_addr; /* ::ffff:127.0.0.1 */
 static uint8_t *pktbuf;
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 /* A verb that returns an errno must not fail. */
 static void must(int ret, const char *what)
@@ -77,74 +62,24 @@ static void must(int ret, const char *what)
 	}
 }
 
-static void open_device(void)
-{
-	struct ibv_device **list;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("ibv_get_device_list");
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "uroce_lo"))
-			break;
-	if (i == n) {
-		fprintf(stderr, "fuzz_deliver: no uroce_lo device\n");
-		exit(1);
-	}
-	ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("ibv_open_device");
-	ibv_free_device_list(list);
-}
-
-static void open_peer(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	peer_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (peer_fd < 0 || bind(peer_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(peer_fd, (struct sockaddr *)&sa, &len))
-		die("peer socket");
-	peer_port = ntohs(sa.sin_port);
-	lo_addr.s6_addr[10] = 0xff;
-	lo_addr.s6_addr[11] = 0xff;
-	memcpy(&lo_addr.s6_addr[12], &sa.sin_addr, 4);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct ibv_ah_attr aa = { .is_global = 1, .port_num = 1 };
 
-	open_peer();
-	open_device();
-	pd = ibv_alloc_pd(ctx);
-	cq = pd ? ibv_create_cq(ctx, 256, NULL, NULL, 0) : NULL;
-	/* Page-aligned: the IOVA 0 must share its page offset. */
-	mem = aligned_alloc(4096, MR_LEN);
+	fuzz_setup();
 	pktbuf = malloc(65536);
-	if (!cq || !mem || !pktbuf)
-		die("setup");
-	memset(mem, 0, MR_LEN);
-	mr = ibv_reg_mr_iova(pd, mem, MR_LEN, 0,
-			     IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				     IBV_ACCESS_REMOTE_READ |
-				     IBV_ACCESS_REMOTE_ATOMIC |
-				     IBV_ACCESS_MW_BIND);
-	if (!mr)
-		die("ibv_reg_mr_iova");
-	memcpy(aa.grh.dgid.raw, &lo_addr, 16);
-	ah = ibv_create_ah(pd, &aa);
+	if (!pktbuf)
+		fuzz_die("setup");
+	memcpy(aa.grh.dgid.raw, &fuzz_lo_addr, 16);
+	ah = ibv_create_ah(fuzz_pd, &aa);
 	if (!ah)
-		die("ibv_create_ah");
+		fuzz_die("ibv_create_ah");
 	return 0;
 }
 
 static uint32_t peer_qpn(void)
 {
-	return (uint32_t)peer_port << 8 | 1;
+	return (uint32_t)fuzz_peer_port << 8 | 1;
 }
 
 static int to_init(struct ibv_qp *qp, enum ibv_qp_type type)
@@ -175,7 +110,7 @@ static int to_rtr(struct ibv_qp *qp, enum ibv_qp_type type)
 		a.rq_psn = 0;
 		a.ah_attr.is_global = 1;
 		a.ah_attr.port_num = 1;
-		memcpy(a.ah_attr.grh.dgid.raw, &lo_addr, 16);
+		memcpy(a.ah_attr.grh.dgid.raw, &fuzz_lo_addr, 16);
 		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
 			IBV_QP_RQ_PSN;
 	}
@@ -212,7 +147,7 @@ static void post_recvs(struct ibv_qp *qp)
 	for (i = 0; i < NRECV; i++) {
 		sge.addr = RECV_OFF + i * RECV_LEN; /* an IOVA */
 		sge.length = RECV_LEN;
-		sge.lkey = mr->lkey;
+		sge.lkey = fuzz_mr->lkey;
 		wr.wr_id = i;
 		wr.sg_list = &sge;
 		wr.num_sge = 1;
@@ -245,7 +180,7 @@ static void post_sends(struct ibv_qp *qp, enum ibv_qp_type type,
 		memset(&wr, 0, sizeof(wr));
 		sge.addr = 1024 * i; /* an IOVA */
 		sge.length = ops[i].len;
-		sge.lkey = mr->lkey;
+		sge.lkey = fuzz_mr->lkey;
 		wr.wr_id = 100 + i;
 		wr.sg_list = &sge;
 		wr.num_sge = 1;
@@ -275,7 +210,7 @@ static void bind_windows(struct ibv_qp *qp)
 {
 	unsigned int rwa = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
 			   IBV_ACCESS_REMOTE_ATOMIC;
-	struct ibv_mw_bind mb = { .bind_info = { mr, 0, 32 * 1024, rwa } };
+	struct ibv_mw_bind mb = { .bind_info = { fuzz_mr, 0, 32 * 1024, rwa } };
 	struct ibv_send_wr wr = { .opcode = IBV_WR_BIND_MW }, *bad;
 
 	ibv_bind_mw(qp, mw1, &mb);
@@ -283,7 +218,7 @@ static void bind_windows(struct ibv_qp *qp)
 	wr.bind_mw.mw = mw2;
 	wr.bind_mw.rkey = mw2_key;
 	wr.bind_mw.bind_info =
-		(struct ibv_mw_bind_info){ mr, 4096, 16 * 1024,
+		(struct ibv_mw_bind_info){ fuzz_mr, 4096, 16 * 1024,
 					   rwa | IBV_ACCESS_ZERO_BASED };
 	ibv_post_send(qp, &wr, &bad);
 }
@@ -297,7 +232,7 @@ static uint32_t real_key(uint32_t key)
 	case 2:
 		return mw2_key;
 	default:
-		return mr->rkey;
+		return fuzz_mr->rkey;
 	}
 }
 
@@ -306,9 +241,9 @@ static void drain(void)
 	struct ibv_wc wc[16];
 	char junk[64];
 
-	while (ibv_poll_cq(cq, 16, wc) > 0)
+	while (ibv_poll_cq(fuzz_cq, 16, wc) > 0)
 		;
-	while (recv(peer_fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
+	while (recv(fuzz_peer_fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
 		;
 }
 
@@ -317,8 +252,8 @@ static struct ibv_qp *make_qp(enum ibv_qp_type type, enum ibv_qp_state state,
 			      unsigned int flags)
 {
 	struct ibv_qp_init_attr ia = {
-		.send_cq = cq,
-		.recv_cq = cq,
+		.send_cq = fuzz_cq,
+		.recv_cq = fuzz_cq,
 		.cap = { .max_send_wr = 16,
 			 .max_recv_wr = 16,
 			 .max_send_sge = 1,
@@ -329,9 +264,9 @@ static struct ibv_qp *make_qp(enum ibv_qp_type type, enum ibv_qp_state state,
 	struct uroce_qp *uqp;
 	struct ibv_qp *qp;
 
-	qp = ibv_create_qp(pd, &ia);
+	qp = ibv_create_qp(fuzz_pd, &ia);
 	if (!qp)
-		die("ibv_create_qp");
+		fuzz_die("ibv_create_qp");
 	if (state == IBV_QPS_RESET)
 		return qp;
 	must(to_init(qp, type), "to INIT");
@@ -385,7 +320,7 @@ static void deliver(struct uroce_qp *qp, struct uroce_pkt *pkt,
 
 	pthread_mutex_lock(&s->lock);
 	/* The ICRC is the codec's, fuzzed in fuzz_pkt: not checked here. */
-	if (uroce_deliver(dp, qp, pkt, from, &lo_addr, -1, NULL)) {
+	if (uroce_deliver(dp, qp, pkt, from, &fuzz_lo_addr, -1, NULL)) {
 		pthread_mutex_lock(&qp->lock);
 		uroce_resp_flush_ack(qp);
 		pthread_mutex_unlock(&qp->lock);
@@ -413,14 +348,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2;
 	size -= 2;
 
-	mw1 = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
-	mw2 = ibv_alloc_mw(pd, IBV_MW_TYPE_2);
+	mw1 = ibv_alloc_mw(fuzz_pd, IBV_MW_TYPE_1);
+	mw2 = ibv_alloc_mw(fuzz_pd, IBV_MW_TYPE_2);
 	if (!mw1 || !mw2)
-		die("ibv_alloc_mw");
+		fuzz_die("ibv_alloc_mw");
 	mw2_key = mw2->rkey;
 	qp = make_qp(type, state, flags);
-	from.sin6_addr = lo_addr;
-	from.sin6_port = htons(peer_port + ((flags & 0x80) ? 1 : 0));
+	from.sin6_addr = fuzz_lo_addr;
+	from.sin6_port = htons(fuzz_peer_port + ((flags & 0x80) ? 1 : 0));
 	while (size >= 2 && npkts++ < MAX_PKTS) {
 		len = (size_t)data[0] << 8 | data[1];
 		data += 2;

@@ -15,6 +15,7 @@ struct ibv_context *fuzz_ctx;
 struct ibv_pd *fuzz_pd;
 struct ibv_cq *fuzz_cq;
 struct ibv_mr *fuzz_mr;
+uint8_t *fuzz_mem;
 int fuzz_peer_fd;
 uint16_t fuzz_peer_port;
 struct in6_addr fuzz_lo_addr;
@@ -80,9 +81,11 @@ void fuzz_setup(void)
 	fuzz_mr = ibv_reg_mr_iova(
 		fuzz_pd, mem, FUZZ_MR_LEN, 0,
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC);
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC |
+			IBV_ACCESS_MW_BIND);
 	if (!fuzz_mr)
 		fuzz_die("ibv_reg_mr_iova");
+	fuzz_mem = mem;
 }
 
 static void post_recvs(struct ibv_qp *qp, unsigned int n)

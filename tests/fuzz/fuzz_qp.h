@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What the fuzz targets that drive live QPs share: uroce_lo of the
- * fuzzer's own process, a PD, a CQ, an MR over MR_LEN bytes at IOVA 0,
- * and a UDP socket on 127.0.0.1 standing in for the QPs' peer.
+ * fuzzer's own process, a PD, a CQ, an MR over FUZZ_MR_LEN bytes at IOVA 0
+ * (every access; windows may bind to it), and a UDP socket on 127.0.0.1
+ * standing in for the QPs' peer.
  */
 #ifndef UROCE_FUZZ_QP_H
 #define UROCE_FUZZ_QP_H
@@ -18,6 +19,7 @@ extern struct ibv_context *fuzz_ctx;
 extern struct ibv_pd *fuzz_pd;
 extern struct ibv_cq *fuzz_cq;
 extern struct ibv_mr *fuzz_mr;
+extern uint8_t *fuzz_mem; /* the MR's memory, IOVA 0 */
 extern int fuzz_peer_fd;
 extern uint16_t fuzz_peer_port;
 extern struct in6_addr fuzz_lo_addr; /* ::ffff:127.0.0.1 */
