@@ -31,10 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "providers/uroce/deliver.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/mcast.h"
-#include "providers/uroce/resp.h"
 #include "providers/uroce/uroce.h"
 #include "tests/fuzz/fuzz_qp.h"
 
@@ -111,23 +109,6 @@ static struct ibv_qp *make_qp(enum ibv_qp_type type, struct ibv_srq *srq,
 	return qp;
 }
 
-/* As the socket drain does: under the socket's lock, then the ACK. */
-static void deliver(struct uroce_qp *qp, struct uroce_pkt *pkt,
-		    const struct sockaddr_in6 *from)
-{
-	struct uroce_dp *dp = to_uctx(fuzz_ctx)->dp;
-	struct uroce_sock *s = qp->sock;
-
-	pthread_mutex_lock(&s->lock);
-	/* The ICRC is the codec's, fuzzed in fuzz_pkt: not checked here. */
-	if (uroce_deliver(dp, qp, pkt, from, &fuzz_lo_addr, -1, NULL)) {
-		pthread_mutex_lock(&qp->lock);
-		uroce_resp_flush_ack(qp);
-		pthread_mutex_unlock(&qp->lock);
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum ibv_qp_type types[NQPS] = { IBV_QPT_RC, IBV_QPT_UC,
@@ -190,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		/* The drain finds the QP by this: it is always the QP's. */
 		pkt.bth.dqpn = qps[to]->qp_num;
-		deliver(to_uqp(qps[to]), &pkt, &from);
+		fuzz_deliver_pkt(to_uqp(qps[to]), &pkt, &from);
 	}
 	fuzz_drain();
 	for (i = 0; i < NQPS; i++) {

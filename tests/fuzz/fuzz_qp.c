@@ -6,6 +6,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "providers/uroce/deliver.h"
+#include "providers/uroce/dp.h"
+#include "providers/uroce/resp.h"
+#include "providers/uroce/uroce.h"
 #include "tests/fuzz/fuzz_qp.h"
 
 #define RECV_OFF (32 * 1024)
@@ -178,4 +182,20 @@ void fuzz_drain(void)
 		;
 	while (recv(fuzz_peer_fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
 		;
+}
+
+void fuzz_deliver_pkt(struct uroce_qp *qp, struct uroce_pkt *pkt,
+		      const struct sockaddr_in6 *from)
+{
+	struct uroce_dp *dp = to_uctx(fuzz_ctx)->dp;
+	struct uroce_sock *s = qp->sock;
+
+	pthread_mutex_lock(&s->lock);
+	/* The ICRC is the codec's, fuzzed in fuzz_pkt: not checked here. */
+	if (uroce_deliver(dp, qp, pkt, from, &fuzz_lo_addr, -1, NULL)) {
+		pthread_mutex_lock(&qp->lock);
+		uroce_resp_flush_ack(qp);
+		pthread_mutex_unlock(&qp->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
 }

@@ -37,6 +37,17 @@ void fuzz_setup(void);
 struct ibv_qp *fuzz_qp_rts(enum ibv_qp_type type, struct ibv_srq *srq,
 			   enum ibv_mtu mtu, unsigned int nrecv);
 
+struct uroce_qp;
+struct uroce_pkt;
+
+/*
+ * Hands @pkt to @qp as the socket drain does: under the socket's lock,
+ * then the ACK; member -1, uroce_lo is no LAG. The ICRC is not checked
+ * (the codec's, fuzzed by fuzz_pkt).
+ */
+void fuzz_deliver_pkt(struct uroce_qp *qp, struct uroce_pkt *pkt,
+		      const struct sockaddr_in6 *from);
+
 /* Polls the CQ empty and throws away what reached the peer. */
 void fuzz_drain(void);
 
