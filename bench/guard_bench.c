@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 #include "util/fault_guard.h"
 
 #define RUNS 7

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 
 #define UROCE_BTH_LEN 12u
 #define UROCE_RETH_LEN 16

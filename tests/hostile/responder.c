@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 #include "providers/uroce/pkt.h"
 #include "tests/hostile/common.h"
 

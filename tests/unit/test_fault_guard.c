@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 #include "tests/lib/check.h"
 #include "util/fault_guard.h"
 

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 #include "providers/uroce/pkt.h"
 
 #include "tests/lib/check.h"

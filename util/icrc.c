@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "providers/uroce/icrc.h"
+#include "util/icrc.h"
 
 #define ICRC_BTH_LEN 12
 #define ICRC_BTH_MASKED_BYTE 4 /* FECN, BECN, resv6a */
