@@ -208,6 +208,11 @@ int cm_send(struct cm_id *cid, const uint8_t *buf)
 {
 	struct cm_sock *s = cid->sock;
 
+	if (cid->ns && cid->ns->roce) {
+		cm_roce_send(cid->ns, &cid->peer, &cid->id.route.addr.src_addr,
+			     buf);
+		return 0;
+	}
 	if (!s || s->dead || s->family != cid->peer.ss_family) {
 		s = cm_sock_shared(cid->ns, cid->peer.ss_family);
 		if (!s)
@@ -222,6 +227,10 @@ int cm_send(struct cm_id *cid, const uint8_t *buf)
 void cm_send_to(struct cm_sock *s, const struct sockaddr_storage *to,
 		const uint8_t *buf)
 {
+	if (s->roce) {
+		cm_roce_send(s->ns, to, (struct sockaddr *)&s->rx_local, buf);
+		return;
+	}
 	if (s->family != to->ss_family)
 		s = cm_sock_shared(s->ns, to->ss_family);
 	if (s)
