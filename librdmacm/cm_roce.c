@@ -42,30 +42,33 @@
 
 uint64_t cm_roce_rx_drops, cm_roce_icrc_errors;
 
-/* A "wire" line of uroce.conf: its last word, or NULL. */
-static char *conf_wire(FILE *f, char *line, size_t len)
+/*
+ * uroce.conf's "wire roce|direct [glob...]" lines: whether the last one
+ * says roce. The CM is one per process, so a line for any device counts.
+ */
+static bool conf_wire_roce(FILE *f)
 {
-	char *w, *save, *val = NULL;
+	char line[4096], *w, *save, *hash;
+	bool roce = false;
 
-	while (fgets(line, (int)len, f)) {
-		char *hash = strchr(line, '#');
-
+	while (fgets(line, (int)sizeof(line), f)) {
+		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		w = strtok_r(line, " \t\r\n=", &save);
+		w = strtok_r(line, " \t\r\n", &save);
 		if (!w || strcmp(w, "wire"))
 			continue;
-		while ((w = strtok_r(NULL, " \t\r\n=", &save)))
-			val = w;
+		w = strtok_r(NULL, " \t\r\n", &save);
+		if (w)
+			roce = !strcmp(w, "roce");
 	}
-	return val;
+	return roce;
 }
 
 static bool wire_roce(void)
 {
 	const char *env = secure_getenv("UROCE_WIRE"), *path;
-	char line[4096], *val;
-	bool roce = false;
+	bool roce;
 	FILE *f;
 
 	if (env && *env)
@@ -78,8 +81,7 @@ static bool wire_roce(void)
 	f = fopen(path, "re");
 	if (!f)
 		return false;
-	val = conf_wire(f, line, sizeof(line));
-	roce = val && !strcmp(val, "roce");
+	roce = conf_wire_roce(f);
 	fclose(f);
 	return roce;
 }
@@ -121,8 +123,8 @@ static void icrc_hdr(struct uroce_icrc_hdr *h, const struct sockaddr *src,
 		h->dst.v4 = ((const struct sockaddr_in *)dst)->sin_addr;
 		/*
 		 * An unconnected socket with IP_PMTUDISC_DO sends ID 0 and
-		 * DF; the peer's ID cannot be read from a UDP socket, so
-		 * received datagrams are checked as if they had the same.
+		 * DF; a received datagram's DF is taken as set (RoCE v2
+		 * senders set it), its ID as unknown (any_ip_id).
 		 */
 		h->ip_id = 0;
 		h->ip_frag_off = IP_FLAGS_DF;
@@ -272,8 +274,11 @@ static const uint8_t *roce_mad(const uint8_t *pkt, size_t len,
 	icrc_hdr(&h, (const struct sockaddr *)from,
 		 (const struct sockaddr *)local,
 		 cm_sockaddr_port((const struct sockaddr *)from));
-	if (uroce_icrc(&h, &iov, 1) !=
-	    uroce_icrc_get(pkt + ROCE_CM_LEN - UROCE_ICRC_LEN)) {
+	/* The sender's IPv4 ID cannot be read from a UDP socket. */
+	h.any_ip_id = true;
+	if (!uroce_icrc_check(
+		    &h, &iov, 1,
+		    uroce_icrc_get(pkt + ROCE_CM_LEN - UROCE_ICRC_LEN))) {
 		cm_roce_icrc_errors++;
 		return NULL;
 	}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# librdmacm's connection management in the wire-compatible mode
+# (UROCE_WIRE=roce, uroce-cm(7)) between two namespaces, captured with
+# tcpdump on A's end of the veth pair: Debian's rping (REQ, REP, RTU,
+# DREQ, DREP; first a REQ to a port nobody listens on, REJ), udaddy
+# (SIDR_REQ, SIDR_REP) and ucmatose. Every CM message must be a RoCE v2 UD
+# SEND_ONLY to QP 1 from QP 1 on UDP port 4791 (both ports), with the GSI
+# Q_Key, IPv4 DF, and tshark must decode it as the IB CM message expected,
+# the REQ as the kernel's rdma_cm makes it for RoCE (service ID, GIDs,
+# LIDs); Scapy checks every ICRC. The data of these QPs still goes by the
+# direct mode until the provider has the wire-compatible mode. Needs root,
+# tcpdump, tshark and python3-scapy (else exit 77).
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+
+PY=/usr/bin/python3
+CM_PORT=7174
+for t in tcpdump tshark; do
+	command -v $t >/dev/null || skip "no $t"
+done
+$PY -c 'import scapy.contrib.roce' 2>/dev/null || skip "no python3-scapy"
+for t in rping udaddy ucmatose; do
+	[[ -x /usr/bin/$t ]] || skip "no $t"
+done
+pair_setup
+
+timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" tcpdump -i "dpa$$" -U -s 0 \
+	-w "$TMP/cm.pcap" udp >"$TMP/tcpdump.log" 2>&1 &
+BG_PIDS+=($!)
+retry 10 grep -q "listening on" "$TMP/tcpdump.log" || fail "tcpdump: $(
+	cat "$TMP/tcpdump.log")"
+
+roce=(UROCE_WIRE=roce)
+# A REQ to a port where nothing listens: the listener's namespace answers
+# REJ (invalid service ID) from port 4791, as the kernel's CM does.
+in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" -p $CM_PORT \
+	-C 3 -S 100 -v >"$TMP/server" 2>&1 &
+spid=$!
+BG_PIDS+=("$spid")
+wait_listen "$NS_A" udp 4791 "$spid"
+sleep 0.5 # the port's group has its program
+out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
+	-p $((CM_PORT + 1)) -C 1 -v 2>&1) && fail "rping to no listener: $out"
+expect_match "rping to no listener" "$out" "REJECTED"
+log "no listener: rejected"
+out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
+	-p $CM_PORT -C 3 -S 100 -v 2>&1) || fail "rping client: $out"
+wait "$spid" || fail "rping server: $(cat "$TMP/server")"
+expect_match "rping" "$out" "rdma-ping-2"
+log "rping: 3 pings"
+
+SC_LISTEN="udp 4791" server_client \
+	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -b "$ADDR_A" -C 2 -- \
+	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -s "$ADDR_A" -C 2 \
+	>"$TMP/udaddy"
+expect_match "udaddy" "$(cat "$TMP/udaddy")" "test complete"
+log "udaddy: done"
+SC_LISTEN="udp 4791" server_client \
+	/usr/bin/env "${roce[@]}" /usr/bin/ucmatose -b "$ADDR_A" -C 2 -- \
+	/usr/bin/env "${roce[@]}" /usr/bin/ucmatose -s "$ADDR_A" -C 2 \
+	>"$TMP/ucmatose"
+log "ucmatose: done"
+
+sleep 1
+kill -INT "${BG_PIDS[0]}"
+wait "${BG_PIDS[0]}" || true
+BG_PIDS=()
+[[ -z ${WIRE_KEEP:-} ]] || cp -r "$TMP"/. "$WIRE_KEEP"
+
+# One line a CM message on port 4791 (tshark's RoCE v2 port).
+tshark -r "$TMP/cm.pcap" -Y 'udp.port == 4791' -T fields -E separator=' ' \
+	-e frame.number -e ip.flags.df -e udp.srcport -e udp.dstport \
+	-e infiniband.bth.opcode -e infiniband.bth.destqp \
+	-e infiniband.deth.q_key -e infiniband.deth.srcqp \
+	-e infiniband.mad.mgmtclass -e infiniband.mad.attributeid \
+	2>/dev/null >"$TMP/cm.txt" || fail "tshark"
+cat "$TMP/cm.txt"
+awk '$2 != 1 || $3 != 4791 || $4 != 4791 || $5 != 100 || $6 != "0x000001" ||
+	$7 != "0x0000000080010000" || $8 != "0x00000001" || $9 != "0x07" {
+		print "  frame " $1 ": not a CM MAD to QP 1 on 4791: " $0; bad = 1
+	} END { exit bad }' "$TMP/cm.txt" || fail "CM messages not as expected"
+# Every message kind the runs make, by attribute ID.
+for a in 0x0010:REQ 0x0013:REP 0x0014:RTU 0x0012:REJ 0x0015:DREQ \
+	0x0016:DREP 0x0017:SIDR_REQ 0x0018:SIDR_REP; do
+	grep -q " ${a%:*}\$" "$TMP/cm.txt" || fail "no ${a#*:} on the wire"
+done
+# The first REQ to the listener, as the kernel's rdma_cm makes it for RoCE:
+# RDMA_PS_TCP's service ID, permissive LIDs, the IPv4-mapped GIDs.
+req=$(tshark -r "$TMP/cm.pcap" -Y "infiniband.cm.req.serviceid.dport == \
+$CM_PORT" -T fields -E separator=' ' -e infiniband.cm.req.serviceid \
+	-e infiniband.cm.req.prim_locallid -e infiniband.cm.req.prim_remotelid \
+	-e infiniband.cm.req.prim_localgid_ipv4 \
+	-e infiniband.cm.req.prim_remotegid_ipv4 \
+	-e infiniband.cm.req.prim_hoplim 2>/dev/null | head -n 1)
+expect_eq "REQ" "$req" "$(printf '0x000000000106%04x 65535 65535 %s %s 0x40' \
+	$CM_PORT "$ADDR_B" "$ADDR_A")"
+rej=$(tshark -r "$TMP/cm.pcap" -Y "infiniband.mad.attributeid == 0x0012" \
+	-T fields -e infiniband.cm.rej.reason 2>/dev/null | head -n 1)
+expect_eq "REJ reason" "$rej" "0x0008"
+env -u PYTHONPATH "$PY" "$(dirname "$0")/../rxe/icrc.py" "$TMP/cm.pcap" \
+	>"$TMP/icrc" || fail "ICRC: $(cat "$TMP/icrc")"
+log "$(wc -l <"$TMP/cm.txt") CM messages, every ICRC right"
