@@ -350,8 +350,8 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
 	/*
 	 * Chosen now, as the kernel's CM does at ID creation: a QP of the
-	 * application's own moved to RTS with rdma_init_qp_attr() before
-	 * rdma_accept() must start at the PSN that the REP announces.
+	 * application's own moved to RTR with rdma_init_qp_attr() before
+	 * rdma_accept() must expect the PSN that the REP announces.
 	 */
 	if (random_psn(&child->local_psn) || cm_roce_prepare(child)) {
 		child->destroyed = true;
