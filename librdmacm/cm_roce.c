@@ -507,6 +507,20 @@ void cm_roce_run(struct cm_roce *r)
 	steer_group_run(r->grp);
 }
 
+void cm_roce_leave_all(void)
+{
+	struct cm_ns *ns;
+
+	for (ns = cm_ns_first(); ns; ns = ns->next) {
+		if (!ns->roce)
+			continue;
+		steer_group_leave(ns->roce->grp);
+		free(ns->roce->sock);
+		free(ns->roce);
+		ns->roce = NULL;
+	}
+}
+
 int cm_roce_timeout(int timeout)
 {
 	struct cm_ns *ns;

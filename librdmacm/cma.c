@@ -267,6 +267,9 @@ static void __attribute__((destructor)) cm_fini(void)
 {
 	cm_thread_stop();
 	cm_ns_close_devs();
+	/* Nobody reads the port any more: leave its group. */
+	if (!cm_forked_child() && !cm_in_thread())
+		cm_roce_leave_all();
 }
 
 struct rdma_event_channel *rdma_create_event_channel(void)

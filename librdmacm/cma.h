@@ -457,6 +457,8 @@ void cm_roce_send(struct cm_ns *ns, const struct sockaddr_storage *to,
 		  const struct sockaddr *src, const uint8_t *mad);
 void cm_roce_drain(struct cm_sock *s);
 void cm_roce_run(struct cm_roce *r);
+/* The library's destructor, once the CM thread is gone. */
+void cm_roce_leave_all(void);
 /* The group timers: runs the due ones; min of @timeout and the next. */
 int cm_roce_timeout(int timeout);
 /* The listener of @s for @service_id (roce: of the datagram's address). */
