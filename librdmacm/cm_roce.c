@@ -237,21 +237,6 @@ void cm_roce_send(struct cm_ns *ns, const struct sockaddr_storage *to,
 		uroce_dbg("rdmacm: roce send: %s", strerror(errno));
 }
 
-/* v4-mapped addresses (the dual-stack socket's) become plain IPv4. */
-static void unmap(struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-
-	if (ss->ss_family != AF_INET6 ||
-	    !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-		return;
-	sin.sin_port = sin6->sin6_port;
-	memcpy(&sin.sin_addr, sin6->sin6_addr.s6_addr + 12, 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &sin, sizeof(sin));
-}
-
 /*
  * A GSI MAD in a RoCE v2 datagram from @from to @local: its headers as QP
  * 1 takes them (UD SEND_ONLY to QP 1 from QP 1, the default P_Key, the
@@ -299,7 +284,7 @@ static void local_of(struct msghdr *mh, struct sockaddr_storage *local)
 		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 		local->ss_family = AF_INET6;
 		((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
-		unmap(local);
+		cm_sockaddr_unmap(local);
 	}
 }
 
@@ -316,17 +301,9 @@ void cm_roce_drain(struct cm_sock *s)
 	int i, n;
 
 	do {
-		for (i = 0; i < ROCE_RX_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-			msgs[i].msg_hdr.msg_control = cbufs[i];
-			msgs[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
-		}
+		cm_rx_batch_init(msgs, iov, ROCE_RX_BATCH, bufs,
+				 sizeof(bufs[0]), from, cbufs,
+				 sizeof(cbufs[0]));
 		n = recvmmsg(s->fd, msgs, ROCE_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -336,7 +313,7 @@ void cm_roce_drain(struct cm_sock *s)
 		for (i = 0; i < n && !s->dead; i++) {
 			if (steer_group_rx(g, bufs[i], msgs[i].msg_len))
 				continue;
-			unmap(&from[i]);
+			cm_sockaddr_unmap(&from[i]);
 			local_of(&msgs[i].msg_hdr, &s->rx_local);
 			mad = roce_mad(bufs[i], msgs[i].msg_len, &from[i],
 				       &s->rx_local);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <infiniband/verbs.h>
@@ -346,9 +347,18 @@ int cm_send(struct cm_id *cid, const uint8_t *buf);
 void cm_send_to(struct cm_sock *s, const struct sockaddr_storage *to,
 		const uint8_t *buf);
 void cm_sock_drain(struct cm_sock *s);
+/*
+ * Points @n recvmmsg entries at @n buffers of @buf_len bytes in @bufs,
+ * sources @from and, if @cbufs, control buffers of @cbuf_len bytes.
+ */
+void cm_rx_batch_init(struct mmsghdr *msgs, struct iovec *iov, int n,
+		      void *bufs, size_t buf_len, struct sockaddr_storage *from,
+		      void *cbufs, size_t cbuf_len);
 /* Frees closed sockets; CM thread only, between epoll batches. */
 void cm_sock_reap(void);
 void cm_sock_errqueue(struct cm_sock *s);
+/* v4-mapped IPv6 addresses (of a dual-stack socket) become plain IPv4. */
+void cm_sockaddr_unmap(struct sockaddr_storage *ss);
 extern uint64_t cm_rx_drops;
 /* ICMP errors that named none of our messages, so were not acted on. */
 extern uint64_t cm_icmp_ignored;
