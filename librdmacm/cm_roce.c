@@ -40,7 +40,7 @@
 #define IP_FLAGS_DF 0x4000
 #define ROCE_RX_BATCH 32
 
-uint64_t cm_roce_rx_drops, cm_roce_icrc_errors;
+uint64_t cm_roce_icrc_errors;
 
 /*
  * uroce.conf's "wire roce|direct [glob...]" lines: whether the last one
@@ -318,7 +318,7 @@ void cm_roce_drain(struct cm_sock *s)
 			mad = roce_mad(bufs[i], msgs[i].msg_len, &from[i],
 				       &s->rx_local);
 			if (!mad || cm_msg_decode(mad, CM_MAD_SIZE, &m)) {
-				cm_roce_rx_drops++;
+				cm_rx_drops++;
 				continue;
 			}
 			/* Answers go to port 4791, never the source port. */

@@ -473,7 +473,8 @@ void cm_roce_leave_all(void);
 int cm_roce_timeout(int timeout);
 /* The listener of @s for @service_id (roce: of the datagram's address). */
 struct cm_id *cm_sock_listener(struct cm_sock *s, uint64_t service_id);
-extern uint64_t cm_roce_rx_drops, cm_roce_icrc_errors;
+/* RoCE v2 CM datagrams whose ICRC was wrong (also in cm_rx_drops). */
+extern uint64_t cm_roce_icrc_errors;
 
 /* ---- cm_ep.c ---- */
 int cm_ep_start(void);
