@@ -9,7 +9,9 @@
 # SEND_ONLY to QP 1 from QP 1 on UDP port 4791 (both ports), with the GSI
 # Q_Key, IPv4 DF, and tshark must decode it as the IB CM message expected,
 # the REQ as the kernel's rdma_cm makes it for RoCE (service ID, GIDs,
-# LIDs); Scapy checks every ICRC. The data of these QPs still goes by the
+# LIDs); Scapy checks every ICRC. rping's REQ replayed with another IPv4
+# ID reaches a listener, and with a byte changed (a bad ICRC) does not.
+# The data of these QPs still goes by the
 # direct mode until the provider has the wire-compatible mode. Needs root,
 # tcpdump, tshark and python3-scapy (else exit 77).
 # shellcheck source=../lib/netns.sh
@@ -102,3 +104,40 @@ expect_eq "REJ reason" "$rej" "0x0008"
 env -u PYTHONPATH "$PY" "$(dirname "$0")/../rxe/icrc.py" "$TMP/cm.pcap" \
 	>"$TMP/icrc" || fail "ICRC: $(cat "$TMP/icrc")"
 log "$(wc -l <"$TMP/cm.txt") CM messages, every ICRC right"
+
+# rping's REQ sent again from B with another IPv4 ID (a RoCE v2 peer
+# picks its own): a listener takes it. With one byte of its private data
+# changed, the ICRC no longer matches: the listener never sees it.
+# replay yes|no: sends the REQ (changed or not) while rping -s listens,
+# and prints the server's output.
+replay() {
+	local spid
+
+	in_ns "$NS_A" "${roce[@]}" stdbuf -oL timeout 3 /usr/bin/rping -s -d \
+		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" udp 4791 "$spid"
+	sleep 0.5
+	ip netns exec "$NS_B" env -u PYTHONPATH "$PY" -c '
+import random, sys
+from scapy.all import IP, UDP, Raw, rdpcap, send
+from scapy.contrib.roce import BTH
+port = int(sys.argv[3]).to_bytes(2, "big")
+# The REQ (attribute 0x0010) for the service of TCP port argv[3].
+req = next(p for p in rdpcap(sys.argv[1])
+           if BTH in p and bytes(p[UDP].payload)[36:38] == b"\x00\x10"
+           and bytes(p[UDP].payload)[58:60] == port)
+data = bytearray(bytes(req[UDP].payload))
+if sys.argv[2] == "yes":
+    data[20 + 24 + 150] ^= 0x01  # the user private data of the REQ
+send(IP(src=req[IP].src, dst=req[IP].dst, flags="DF",
+        id=random.randint(1, 65535)) /
+     UDP(sport=4791, dport=4791) / Raw(bytes(data)), verbose=False)
+' "$TMP/cm.pcap" "$1" $CM_PORT || fail "scapy replay"
+	wait "$spid" || true
+	cat "$TMP/replay.s"
+}
+expect_match "the REQ again" "$(replay no)" "CONNECT_REQUEST"
+expect_nomatch "the REQ with a bad ICRC" "$(replay yes)" "CONNECT_REQUEST"
+log "a REQ with another IPv4 ID taken, with a bad ICRC dropped"
