@@ -8,8 +8,8 @@
 # (SIDR_REQ, SIDR_REP) and ucmatose. Every CM message must be a RoCE v2 UD
 # SEND_ONLY to QP 1 from QP 1 on UDP port 4791 (both ports), with the GSI
 # Q_Key, IPv4 DF, and tshark must decode it as the IB CM message expected,
-# the REQ as the kernel's rdma_cm makes it for RoCE (service ID, GIDs,
-# LIDs); Scapy checks every ICRC. rping's REQ replayed with another IPv4
+# the REQ with what the kernel's rdma_cm needs for RoCE (RDMA_PS_TCP's
+# service ID, IPv4-mapped GIDs, permissive LIDs); Scapy checks every ICRC. rping's REQ replayed with another IPv4
 # ID reaches a listener, and with a byte changed (a bad ICRC) does not.
 # The data of these QPs still goes by the
 # direct mode until the provider has the wire-compatible mode. Needs root,
