@@ -5,7 +5,8 @@
 # (UROCE_WIRE=roce, uroce-cm(7)) between two namespaces, captured with
 # tcpdump on A's end of the veth pair: Debian's rping (REQ, REP, RTU,
 # DREQ, DREP; first a REQ to a port nobody listens on, REJ), udaddy
-# (SIDR_REQ, SIDR_REP) and ucmatose. Every CM message must be a RoCE v2 UD
+# (SIDR_REQ, SIDR_REP), ucmatose, and rping to two listening processes
+# of one namespace. Every CM message must be a RoCE v2 UD
 # SEND_ONLY to QP 1 from QP 1 on UDP port 4791 (both ports), with the GSI
 # Q_Key, IPv4 DF, and tshark must decode it as the IB CM message expected,
 # the REQ with what the kernel's rdma_cm needs for RoCE (RDMA_PS_TCP's
@@ -64,6 +65,23 @@ SC_LISTEN="udp 4791" server_client \
 	/usr/bin/env "${roce[@]}" /usr/bin/ucmatose -s "$ADDR_A" -C 2 \
 	>"$TMP/ucmatose"
 log "ucmatose: done"
+# Two listening processes in A share port 4791: each REQ reaches the
+# one that listens on its service, each later message the one whose
+# communication ID it names.
+for p in 0 1; do
+	in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" \
+		-p $((CM_PORT + 10 + p)) -C 2 >"$TMP/two$p" 2>&1 &
+	two[p]=$!
+	BG_PIDS+=("${two[p]}")
+	sleep 0.5 # the leader re-steers
+done
+for p in 1 0; do
+	out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
+		-p $((CM_PORT + 10 + p)) -C 2 -v 2>&1) ||
+		fail "rping to the listener $p of two: $out"
+	wait "${two[p]}" || fail "listener $p of two: $(cat "$TMP/two$p")"
+done
+log "two listening processes: each got its connection"
 
 sleep 1
 kill -INT "${BG_PIDS[0]}"
