@@ -5,16 +5,17 @@
 # (UROCE_WIRE=roce, uroce-cm(7)) between two namespaces, captured with
 # tcpdump on A's end of the veth pair: Debian's rping (REQ, REP, RTU,
 # DREQ, DREP; first a REQ to a port nobody listens on, REJ), udaddy
-# (SIDR_REQ, SIDR_REP), ucmatose, and rping to two listening processes
-# of one namespace. Every CM message must be a RoCE v2 UD
-# SEND_ONLY to QP 1 from QP 1 on UDP port 4791 (both ports), with the GSI
-# Q_Key, IPv4 DF, and tshark must decode it as the IB CM message expected,
-# the REQ with what the kernel's rdma_cm needs for RoCE (RDMA_PS_TCP's
-# service ID, IPv4-mapped GIDs, permissive LIDs); Scapy checks every ICRC. rping's REQ replayed with another IPv4
-# ID reaches a listener, and with a byte changed (a bad ICRC) does not.
-# The data of these QPs still goes by the
-# direct mode until the provider has the wire-compatible mode. Needs root,
-# tcpdump, tshark and python3-scapy (else exit 77).
+# (SIDR_REQ, SIDR_REP), ucmatose, and rping to two listening processes of
+# one namespace. Every CM message must be a RoCE v2 UD SEND_ONLY to QP 1
+# from QP 1 on UDP port 4791 (both ports), with the GSI Q_Key and IPv4
+# DF, and tshark must decode it as the IB CM message expected, the REQ
+# with what the kernel's rdma_cm needs for RoCE (RDMA_PS_TCP's service
+# ID, IPv4-mapped GIDs, permissive LIDs); Scapy checks every ICRC.
+# rping's REQ replayed with another IPv4 ID reaches a listener, and with
+# a byte changed (a bad ICRC) does not. The QPs' data goes as the
+# provider's mode has it (the direct mode until the provider has the
+# wire-compatible one). Needs root, tcpdump, tshark and python3-scapy
+# (else exit 77).
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 
