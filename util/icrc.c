@@ -7,6 +7,7 @@
  * byte-at-a-time loop for short buffers made the ~60 bytes of pseudo-header
  * and transport headers cost as much as a 1 KiB payload.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -175,10 +176,13 @@ static void detect_cpu(void)
 }
 #endif
 
+static void gf_init(void);
+
 /* Before any caller: the tables are then read-only, so thread-safe. */
 __attribute__((constructor)) static void icrc_init(void)
 {
 	crc_table_init();
+	gf_init();
 	detect_cpu();
 }
 
@@ -309,6 +313,18 @@ static uint32_t gf_mul(uint32_t a, uint32_t b)
 	return r;
 }
 
+/* x^(2^k), k = 0..63: x^n is a product of at most 64 of them. */
+static uint32_t gf_x_pow2[64];
+
+static void gf_init(void)
+{
+	int k;
+
+	gf_x_pow2[0] = GF_ONE >> 1;
+	for (k = 1; k < 64; k++)
+		gf_x_pow2[k] = gf_mul(gf_x_pow2[k - 1], gf_x_pow2[k - 1]);
+}
+
 /* x^-(8 @nbytes): undoes feeding @nbytes zero bytes. */
 static uint32_t gf_unshift(uint32_t v, size_t nbytes)
 {
@@ -324,20 +340,51 @@ static uint32_t gf_unshift(uint32_t v, size_t nbytes)
 }
 
 /*
+ * x^-(8n) for the lengths of RoCE packets (an MTU of 4096 and headers),
+ * made at the first packet that needs one: a packet then costs one
+ * multiplication, not a dozen.
+ */
+#define UNSHIFT_MAX 4608
+static uint32_t unshift_tab[UNSHIFT_MAX];
+static pthread_once_t unshift_once = PTHREAD_ONCE_INIT;
+
+static void unshift_init(void)
+{
+	uint32_t x8 = gf_unshift(GF_ONE, 1);
+	size_t n;
+
+	unshift_tab[0] = GF_ONE;
+	for (n = 1; n < UNSHIFT_MAX; n++)
+		unshift_tab[n] = gf_mul(unshift_tab[n - 1], x8);
+}
+
+static const uint32_t *unshift_table(void)
+{
+	pthread_once(&unshift_once, unshift_init);
+	return unshift_tab;
+}
+
+/* What two bytes (big-endian @v) fed to a zero register leave in it. */
+static uint32_t crc_of_be16(uint16_t v)
+{
+	uint32_t r = crc_table[0][v >> 8];
+
+	return (r >> 8) ^ crc_table[0][(r ^ v) & 0xff];
+}
+
+/*
  * Whether @u is what some two bytes fed to a zero register leave in it:
  * the last byte's table entry is named by the top byte of @u, the first
  * one's by the next byte once that entry is taken off.
  */
 static bool crc_two_bytes(uint32_t u)
 {
-	uint32_t k, b0, b1, r;
+	uint32_t k, b0, b1;
 
 	k = crc_top_inv[u >> 24];
 	b0 = crc_top_inv[((u ^ crc_table[0][k]) >> 16) & 0xff];
 	b1 = (crc_table[0][b0] ^ k) & 0xff;
-	r = crc_table[0][b0];
-	r = (r >> 8) ^ crc_table[0][(r ^ b1) & 0xff];
-	return r == u;
+	return crc_of_be16((uint16_t)(b0 << 8 | b1)) == u;
 }
 
 bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
@@ -363,5 +410,25 @@ bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 	for (i = 0; i < iovcnt; i++)
 		after += iov[i].iov_len;
 	after += ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN;
-	return crc_two_bytes(gf_unshift(d, after));
+	return crc_two_bytes(after < UNSHIFT_MAX ?
+				     gf_mul(d, unshift_table()[after]) :
+				     gf_unshift(d, after));
+}
+
+uint32_t uroce_icrc_id_shift(size_t len)
+{
+	/* the bytes after the ID: the rest of the IPv4 and the UDP header */
+	uint64_t e = (uint64_t)(len + ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN) * 8;
+	uint32_t v = GF_ONE;
+	int k;
+
+	for (k = 0; e; k++, e >>= 1)
+		if (e & 1)
+			v = gf_mul(v, gf_x_pow2[k]);
+	return v;
+}
+
+uint32_t uroce_icrc_id_delta(uint16_t ip_id, uint32_t shift)
+{
+	return gf_mul(crc_of_be16(ip_id), shift);
 }
