@@ -419,6 +419,10 @@ def check_cm(pcap, cm_frames, rping):
                      "psn": num(req["cm.req.startpsn"])}
     rping[ADDR_A] = {"qpn": num(rep["cm.rep.localqpn"]),
                      "psn": num(rep["cm.rep.startpsn"])}
+    # IBTA 12.7: a REQ's or REP's Starting PSN is what its sender's QP
+    # expects to receive, so each end sends from its peer's.
+    rping[ADDR_B]["psn"], rping[ADDR_A]["psn"] = (rping[ADDR_A]["psn"],
+                                                  rping[ADDR_B]["psn"])
 
 
 def main():
