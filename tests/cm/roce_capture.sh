@@ -90,8 +90,10 @@ wait "${BG_PIDS[0]}" || true
 BG_PIDS=()
 [[ -z ${WIRE_KEEP:-} ]] || cp -r "$TMP"/. "$WIRE_KEEP"
 
-# One line a CM message on port 4791 (tshark's RoCE v2 port).
-tshark -r "$TMP/cm.pcap" -Y 'udp.port == 4791' -T fields -E separator=' ' \
+# One line a datagram to QP 1 (tshark decodes port 4791 as RoCE v2); the
+# QPs' own packets go there too once the provider is in the same mode.
+tshark -r "$TMP/cm.pcap" -Y 'infiniband.bth.destqp == 1' -T fields \
+	-E separator=' ' \
 	-e frame.number -e ip.flags.df -e udp.srcport -e udp.dstport \
 	-e infiniband.bth.opcode -e infiniband.bth.destqp \
 	-e infiniband.deth.q_key -e infiniband.deth.srcqp \
@@ -102,6 +104,10 @@ awk '$2 != 1 || $3 != 4791 || $4 != 4791 || $5 != 100 || $6 != "0x000001" ||
 	$7 != "0x0000000080010000" || $8 != "0x00000001" || $9 != "0x07" {
 		print "  frame " $1 ": not a CM MAD to QP 1 on 4791: " $0; bad = 1
 	} END { exit bad }' "$TMP/cm.txt" || fail "CM messages not as expected"
+# No CM message of the direct mode (a bare 256-byte MAD) on any port.
+bare=$(tshark -r "$TMP/cm.pcap" -Y 'udp.length == 264 && udp.port != 4791' \
+	2>/dev/null)
+expect_eq "bare CM datagrams" "$bare" ""
 # Every message kind the runs make, by attribute ID.
 for a in 0x0010:REQ 0x0013:REP 0x0014:RTU 0x0012:REJ 0x0015:DREQ \
 	0x0016:DREP 0x0017:SIDR_REQ 0x0018:SIDR_REP; do
