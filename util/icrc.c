@@ -23,6 +23,11 @@
 
 /* crc_table[k][b]: byte b followed by k zero bytes, for slicing-by-8. */
 static uint32_t crc_table[8][256];
+/*
+ * The index of the crc_table[0] entry with each top byte: the table is a
+ * bijection on it (uroce_icrc_check undoes bytes with it).
+ */
+static uint8_t crc_top_inv[256];
 
 static void crc_table_init(void)
 {
@@ -34,6 +39,7 @@ static void crc_table_init(void)
 		for (k = 0; k < 8; k++)
 			c = c & 1 ? (c >> 1) ^ CRC32_POLY_REFLECTED : c >> 1;
 		crc_table[0][i] = c;
+		crc_top_inv[c >> 24] = (uint8_t)i;
 	}
 	for (i = 0; i < 256; i++)
 		for (k = 1; k < 8; k++)
@@ -280,4 +286,82 @@ uint32_t uroce_icrc(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 		skip = 0;
 	}
 	return crc;
+}
+
+/*
+ * Arithmetic modulo the CRC polynomial P, in the CRC register's bit
+ * order: bit 31 holds x^0, bit 0 x^31. Feeding a zero byte to the
+ * register multiplies it by x^8.
+ */
+#define GF_ONE 0x80000000u
+/* x^-1: P has a constant term, so x * x^-1 = 1 solves to this */
+#define GF_X_INV 0xdb710641u
+
+static uint32_t gf_mul(uint32_t a, uint32_t b)
+{
+	uint32_t r = 0, m;
+
+	for (m = GF_ONE; m; m >>= 1) {
+		if (a & m)
+			r ^= b;
+		b = b & 1 ? (b >> 1) ^ CRC32_POLY_REFLECTED : b >> 1;
+	}
+	return r;
+}
+
+/* x^-(8 @nbytes): undoes feeding @nbytes zero bytes. */
+static uint32_t gf_unshift(uint32_t v, size_t nbytes)
+{
+	uint64_t e = (uint64_t)nbytes * 8;
+	uint32_t p = GF_X_INV; /* x^-(2^k) */
+
+	for (; e; e >>= 1) {
+		if (e & 1)
+			v = gf_mul(v, p);
+		p = gf_mul(p, p);
+	}
+	return v;
+}
+
+/*
+ * Whether @u is what some two bytes fed to a zero register leave in it:
+ * the last byte's table entry is named by the top byte of @u, the first
+ * one's by the next byte once that entry is taken off.
+ */
+static bool crc_two_bytes(uint32_t u)
+{
+	uint32_t k, b0, b1, r;
+
+	k = crc_top_inv[u >> 24];
+	b0 = crc_top_inv[((u ^ crc_table[0][k]) >> 16) & 0xff];
+	b1 = (crc_table[0][b0] ^ k) & 0xff;
+	r = crc_table[0][b0];
+	r = (r >> 8) ^ crc_table[0][(r ^ b1) & 0xff];
+	return r == u;
+}
+
+bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
+		      int iovcnt, uint32_t icrc)
+{
+	struct uroce_icrc_hdr h;
+	uint32_t d;
+	size_t after = 0;
+	int i;
+
+	if (!hdr->any_ip_id || hdr->family != AF_INET)
+		return uroce_icrc(hdr, iov, iovcnt) == icrc;
+	h = *hdr;
+	h.ip_id = 0;
+	d = uroce_icrc(&h, iov, iovcnt) ^ icrc;
+	if (!d)
+		return true;
+	/*
+	 * The difference is what the ID's two bytes alone contribute, moved
+	 * over the bytes after them: the rest of the IPv4 header, the UDP
+	 * header and the packet.
+	 */
+	for (i = 0; i < iovcnt; i++)
+		after += iov[i].iov_len;
+	after += ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN;
+	return crc_two_bytes(gf_unshift(d, after));
 }

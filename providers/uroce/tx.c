@@ -360,7 +360,7 @@ void uroce_tx_flush(struct uroce_context *ctx, struct uroce_txb *txb)
 	if (uroce_fault_on()) {
 		n = uroce_fault_apply(&ctx->dp->cnt, txb->msg, txb->n, out);
 		send_batch(ctx, txb->fd, out, NULL, n);
-	} else if (txb->n > 1 &&
+	} else if (txb->n > 1 && !txb->no_gso &&
 		   atomic_load_explicit(&gso_ok, memory_order_relaxed)) {
 		send_gso(ctx, txb);
 	} else {
