@@ -94,6 +94,7 @@ struct uroce_sock {
 	/* "wire roce": the group fd belongs to, and its QPNs' tag; else NULL */
 	struct steer_group *steer;
 	uint32_t tag;
+	unsigned int next_slot; /* "wire roce": where the search starts */
 	pthread_mutex_t lock; /* slots, nused, and the rx buffers */
 	struct uroce_qp *slots[UROCE_SOCK_SLOTS];
 	unsigned int nused;

@@ -111,13 +111,22 @@ void uroce_sock_free(struct uroce_sock *s)
 	free(s);
 }
 
+/*
+ * Direct addressing takes the first free slot. "wire roce" goes round
+ * from the last one taken, as the kernel's RoCE devices hand out QPNs:
+ * a QPN just destroyed is not the next one made, so that packets still on
+ * their way to the old QP (the peer of a torn-down connection resending)
+ * do not reach a new one.
+ */
 static bool sock_take_slot(struct uroce_sock *s, struct uroce_qp *qp)
 {
-	unsigned int i;
+	unsigned int i, k;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < UROCE_SOCK_SLOTS; i++) {
+	for (k = 0; k < UROCE_SOCK_SLOTS; k++) {
+		i = s->steer ? (s->next_slot + k) % UROCE_SOCK_SLOTS : k;
 		if (!s->slots[i]) {
+			s->next_slot = i + 1;
 			s->slots[i] = qp;
 			s->nused++;
 			qp->sock = s;
@@ -128,7 +137,7 @@ static bool sock_take_slot(struct uroce_sock *s, struct uroce_qp *qp)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	return i < UROCE_SOCK_SLOTS;
+	return k < UROCE_SOCK_SLOTS;
 }
 
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp)
