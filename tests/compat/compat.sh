@@ -4,7 +4,8 @@
 # compat.sh CASE: the "wire roce" mode (uroce(7)) between two namespaces,
 # with Debian's unmodified programs, server in A, client in B, both ends
 # uroce with UROCE_WIRE=roce. CASE is one of:
-#   rc_pingpong ud_pingpong        ibv_*_pingpong -g 0 -c
+#   rc_pingpong ud_pingpong        ibv_*_pingpong -c, -g 0 (IPv6 link-local)
+#                                  and -g 1 (IPv4)
 #   ib_write_bw ib_read_bw ib_send_bw ib_atomic_bw   perftest
 #   rping                          through uroce's librdmacm
 #   shared   two servers of one namespace on port 4791 at once, each
@@ -41,17 +42,34 @@ udp_port() {
 	ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q .
 }
 
+# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
+ll_ready() {
+	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
+}
+
 pair_setup
+# The GID table of a wire roce device starts with the link-local
+# addresses (as a kernel RoCE device's): wait for them, so that GID 0 is
+# the IPv6 link-local one and GID 1 the IPv4 address.
+retry 10 ll_ready "$NS_A" "dpa$$" && retry 10 ll_ready "$NS_B" "dpb$$" ||
+	fail "no usable IPv6 link-local address"
 
 case $case_ in
 rc_pingpong | ud_pingpong)
 	need "ibv_$case_"
-	server_client $ROCE "/usr/bin/ibv_$case_" -d "$DEV_A" -g 0 -c -- \
-		$ROCE "/usr/bin/ibv_$case_" -d "$DEV_B" -g 0 -c "$ADDR_A"
-	grep -q "iters in" "$TMP/client" || fail "no result line"
-	check_qpns "$TMP/client"
-	check_qpns "$TMP/server"
-	tail -n 4 "$TMP/client"
+	for g in 0 1; do
+		server_client $ROCE "/usr/bin/ibv_$case_" -d "$DEV_A" -g $g -c \
+			-- $ROCE "/usr/bin/ibv_$case_" -d "$DEV_B" -g $g -c \
+			"$ADDR_A"
+		grep -q "iters in" "$TMP/client" || fail "no result line"
+		check_qpns "$TMP/client"
+		check_qpns "$TMP/server"
+		want='GID fe80:'
+		((g == 0)) || want="GID ::ffff:$ADDR_B"
+		grep -q "local address.*$want" "$TMP/client" ||
+			fail "GID $g is not $want: $(cat "$TMP/client")"
+		tail -n 4 "$TMP/client"
+	done
 	;;
 ib_write_bw | ib_read_bw | ib_send_bw | ib_atomic_bw)
 	need "$case_"

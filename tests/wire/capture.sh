@@ -19,9 +19,13 @@ source "$(dirname "$0")/../lib/netns.sh"
 
 MODE=${1:-direct}
 E=()
+# The IPv4 GID: index 0, or 1 after the link-local one of a wire roce
+# device (its GID 0, as a kernel RoCE device's), once that is usable.
+GIDX=0
 if [[ $MODE == roce ]]; then
 	TEST_NAME=capture_roce
 	E=(UROCE_WIRE=roce)
+	GIDX=1
 fi
 
 PY=/usr/bin/python3
@@ -35,6 +39,14 @@ for t in ibv_rc_pingpong ibv_ud_pingpong ib_write_bw ib_read_bw \
 	[[ -x /usr/bin/$t ]] || skip "no $t"
 done
 pair_setup
+# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
+ll_ready() {
+	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
+}
+if [[ $MODE == roce ]]; then
+	retry 10 ll_ready "$NS_A" "dpa$$" && retry 10 ll_ready "$NS_B" "dpb$$" ||
+		fail "no usable IPv6 link-local address"
+fi
 # One datagram a packet on the wire: without this the kernel would hand
 # the capture a UDP GSO send (several packets in one) unsegmented.
 for d in "$NS_A dpa$$" "$NS_B dpb$$"; do
@@ -64,14 +76,14 @@ run() {
 	log "$name: done"
 }
 
-pp=(-g 0 -n 5 -s 64 -c)
+pp=(-g $GIDX -n 5 -s 64 -c)
 run rc "${E[@]}" /usr/bin/ibv_rc_pingpong -d "$DEV_A" "${pp[@]}" -- \
 	"${E[@]}" /usr/bin/ibv_rc_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
 run ud "${E[@]}" /usr/bin/ibv_ud_pingpong -d "$DEV_A" "${pp[@]}" -- \
 	"${E[@]}" /usr/bin/ibv_ud_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
 # perftest: -n 5 exchanges (its least), one port; the READ message is
 # larger than the path MTU (FIRST, MIDDLE and LAST responses).
-pt=(-x 0 -F -n 5)
+pt=(-x $GIDX -F -n 5)
 run rdma_write "${E[@]}" /usr/bin/ib_write_bw -d "$DEV_A" "${pt[@]}" -s 64 -- \
 	"${E[@]}" /usr/bin/ib_write_bw -d "$DEV_B" "${pt[@]}" -s 64 "$ADDR_A"
 run rdma_read "${E[@]}" /usr/bin/ib_read_bw -d "$DEV_A" "${pt[@]}" -s 3000 -- \
@@ -90,7 +102,7 @@ SC_LISTEN="udp $CM_PORT" run rping "${E[@]}" \
 prog=${UROCE_TEST_WIRE_OPS:-${BUILD:+$BUILD/tests/wire/wire_ops}}
 [[ -x $prog ]] || fail "no wire_ops (set BUILD or UROCE_TEST_WIRE_OPS)"
 date +%s.%N >"$TMP/ops.time"
-in_ns "$NS_A" "${E[@]}" "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" \
+in_ns "$NS_A" "${E[@]}" WIRE_OPS_GID=$GIDX "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" \
 	>"$TMP/ops" ||
 	fail "wire_ops: $(cat "$TMP/ops")"
 date +%s.%N >>"$TMP/ops.time"
