@@ -19,6 +19,9 @@
 #define SOCK_BUF_BYTES (4 << 20)
 /* ECN-capable transport, ECT(0), in the IPv4 TOS and IPv6 traffic class */
 #define ROCE_ECT0 0x02
+#ifndef UDP_NO_CHECK6_RX
+#define UDP_NO_CHECK6_RX 102
+#endif
 
 /* The options every socket of a context has; 0 or -errno. */
 static int sock_setopts(int fd, enum uroce_sock_kind kind)
@@ -56,6 +59,13 @@ static int sock_setopts(int fd, enum uroce_sock_kind kind)
 		return -errno;
 	on = IPV6_PMTUDISC_DO;
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &on, sizeof(on)))
+		return -errno;
+	/*
+	 * The kernel's rxe sends IPv6 RoCE v2 with a zero UDP checksum, as
+	 * RFC 6935 lets tunnels do (the ICRC covers the packet): accepted.
+	 */
+	on = 1;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, &on, sizeof(on)))
 		return -errno;
 	/* ECN-capable, as RoCE v2 congestion control expects; best effort. */
 	on = ROCE_ECT0;
