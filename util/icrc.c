@@ -175,10 +175,13 @@ static void detect_cpu(void)
 }
 #endif
 
+static void gf_init(void);
+
 /* Before any caller: the tables are then read-only, so thread-safe. */
 __attribute__((constructor)) static void icrc_init(void)
 {
 	crc_table_init();
+	gf_init();
 	detect_cpu();
 }
 
@@ -309,6 +312,18 @@ static uint32_t gf_mul(uint32_t a, uint32_t b)
 	return r;
 }
 
+/* x^(2^k), k = 0..63: x^n is a product of at most 64 of them. */
+static uint32_t gf_x_pow2[64];
+
+static void gf_init(void)
+{
+	int k;
+
+	gf_x_pow2[0] = GF_ONE >> 1;
+	for (k = 1; k < 64; k++)
+		gf_x_pow2[k] = gf_mul(gf_x_pow2[k - 1], gf_x_pow2[k - 1]);
+}
+
 /* x^-(8 @nbytes): undoes feeding @nbytes zero bytes. */
 static uint32_t gf_unshift(uint32_t v, size_t nbytes)
 {
@@ -323,6 +338,14 @@ static uint32_t gf_unshift(uint32_t v, size_t nbytes)
 	return v;
 }
 
+/* What two bytes (big-endian @v) fed to a zero register leave in it. */
+static uint32_t crc_of_be16(uint16_t v)
+{
+	uint32_t r = crc_table[0][v >> 8];
+
+	return (r >> 8) ^ crc_table[0][(r ^ v) & 0xff];
+}
+
 /*
  * Whether @u is what some two bytes fed to a zero register leave in it:
  * the last byte's table entry is named by the top byte of @u, the first
@@ -330,14 +353,12 @@ static uint32_t gf_unshift(uint32_t v, size_t nbytes)
  */
 static bool crc_two_bytes(uint32_t u)
 {
-	uint32_t k, b0, b1, r;
+	uint32_t k, b0, b1;
 
 	k = crc_top_inv[u >> 24];
 	b0 = crc_top_inv[((u ^ crc_table[0][k]) >> 16) & 0xff];
 	b1 = (crc_table[0][b0] ^ k) & 0xff;
-	r = crc_table[0][b0];
-	r = (r >> 8) ^ crc_table[0][(r ^ b1) & 0xff];
-	return r == u;
+	return crc_of_be16((uint16_t)(b0 << 8 | b1)) == u;
 }
 
 bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
@@ -364,4 +385,22 @@ bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 		after += iov[i].iov_len;
 	after += ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN;
 	return crc_two_bytes(gf_unshift(d, after));
+}
+
+uint32_t uroce_icrc_id_shift(size_t len)
+{
+	/* the bytes after the ID: the rest of the IPv4 and the UDP header */
+	uint64_t e = (uint64_t)(len + ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN) * 8;
+	uint32_t v = GF_ONE;
+	int k;
+
+	for (k = 0; e; k++, e >>= 1)
+		if (e & 1)
+			v = gf_mul(v, gf_x_pow2[k]);
+	return v;
+}
+
+uint32_t uroce_icrc_id_delta(uint16_t ip_id, uint32_t shift)
+{
+	return gf_mul(crc_of_be16(ip_id), shift);
 }

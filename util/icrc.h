@@ -71,6 +71,15 @@ uint32_t uroce_icrc(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 		      int iovcnt, uint32_t icrc);
 
+/*
+ * Sending IPv4: what the ICRC of a packet whose bytes from the BTH through
+ * the pad are @len long changes by when its IPv4 ID goes from 0 to @ip_id
+ * (XOR it in). @shift is uroce_icrc_id_shift(@len), the same for packets
+ * of one length.
+ */
+uint32_t uroce_icrc_id_shift(size_t len);
+uint32_t uroce_icrc_id_delta(uint16_t ip_id, uint32_t shift);
+
 /* The ICRC field, read and written in wire byte order (little-endian). */
 static inline void uroce_icrc_put(void *p, uint32_t icrc)
 {

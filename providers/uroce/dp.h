@@ -146,7 +146,11 @@ struct uroce_txb {
 	/* a packet of the batch points into the application's memory */
 	bool refs_app;
 	bool held; /* on its socket's held set */
-	bool no_gso; /* "wire roce": one IPv4 ID (0) for every packet */
+	/*
+	 * "wire roce": the kernel numbers the IPv4 segments of a GSO send
+	 * 0, 1, 2... (a lone datagram 0), and the ICRC covers the ID (tx.c).
+	 */
+	bool gso_ids;
 	uint32_t held_psn; /* the first PSN the batch may hold back */
 	uint64_t held_at; /* when it was first held back, ns */
 	uint64_t last_post; /* the application's last post, ns */

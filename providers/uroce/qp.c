@@ -143,7 +143,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	if (ret)
 		goto err_free;
 	qp->txb.fd = qp->sock->fd;
-	qp->txb.no_gso = qp->sock->steer != NULL;
+	qp->txb.gso_ids = qp->sock->steer != NULL;
 	uroce_lag_qp_init(qp);
 	qp->state = IBV_QPS_RESET;
 	qp->attr.pkey_index = 0;

@@ -1323,6 +1323,23 @@ static void test_icrc_any_id(void)
 			pkt[i] ^= (uint8_t)(1 << bit);
 		}
 	}
+	/* The delta a sender XORs in for ID k is the ICRC's change. */
+	random_hdr(&h, false);
+	for (t = 0; t < 200; t++) {
+		len = 12 + rnd32() % (sizeof(pkt) - 12);
+		rnd_fill(pkt, len);
+		iov = (struct iovec){ pkt, len };
+		h.ip_id = 0;
+		icrc = uroce_icrc(&h, &iov, 1);
+		h.ip_id = (uint16_t)rnd32();
+		REQUIRE_AT((icrc ^
+			    uroce_icrc_id_delta(h.ip_id,
+						uroce_icrc_id_shift(len))) ==
+				   uroce_icrc(&h, &iov, 1),
+			   t, len);
+	}
+	rnd_fill(pkt, 64);
+	iov = (struct iovec){ pkt, 64 };
 	/* IPv6: the flag changes nothing. */
 	random_hdr(&h, true);
 	h.any_ip_id = true;
