@@ -12,6 +12,8 @@
 #            reached by its own client
 #   uid      a process of another UID in a namespace whose port 4791 is
 #            held: its QP cannot be created (EADDRINUSE)
+#   cnp      a CNP and a GSI MAD to a live QP: counted (uroce stat's
+#            drop_cnp, drop_gsi_mad), not answered
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 
@@ -163,6 +165,45 @@ uid)
 	wait_listen "$NS_A" tcp $((p + 1)) "$spid"
 	log "uid 65533 refused its QP while uid 65534 holds port 4791;" \
 		"a second process of uid 65534 got one"
+	;;
+cnp)
+	need ibv_rc_pingpong
+	p=$((18000 + $$ % 2000))
+	in_ns "$NS_A" $ROCE /usr/bin/ibv_rc_pingpong -d "$DEV_A" -g 1 -p "$p" \
+		>"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" tcp "$p" "$spid"
+	# The namespace's only member has tag 1: its first QP is 0x000400.
+	# A CNP (BTH opcode 0x81, 16 reserved bytes, ICRC) to it, and a UD
+	# SEND to QP 1 (a MAD); neither may be answered.
+	ip netns exec "$NS_B" python3 - "$ADDR_A" <<'PY' ||
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 4791))
+cnp = struct.pack("!BBHII", 0x81, 0, 0xffff, 0x400, 0) + bytes(16 + 4)
+mad = (struct.pack("!BBHII", 0x64, 0, 0xffff, 1, 0) +
+       struct.pack("!II", 0x80010000, 1) + bytes(256 + 4))
+s.sendto(cnp, (sys.argv[1], 4791))
+s.sendto(mad, (sys.argv[1], 4791))
+s.settimeout(1)
+try:
+    s.recv(100)
+    sys.exit("answered")
+except socket.timeout:
+    pass
+PY
+		fail "the CNP or the MAD was answered"
+	for _ in $(seq 20); do
+		in_ns "$NS_A" "$BINDIR/uroce" -d stat >"$TMP/stat" 2>&1 || true
+		grep -q "drop_cnp 1" "$TMP/stat" &&
+			grep -q "drop_gsi_mad 1" "$TMP/stat" && break
+		sleep 0.2
+	done
+	grep -E "drop_cnp|drop_gsi_mad" "$TMP/stat" || true
+	grep -q "drop_cnp 1" "$TMP/stat" || fail "CNP not counted: $(cat "$TMP/stat")"
+	grep -q "drop_gsi_mad 1" "$TMP/stat" ||
+		fail "MAD not counted: $(cat "$TMP/stat")"
 	;;
 *)
 	fail "unknown case $case_"
