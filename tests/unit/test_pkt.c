@@ -1287,7 +1287,7 @@ static void test_icrc_captures(void)
  */
 static void test_icrc_any_id(void)
 {
-	static uint8_t pkt[4096 + 64];
+	static uint8_t pkt[8192];
 	struct uroce_icrc_hdr h, rx;
 	unsigned int i, t, bit, pass = 0;
 	struct iovec iov;
