@@ -408,6 +408,7 @@ struct uroce_dp {
 	 */
 	struct steer_group *_Atomic steer;
 	pthread_mutex_t steer_lock;
+	bool steer_failed; /* engine only: its failure was logged */
 
 	/* groups and their QPs, made at the first attach (mcast.c) */
 	struct uroce_mcast *_Atomic mcast;

@@ -33,6 +33,7 @@
 #include "providers/uroce/rx.h"
 #include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
+#include "util/log.h"
 #include "util/steer_group.h"
 
 #define TICK_MS 5
@@ -180,14 +181,20 @@ static void mark_polling(struct uroce_dp *dp, struct uroce_sock *s,
 static int steer_run(struct uroce_dp *dp, bool ready)
 {
 	struct steer_group *g = atomic_load(&dp->steer);
-	int t;
+	int t, err;
 
 	if (!g)
 		return -1;
 	pthread_mutex_lock(&dp->steer_lock);
 	t = steer_group_timeout(g);
 	if (ready || !t) {
-		steer_group_run(g);
+		err = steer_group_run(g);
+		/* Its datagrams still come, by hash: RC recovers, UD may not. */
+		if (err && !dp->steer_failed) {
+			dp->steer_failed = true;
+			uroce_warn("port %d: the group's membership failed: %s",
+				   UROCE_ROCE_PORT, strerror(-err));
+		}
 		t = steer_group_timeout(g);
 	}
 	pthread_mutex_unlock(&dp->steer_lock);

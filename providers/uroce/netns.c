@@ -169,6 +169,7 @@ void uroce_netns_serve(struct uroce_dp *dp)
 {
 	pthread_mutex_lock(&dp->req_lock);
 	if (dp->req_pending) {
+		dp->req_group = NULL;
 		dp->req_fd = sock_open((enum uroce_sock_kind)dp->req_kind,
 				       &dp->req_group);
 		dp->req_pending = false;
