@@ -7,6 +7,7 @@
  * byte-at-a-time loop for short buffers made the ~60 bytes of pseudo-header
  * and transport headers cost as much as a 1 KiB payload.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -23,6 +24,11 @@
 
 /* crc_table[k][b]: byte b followed by k zero bytes, for slicing-by-8. */
 static uint32_t crc_table[8][256];
+/*
+ * The index of the crc_table[0] entry with each top byte: the table is a
+ * bijection on it (uroce_icrc_check undoes bytes with it).
+ */
+static uint8_t crc_top_inv[256];
 
 static void crc_table_init(void)
 {
@@ -34,6 +40,7 @@ static void crc_table_init(void)
 		for (k = 0; k < 8; k++)
 			c = c & 1 ? (c >> 1) ^ CRC32_POLY_REFLECTED : c >> 1;
 		crc_table[0][i] = c;
+		crc_top_inv[c >> 24] = (uint8_t)i;
 	}
 	for (i = 0; i < 256; i++)
 		for (k = 1; k < 8; k++)
@@ -169,10 +176,13 @@ static void detect_cpu(void)
 }
 #endif
 
+static void gf_init(void);
+
 /* Before any caller: the tables are then read-only, so thread-safe. */
 __attribute__((constructor)) static void icrc_init(void)
 {
 	crc_table_init();
+	gf_init();
 	detect_cpu();
 }
 
@@ -280,4 +290,145 @@ uint32_t uroce_icrc(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 		skip = 0;
 	}
 	return crc;
+}
+
+/*
+ * Arithmetic modulo the CRC polynomial P, in the CRC register's bit
+ * order: bit 31 holds x^0, bit 0 x^31. Feeding a zero byte to the
+ * register multiplies it by x^8.
+ */
+#define GF_ONE 0x80000000u
+/* x^-1: P has a constant term, so x * x^-1 = 1 solves to this */
+#define GF_X_INV 0xdb710641u
+
+static uint32_t gf_mul(uint32_t a, uint32_t b)
+{
+	uint32_t r = 0, m;
+
+	for (m = GF_ONE; m; m >>= 1) {
+		if (a & m)
+			r ^= b;
+		b = b & 1 ? (b >> 1) ^ CRC32_POLY_REFLECTED : b >> 1;
+	}
+	return r;
+}
+
+/* x^(2^k), k = 0..63: x^n is a product of at most 64 of them. */
+static uint32_t gf_x_pow2[64];
+
+static void gf_init(void)
+{
+	int k;
+
+	gf_x_pow2[0] = GF_ONE >> 1;
+	for (k = 1; k < 64; k++)
+		gf_x_pow2[k] = gf_mul(gf_x_pow2[k - 1], gf_x_pow2[k - 1]);
+}
+
+/* x^-(8 @nbytes): undoes feeding @nbytes zero bytes. */
+static uint32_t gf_unshift(uint32_t v, size_t nbytes)
+{
+	uint64_t e = (uint64_t)nbytes * 8;
+	uint32_t p = GF_X_INV; /* x^-(2^k) */
+
+	for (; e; e >>= 1) {
+		if (e & 1)
+			v = gf_mul(v, p);
+		p = gf_mul(p, p);
+	}
+	return v;
+}
+
+/*
+ * x^-(8n) for the lengths of RoCE packets (an MTU of 4096 and headers),
+ * made at the first packet that needs one: a packet then costs one
+ * multiplication, not a dozen.
+ */
+#define UNSHIFT_MAX 4608
+static uint32_t unshift_tab[UNSHIFT_MAX];
+static pthread_once_t unshift_once = PTHREAD_ONCE_INIT;
+
+static void unshift_init(void)
+{
+	uint32_t x8 = gf_unshift(GF_ONE, 1);
+	size_t n;
+
+	unshift_tab[0] = GF_ONE;
+	for (n = 1; n < UNSHIFT_MAX; n++)
+		unshift_tab[n] = gf_mul(unshift_tab[n - 1], x8);
+}
+
+static const uint32_t *unshift_table(void)
+{
+	pthread_once(&unshift_once, unshift_init);
+	return unshift_tab;
+}
+
+/* What two bytes (big-endian @v) fed to a zero register leave in it. */
+static uint32_t crc_of_be16(uint16_t v)
+{
+	uint32_t r = crc_table[0][v >> 8];
+
+	return (r >> 8) ^ crc_table[0][(r ^ v) & 0xff];
+}
+
+/*
+ * Whether @u is what some two bytes fed to a zero register leave in it:
+ * the last byte's table entry is named by the top byte of @u, the first
+ * one's by the next byte once that entry is taken off.
+ */
+static bool crc_two_bytes(uint32_t u)
+{
+	uint32_t k, b0, b1;
+
+	k = crc_top_inv[u >> 24];
+	b0 = crc_top_inv[((u ^ crc_table[0][k]) >> 16) & 0xff];
+	b1 = (crc_table[0][b0] ^ k) & 0xff;
+	return crc_of_be16((uint16_t)(b0 << 8 | b1)) == u;
+}
+
+bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
+		      int iovcnt, uint32_t icrc)
+{
+	struct uroce_icrc_hdr h;
+	uint32_t d;
+	size_t after = 0;
+	int i;
+
+	if (!hdr->any_ip_id || hdr->family != AF_INET)
+		return uroce_icrc(hdr, iov, iovcnt) == icrc;
+	h = *hdr;
+	h.ip_id = 0;
+	d = uroce_icrc(&h, iov, iovcnt) ^ icrc;
+	if (!d)
+		return true;
+	/*
+	 * The difference is what the ID's two bytes alone contribute, moved
+	 * over the bytes after them: the rest of the IPv4 header, the UDP
+	 * header and the packet.
+	 */
+	for (i = 0; i < iovcnt; i++)
+		after += iov[i].iov_len;
+	after += ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN;
+	return crc_two_bytes(after < UNSHIFT_MAX ?
+				     gf_mul(d, unshift_table()[after]) :
+				     gf_unshift(d, after));
+}
+
+uint32_t uroce_icrc_id_shift(size_t len)
+{
+	/* the bytes after the ID: the rest of the IPv4 and the UDP header */
+	uint64_t e = (uint64_t)(len + ICRC_IPV4_LEN - 6 + ICRC_UDP_LEN) * 8;
+	uint32_t v = GF_ONE;
+	int k;
+
+	for (k = 0; e; k++, e >>= 1)
+		if (e & 1)
+			v = gf_mul(v, gf_x_pow2[k]);
+	return v;
+}
+
+uint32_t uroce_icrc_id_delta(uint16_t ip_id, uint32_t shift)
+{
+	return gf_mul(crc_of_be16(ip_id), shift);
 }

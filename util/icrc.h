@@ -19,6 +19,7 @@
 #define UROCE_ICRC_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -38,6 +39,11 @@ struct uroce_icrc_hdr {
 	 */
 	uint16_t ip_id;
 	uint16_t ip_frag_off;
+	/*
+	 * Receiving, IPv4: the sender's ID is unknown (a RoCE v2 peer picks
+	 * its own): uroce_icrc_check accepts any ID in place of ip_id.
+	 */
+	bool any_ip_id;
 };
 
 /*
@@ -54,6 +60,25 @@ uint32_t uroce_crc32(uint32_t crc, const void *buf, size_t len);
  */
 uint32_t uroce_icrc(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
 		    int iovcnt);
+
+/*
+ * Whether @icrc is the ICRC of the packet in @iov (as uroce_icrc). With
+ * hdr->any_ip_id (IPv4) it is for some IPv4 ID, which is exact but for
+ * the ID: the CRC is affine in its input, so the 16 ID bits can only move
+ * it within a 16-dimensional subspace, which is solved for; a corrupted
+ * packet passes with probability 2^-16 instead of 2^-32.
+ */
+bool uroce_icrc_check(const struct uroce_icrc_hdr *hdr, const struct iovec *iov,
+		      int iovcnt, uint32_t icrc);
+
+/*
+ * Sending IPv4: what the ICRC of a packet whose bytes from the BTH through
+ * the pad are @len long changes by when its IPv4 ID goes from 0 to @ip_id
+ * (XOR it in). @shift is uroce_icrc_id_shift(@len), the same for packets
+ * of one length.
+ */
+uint32_t uroce_icrc_id_shift(size_t len);
+uint32_t uroce_icrc_id_delta(uint16_t ip_id, uint32_t shift);
 
 /* The ICRC field, read and written in wire byte order (little-endian). */
 static inline void uroce_icrc_put(void *p, uint32_t icrc)
