@@ -634,7 +634,7 @@ struct steer_group *steer_group_join(const struct sockaddr *addr,
 				     socklen_t addrlen)
 {
 	struct steer_group *g;
-	int one = 1, ret;
+	int one = 1, zero = 0, ret;
 
 	if (addrlen > sizeof(g->probe_to)) {
 		errno = EINVAL;
@@ -652,8 +652,15 @@ struct steer_group *steer_group_join(const struct sockaddr *addr,
 		goto err;
 	g->udp = socket(addr->sa_family,
 			SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/*
+	 * An IPv6 member is dual-stack whatever net.ipv6.bindv6only says:
+	 * every member of a group on [::] takes IPv4 alike.
+	 */
 	if (g->udp < 0 ||
 	    setsockopt(g->udp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    (addr->sa_family == AF_INET6 &&
+	     setsockopt(g->udp, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+			sizeof(zero))) ||
 	    bind(g->udp, addr, addrlen)) {
 		ret = -errno;
 		goto err;

@@ -25,6 +25,11 @@
 #define UROCE_PAGE_SIZE_CAP 0xfffff000ull /* 4 KiB .. 2 GiB pages */
 
 #define UROCE_MAX_QP (1 << 16)
+/*
+ * A context of a "wire roce" device: its QPs share one socket of 256
+ * slots, numbered from its steering tag (sock.c).
+ */
+#define UROCE_ROCE_MAX_QP 256
 #define UROCE_MAX_QP_WR (1 << 14)
 #define UROCE_MAX_SGE 32
 #define UROCE_MAX_SGE_RD 32

@@ -419,13 +419,67 @@ static int conf_limit_set(struct conf_parser *p, const struct conf_limit *l,
 	return -EINVAL;
 }
 
+static int conf_wire_add(struct uroce_conf *conf, bool roce, char **globs,
+			 int n)
+{
+	struct uroce_wire_rule *nw;
+	int i;
+
+	nw = realloc(conf->wire, (conf->nwire + (size_t)n) * sizeof(*nw));
+	if (!nw)
+		return -ENOMEM;
+	conf->wire = nw;
+	for (i = 0; i < n; i++) {
+		nw[conf->nwire].roce = roce;
+		nw[conf->nwire].glob = strdup(globs[i]);
+		if (!nw[conf->nwire].glob)
+			return -ENOMEM;
+		conf->nwire++;
+	}
+	return 0;
+}
+
+static int conf_wire_mode(const char *s, bool *roce)
+{
+	if (!strcmp(s, "roce"))
+		*roce = true;
+	else if (!strcmp(s, "direct"))
+		*roce = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* "wire roce|direct [glob ...]": no glob means every device. */
+static int conf_kw_wire(struct conf_parser *p, char **args, int nargs)
+{
+	char *items[CONF_MAX_ITEMS], all[] = "*", *allp = all;
+	bool roce;
+	int k;
+
+	if (nargs < 1 || conf_wire_mode(args[0], &roce)) {
+		conf_error(p, "wire: expected roce or direct");
+		return -EINVAL;
+	}
+	k = conf_split_lists(args + 1, nargs - 1, items);
+	if (k < 0) {
+		conf_error(p, "wire: more than %d patterns", CONF_MAX_ITEMS);
+		return -EINVAL;
+	}
+	if (conf_check_globs(p, "wire", items, k))
+		return -EINVAL;
+	if (!k)
+		return conf_wire_add(p->conf, roce, &allp, 1);
+	return conf_wire_add(p->conf, roce, items, k);
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(struct conf_parser *p, char **args, int nargs);
 } conf_keywords[] = {
 	{ "include", conf_kw_include },	  { "exclude", conf_kw_exclude },
 	{ "loopback", conf_kw_loopback }, { "rename", conf_kw_rename },
-	{ "lag", conf_kw_lag },
+	{ "lag", conf_kw_lag },		  { "wire", conf_kw_wire },
 };
 
 static int conf_parse_line(struct conf_parser *p, char *line)
@@ -678,6 +732,23 @@ static void conf_env_limits(struct uroce_conf *conf)
 	}
 }
 
+/* UROCE_WIRE=roce|direct: every device, whatever the file says. */
+static int conf_env_wire(struct uroce_conf *conf)
+{
+	const char *val = secure_getenv("UROCE_WIRE");
+	char all[] = "*", *allp = all;
+	bool roce;
+
+	if (!val)
+		return 0;
+	if (conf_wire_mode(val, &roce)) {
+		uroce_warn("UROCE_WIRE: expected roce or direct, not '%.64s'",
+			   val);
+		return 0;
+	}
+	return conf_wire_add(conf, roce, &allp, 1);
+}
+
 void uroce_conf_init(struct uroce_conf *conf)
 {
 	size_t i;
@@ -722,6 +793,9 @@ int uroce_conf_load(struct uroce_conf *conf)
 		goto err;
 	conf_env_lo(conf);
 	conf_env_limits(conf);
+	ret = conf_env_wire(conf);
+	if (ret)
+		goto err;
 	ret = conf_env_rename(conf);
 	if (ret)
 		goto err;
@@ -737,6 +811,9 @@ void uroce_conf_free(struct uroce_conf *conf)
 	conf_strv_free(&conf->exclude, &conf->nexclude);
 	free(conf->renames);
 	free(conf->lags);
+	while (conf->nwire)
+		free(conf->wire[--conf->nwire].glob);
+	free(conf->wire);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -781,4 +858,16 @@ bool uroce_conf_netdev_device(const struct uroce_conf *conf, const char *ifname,
 				 ifname);
 	}
 	return true;
+}
+
+bool uroce_conf_wire_roce(const struct uroce_conf *conf, const char *devname,
+			  const char *ifname)
+{
+	size_t i = conf->nwire;
+
+	while (i--)
+		if (!fnmatch(conf->wire[i].glob, devname, 0) ||
+		    !fnmatch(conf->wire[i].glob, ifname, 0))
+			return conf->wire[i].roce;
+	return false;
 }

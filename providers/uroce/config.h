@@ -34,6 +34,12 @@ struct uroce_limits {
 	unsigned int qp, cq, mr, pd, srq, ah, mw;
 };
 
+/* "wire roce|direct glob...": the last rule that matches a device wins. */
+struct uroce_wire_rule {
+	bool roce;
+	char *glob;
+};
+
 struct uroce_conf {
 	/* include/exclude are lists of shell globs (fnmatch) on ifnames */
 	char **include;
@@ -46,6 +52,8 @@ struct uroce_conf {
 	struct uroce_lag *lags;
 	size_t nlags;
 	struct uroce_limits limits;
+	struct uroce_wire_rule *wire;
+	size_t nwire;
 };
 
 /* The defaults: every device, lo included, at the device's own limits. */
@@ -77,5 +85,12 @@ void uroce_conf_free(struct uroce_conf *conf);
 bool uroce_conf_netdev_device(const struct uroce_conf *conf, const char *ifname,
 			      bool is_loopback, char *devname,
 			      size_t devname_len);
+
+/*
+ * Whether the device named @devname, of netdev @ifname, speaks RoCE v2 on
+ * UDP port 4791 (the "wire roce" mode) rather than the direct addressing.
+ */
+bool uroce_conf_wire_roce(const struct uroce_conf *conf, const char *devname,
+			  const char *ifname);
 
 #endif /* UROCE_CONFIG_H */

@@ -32,7 +32,8 @@ static int qp_accepts(struct uroce_qp *qp, const struct uroce_pkt *pkt,
 		return UROCE_DROP_BAD_QP_STATE;
 	}
 	if (type != IBV_QPT_UD &&
-	    (from->sin6_port != qp->path.dst.sin6_port ||
+	    ((!qp->path.any_sport &&
+	      from->sin6_port != qp->path.dst.sin6_port) ||
 	     memcmp(&from->sin6_addr, &qp->path.dst.sin6_addr,
 		    sizeof(from->sin6_addr))))
 		return UROCE_DROP_BAD_PEER;

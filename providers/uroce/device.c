@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "util/rtnl.h"
+#include "providers/uroce/caps.h"
 #include "providers/uroce/device.h"
 #include "providers/uroce/uroce.h"
 
@@ -107,6 +108,10 @@ static struct uroce_device *device_new(const struct uroce_conf *conf,
 	dev->netns_dev = ns_dev;
 	dev->netns_ino = ns_ino;
 	dev->limits = conf->limits;
+	dev->wire_roce = uroce_conf_wire_roce(conf, name, first->name);
+	/* One steering tag's QPs, on the context's one socket (sock.c). */
+	if (dev->wire_roce && dev->limits.qp > UROCE_ROCE_MAX_QP)
+		dev->limits.qp = UROCE_ROCE_MAX_QP;
 	return dev;
 }
 

@@ -67,20 +67,34 @@
  */
 #define UROCE_MCAST_QPN 0xffffffu
 #define UROCE_MCAST_PORT (UROCE_MCAST_QPN >> 8)
+/*
+ * "wire roce" devices (uroce(7)): every context's QPs share one socket,
+ * its member of the namespace's SO_REUSEPORT group on the RoCE v2 port
+ * (util/steer_group.h), and are numbered from the member's tag.
+ */
+#define UROCE_ROCE_PORT 4791
+#define UROCE_GSI_QPN 1u
 
 struct uroce_qp;
 struct uroce_lag_set;
+struct steer_group;
 
 /* Where packets of a QP or an AH go, and how their ICRC is computed. */
 struct uroce_path {
 	struct sockaddr_in6 dst; /* IPv4 peers as ::ffff:a.b.c.d */
 	struct in6_addr src; /* the source GID's address */
 	struct uroce_icrc_hdr icrc; /* sport, dport filled */
+	/* RC/UC: the peer's packets may come from any of its UDP ports */
+	bool any_sport;
 };
 
 struct uroce_sock {
 	int fd;
 	uint16_t port;
+	/* "wire roce": the group fd belongs to, and its QPNs' tag; else NULL */
+	struct steer_group *steer;
+	uint32_t tag;
+	unsigned int next_slot; /* "wire roce": where the search starts */
 	pthread_mutex_t lock; /* slots, nused, and the rx buffers */
 	struct uroce_qp *slots[UROCE_SOCK_SLOTS];
 	unsigned int nused;
@@ -132,6 +146,11 @@ struct uroce_txb {
 	/* a packet of the batch points into the application's memory */
 	bool refs_app;
 	bool held; /* on its socket's held set */
+	/*
+	 * "wire roce": the kernel numbers the IPv4 segments of a GSO send
+	 * 0, 1, 2... (a lone datagram 0), and the ICRC covers the ID (tx.c).
+	 */
+	bool gso_ids;
 	uint32_t held_psn; /* the first PSN the batch may hold back */
 	uint64_t held_at; /* when it was first held back, ns */
 	uint64_t last_post; /* the application's last post, ns */
@@ -377,8 +396,19 @@ struct uroce_dp {
 	pthread_mutex_t req_lock;
 	pthread_cond_t req_cond;
 	bool req_pending;
-	bool req_mcast; /* the multicast socket is asked for */
+	int req_kind; /* enum uroce_sock_kind asked for (netns.h) */
 	int req_fd; /* result: fd, or -errno */
+	struct steer_group *req_group; /* result for UROCE_SOCK_ROCE */
+
+	/*
+	 * "wire roce": the socket's group, set once its socket exists; its
+	 * control messages and timers are the engine's (steer_group_run),
+	 * probes come in on whoever drains (steer_group_rx): both under
+	 * steer_lock.
+	 */
+	struct steer_group *_Atomic steer;
+	pthread_mutex_t steer_lock;
+	bool steer_failed; /* engine only: its failure was logged */
 
 	/* groups and their QPs, made at the first attach (mcast.c) */
 	struct uroce_mcast *_Atomic mcast;

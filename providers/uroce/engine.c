@@ -33,6 +33,8 @@
 #include "providers/uroce/rx.h"
 #include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
+#include "util/log.h"
+#include "util/steer_group.h"
 
 #define TICK_MS 5
 /*
@@ -171,13 +173,41 @@ static void mark_polling(struct uroce_dp *dp, struct uroce_sock *s,
 	sock_park(dp, s, true);
 }
 
+/*
+ * "wire roce": the group's control messages and timers (its probe rounds
+ * when this member leads), when its fd is ready or its timeout is due.
+ * Returns the ms until it is due again, or -1.
+ */
+static int steer_run(struct uroce_dp *dp, bool ready)
+{
+	struct steer_group *g = atomic_load(&dp->steer);
+	int t, err;
+
+	if (!g)
+		return -1;
+	pthread_mutex_lock(&dp->steer_lock);
+	t = steer_group_timeout(g);
+	if (ready || !t) {
+		err = steer_group_run(g);
+		/* Its datagrams still come, by hash: RC recovers, UD may not. */
+		if (err && !dp->steer_failed) {
+			dp->steer_failed = true;
+			uroce_warn("port %d: the group's membership failed: %s",
+				   UROCE_ROCE_PORT, strerror(-err));
+		}
+		t = steer_group_timeout(g);
+	}
+	pthread_mutex_unlock(&dp->steer_lock);
+	return t;
+}
+
 static void *engine_main(void *arg)
 {
 	struct uroce_dp *dp = arg;
 	struct epoll_event ev[16];
 	unsigned int idle_ticks = 0;
 	uint64_t next, now, buf;
-	int n, i, timeout;
+	int n, i, timeout, st;
 	bool left;
 
 	/* Park waits are tens of microseconds: the default slack is 50. */
@@ -213,6 +243,9 @@ static void *engine_main(void *arg)
 		left |= uroce_rx_flush_held(dp); /* both run, always */
 		if (left && (timeout < 0 || timeout > 1))
 			timeout = 1;
+		st = steer_run(dp, false);
+		if (st >= 0 && (timeout < 0 || timeout > st))
+			timeout = st;
 		/*
 		 * Parked: wake when polling would have stopped for PARK_NS
 		 * (uroce_req_notify_cq_dp kicks us when it stops earlier).
@@ -227,6 +260,10 @@ static void *engine_main(void *arg)
 					buf = 0;
 				uroce_netns_serve(dp);
 				idle_ticks = 0;
+				continue;
+			}
+			if (ev[i].data.ptr == dp) { /* the group's (sock.c) */
+				steer_run(dp, true);
 				continue;
 			}
 			/* A poller holding the socket drains it: step aside. */
@@ -258,6 +295,7 @@ int uroce_engine_start(struct uroce_context *ctx)
 	pthread_mutex_init(&dp->qp_list_lock, NULL);
 	pthread_mutex_init(&dp->req_lock, NULL);
 	pthread_cond_init(&dp->req_cond, NULL);
+	pthread_mutex_init(&dp->steer_lock, NULL);
 	uroce_list_init(&dp->qps);
 	dp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (dp->epfd < 0)
@@ -318,6 +356,7 @@ void uroce_engine_stop(struct uroce_context *ctx)
 	pthread_mutex_destroy(&dp->qp_list_lock);
 	pthread_mutex_destroy(&dp->req_lock);
 	pthread_cond_destroy(&dp->req_cond);
+	pthread_mutex_destroy(&dp->steer_lock);
 	free(dp);
 	ctx->dp = NULL;
 }

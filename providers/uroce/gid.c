@@ -70,17 +70,27 @@ static bool gid_present(const struct uroce_gid *tbl, unsigned int n,
 	return false;
 }
 
+/* Link-local first, then the others in their usual order. */
+static const enum gid_class link_first_order[GID_NCLASSES] = {
+	GID_IPV6_LINK,
+	GID_IPV4_PRIMARY,
+	GID_IPV4,
+	GID_IPV6_GLOBAL,
+};
+
 unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
-			     int ifindex, struct uroce_gid *tbl,
-			     unsigned int len)
+			     int ifindex, bool link_first,
+			     struct uroce_gid *tbl, unsigned int len)
 {
 	unsigned int n = 0;
-	int class;
+	int k, class;
 	size_t i;
 
 	/* One pass per class keeps the kernel's order inside each class. */
-	for (class = 0; class < GID_NCLASSES; class ++) {
+	for (k = 0; k < GID_NCLASSES; k++) {
 		bool have_primary = false;
+
+		class = link_first ? (int)link_first_order[k] : k;
 
 		for (i = 0; i < naddrs && n < len; i++) {
 			struct uroce_gid g;

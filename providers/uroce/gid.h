@@ -3,6 +3,7 @@
 #ifndef UROCE_GID_H
 #define UROCE_GID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <infiniband/verbs.h>
 
@@ -24,9 +25,12 @@ struct uroce_gid {
  * index 0 is the primary IPv4 address or, without IPv4, a global IPv6,
  * or a link-local one. Tentative and DAD-failed addresses are left out;
  * duplicates appear once. Within a class the kernel's order is kept.
+ * @link_first ("wire roce" devices): the link-local addresses come first,
+ * where a kernel RoCE device has its default GID (fe80:: from the MAC),
+ * so that "-g 0" at both ends pairs uroce with such a device.
  */
 unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
-			     int ifindex, struct uroce_gid *tbl,
-			     unsigned int len);
+			     int ifindex, bool link_first,
+			     struct uroce_gid *tbl, unsigned int len);
 
 #endif /* UROCE_GID_H */

@@ -14,22 +14,23 @@
 #include "providers/uroce/engine.h"
 #include "providers/uroce/netns.h"
 #include "providers/uroce/uroce.h"
+#include "util/steer_group.h"
 
 #define SOCK_BUF_BYTES (4 << 20)
+/* ECN-capable transport, ECT(0), in the IPv4 TOS and IPv6 traffic class */
+#define ROCE_ECT0 0x02
+#ifndef UDP_NO_CHECK6_RX
+#define UDP_NO_CHECK6_RX 102
+#endif
 
-/* @mcast: bound to UROCE_MCAST_PORT, shared; else an ephemeral port. */
-static int sock_open(bool mcast)
+/* The options every socket of a context has; 0 or -errno. */
+static int sock_setopts(int fd, enum uroce_sock_kind kind)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-	int fd, off = 0, on = 1, sz = SOCK_BUF_BYTES;
+	int off = 0, on = 1, sz = SOCK_BUF_BYTES;
 
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)))
-		goto err;
+		return -errno;
 	/*
 	 * Multicast arrives only on the multicast socket (mcast.c), and only
 	 * for the groups it joined rather than all those that some socket
@@ -37,28 +38,101 @@ static int sock_open(bool mcast)
 	 */
 	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
 	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off));
-	/* Each context with a group attached binds the port and gets a copy. */
-	if (mcast) {
-		sa.sin6_port = htons(UROCE_MCAST_PORT);
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
-			goto err;
-	} else {
-		/*
-		 * A GSO send from a peer (tx.c) arrives whole, one buffer for
-		 * many packets; best effort, as the kernel may lack it.
-		 */
+	/*
+	 * A GSO send from a peer (tx.c) arrives whole, one buffer for
+	 * many packets; best effort, as the kernel may lack it.
+	 */
+	if (kind != UROCE_SOCK_MCAST)
 		setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
-	}
 	/* Larger buffers only soften bursts: failure is not fatal. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (kind != UROCE_SOCK_ROCE)
+		return 0;
+	/*
+	 * The ICRC covers the IPv4 ID and flags: an unconnected socket that
+	 * never fragments sends ID 0 with DF (path.c), which the ICRC
+	 * assumes. A peer's own are checked whatever its ID (util/icrc.h).
+	 */
+	on = IP_PMTUDISC_DO;
+	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &on, sizeof(on)))
+		return -errno;
+	on = IPV6_PMTUDISC_DO;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &on, sizeof(on)))
+		return -errno;
+	/*
+	 * The kernel's rxe sends IPv6 RoCE v2 with a zero UDP checksum, as
+	 * RFC 6935 lets tunnels do (the ICRC covers the packet): accepted.
+	 */
+	on = 1;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, &on, sizeof(on)))
+		return -errno;
+	/* ECN-capable, as RoCE v2 congestion control expects; best effort. */
+	on = ROCE_ECT0;
+	setsockopt(fd, IPPROTO_IP, IP_TOS, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &on, sizeof(on));
+	return 0;
+}
+
+/*
+ * The context's member of the namespace's group on [::]:4791, dual-stack:
+ * one bound address for IPv4 and IPv6 peers, as the group needs every
+ * member bound alike. EADDRINUSE: another UID holds the port.
+ */
+static int roce_open(struct steer_group **group)
+{
+	struct sockaddr_in6 sa = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(UROCE_ROCE_PORT),
+		.sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct steer_group *g;
+	int fd, ret;
+
+	g = steer_group_join((struct sockaddr *)&sa, sizeof(sa));
+	if (!g)
+		return -errno;
+	fd = steer_group_udp_fd(g);
+	ret = sock_setopts(fd, UROCE_SOCK_ROCE);
+	if (ret) {
+		steer_group_leave(g);
+		return ret;
+	}
+	*group = g;
+	return fd;
+}
+
+/* @kind: see netns.h. */
+static int sock_open(enum uroce_sock_kind kind, struct steer_group **group)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	int fd, off = 0, on = 1, ret;
+
+	if (kind == UROCE_SOCK_ROCE)
+		return roce_open(group);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)))
+		goto err;
+	ret = sock_setopts(fd, kind);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	/* Each context with a group attached binds the port and gets a copy. */
+	if (kind == UROCE_SOCK_MCAST) {
+		sa.sin6_port = htons(UROCE_MCAST_PORT);
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
+			goto err;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto err;
 	return fd;
 err:
-	off = -errno;
+	ret = -errno;
 	close(fd);
-	return off;
+	return ret;
 }
 
 /* Whether the calling thread is in the context's network namespace. */
@@ -71,19 +145,22 @@ static bool in_ctx_netns(struct uroce_context *ctx)
 	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int uroce_netns_socket(struct uroce_dp *dp, bool mcast)
+int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
+		       struct steer_group **group)
 {
 	int fd;
 
 	if (in_ctx_netns(dp->ctx))
-		return sock_open(mcast);
+		return sock_open(kind, group);
 	pthread_mutex_lock(&dp->req_lock);
 	dp->req_pending = true;
-	dp->req_mcast = mcast;
+	dp->req_kind = kind;
 	uroce_engine_kick(dp);
 	while (dp->req_pending)
 		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
 	fd = dp->req_fd;
+	if (group)
+		*group = dp->req_group;
 	pthread_mutex_unlock(&dp->req_lock);
 	return fd;
 }
@@ -92,7 +169,9 @@ void uroce_netns_serve(struct uroce_dp *dp)
 {
 	pthread_mutex_lock(&dp->req_lock);
 	if (dp->req_pending) {
-		dp->req_fd = sock_open(dp->req_mcast);
+		dp->req_group = NULL;
+		dp->req_fd = sock_open((enum uroce_sock_kind)dp->req_kind,
+				       &dp->req_group);
 		dp->req_pending = false;
 		pthread_cond_broadcast(&dp->req_cond);
 	}

@@ -5,8 +5,19 @@
 
 #include "providers/uroce/dp.h"
 
-/* A socket in the context's namespace; @mcast: the multicast port's. */
-int uroce_netns_socket(struct uroce_dp *dp, bool mcast);
+enum uroce_sock_kind {
+	UROCE_SOCK_QP, /* an ephemeral port, for QPs (direct addressing) */
+	UROCE_SOCK_MCAST, /* the multicast port's, shared */
+	UROCE_SOCK_ROCE, /* a member of the group on port 4791: *@group */
+};
+
+/*
+ * A socket in the context's namespace: its fd, or -errno. For
+ * UROCE_SOCK_ROCE the fd is the group's (steer_group_udp_fd), closed by
+ * steer_group_leave.
+ */
+int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
+		       struct steer_group **group);
 
 /* From the engine thread: opens the socket another thread asked for. */
 void uroce_netns_serve(struct uroce_dp *dp);

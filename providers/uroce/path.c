@@ -15,12 +15,21 @@
 #define ICRC_IP_ID 0
 #define ICRC_IP_FRAG_OFF 0x4000 /* DF */
 
-void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
-			  uint16_t dport)
+/*
+ * Direct addressing: QP @dqpn listens on UDP port dqpn >> 8 and ours
+ * answers from its socket's port. "wire roce": every QP is at port 4791,
+ * ours sends from 4791 too (its one socket), and the peer's packets come
+ * from whatever source port it picks (the kernel's rxe hashes the QPN).
+ */
+void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_sock *s,
+			uint32_t dqpn)
 {
+	uint16_t dport = s->steer ? UROCE_ROCE_PORT : (uint16_t)(dqpn >> 8);
+
 	path->dst.sin6_port = htons(dport);
-	path->icrc.sport = sport;
+	path->icrc.sport = s->port;
 	path->icrc.dport = dport;
+	path->any_sport = s->steer != NULL;
 }
 
 static bool addr_v4(const struct in6_addr *a)

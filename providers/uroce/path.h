@@ -7,8 +7,9 @@
 
 int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		   const union ibv_gid *dgid, struct uroce_path *path);
-void uroce_path_set_ports(struct uroce_path *path, uint16_t sport,
-			  uint16_t dport);
+/* The UDP ports of packets to QP @dqpn from a QP of socket @s. */
+void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_sock *s,
+			uint32_t dqpn);
 
 /* The ICRC's view of the IP header between @src and @dst. */
 void uroce_icrc_addrs(struct uroce_icrc_hdr *h, const struct in6_addr *src,

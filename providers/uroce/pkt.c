@@ -200,6 +200,8 @@ static const char *const drop_names[UROCE_DROP_MAX] = {
 	[UROCE_DROP_GHOST_RESPONSE] = "ghost_response",
 	[UROCE_DROP_STALE_RESPONSE] = "stale_response",
 	[UROCE_DROP_BAD_RESPONSE] = "bad_response",
+	[UROCE_DROP_CNP] = "cnp",
+	[UROCE_DROP_GSI] = "gsi_mad",
 };
 
 const char *uroce_drop_name(int reason)
@@ -362,7 +364,8 @@ int uroce_pkt_check_icrc(const struct uroce_pkt *pkt,
 		.iov_len = pkt->len - UROCE_ICRC_LEN,
 	};
 
-	return uroce_icrc(hdr, &iov, 1) == pkt->icrc ? 0 : -UROCE_DROP_BAD_ICRC;
+	return uroce_icrc_check(hdr, &iov, 1, pkt->icrc) ? 0 :
+							   -UROCE_DROP_BAD_ICRC;
 }
 
 int uroce_pkt_build(void *buf, size_t size, const struct uroce_pkt *pkt)

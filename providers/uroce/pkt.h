@@ -286,6 +286,8 @@ enum uroce_drop_reason {
 	UROCE_DROP_GHOST_RESPONSE, /* for a PSN never sent */
 	UROCE_DROP_STALE_RESPONSE, /* for a PSN acknowledged already */
 	UROCE_DROP_BAD_RESPONSE, /* not the kind or length asked for */
+	UROCE_DROP_CNP, /* a congestion notification: counted, unused */
+	UROCE_DROP_GSI, /* "wire roce": a MAD to QP 1, no CM reads them */
 	UROCE_DROP_MAX
 };
 

@@ -143,6 +143,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	if (ret)
 		goto err_free;
 	qp->txb.fd = qp->sock->fd;
+	qp->txb.gso_ids = qp->sock->steer != NULL;
 	uroce_lag_qp_init(qp);
 	qp->state = IBV_QPS_RESET;
 	qp->attr.pkey_index = 0;
@@ -292,8 +293,7 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 	}
 	copy_attrs(qp, attr, attr_mask);
 	if (ibqp->qp_type != IBV_QPT_UD)
-		uroce_path_set_ports(&qp->path, qp->sock->port,
-				     (uint16_t)(qp->attr.dest_qp_num >> 8));
+		uroce_path_set_qpn(&qp->path, qp->sock, qp->attr.dest_qp_num);
 	ret = 0;
 	if (!(attr_mask & IBV_QP_STATE))
 		goto out;

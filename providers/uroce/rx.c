@@ -18,8 +18,11 @@
 #include "providers/uroce/path.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/rx.h"
+#include "providers/uroce/sock.h"
 #include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
+#include "util/qpn_steer.h"
+#include "util/steer_group.h"
 
 /* How long a polling application's drains may hold an ACK back. */
 #define ACK_HOLD_NS 10000
@@ -93,6 +96,11 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 
 	uroce_cnt_add(dp->cnt.rx_pkts, 1);
 	uroce_cnt_add(dp->cnt.rx_bytes, len);
+	/* A congestion notification: counted, never answered (uroce(7)). */
+	if (len && buf[0] == UROCE_OP_CNP) {
+		ret = UROCE_DROP_CNP;
+		goto drop;
+	}
 	/* The codec returns a negated drop reason. */
 	ret = -uroce_pkt_parse(buf, len, &pkt);
 	if (ret)
@@ -105,6 +113,8 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	uroce_icrc_addrs(&ih, &from->sin6_addr, dst);
 	ih.sport = ntohs(from->sin6_port);
 	ih.dport = s->port;
+	/* A RoCE v2 peer's IPv4 ID is its own choice. */
+	ih.any_ip_id = s->steer != NULL;
 	if (s->mcast) {
 		/* Checked once for every QP of the group. */
 		ret = -uroce_pkt_check_icrc(&pkt, &ih);
@@ -115,9 +125,11 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	}
 	/* The ICRC after the QP's checks (deliver.c): junk costs no CRC. */
 	qpn = pkt.bth.dqpn;
-	qp = (qpn >> 8) == s->port ? s->slots[qpn & 0xff] : NULL;
+	qp = uroce_sock_qp(s, qpn);
 	if (!qp || qp == (struct uroce_qp *)s) {
-		ret = UROCE_DROP_NO_QP;
+		/* No CM of the provider's own reads the GSI's MADs yet. */
+		ret = s->steer && qpn == UROCE_GSI_QPN ? UROCE_DROP_GSI :
+							 UROCE_DROP_NO_QP;
 		goto drop;
 	}
 	return uroce_deliver(dp, qp, &pkt, from, dst, member, &ih) ? qp : NULL;
@@ -253,6 +265,25 @@ static void rx_count_member(struct uroce_dp *dp, int m, size_t len,
 	uroce_cnt_add(dp->lag.m[m].rx_bytes, len);
 }
 
+/*
+ * "wire roce": whether the datagram is the group's membership probe,
+ * which it consumes (answers) instead of the transport.
+ */
+static bool rx_steer_probe(struct uroce_dp *dp, struct uroce_sock *s,
+			   const uint8_t *buf, size_t len)
+{
+	uint32_t index;
+	uint64_t nonce;
+	bool probe;
+
+	if (!qpn_steer_probe_parse(buf, len, &index, &nonce))
+		return false;
+	pthread_mutex_lock(&dp->steer_lock);
+	probe = steer_group_rx(s->steer, buf, len);
+	pthread_mutex_unlock(&dp->steer_lock);
+	return probe;
+}
+
 /* Datagram @i of the batch: one packet, or segments the kernel merged. */
 static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
 			unsigned int i, struct uroce_qp **acks,
@@ -265,6 +296,8 @@ static void rx_datagram(struct uroce_dp *dp, struct uroce_sock *s,
 	int ifindex = 0, m = -1;
 	bool known;
 
+	if (s->steer && rx_steer_probe(dp, s, buf, len))
+		return;
 	known = mh->msg_namelen == sizeof(s->from[i]) &&
 		rx_dst(mh, &dst, &ifindex);
 	if (dp->lag.n)

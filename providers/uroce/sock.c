@@ -3,6 +3,10 @@
  * UDP sockets and their QP slots. A context's sockets are IPv6 dual-stack
  * (IPv4 peers appear as ::ffff:a.b.c.d), bound to the wildcard address on
  * an ephemeral port P, and carry 256 QP slots: qpn = (P << 8) | slot.
+ * A "wire roce" context has one socket instead, its member of the
+ * namespace's group on [::]:4791 (netns.c), whose 256 slots are numbered
+ * from the member's tag T: qpn = (T << STEER_QPN_SHIFT) | slot, the first
+ * 256 of the tag's 1024 QPNs (never 0, 1 or 0xFFFFFF: T is 1 to 16382).
  * What they receive is processed by rx.c.
  */
 #include <arpa/inet.h>
@@ -18,16 +22,31 @@
 #include "providers/uroce/sock.h"
 #include "providers/uroce/tx.h"
 #include "providers/uroce/uroce.h"
+#include "util/steer_group.h"
 
-static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
+/*
+ * The group's control socket polls in the engine's set too, marked by
+ * @dp itself (engine.c): steer_group_run reads it.
+ */
+static int steer_watch(struct uroce_dp *dp, struct steer_group *g)
 {
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = dp };
+
+	return epoll_ctl(dp->epfd, EPOLL_CTL_ADD, steer_group_fd(g), &ev);
+}
+
+static struct uroce_sock *sock_new(struct uroce_dp *dp,
+				   enum uroce_sock_kind kind)
+{
+	bool mcast = kind == UROCE_SOCK_MCAST;
+	struct steer_group *g = NULL;
 	struct sockaddr_in6 sa;
 	socklen_t len = sizeof(sa);
 	struct epoll_event ev;
 	struct uroce_sock *s;
 	int fd, i;
 
-	fd = uroce_netns_socket(dp, mcast);
+	fd = uroce_netns_socket(dp, kind, &g);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;
@@ -42,6 +61,12 @@ static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
 		goto err;
 	s->fd = fd;
 	s->port = ntohs(sa.sin6_port);
+	if (g) {
+		s->steer = g;
+		s->tag = steer_group_tag(g);
+		if (steer_watch(dp, g))
+			goto err;
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	for (i = 0; i < UROCE_RX_BATCH; i++) {
 		s->iov[i].iov_base = s->bufs + (size_t)i * UROCE_RX_BUF;
@@ -60,44 +85,64 @@ static struct uroce_sock *sock_new(struct uroce_dp *dp, bool mcast)
 	ev.data.ptr = s;
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, fd, &ev))
 		goto err;
+	if (g)
+		atomic_store(&dp->steer, g);
 	return s;
 err:
 	if (s)
 		free(s->bufs);
 	free(s);
-	close(fd);
+	if (g)
+		steer_group_leave(g);
+	else
+		close(fd);
 	errno = ENOMEM;
 	return NULL;
 }
 
 void uroce_sock_free(struct uroce_sock *s)
 {
-	close(s->fd);
+	if (s->steer)
+		steer_group_leave(s->steer); /* its fd with it */
+	else
+		close(s->fd);
 	pthread_mutex_destroy(&s->lock);
 	free(s->bufs);
 	free(s);
 }
 
+/*
+ * Direct addressing takes the first free slot. "wire roce" goes round
+ * from the last one taken, as the kernel's RoCE devices hand out QPNs:
+ * a QPN just destroyed is not the next one made, so that packets still on
+ * their way to the old QP (the peer of a torn-down connection resending)
+ * do not reach a new one.
+ */
 static bool sock_take_slot(struct uroce_sock *s, struct uroce_qp *qp)
 {
-	unsigned int i;
+	unsigned int i, k;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < UROCE_SOCK_SLOTS; i++) {
+	for (k = 0; k < UROCE_SOCK_SLOTS; k++) {
+		i = s->steer ? (s->next_slot + k) % UROCE_SOCK_SLOTS : k;
 		if (!s->slots[i]) {
+			s->next_slot = i + 1;
 			s->slots[i] = qp;
 			s->nused++;
 			qp->sock = s;
-			qp->ibv_qp.qp_num = (uint32_t)s->port << 8 | i;
+			qp->ibv_qp.qp_num =
+				s->steer ? s->tag << STEER_QPN_SHIFT | i :
+					   (uint32_t)s->port << 8 | i;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	return i < UROCE_SOCK_SLOTS;
+	return k < UROCE_SOCK_SLOTS;
 }
 
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp)
 {
+	bool roce = dp->ctx->dev->wire_roce;
 	struct uroce_sock *s;
 	unsigned int i, n;
 	int ret = 0;
@@ -107,11 +152,12 @@ int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp)
 	for (i = 0; i < n; i++)
 		if (sock_take_slot(dp->socks[i], qp))
 			goto out;
-	if (n == UROCE_MAX_SOCKS) {
+	/* "wire roce": one socket, one tag (max_qp says so). */
+	if (n == UROCE_MAX_SOCKS || (roce && n)) {
 		ret = ENOMEM;
 		goto out;
 	}
-	s = sock_new(dp, false);
+	s = sock_new(dp, roce ? UROCE_SOCK_ROCE : UROCE_SOCK_QP);
 	if (!s) {
 		ret = errno;
 		goto out;
@@ -133,13 +179,18 @@ struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp)
 	struct uroce_sock *s = NULL;
 	unsigned int n;
 
+	/* Not built: the group's socket would take the groups (uroce(7)). */
+	if (dp->ctx->dev->wire_roce) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
 	pthread_mutex_lock(&dp->sock_lock);
 	n = atomic_load(&dp->nsocks);
 	if (n == UROCE_MAX_SOCKS) {
 		errno = ENOMEM;
 		goto out;
 	}
-	s = sock_new(dp, true);
+	s = sock_new(dp, UROCE_SOCK_MCAST);
 	if (!s)
 		goto out;
 	dp->socks[n] = s;

@@ -83,7 +83,8 @@ int uroce_state_read(const struct uroce_device *dev,
 	st->members_running = members_running(dev, &s, &sum);
 	st->speed_mbps = dev->lag && sum ? sum : uroce_netdev_speed(link->name);
 	uroce_speed_to_ib(st->speed_mbps, &st->active_width, &st->active_speed);
-	st->ngids = uroce_gid_table(s.addrs, s.naddrs, link->ifindex, st->gids,
+	st->ngids = uroce_gid_table(s.addrs, s.naddrs, link->ifindex,
+				    dev->wire_roce, st->gids,
 				    UROCE_GID_TBL_LEN);
 out:
 	rtnl_snapshot_free(&s);

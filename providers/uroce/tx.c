@@ -270,6 +270,40 @@ static bool gso_joins(const struct uroce_txb *txb, unsigned int i,
 		       sizeof(struct in6_pktinfo));
 }
 
+/*
+ * "wire roce": IPv4 packets @i..@j-1 go as one GSO send, whose segments
+ * the kernel numbers 0, 1, 2... (IP_PMTUDISC_DO; measured on Linux 6.18
+ * for the software segmentation, which capture.sh forces): each one's
+ * ICRC, computed for ID 0, is changed for its ID. Doing it again undoes
+ * it, for a send the kernel refused.
+ */
+static void gso_ids(struct uroce_txb *txb, unsigned int i, unsigned int j)
+{
+	uint32_t shift = 0;
+	size_t len = 0;
+	struct iovec *tr;
+	uint8_t *icrc;
+	unsigned int k;
+
+	if (!txb->gso_ids || !IN6_IS_ADDR_V4MAPPED(&txb->pkt[i].dst.sin6_addr))
+		return;
+	for (k = 1; k < j - i; k++) {
+		struct uroce_txpkt *t = &txb->pkt[i + k];
+
+		if (t->len != len) {
+			len = t->len;
+			shift = uroce_icrc_id_shift(len - UROCE_ICRC_LEN);
+		}
+		tr = &txb->msg[i + k]
+			      .msg_hdr
+			      .msg_iov[txb->msg[i + k].msg_hdr.msg_iovlen - 1];
+		icrc = (uint8_t *)tr->iov_base + tr->iov_len - UROCE_ICRC_LEN;
+		uroce_icrc_put(icrc,
+			       uroce_icrc_get(icrc) ^
+				       uroce_icrc_id_delta((uint16_t)k, shift));
+	}
+}
+
 /* Message @m: packets @i..@j-1 as one GSO send of @seg-byte segments. */
 static void gso_build(struct uroce_txb *txb, struct gso_batch *g,
 		      unsigned int m, unsigned int i, unsigned int j,
@@ -279,6 +313,7 @@ static void gso_build(struct uroce_txb *txb, struct gso_batch *g,
 	struct cmsghdr *cm;
 	unsigned int k;
 
+	gso_ids(txb, i, j);
 	mh->msg_iov = &g->iov[*niov];
 	mh->msg_iovlen = 0;
 	for (k = i; k < j; k++) {
@@ -332,7 +367,7 @@ static unsigned int gso_merge(struct uroce_txb *txb, struct gso_batch *g)
 static void send_gso(struct uroce_context *ctx, struct uroce_txb *txb)
 {
 	struct gso_batch g;
-	unsigned int m, done;
+	unsigned int m, done, i;
 
 	m = gso_merge(txb, &g);
 	if (m == txb->n) {
@@ -345,6 +380,9 @@ static void send_gso(struct uroce_context *ctx, struct uroce_txb *txb)
 	uroce_warn("UDP GSO refused (%s): sending packets one by one",
 		   strerror(errno));
 	atomic_store(&gso_ok, false);
+	for (i = done; i < m; i++)
+		if (g.npkts[i] > 1)
+			gso_ids(txb, g.first[i], g.first[i] + g.npkts[i]);
 	send_batch(ctx, txb->fd, txb->msg + g.first[done], NULL,
 		   txb->n - g.first[done]);
 }

@@ -62,6 +62,11 @@ struct uroce_device {
 	struct uroce_member members[UROCE_LAG_MAX_MEMBERS];
 	/* what each context may hold, from the configuration (config.h) */
 	struct uroce_limits limits;
+	/*
+	 * RoCE v2 on UDP port 4791 with real QPNs ("wire roce", config.h),
+	 * rather than the direct addressing (DESIGN.md).
+	 */
+	bool wire_roce;
 };
 
 /*

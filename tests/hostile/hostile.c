@@ -830,7 +830,9 @@ static void attack_parse(void)
 		tmp[0] = (uint8_t)op;
 		xmit(tmp, 64, &me, port, true, true);
 		v = uroce_pkt_parse(tmp, 64, &p);
-		if (v)
+		if (op == UROCE_OP_CNP) /* counted before any parsing (rx.c) */
+			expect_drop("dev", UROCE_DROP_CNP);
+		else if (v)
 			expect_drop("dev", v);
 		else if (uroce_opcode_transport((uint8_t)op) != UROCE_TR_RC)
 			expect_drop("live_rc", UROCE_DROP_BAD_TRANSPORT);

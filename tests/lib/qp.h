@@ -25,6 +25,7 @@ struct test_conn {
 	uint8_t timeout; /* RC (RTS) */
 	uint8_t retry_cnt; /* RC (RTS) */
 	uint8_t rnr_retry; /* RC (RTS) */
+	uint8_t sgid_index; /* RC, UC (RTR): the source GID */
 };
 
 /* The start of a test_conn: every remote access, MTU 1024, one hop. */
@@ -87,6 +88,7 @@ static inline void test_qp_rtr(struct ibv_qp *qp, const struct test_conn *c,
 		a.ah_attr.is_global = 1;
 		a.ah_attr.grh.dgid = *dgid;
 		a.ah_attr.grh.hop_limit = c->hop_limit;
+		a.ah_attr.grh.sgid_index = c->sgid_index;
 		a.ah_attr.port_num = 1;
 		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
 			IBV_QP_RQ_PSN;

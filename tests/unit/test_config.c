@@ -174,6 +174,8 @@ static void test_bad(void)
 	bad("loopback", "bad.conf:1: loopback: expected on or off");
 	bad("loopback maybe", "bad.conf:1: loopback: expected on or off");
 	bad("loopback on off", "bad.conf:1: loopback: expected on or off");
+	bad("wire", "bad.conf:1: wire: expected roce or direct");
+	bad("wire kernel eth0", "bad.conf:1: wire: expected roce or direct");
 	bad("max_qp", "bad.conf:1: max_qp: expected 0 to 65536 or max");
 	bad("max_qp 65537", "bad.conf:1: max_qp: expected 0 to 65536 or max");
 	bad("max_cq -1", "bad.conf:1: max_cq: expected 0 to 16384 or max");
@@ -389,6 +391,41 @@ static void clear_env(void)
 	unsetenv("UROCE_MAX_QP");
 	unsetenv("UROCE_MAX_MR");
 	unsetenv("UROCE_MAX_CQ");
+	unsetenv("UROCE_WIRE");
+}
+
+/*
+ * wire: direct unless a rule says roce; the last rule that matches the
+ * device's name or its netdev's wins; UROCE_WIRE overrides every rule.
+ */
+static void test_wire(void)
+{
+	static const char text[] = "wire roce\n"
+				   "wire direct eth*,uroce_lag?\n"
+				   "wire roce eth2\n";
+	struct uroce_conf conf;
+	char err[128];
+
+	clear_env();
+	conf_init(&conf);
+	REQUIRE(!uroce_conf_wire_roce(&conf, "uroce_eth0", "eth0"));
+	REQUIRE(uroce_conf_parse(&conf, text, "w.conf", err, sizeof(err)) == 0);
+	REQUIRE(uroce_conf_wire_roce(&conf, "uroce_veth0", "veth0"));
+	REQUIRE(!uroce_conf_wire_roce(&conf, "uroce_eth0", "eth0"));
+	REQUIRE(!uroce_conf_wire_roce(&conf, "uroce_lag0", "eth5"));
+	REQUIRE(uroce_conf_wire_roce(&conf, "renamed", "eth2"));
+	uroce_conf_free(&conf);
+
+	setenv("UROCE_CONF", "", 1);
+	setenv("UROCE_WIRE", "roce", 1);
+	REQUIRE(uroce_conf_load(&conf) == 0);
+	REQUIRE(uroce_conf_wire_roce(&conf, "uroce_eth0", "eth0"));
+	uroce_conf_free(&conf);
+	setenv("UROCE_WIRE", "kernel", 1); /* warned about, ignored */
+	REQUIRE(uroce_conf_load(&conf) == 0);
+	REQUIRE(!uroce_conf_wire_roce(&conf, "uroce_eth0", "eth0"));
+	uroce_conf_free(&conf);
+	clear_env();
 }
 
 static void test_load(void)
@@ -518,6 +555,7 @@ int main(void)
 	test_limits();
 	test_decisions();
 	test_load();
+	test_wire();
 	printf("test_config: ok\n");
 	return 0;
 }

@@ -80,7 +80,7 @@ static void test_order(void)
 	struct uroce_gid t[UROCE_GID_TBL_LEN];
 	unsigned int n;
 
-	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, t,
+	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, t,
 			    UROCE_GID_TBL_LEN);
 	REQUIRE(n == 6);
 	REQUIRE(gid_is(&t[0], "10.99.0.1"));
@@ -96,6 +96,17 @@ static void test_order(void)
 	REQUIRE(t[0].gid.raw[12] == 10 && t[0].gid.raw[15] == 1);
 	for (unsigned int i = 0; i < 10; i++)
 		REQUIRE(t[0].gid.raw[i] == 0);
+
+	/* "wire roce": link-local first, as a kernel RoCE device's GID 0. */
+	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, true, t,
+			    UROCE_GID_TBL_LEN);
+	REQUIRE(n == 6);
+	REQUIRE(gid_is(&t[0], "fe80::1"));
+	REQUIRE(gid_is(&t[1], "10.99.0.1"));
+	REQUIRE(gid_is(&t[2], "10.99.0.2"));
+	REQUIRE(gid_is(&t[3], "198.51.100.1"));
+	REQUIRE(gid_is(&t[4], "2001:db8::1"));
+	REQUIRE(gid_is(&t[5], "fd00::5"));
 }
 
 static void test_primary_is_not_secondary(void)
@@ -107,7 +118,7 @@ static void test_primary_is_not_secondary(void)
 	};
 	struct uroce_gid t[4];
 
-	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 2);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "10.99.1.1"));
 	REQUIRE(gid_is(&t[1], "10.99.1.2"));
 }
@@ -125,12 +136,12 @@ static void test_no_ipv4(void)
 	};
 	struct uroce_gid t[4];
 
-	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 2);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "2001:db8::aa"));
 	REQUIRE(gid_is(&t[1], "fe80::aa"));
 
 	ll[1].scope = RT_SCOPE_UNIVERSE;
-	REQUIRE(uroce_gid_table(ll, 2, IFX, t, 4) == 2);
+	REQUIRE(uroce_gid_table(ll, 2, IFX, false, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "fe80::bb"));
 	REQUIRE(gid_is(&t[1], "fe80::cc"));
 }
@@ -143,7 +154,7 @@ static void test_loopback(void)
 	};
 	struct uroce_gid t[UROCE_GID_TBL_LEN];
 
-	REQUIRE(uroce_gid_table(a, 2, 1, t, UROCE_GID_TBL_LEN) == 2);
+	REQUIRE(uroce_gid_table(a, 2, 1, false, t, UROCE_GID_TBL_LEN) == 2);
 	REQUIRE(gid_is(&t[0], "127.0.0.1"));
 	REQUIRE(gid_is(&t[1], "::1"));
 }
@@ -159,19 +170,19 @@ static void test_duplicates_and_limits(void)
 	a[0] = addr(IFX, "10.99.2.1", 0);
 	a[1] = addr(IFX, "10.99.2.1", IFA_F_SECONDARY);
 	a[1].prefixlen = 16;
-	REQUIRE(uroce_gid_table(a, 2, IFX, t, 4) == 1);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 1);
 
 	/* Nothing for a netdev without addresses, or for an empty dump. */
-	REQUIRE(uroce_gid_table(a, 2, OTHER, t, 4) == 0);
-	REQUIRE(uroce_gid_table(NULL, 0, IFX, t, 4) == 0);
-	REQUIRE(uroce_gid_table(a, 2, IFX, t, 0) == 0);
+	REQUIRE(uroce_gid_table(a, 2, OTHER, false, t, 4) == 0);
+	REQUIRE(uroce_gid_table(NULL, 0, IFX, false, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 0) == 0);
 
 	/* More addresses than slots: the table is full, not overrun. */
 	for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
 		snprintf(text, sizeof(text), "10.99.3.%u", i + 1);
 		a[i] = addr(IFX, text, i ? IFA_F_SECONDARY : 0);
 	}
-	REQUIRE(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, t,
+	REQUIRE(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, t,
 				UROCE_GID_TBL_LEN) == UROCE_GID_TBL_LEN);
 	REQUIRE(gid_is(&t[0], "10.99.3.1"));
 	REQUIRE(gid_is(&t[UROCE_GID_TBL_LEN - 1], "10.99.3.32"));
@@ -179,7 +190,7 @@ static void test_duplicates_and_limits(void)
 	/* Unknown families are ignored. */
 	a[0] = addr(IFX, "10.99.4.1", 0);
 	a[0].family = AF_PACKET;
-	REQUIRE(uroce_gid_table(a, 1, IFX, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 1, IFX, false, t, 4) == 0);
 }
 
 int main(void)

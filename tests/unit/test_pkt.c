@@ -1271,6 +1271,87 @@ static void test_icrc_captures(void)
 	REQUIRE(uroce_pkt_check_icrc(&out, &h) == 0);
 	h.ip_id++;
 	REQUIRE(uroce_pkt_check_icrc(&out, &h) == -UROCE_DROP_BAD_ICRC);
+	/* A RoCE v2 peer's ID is unknown: any_ip_id finds 1144 itself. */
+	h.ip_id = 0;
+	h.any_ip_id = true;
+	REQUIRE(uroce_pkt_check_icrc(&out, &h) == 0);
+	h.sport++;
+	REQUIRE(uroce_pkt_check_icrc(&out, &h) == -UROCE_DROP_BAD_ICRC);
+}
+
+/*
+ * uroce_icrc_check with any_ip_id: an ICRC made with any IPv4 ID passes,
+ * whatever the packet's length; a packet changed in one bit does not;
+ * IPv6, which has no ID, stays exact; random ICRCs pass about once in
+ * 2^16.
+ */
+static void test_icrc_any_id(void)
+{
+	static uint8_t pkt[8192];
+	struct uroce_icrc_hdr h, rx;
+	unsigned int i, t, bit, pass = 0;
+	struct iovec iov;
+	uint32_t icrc;
+	size_t len;
+
+	for (t = 0; t < 2000; t++) {
+		random_hdr(&h, false);
+		len = 12 + rnd32() % (sizeof(pkt) - 12);
+		rnd_fill(pkt, len);
+		iov = (struct iovec){ pkt, len };
+		icrc = uroce_icrc(&h, &iov, 1);
+		rx = h;
+		rx.ip_id = (uint16_t)rnd32();
+		rx.any_ip_id = true;
+		REQUIRE_AT(uroce_icrc_check(&rx, &iov, 1, icrc), t, len);
+		rx.any_ip_id = false;
+		REQUIRE_AT(uroce_icrc_check(&rx, &iov, 1, icrc) ==
+				   (rx.ip_id == h.ip_id),
+			   t, len);
+	}
+	/* One bit changed anywhere in a short packet: refused. */
+	random_hdr(&h, false);
+	rnd_fill(pkt, 64);
+	iov = (struct iovec){ pkt, 64 };
+	icrc = uroce_icrc(&h, &iov, 1);
+	h.any_ip_id = true;
+	for (i = 0; i < 64; i++) {
+		for (bit = 0; bit < 8 && i != 4; bit++) {
+			pkt[i] ^= (uint8_t)(1 << bit);
+			REQUIRE_AT(!uroce_icrc_check(&h, &iov, 1, icrc), i,
+				   bit);
+			pkt[i] ^= (uint8_t)(1 << bit);
+		}
+	}
+	/* The delta a sender XORs in for ID k is the ICRC's change. */
+	random_hdr(&h, false);
+	for (t = 0; t < 200; t++) {
+		len = 12 + rnd32() % (sizeof(pkt) - 12);
+		rnd_fill(pkt, len);
+		iov = (struct iovec){ pkt, len };
+		h.ip_id = 0;
+		icrc = uroce_icrc(&h, &iov, 1);
+		h.ip_id = (uint16_t)rnd32();
+		REQUIRE_AT((icrc ^
+			    uroce_icrc_id_delta(h.ip_id,
+						uroce_icrc_id_shift(len))) ==
+				   uroce_icrc(&h, &iov, 1),
+			   t, len);
+	}
+	rnd_fill(pkt, 64);
+	iov = (struct iovec){ pkt, 64 };
+	/* IPv6: the flag changes nothing. */
+	random_hdr(&h, true);
+	h.any_ip_id = true;
+	icrc = uroce_icrc(&h, &iov, 1);
+	REQUIRE(uroce_icrc_check(&h, &iov, 1, icrc));
+	REQUIRE(!uroce_icrc_check(&h, &iov, 1, icrc ^ 1));
+	/* Random ICRCs: 2^-16 each, so 1 expected in 65536. */
+	random_hdr(&h, false);
+	h.any_ip_id = true;
+	for (t = 0; t < 65536; t++)
+		pass += uroce_icrc_check(&h, &iov, 1, rnd32());
+	REQUIRE_AT(pass < 8, pass, 0);
 }
 
 /*
@@ -1424,6 +1505,7 @@ int main(int argc, char **argv)
 	test_icrc_captures();
 	test_icrc_coverage();
 	test_icrc_check();
+	test_icrc_any_id();
 #ifdef UROCE_ICRC_PORTABLE
 	printf("test_pkt (portable CRC path): ok\n");
 #else

@@ -10,8 +10,23 @@
 # fields against what the tools print (QPNs, PSNs, rkeys, addresses) and
 # checks every ICRC with Scapy. Needs root, tcpdump, tshark and
 # python3-scapy (else exit 77).
+#
+# capture.sh roce: the same with UROCE_WIRE=roce at both ends (uroce(7)):
+# every packet to and from UDP port 4791, ECN-capable, and every ICRC
+# right over the IP header exactly as captured (no assumed IPv4 ID).
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
+
+MODE=${1:-direct}
+E=()
+# The IPv4 GID: index 0, or 1 after the link-local one of a wire roce
+# device (its GID 0, as a kernel RoCE device's), once that is usable.
+GIDX=0
+if [[ $MODE == roce ]]; then
+	TEST_NAME=capture_roce
+	E=(UROCE_WIRE=roce)
+	GIDX=1
+fi
 
 PY=/usr/bin/python3
 CM_PORT=7174
@@ -24,6 +39,14 @@ for t in ibv_rc_pingpong ibv_ud_pingpong ib_write_bw ib_read_bw \
 	[[ -x /usr/bin/$t ]] || skip "no $t"
 done
 pair_setup
+# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
+ll_ready() {
+	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
+}
+if [[ $MODE == roce ]]; then
+	retry 10 ll_ready "$NS_A" "dpa$$" && retry 10 ll_ready "$NS_B" "dpb$$" ||
+		fail "no usable IPv6 link-local address"
+fi
 # One datagram a packet on the wire: without this the kernel would hand
 # the capture a UDP GSO send (several packets in one) unsegmented.
 for d in "$NS_A dpa$$" "$NS_B dpb$$"; do
@@ -45,37 +68,44 @@ run() {
 	local name=$1
 
 	shift
+	date +%s.%N >"$TMP/$name.time"
 	server_client "$@" >/dev/null
+	date +%s.%N >>"$TMP/$name.time"
 	mv "$TMP/server" "$TMP/$name.server"
 	mv "$TMP/client" "$TMP/$name.client"
 	log "$name: done"
 }
 
-pp=(-g 0 -n 5 -s 64 -c)
-run rc /usr/bin/ibv_rc_pingpong -d "$DEV_A" "${pp[@]}" -- \
-	/usr/bin/ibv_rc_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
-run ud /usr/bin/ibv_ud_pingpong -d "$DEV_A" "${pp[@]}" -- \
-	/usr/bin/ibv_ud_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
+pp=(-g $GIDX -n 5 -s 64 -c)
+run rc "${E[@]}" /usr/bin/ibv_rc_pingpong -d "$DEV_A" "${pp[@]}" -- \
+	"${E[@]}" /usr/bin/ibv_rc_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
+run ud "${E[@]}" /usr/bin/ibv_ud_pingpong -d "$DEV_A" "${pp[@]}" -- \
+	"${E[@]}" /usr/bin/ibv_ud_pingpong -d "$DEV_B" "${pp[@]}" "$ADDR_A"
 # perftest: -n 5 exchanges (its least), one port; the READ message is
 # larger than the path MTU (FIRST, MIDDLE and LAST responses).
-pt=(-x 0 -F -n 5)
-run rdma_write /usr/bin/ib_write_bw -d "$DEV_A" "${pt[@]}" -s 64 -- \
-	/usr/bin/ib_write_bw -d "$DEV_B" "${pt[@]}" -s 64 "$ADDR_A"
-run rdma_read /usr/bin/ib_read_bw -d "$DEV_A" "${pt[@]}" -s 3000 -- \
-	/usr/bin/ib_read_bw -d "$DEV_B" "${pt[@]}" -s 3000 "$ADDR_A"
-run faa /usr/bin/ib_atomic_bw -d "$DEV_A" "${pt[@]}" -A FETCH_AND_ADD -- \
-	/usr/bin/ib_atomic_bw -d "$DEV_B" "${pt[@]}" -A FETCH_AND_ADD "$ADDR_A"
-run cas /usr/bin/ib_atomic_bw -d "$DEV_A" "${pt[@]}" -A CMP_AND_SWAP -- \
-	/usr/bin/ib_atomic_bw -d "$DEV_B" "${pt[@]}" -A CMP_AND_SWAP "$ADDR_A"
-SC_LISTEN="udp $CM_PORT" run rping \
+pt=(-x $GIDX -F -n 5)
+run rdma_write "${E[@]}" /usr/bin/ib_write_bw -d "$DEV_A" "${pt[@]}" -s 64 -- \
+	"${E[@]}" /usr/bin/ib_write_bw -d "$DEV_B" "${pt[@]}" -s 64 "$ADDR_A"
+run rdma_read "${E[@]}" /usr/bin/ib_read_bw -d "$DEV_A" "${pt[@]}" -s 3000 -- \
+	"${E[@]}" /usr/bin/ib_read_bw -d "$DEV_B" "${pt[@]}" -s 3000 "$ADDR_A"
+run faa "${E[@]}" /usr/bin/ib_atomic_bw -d "$DEV_A" "${pt[@]}" \
+	-A FETCH_AND_ADD -- "${E[@]}" /usr/bin/ib_atomic_bw -d "$DEV_B" \
+	"${pt[@]}" -A FETCH_AND_ADD "$ADDR_A"
+run cas "${E[@]}" /usr/bin/ib_atomic_bw -d "$DEV_A" "${pt[@]}" \
+	-A CMP_AND_SWAP -- "${E[@]}" /usr/bin/ib_atomic_bw -d "$DEV_B" \
+	"${pt[@]}" -A CMP_AND_SWAP "$ADDR_A"
+SC_LISTEN="udp $CM_PORT" run rping "${E[@]}" \
 	/usr/bin/rping -s -a "$ADDR_A" -p $CM_PORT -C 3 -S 100 -v -- \
-	/usr/bin/rping -c -a "$ADDR_A" -p $CM_PORT -C 3 -S 100 -v
+	"${E[@]}" /usr/bin/rping -c -a "$ADDR_A" -p $CM_PORT -C 3 -S 100 -v
 # A WRITE with immediate, a SEND that finds no receive (RNR NAK), a WRITE
 # with a bad rkey (remote access NAK).
 prog=${UROCE_TEST_WIRE_OPS:-${BUILD:+$BUILD/tests/wire/wire_ops}}
 [[ -x $prog ]] || fail "no wire_ops (set BUILD or UROCE_TEST_WIRE_OPS)"
-in_ns "$NS_A" "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" >"$TMP/ops" ||
+date +%s.%N >"$TMP/ops.time"
+in_ns "$NS_A" "${E[@]}" WIRE_OPS_GID=$GIDX "$prog" "$DEV_A" "/run/netns/$NS_B" "$DEV_B" \
+	>"$TMP/ops" ||
 	fail "wire_ops: $(cat "$TMP/ops")"
+date +%s.%N >>"$TMP/ops.time"
 log "ops: done"
 
 sleep 1
@@ -88,16 +118,16 @@ grep -q "packets captured" "$TMP/tcpdump.log" ||
 [[ -z ${WIRE_KEEP:-} ]] || cp -r "$TMP"/. "$WIRE_KEEP"
 
 check=(env -u PYTHONPATH "$PY" "$(dirname "$0")/check.py")
-"${check[@]}" "$TMP" "$CM_PORT" "$ADDR_A" "$ADDR_B" ||
+"${check[@]}" "$TMP" "$CM_PORT" "$ADDR_A" "$ADDR_B" "$MODE" ||
 	fail "packets not as expected"
 # The check sees a bad ICRC: the first packet's payload changed by a byte
 # (24 bytes of file header, 16 of record header, 60 into the frame).
 mkdir "$TMP/bad"
-cp "$TMP"/{ops,*.server,*.client} "$TMP/bad/"
+cp "$TMP"/{ops,*.server,*.client,*.time} "$TMP/bad/"
 cp "$TMP/wire.pcap" "$TMP/bad/wire.pcap"
 printf '\x5a' | dd of="$TMP/bad/wire.pcap" bs=1 seek=100 conv=notrunc \
 	status=none
-if "${check[@]}" "$TMP/bad" "$CM_PORT" "$ADDR_A" "$ADDR_B" \
+if "${check[@]}" "$TMP/bad" "$CM_PORT" "$ADDR_A" "$ADDR_B" "$MODE" \
 	>"$TMP/bad.log" 2>&1; then
 	fail "a corrupted packet passes the check"
 fi

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# check.py DIR CM_PORT ADDR_A ADDR_B: checks the capture DIR/wire.pcap that
+# check.py DIR CM_PORT ADDR_A ADDR_B [MODE]: checks the capture DIR/wire.pcap that
 # capture.sh made, with the tools' output DIR/<run>.server (in A) and
 # DIR/<run>.client (in B). tshark decodes every packet; each header field
 # is compared with what the tools printed and with the IBTA rules; Scapy
 # checks every ICRC. Prints the tshark command lines and one line per
-# failed check; exits 1 if any failed.
+# failed check; exits 1 if any failed. MODE "roce" (the wire roce mode,
+# uroce(7)): every packet between UDP ports 4791, ECT(0), and its ICRC
+# right over the IP header as captured, whatever its IPv4 ID.
 import os
 import re
 import struct
@@ -18,6 +20,13 @@ from scapy.contrib.roce import BTH
 
 PMTU = 1024
 DIR, CM_PORT, ADDR_A, ADDR_B = sys.argv[1], int(sys.argv[2]), *sys.argv[3:5]
+ROCE = len(sys.argv) > 5 and sys.argv[5] == "roce"
+ROCE_PORT = 4791
+# In the roce mode both ends number their QPs from tag 1 of their own
+# namespace's group, and every run starts a new group: a QP is known by
+# the address it is at as well (B's get this bit), and a run's packets by
+# when they were sent (DIR/<run>.time).
+B_BIT = 1 << 24 if ROCE else 0
 PCAP = os.path.join(DIR, "wire.pcap")
 
 # opcode: (name, bytes of extended headers, request, ends a message)
@@ -35,7 +44,8 @@ OPS = {
     0x14: ("FETCH_ADD", 28, 1, 1), 0x64: ("UD_SEND_ONLY", 8, 1, 1),
     0x65: ("UD_SEND_ONLY_IMM", 12, 1, 1),
 }
-FIELDS = """frame.number ip.src ip.dst udp.srcport udp.dstport udp.length
+FIELDS = """frame.number ip.src ip.dst ip.dsfield.ecn udp.srcport
+udp.dstport udp.length
 infiniband.bth.opcode infiniband.bth.se infiniband.bth.m
 infiniband.bth.padcnt infiniband.bth.tver infiniband.bth.p_key
 infiniband.bth.destqp infiniband.bth.a infiniband.bth.psn
@@ -43,7 +53,7 @@ infiniband.reth.va infiniband.reth.r_key infiniband.reth.dmalen
 infiniband.aeth.syndrome infiniband.aeth.msn infiniband.atomiceth.swapdt
 infiniband.atomiceth.cmpdt infiniband.atomicacketh.origremdt
 infiniband.deth.q_key infiniband.deth.srcqp infiniband.immdt
-infiniband.invariant.crc""".split()
+infiniband.invariant.crc frame.time_epoch""".split()
 CM_FIELDS = """frame.number infiniband.mad.baseversion infiniband.mad.mgmtclass
 infiniband.mad.classversion infiniband.mad.method infiniband.mad.status
 infiniband.mad.transactionid infiniband.mad.attributeid
@@ -110,6 +120,8 @@ def tool_qps(name):
             continue
         qps[addr] = {k: int(v, 0) if v else None for k, v in
                      zip(("qpn", "psn", "rkey", "va"), m.groups())}
+        if addr == ADDR_B:
+            qps[addr]["qpn"] |= B_BIT
     return qps
 
 
@@ -127,16 +139,29 @@ def check_packet(p):
     qpn = num(p["bth.destqp"])
     check(num(p["bth.p_key"]) == 0xffff, "%s: P_Key %s" % (n, p["bth.p_key"]))
     check(num(p["bth.tver"]) == 0, "%s: TVer %s" % (n, p["bth.tver"]))
-    check(num(p["udp.dstport"]) == qpn >> 8,
-          "%s: UDP port %s is not QPN 0x%x >> 8" % (n, p["udp.dstport"], qpn))
+    if ROCE:
+        check(num(p["udp.dstport"]) == ROCE_PORT and
+              num(p["udp.srcport"]) == ROCE_PORT,
+              "%s: UDP ports %s -> %s, not 4791" %
+              (n, p["udp.srcport"], p["udp.dstport"]))
+        check(num(p["ip.dsfield.ecn"]) == 2,
+              "%s: ECN %s, not ECT(0)" % (n, p["ip.dsfield.ecn"]))
+        check(qpn >> 10 and (qpn & 0x3ff) < 256,
+              "%s: QPN 0x%x not of a steering tag" % (n, qpn))
+    else:
+        check(num(p["udp.dstport"]) == qpn >> 8,
+              "%s: UDP port %s is not QPN 0x%x >> 8" %
+              (n, p["udp.dstport"], qpn))
     body = num(p["udp.length"]) - 8 - 12 - ext - 4
     pad = num(p["bth.padcnt"])
     check(body >= 0 and body % 4 == 0 and pad <= 3 and pad <= body,
           "%s %s: payload and pad %d, pad %d" % (n, name, body, pad))
     if name.endswith(("FIRST", "MIDDLE")) or ext >= 12 or body == 0:
         check(pad == 0, "%s %s: pad %d" % (n, name, pad))
+    if p["ip.dst"] == ADDR_B:
+        qpn |= B_BIT
     p.update(op=op, name=name, qpn=qpn, len=body - pad,
-             psn=num(p["bth.psn"]))
+             psn=num(p["bth.psn"]), time=float(p["frame.time_epoch"]))
 
 
 def requests_of(pkts, qpn):
@@ -265,7 +290,7 @@ def check_ud(pkts, qps):
                   "%s: PSN 0x%x" % (n, p["psn"]))
             check(num(p["deth.q_key"]) == 0x11111111,
                   "%s: Q_Key %s" % (n, p["deth.q_key"]))
-            check(num(p["deth.srcqp"]) == qps[src]["qpn"],
+            check(num(p["deth.srcqp"]) == qps[src]["qpn"] & 0xffffff,
                   "%s: source QP %s, the sender's is 0x%x" %
                   (n, p["deth.srcqp"], qps[src]["qpn"]))
             check(p["len"] == 64, "%s: %d bytes" % (n, p["len"]))
@@ -281,7 +306,8 @@ def ops_qps():
             if m:
                 v = [int(x, 0) for x in m.groups()[1:]]
                 out[m.group(1)] = ({"qpn": v[0], "psn": v[1]},
-                                   {"qpn": v[2], "psn": v[3], "rkey": v[4],
+                                   {"qpn": v[2] | B_BIT, "psn": v[3],
+                                    "rkey": v[4],
                                     "va": v[5]})
     check(set(out) == {"imm", "rnr", "access"}, "wire_ops printed %s" % out)
     return out
@@ -292,9 +318,13 @@ def check_ops(pkts, ops):
     immediate its RETH and ImmDt, and an ACK with MSN 1; the RNR NAK
     carries B's RNR timer (1), the access NAK syndrome 0x62, both MSN 0
     (no message done); every answer has the request's PSN."""
-    for name, (a, b) in ops.items():
+    for k, (name, (a, b)) in enumerate(ops.items()):
         reqs = [p for p in pkts if p["qpn"] == b["qpn"]]
         answers = [p for p in pkts if p["qpn"] == a["qpn"]]
+        # roce: each connection is made in a new group, all with the same
+        # QPNs, one after the other: the k-th exchange is the k-th's.
+        if ROCE and len(reqs) == len(answers) == len(ops):
+            reqs, answers = [reqs[k]], [answers[k]]
         op, syn, msn = {"imm": ("WRITE_ONLY_IMM", 0x1f, 1),
                         "rnr": ("SEND_ONLY", 0x21, 0),
                         "access": ("WRITE_ONLY", 0x62, 0)}[name]
@@ -415,7 +445,7 @@ def check_cm(pcap, cm_frames, rping):
         check(ids == {req["cm.req"], rep["cm.rep"]},
               "CM %s: communication IDs" % kind.upper())
     # The connection's QPs and first PSNs, for its data packets.
-    rping[ADDR_B] = {"qpn": num(req["cm.req.localqpn"]),
+    rping[ADDR_B] = {"qpn": num(req["cm.req.localqpn"]) | B_BIT,
                      "psn": num(req["cm.req.startpsn"])}
     rping[ADDR_A] = {"qpn": num(rep["cm.rep.localqpn"]),
                      "psn": num(rep["cm.rep.startpsn"])}
@@ -460,9 +490,16 @@ def main():
         check(p["qpn"] in known, "frame %s: QP 0x%x is no tool's" %
               (p["frame.number"], p["qpn"]))
 
+    def during(name, pkts):
+        if not ROCE:
+            return pkts
+        with open(os.path.join(DIR, name + ".time")) as f:
+            t0, t1 = (float(x) for x in f.read().split())
+        return [p for p in pkts if t0 <= p["time"] <= t1]
+
     def of(name):
         qs = {q["qpn"] for q in runs[name].values()}
-        return [p for p in roce if p["qpn"] in qs]
+        return [p for p in during(name, roce) if p["qpn"] in qs]
 
     wants = {"rc": {}, "rdma_write": {"len": 64},
              "rdma_read": {"len": 3000}, "faa": {"atomic": {"swapdt": 1}},
@@ -470,7 +507,7 @@ def main():
     for name, want in wants.items():
         check_rc(name, of(name), runs[name], want)
     check_ud(of("ud"), runs["ud"])
-    ops_pkts = [p for p in roce if p["qpn"] in
+    ops_pkts = [p for p in during("ops", roce) if p["qpn"] in
                 {q["qpn"] for pair in ops.values() for q in pair}]
     check_ops(ops_pkts, ops)
     seen = set().union(*(w.get("seen", set()) for w in wants.values()))
@@ -487,6 +524,19 @@ def main():
     nicrc, roce_bad, bad = check_icrc(PCAP, ports)
     check(nicrc == len(roce), "Scapy found %d RoCE packets, tshark %d" %
           (nicrc, len(roce)))
+    if ROCE:
+        # RoCE v2's ICRC, over the header as captured: no assumption.
+        errors.extend(roce_bad)
+        ids = {p[IP].id for p in rdpcap(PCAP) if BTH in p}
+        print("ICRC over the IP header as captured (RoCE v2): %d of %d "
+              "packets match; IPv4 IDs seen: %s" %
+              (nicrc - len(roce_bad), nicrc,
+               " ".join("0x%04x" % i for i in sorted(ids))))
+        status = 0
+        if errors:
+            print("FAIL:\n  " + "\n  ".join(errors))
+            status = 1
+        return status
     errors.extend(bad)
     print("ICRC with IP ID 0 and DF: %d of %d packets match" %
           (nicrc - len(bad), nicrc))

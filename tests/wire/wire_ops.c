@@ -2,7 +2,8 @@
 /*
  * wire_ops DEV_A NETNS_B DEV_B: the packets no Debian tool makes, for the
  * capture of capture.sh. Run in A; B's device is opened from inside B.
- * Three RC connections from A to B over GID 0, each with its own QPs:
+ * Three RC connections from A to B over GID 0 (or $WIRE_OPS_GID), each
+ * with its own QPs:
  *   imm:    A WRITEs 64 bytes with immediate data 0x12345678 to B, which
  *           has a receive posted: success at both ends;
  *   rnr:    A SENDs 64 bytes while B has no receive posted, with
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "tests/lib/check.h"
@@ -33,6 +35,8 @@ struct side {
 	char buf[64];
 };
 
+static uint8_t gid_index;
+
 static void side_open(struct side *s, const char *dev)
 {
 	struct ibv_qp_cap cap = { .max_send_wr = 4,
@@ -43,7 +47,7 @@ static void side_open(struct side *s, const char *dev)
 	s->ctx = open_dev(dev);
 	s->pd = ibv_alloc_pd(s->ctx);
 	REQUIRE(s->pd);
-	REQUIRE(!ibv_query_gid(s->ctx, 1, 0, &s->gid));
+	REQUIRE(!ibv_query_gid(s->ctx, 1, gid_index, &s->gid));
 	s->cq = ibv_create_cq(s->ctx, 8, NULL, NULL, 0);
 	REQUIRE(s->cq);
 	s->qp = test_rc_qp(s->pd, s->cq, &cap);
@@ -79,7 +83,8 @@ static void run(const char *name, const char *dev_a, int ns_b,
 		enum ibv_wc_status want)
 {
 	struct test_conn c = { TEST_CONN_ALL_ACCESS, .rd_atomic = 1,
-			       .timeout = 14, .retry_cnt = 7, .rnr_retry = 0 };
+			       .timeout = 14,	     .retry_cnt = 7,
+			       .rnr_retry = 0,	     .sgid_index = gid_index };
 	uint32_t psn_a = 0x123456, psn_b = 0x654321;
 	struct side a, b;
 	struct ibv_send_wr wr = { 0 }, *bad;
@@ -144,6 +149,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("WIRE_OPS_GID"))
+		gid_index = (uint8_t)atoi(getenv("WIRE_OPS_GID"));
 	ns_b = open(argv[2], O_RDONLY | O_CLOEXEC);
 	REQUIRE(ns_b >= 0);
 	run("imm", argv[1], ns_b, argv[3], IBV_WR_RDMA_WRITE_WITH_IMM,
