@@ -12,10 +12,9 @@
 # with what the kernel's rdma_cm needs for RoCE (RDMA_PS_TCP's service
 # ID, IPv4-mapped GIDs, permissive LIDs); Scapy checks every ICRC.
 # rping's REQ replayed with another IPv4 ID reaches a listener, and with
-# a byte changed (a bad ICRC) does not. The QPs' data goes as the
-# provider's mode has it (the direct mode until the provider has the
-# wire-compatible one). Needs root, tcpdump, tshark and python3-scapy
-# (else exit 77).
+# a byte changed (a bad ICRC) does not. The QPs' data goes on port 4791
+# too (the provider's wire roce mode), to QPs other than 1. Needs root,
+# tcpdump, tshark and python3-scapy (else exit 77).
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 
