@@ -78,11 +78,12 @@ static void print_ids(FILE *f)
 	}
 	fprintf(f,
 		"stat rx_drops=%llu req_drops=%llu req_evicted=%llu "
-		"icmp_ignored=%llu\n",
+		"icmp_ignored=%llu icrc_errors=%llu\n",
 		(unsigned long long)cm_rx_drops,
 		(unsigned long long)cm_req_drops,
 		(unsigned long long)cm_req_evicted,
-		(unsigned long long)cm_icmp_ignored);
+		(unsigned long long)cm_icmp_ignored,
+		(unsigned long long)cm_roce_icrc_errors);
 }
 
 int cm_ep_start(void)

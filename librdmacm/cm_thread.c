@@ -111,7 +111,9 @@ static void handle(struct epoll_event *e, bool *ep_ready)
 			break;
 		if (e->events & EPOLLERR)
 			cm_sock_errqueue(s);
-		if (!s->dead && (e->events & EPOLLIN))
+		if (!s->dead && (e->events & EPOLLIN) && s->roce)
+			cm_roce_drain(s);
+		else if (!s->dead && (e->events & EPOLLIN))
 			cm_sock_drain(s);
 		break;
 	}
@@ -129,6 +131,9 @@ static void handle(struct epoll_event *e, bool *ep_ready)
 	case CM_FD_EP:
 		*ep_ready = true;
 		break;
+	case CM_FD_STEER:
+		cm_roce_run(e->data.ptr);
+		break;
 	}
 }
 
@@ -140,7 +145,7 @@ static void *cm_thread(void *arg)
 
 	pthread_mutex_lock(&cm_lock);
 	for (;;) {
-		timeout = run_timers();
+		timeout = cm_roce_timeout(run_timers());
 		cm_sock_reap();
 		pthread_mutex_unlock(&cm_lock);
 		n = epoll_wait(cm_epfd, evs, CM_EPOLL_BATCH, timeout);

@@ -267,6 +267,9 @@ static void __attribute__((destructor)) cm_fini(void)
 {
 	cm_thread_stop();
 	cm_ns_close_devs();
+	/* Nobody reads the port any more: leave its group. */
+	if (!cm_forked_child() && !cm_in_thread())
+		cm_roce_leave_all();
 }
 
 struct rdma_event_channel *rdma_create_event_channel(void)
@@ -568,6 +571,16 @@ static void id_unhash(struct cm_id *cid)
 	cid->in_hash = false;
 }
 
+void cm_id_set_local(struct cm_id *cid, uint32_t id)
+{
+	bool hashed = cid->in_hash;
+
+	id_unhash(cid);
+	cid->local_id = id;
+	if (hashed)
+		cm_id_hash(cid);
+}
+
 void cm_passive_hash(struct cm_id *cid)
 {
 	struct cm_id **b = &cm_phash[cid->remote_id % CM_HASH_SIZE];
@@ -774,6 +787,7 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 	/* Its half-open children live on without it. */
 	if (cid->ho_head)
 		cm_half_open_forget(cid);
+	cm_roce_unlisten(cid);
 	if (cid->sock && cid->sock->listener == cid)
 		cid->sock->listener = NULL;
 	if (cid->own_sock) {
@@ -874,6 +888,9 @@ int rdma_listen(struct rdma_cm_id *id, int backlog)
 	cid->backlog = backlog > 0 && backlog < CM_DEFAULT_BACKLOG ?
 			       backlog :
 			       CM_DEFAULT_BACKLOG;
+	ret = -cm_roce_listen(cid);
+	if (ret)
+		goto out;
 	cid->sock->listener = cid;
 	cid->state = CMS_LISTEN;
 out:

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <infiniband/verbs.h>
@@ -67,7 +68,7 @@ struct cm_dev {
 };
 
 /* What an epoll entry of the CM thread points at (first member). */
-enum cm_fd_kind { CM_FD_SOCK = 1, CM_FD_NS, CM_FD_KICK, CM_FD_EP };
+enum cm_fd_kind { CM_FD_SOCK = 1, CM_FD_NS, CM_FD_KICK, CM_FD_EP, CM_FD_STEER };
 
 /* A UDP socket the CM thread receives on. */
 struct cm_sock {
@@ -81,6 +82,18 @@ struct cm_sock {
 	struct cm_ns *ns;
 	struct cm_id *listener; /* the owner of a listening socket */
 	bool shared; /* the namespace's socket for active IDs */
+	bool roce; /* the RoCE v2 port 4791 socket (cm_roce.c) */
+	/* roce: the local address of the datagram being handled */
+	struct sockaddr_storage rx_local;
+};
+
+/* The namespace's member of the port 4791 group (wire-compatible mode). */
+struct cm_roce {
+	int kind; /* CM_FD_STEER: the group's control fd */
+	struct cm_ns *ns;
+	struct steer_group *grp;
+	struct cm_sock *sock; /* its UDP socket */
+	uint32_t psn; /* of the next BTH */
 };
 
 /* A route looked up for a request, or its failure (@err). */
@@ -104,6 +117,7 @@ struct cm_ns {
 	int nl_fd; /* rtnetlink query socket of the namespace */
 	int mon_fd; /* rtnetlink monitor, or -1 */
 	struct cm_sock *shared[2]; /* active IDs' sockets: IPv4, IPv6 */
+	struct cm_roce *roce; /* wire-compatible mode, once joined */
 	struct cm_dev *devs;
 	/* Netdevs may have come since devs was last listed (or no monitor). */
 	bool devs_stale;
@@ -263,6 +277,8 @@ struct cm_id *cm_id_alloc(struct cm_chan *chan, void *context,
 			  enum rdma_port_space ps, enum ibv_qp_type qpt);
 void cm_id_hash(struct cm_id *cid);
 struct cm_id *cm_id_find(uint32_t local_id);
+/* Gives @cid the communication ID @id (free), rehashing it. */
+void cm_id_set_local(struct cm_id *cid, uint32_t id);
 /* Makes passive @cid findable by its peer's ID (cm_find_passive). */
 void cm_passive_hash(struct cm_id *cid);
 struct cm_id *cm_id_first(void);
@@ -287,6 +303,7 @@ void cm_gid_sockaddr(const union ibv_gid *gid, uint16_t port,
 
 /* ---- route.c ---- */
 struct cm_ns *cm_ns_get(void);
+struct cm_ns *cm_ns_first(void);
 /*
  * Opens the caller namespace's devices not opened yet: always if @force,
  * else only when the netlink monitor saw a change since the last listing.
@@ -330,9 +347,18 @@ int cm_send(struct cm_id *cid, const uint8_t *buf);
 void cm_send_to(struct cm_sock *s, const struct sockaddr_storage *to,
 		const uint8_t *buf);
 void cm_sock_drain(struct cm_sock *s);
+/*
+ * Points @n recvmmsg entries at @n buffers of @buf_len bytes in @bufs,
+ * sources @from and, if @cbufs, control buffers of @cbuf_len bytes.
+ */
+void cm_rx_batch_init(struct mmsghdr *msgs, struct iovec *iov, int n,
+		      void *bufs, size_t buf_len, struct sockaddr_storage *from,
+		      void *cbufs, size_t cbuf_len);
 /* Frees closed sockets; CM thread only, between epoll batches. */
 void cm_sock_reap(void);
 void cm_sock_errqueue(struct cm_sock *s);
+/* v4-mapped IPv6 addresses (of a dual-stack socket) become plain IPv4. */
+void cm_sockaddr_unmap(struct sockaddr_storage *ss);
 extern uint64_t cm_rx_drops;
 /* ICMP errors that named none of our messages, so were not acted on. */
 extern uint64_t cm_icmp_ignored;
@@ -424,6 +450,31 @@ int cm_sidr_accept(struct cm_id *cid, struct rdma_conn_param *param);
 int cm_sidr_reject(struct cm_id *cid, const void *pdata, uint8_t len);
 void cm_mc_leave_all(struct cm_id *cid);
 void cm_mc_attach_all(struct cm_id *cid);
+
+/* ---- cm_roce.c: the wire-compatible transport ---- */
+/* UROCE_WIRE=roce, or "wire roce" in uroce.conf. */
+bool cm_roce_wanted(void);
+/*
+ * In the wire-compatible mode, joins @cid's namespace to port 4791 if
+ * needed and gives @cid a communication ID of its tag. 0 or -errno.
+ */
+int cm_roce_prepare(struct cm_id *cid);
+/* rdma_listen: the group steers the service's requests here. */
+int cm_roce_listen(struct cm_id *cid);
+void cm_roce_unlisten(struct cm_id *cid);
+/* Sends the MAD @mad to @to's IP at port 4791, from @src (or the route's). */
+void cm_roce_send(struct cm_ns *ns, const struct sockaddr_storage *to,
+		  const struct sockaddr *src, const uint8_t *mad);
+void cm_roce_drain(struct cm_sock *s);
+void cm_roce_run(struct cm_roce *r);
+/* The library's destructor, once the CM thread is gone. */
+void cm_roce_leave_all(void);
+/* The group timers: runs the due ones; min of @timeout and the next. */
+int cm_roce_timeout(int timeout);
+/* The listener of @s for @service_id (roce: of the datagram's address). */
+struct cm_id *cm_sock_listener(struct cm_sock *s, uint64_t service_id);
+/* RoCE v2 CM datagrams whose ICRC was wrong (also in cm_rx_drops). */
+extern uint64_t cm_roce_icrc_errors;
 
 /* ---- cm_ep.c ---- */
 int cm_ep_start(void);

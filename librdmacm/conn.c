@@ -350,10 +350,10 @@ struct cm_id *cm_child_new(struct cm_id *listener,
 	child->id.route.addr.addr.ibaddr.pkey = htobe16(0xffff);
 	/*
 	 * Chosen now, as the kernel's CM does at ID creation: a QP of the
-	 * application's own moved to RTS with rdma_init_qp_attr() before
-	 * rdma_accept() must start at the PSN that the REP announces.
+	 * application's own moved to RTR with rdma_init_qp_attr() before
+	 * rdma_accept() must expect the PSN that the REP announces.
 	 */
-	if (random_psn(&child->local_psn)) {
+	if (random_psn(&child->local_psn) || cm_roce_prepare(child)) {
 		child->destroyed = true;
 		cm_id_maybe_free(child);
 		return NULL;
@@ -407,7 +407,7 @@ struct cm_evt *cm_child_request(struct cm_id *listener, struct cm_id *child,
 static void req_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		     const struct cm_msg *m)
 {
-	struct cm_id *listener = s->listener, *child;
+	struct cm_id *listener = cm_sock_listener(s, m->service_id), *child;
 	struct cm_msg rej = { .attr = CM_ATTR_REJ };
 	struct rdma_conn_param *p;
 	struct cm_ip_hdr h;
@@ -592,6 +592,9 @@ int rdma_connect(struct rdma_cm_id *id, struct rdma_conn_param *param)
 		ret = -ret;
 		goto out;
 	}
+	ret = -cm_roce_prepare(cid);
+	if (ret)
+		goto out;
 	if (!cid->ack_timeout_set)
 		cid->ack_timeout = CM_DEFAULT_ACK_TIMEOUT;
 	cm_req_fill(cid, param, &m, CM_REQ_PDATA);
@@ -1039,7 +1042,8 @@ void cm_recv(struct cm_sock *s, const struct sockaddr_storage *from,
 		req_recv(s, from, m);
 		return;
 	case CM_ATTR_SIDR_REQ:
-		cm_sidr_req_recv(s, from, m, s->listener);
+		cm_sidr_req_recv(s, from, m,
+				 cm_sock_listener(s, m->service_id));
 		return;
 	case CM_ATTR_SIDR_REP:
 		cm_sidr_rep_recv(from, m);

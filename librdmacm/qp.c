@@ -65,7 +65,13 @@ int cm_qp_init_attr(struct cm_id *cid, struct ibv_qp_attr *attr, int *mask,
 			return EINVAL; /* not connected (yet) */
 		attr->path_mtu = cid->mtu;
 		attr->dest_qp_num = cid->remote_qpn;
-		attr->rq_psn = cid->remote_psn;
+		/*
+		 * IBTA 12.7: the Starting PSN a REQ or REP carries is the
+		 * one its sender's receive queue expects, and its peer's
+		 * send queue starts at (the kernel's CM: rq_psn from the
+		 * message it sends, sq_psn from the one it receives).
+		 */
+		attr->rq_psn = cid->local_psn;
 		cm_fill_ah_attr(cid, &attr->ah_attr,
 				&cid->id.route.addr.addr.ibaddr.dgid);
 		attr->qp_access_flags = IBV_ACCESS_REMOTE_WRITE;
@@ -83,7 +89,7 @@ int cm_qp_init_attr(struct cm_id *cid, struct ibv_qp_attr *attr, int *mask,
 		}
 		return 0;
 	case IBV_QPS_RTS:
-		attr->sq_psn = cid->local_psn;
+		attr->sq_psn = cid->remote_psn;
 		*mask |= IBV_QP_SQ_PSN;
 		if (rc) {
 			attr->timeout = cid->ack_timeout ?

@@ -36,6 +36,11 @@ static int ns_self(dev_t *dev, ino_t *ino)
 	return 0;
 }
 
+struct cm_ns *cm_ns_first(void)
+{
+	return cm_nss;
+}
+
 struct cm_ns *cm_ns_get(void)
 {
 	struct cm_ns *ns;

@@ -208,6 +208,11 @@ int cm_send(struct cm_id *cid, const uint8_t *buf)
 {
 	struct cm_sock *s = cid->sock;
 
+	if (cid->ns && cid->ns->roce) {
+		cm_roce_send(cid->ns, &cid->peer, &cid->id.route.addr.src_addr,
+			     buf);
+		return 0;
+	}
 	if (!s || s->dead || s->family != cid->peer.ss_family) {
 		s = cm_sock_shared(cid->ns, cid->peer.ss_family);
 		if (!s)
@@ -222,14 +227,17 @@ int cm_send(struct cm_id *cid, const uint8_t *buf)
 void cm_send_to(struct cm_sock *s, const struct sockaddr_storage *to,
 		const uint8_t *buf)
 {
+	if (s->roce) {
+		cm_roce_send(s->ns, to, (struct sockaddr *)&s->rx_local, buf);
+		return;
+	}
 	if (s->family != to->ss_family)
 		s = cm_sock_shared(s->ns, to->ss_family);
 	if (s)
 		sendto_src(s->fd, buf, to, NULL);
 }
 
-/* v4-mapped IPv6 sources (a dual-stack listener) become plain IPv4. */
-static void unmap(struct sockaddr_storage *ss)
+void cm_sockaddr_unmap(struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -243,6 +251,28 @@ static void unmap(struct sockaddr_storage *ss)
 	memcpy(ss, &sin, sizeof(sin));
 }
 
+void cm_rx_batch_init(struct mmsghdr *msgs, struct iovec *iov, int n,
+		      void *bufs, size_t buf_len, struct sockaddr_storage *from,
+		      void *cbufs, size_t cbuf_len)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = (uint8_t *)bufs + (size_t)i * buf_len;
+		iov[i].iov_len = buf_len;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		if (cbufs) {
+			msgs[i].msg_hdr.msg_control =
+				(char *)cbufs + (size_t)i * cbuf_len;
+			msgs[i].msg_hdr.msg_controllen = cbuf_len;
+		}
+	}
+}
+
 void cm_sock_drain(struct cm_sock *s)
 {
 	static uint8_t bufs[CM_RX_BATCH][CM_MAD_SIZE + 1];
@@ -253,15 +283,8 @@ void cm_sock_drain(struct cm_sock *s)
 	int i, n;
 
 	do {
-		for (i = 0; i < CM_RX_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
+		cm_rx_batch_init(msgs, iov, CM_RX_BATCH, bufs, sizeof(bufs[0]),
+				 from, NULL, 0);
 		n = recvmmsg(s->fd, msgs, CM_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			/* A pending ICMP error is reported here first. */
@@ -275,7 +298,7 @@ void cm_sock_drain(struct cm_sock *s)
 				cm_rx_drops++;
 				continue;
 			}
-			unmap(&from[i]);
+			cm_sockaddr_unmap(&from[i]);
 			cm_recv(s, &from[i], &m, bufs[i]);
 		}
 	} while (n == CM_RX_BATCH && !s->dead);
@@ -351,7 +374,7 @@ void cm_sock_errqueue(struct cm_sock *s)
 			ee = (const void *)CMSG_DATA(c);
 			if (!port_unreachable(ee))
 				continue;
-			unmap(&to);
+			cm_sockaddr_unmap(&to);
 			/* Its sender learns that nobody listens there. */
 			cid = quoted_id(data, n, &to);
 			if (cid)

@@ -25,11 +25,17 @@ static void sidr_send(struct cm_id *cid, struct cm_msg *m, bool keep)
 int cm_sidr_connect(struct cm_id *cid, struct rdma_conn_param *param)
 {
 	struct cm_msg m = { .attr = CM_ATTR_SIDR_REQ };
+	int ret;
 
 	if (cid->state != CMS_ROUTE_RESOLVED ||
 	    (param && param->private_data_len > CM_USER_SIDR_PDATA) ||
 	    (param && param->private_data_len && !param->private_data)) {
 		errno = EINVAL;
+		return -1;
+	}
+	ret = cm_roce_prepare(cid);
+	if (ret) {
+		errno = -ret;
 		return -1;
 	}
 	m.pkey = 0xffff;

@@ -45,10 +45,15 @@ for r in ghost_response stale_response bad_response stale_request \
 		END {print n + 0}' "$d/expect") crafted, each counted"
 done
 
-# The CM listener.
-if [[ -x /usr/bin/rping ]]; then
-	port=$((20000 + $$ % 20000))
-	in_ns "$NS_A" /usr/bin/rping -s -a "$ADDR_A" -p "$port" -C 3 \
+# The CM listener: garbage at its port, or (UROCE_WIRE=roce) at port
+# 4791 where its CM receives RoCE v2, each datagram counted once; then
+# it still connects.
+# cm_garbage PORT TARGET_PORT [VAR=VALUE...]
+cm_garbage() {
+	local port=$1 target=$2 rp spid before after out n
+
+	shift 2
+	in_ns "$NS_A" "$@" /usr/bin/rping -s -a "$ADDR_A" -p "$port" -C 3 \
 		>"$TMP/rping-s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
@@ -65,13 +70,14 @@ if [[ -x /usr/bin/rping ]]; then
 	[[ -n $rp ]] || fail "rping -s did not start"
 	before=$(in_ns "$NS_A" "$HOSTILE" cmstat "$rp") ||
 		fail "no CM endpoint for rping"
-	out=$(in_ns "$NS_B" "$HOSTILE" cm "$ADDR_A" "$port")
+	out=$(in_ns "$NS_B" "$HOSTILE" cm "$ADDR_A" "$target")
 	sleep 0.5
 	after=$(in_ns "$NS_A" "$HOSTILE" cmstat "$rp")
 	n=${out#cm: }
 	n=${n%% *}
-	log "cm: $n garbage datagrams sent, rx_drops +$((after - before))"
-	in_ns "$NS_B" /usr/bin/rping -c -a "$ADDR_A" -p "$port" -C 3 -v \
+	log "cm ($*): $n garbage datagrams to port $target," \
+		"rx_drops +$((after - before))"
+	in_ns "$NS_B" "$@" /usr/bin/rping -c -a "$ADDR_A" -p "$port" -C 3 -v \
 		>"$TMP/rping-c" 2>&1 || {
 		cat "$TMP/rping-s" "$TMP/rping-c"
 		fail "rping after the garbage failed"
@@ -79,7 +85,13 @@ if [[ -x /usr/bin/rping ]]; then
 	wait "$spid" || fail "rping -s failed"
 	((after - before == n)) ||
 		fail "CM: $n datagrams sent, $((after - before)) counted"
-	log "cm: the listener still connects"
+	log "cm ($*): the listener still connects"
+}
+
+if [[ -x /usr/bin/rping ]]; then
+	port=$((20000 + $$ % 20000))
+	cm_garbage "$port" "$port"
+	cm_garbage "$((port + 1))" 4791 UROCE_WIRE=roce
 else
 	log "no rping: CM listener part skipped"
 fi

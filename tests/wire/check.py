@@ -396,6 +396,9 @@ def check_cm(pcap, cm_frames, rping):
     (UD SEND to QP1, DETH Q_Key 0x80010000 from QP1) it would be."""
     out = []
     for pkt in cm_frames:
+        if ROCE:
+            out.append(pkt)
+            continue
         mad = raw(pkt[UDP].payload)
         check(len(mad) == 256, "CM datagram of %d bytes" % len(mad))
         bth = struct.pack("!BBHII", 0x64, 0, 0xffff, 1, 0)
@@ -449,6 +452,10 @@ def check_cm(pcap, cm_frames, rping):
                      "psn": num(req["cm.req.startpsn"])}
     rping[ADDR_A] = {"qpn": num(rep["cm.rep.localqpn"]),
                      "psn": num(rep["cm.rep.startpsn"])}
+    # IBTA 12.7: a REQ's or REP's Starting PSN is what its sender's QP
+    # expects to receive, so each end sends from its peer's.
+    rping[ADDR_B]["psn"], rping[ADDR_A]["psn"] = (rping[ADDR_A]["psn"],
+                                                  rping[ADDR_B]["psn"])
 
 
 def main():
@@ -463,9 +470,13 @@ def main():
                 cm_ports & {p[UDP].sport, p[UDP].dport}
                 for port in (p[UDP].sport, p[UDP].dport)}
     cm_frames = [p for p in pkts if UDP in p and p[UDP].dport in cm_ports]
+    if ROCE:
+        # The CM's MADs go to QP 1 (the GSI) on port 4791 (uroce-cm(7)).
+        cm_frames = [p for p in pkts if BTH in p and p[BTH].dqpn == 1]
     ports = sorted({p[UDP].dport for p in pkts if UDP in p} - cm_ports)
     rows = [r for r in tshark(PCAP, ports, FIELDS)
-            if num(r["udp.dstport"]) in ports]
+            if num(r["udp.dstport"]) in ports and
+            not (ROCE and num(r["bth.destqp"]) == 1)]
     roce = []
     for r in rows:
         if check(r["bth.opcode"] != "", "frame %s: no BTH decoded" %
@@ -518,6 +529,9 @@ def main():
           (len(roce), " ".join(sorted(seen)), len(cm_frames)))
 
     nicrc, roce_bad, bad = check_icrc(PCAP, ports)
+    # roce: the CM's MADs (QP 1) are RoCE packets too, their ICRCs checked.
+    if ROCE:
+        nicrc -= len(cm_frames)
     check(nicrc == len(roce), "Scapy found %d RoCE packets, tshark %d" %
           (nicrc, len(roce)))
     if ROCE:
