@@ -51,6 +51,15 @@
  * buffer, and a window that overflows it turns into go-back-N.
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
+/*
+ * Nor more than their share of this, all the QPs of a context together:
+ * the peer's sockets (4 MiB of receive buffer each, which holds about
+ * half of that in payload) are shared by up to 256 QPs, and a thousand
+ * QPs with a full window each overflow them until go-back-N gives up
+ * (RETRY_EXC_ERR). A QP keeps at least UROCE_RC_LEAST_WINDOW packets.
+ */
+#define UROCE_CTX_WINDOW_BYTES (4u << 20)
+#define UROCE_RC_LEAST_WINDOW 2
 #define UROCE_ACKREQ_EVERY 64
 /*
  * A request that did not ask for an ACK is acknowledged this long after
@@ -420,14 +429,33 @@ static inline bool uroce_addr_mcast(const struct in6_addr *a)
 	       (IN6_IS_ADDR_V4MAPPED(a) && (a->s6_addr[12] & 0xf0) == 0xe0);
 }
 
-/* The most packets an RC QP keeps unacknowledged at its path MTU. */
+/*
+ * The most packets an RC QP keeps unacknowledged at its path MTU, its
+ * share of its context's window (the QP count is read relaxed: a stale
+ * share lasts one call).
+ */
 static inline uint32_t uroce_rc_window(const struct uroce_qp *qp)
 {
-	uint32_t w = UROCE_RC_WINDOW_BYTES / (qp->mtu ? qp->mtu : 1);
+	unsigned int n =
+		atomic_load_explicit(&qp->ctx->nqp, memory_order_relaxed);
+	uint32_t bytes = UROCE_RC_WINDOW_BYTES, w;
 
+	if (n && UROCE_CTX_WINDOW_BYTES / n < bytes)
+		bytes = UROCE_CTX_WINDOW_BYTES / n;
+	w = bytes / (qp->mtu ? qp->mtu : 1);
 	if (w > UROCE_RC_WINDOW)
 		return UROCE_RC_WINDOW;
+	if (bytes < UROCE_RC_WINDOW_BYTES)
+		return w < UROCE_RC_LEAST_WINDOW ? UROCE_RC_LEAST_WINDOW : w;
 	return w < UROCE_RC_MIN_WINDOW ? UROCE_RC_MIN_WINDOW : w;
+}
+
+/* The window now: what loss left of it (cwnd), within the QP's share. */
+static inline uint32_t uroce_rc_cwnd(const struct uroce_qp *qp)
+{
+	uint32_t w = uroce_rc_window(qp);
+
+	return qp->req.cwnd && qp->req.cwnd < w ? qp->req.cwnd : w;
 }
 
 /* Counts a packet @qp drops, in its counters and its device's. */
