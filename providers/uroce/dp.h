@@ -52,13 +52,15 @@
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
 /*
- * Nor more than their share of this, all the QPs of a context together:
- * the peer's sockets (4 MiB of receive buffer each, which holds about
- * half of that in payload) are shared by up to 256 QPs, and a thousand
- * QPs with a full window each overflow them until go-back-N gives up
- * (RETRY_EXC_ERR). A QP keeps at least UROCE_RC_LEAST_WINDOW packets.
+ * What a socket's 4 MiB receive buffer holds in payload, about (the
+ * kernel counts each datagram's whole buffer): losses halve a window no
+ * lower than its QP's share of that, with every QP of its context filling
+ * sockets of UROCE_SOCK_SLOTS QPs, and at least UROCE_RC_LEAST_WINDOW
+ * packets. With a floor of UROCE_RC_MIN_WINDOW for all, a thousand QPs
+ * kept overflowing the peer's sockets until go-back-N gave up
+ * (IBV_WC_RETRY_EXC_ERR).
  */
-#define UROCE_CTX_WINDOW_BYTES (4u << 20)
+#define UROCE_SOCK_WINDOW_BYTES (2u << 20)
 #define UROCE_RC_LEAST_WINDOW 2
 #define UROCE_ACKREQ_EVERY 64
 /*
@@ -429,33 +431,34 @@ static inline bool uroce_addr_mcast(const struct in6_addr *a)
 	       (IN6_IS_ADDR_V4MAPPED(a) && (a->s6_addr[12] & 0xf0) == 0xe0);
 }
 
-/*
- * The most packets an RC QP keeps unacknowledged at its path MTU, its
- * share of its context's window (the QP count is read relaxed: a stale
- * share lasts one call).
- */
+/* The most packets an RC QP keeps unacknowledged at its path MTU. */
 static inline uint32_t uroce_rc_window(const struct uroce_qp *qp)
 {
-	unsigned int n =
-		atomic_load_explicit(&qp->ctx->nqp, memory_order_relaxed);
-	uint32_t bytes = UROCE_RC_WINDOW_BYTES, w;
+	uint32_t w = UROCE_RC_WINDOW_BYTES / (qp->mtu ? qp->mtu : 1);
 
-	if (n && UROCE_CTX_WINDOW_BYTES / n < bytes)
-		bytes = UROCE_CTX_WINDOW_BYTES / n;
-	w = bytes / (qp->mtu ? qp->mtu : 1);
 	if (w > UROCE_RC_WINDOW)
 		return UROCE_RC_WINDOW;
-	if (bytes < UROCE_RC_WINDOW_BYTES)
-		return w < UROCE_RC_LEAST_WINDOW ? UROCE_RC_LEAST_WINDOW : w;
 	return w < UROCE_RC_MIN_WINDOW ? UROCE_RC_MIN_WINDOW : w;
 }
 
-/* The window now: what loss left of it (cwnd), within the QP's share. */
-static inline uint32_t uroce_rc_cwnd(const struct uroce_qp *qp)
+/*
+ * The least window a loss leaves an RC QP: its share of its sockets (the
+ * QP count is read relaxed: a stale share lasts one loss).
+ */
+static inline uint32_t uroce_rc_floor(const struct uroce_qp *qp)
 {
-	uint32_t w = uroce_rc_window(qp);
+	unsigned int n =
+		atomic_load_explicit(&qp->ctx->nqp, memory_order_relaxed);
+	uint64_t share = UROCE_RC_WINDOW_BYTES;
+	uint32_t w;
 
-	return qp->req.cwnd && qp->req.cwnd < w ? qp->req.cwnd : w;
+	if (n)
+		share = (uint64_t)UROCE_SOCK_WINDOW_BYTES *
+			((n + UROCE_SOCK_SLOTS - 1) / UROCE_SOCK_SLOTS) / n;
+	w = (uint32_t)(share / (qp->mtu ? qp->mtu : 1));
+	if (w > UROCE_RC_MIN_WINDOW)
+		return UROCE_RC_MIN_WINDOW;
+	return w < UROCE_RC_LEAST_WINDOW ? UROCE_RC_LEAST_WINDOW : w;
 }
 
 /* Counts a packet @qp drops, in its counters and its device's. */
