@@ -52,16 +52,16 @@
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
 /*
- * What a socket's 4 MiB receive buffer holds in payload, about (the
- * kernel counts each datagram's whole buffer): losses halve a window no
- * lower than its QP's share of that, with every QP of its context filling
- * sockets of UROCE_SOCK_SLOTS QPs, and at least UROCE_RC_LEAST_WINDOW
- * packets. With a floor of UROCE_RC_MIN_WINDOW for all, a thousand QPs
- * kept overflowing the peer's sockets until go-back-N gave up
- * (IBV_WC_RETRY_EXC_ERR).
+ * A quarter of a socket's 4 MiB receive buffer (the kernel counts each
+ * datagram's whole buffer, and a receiver short of CPU drains late): a
+ * loss leaves a window no lower than its QP's share of that, with every
+ * QP of its context filling sockets of UROCE_SOCK_SLOTS QPs, and at least
+ * UROCE_RC_LEAST_WINDOW packets. With a floor of UROCE_RC_MIN_WINDOW for
+ * all, a thousand QPs kept overflowing the peer's sockets until go-back-N
+ * gave up (IBV_WC_RETRY_EXC_ERR).
  */
-#define UROCE_SOCK_WINDOW_BYTES (2u << 20)
-#define UROCE_RC_LEAST_WINDOW 2
+#define UROCE_SOCK_WINDOW_BYTES (1u << 20)
+#define UROCE_RC_LEAST_WINDOW 1
 #define UROCE_ACKREQ_EVERY 64
 /*
  * A request that did not ask for an ACK is acknowledged this long after

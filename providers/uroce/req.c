@@ -478,6 +478,12 @@ void uroce_req_requeue(struct uroce_qp *qp)
 	qp->req.timer = 0;
 	uroce_req_sync(qp);
 	uroce_req_rewind(qp, qp->comp.psn);
+	/*
+	 * A timeout (nothing came back) or a failover: the window was lost,
+	 * not a packet of it. Halving it once per timeout took more timeouts
+	 * than retry_cnt allows for a thousand QPs to fit the peer's sockets.
+	 */
+	qp->req.cwnd = uroce_rc_floor(qp);
 	uroce_req_progress(qp);
 }
 
