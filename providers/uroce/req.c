@@ -51,7 +51,7 @@ static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 static uint32_t read_pkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			  uint32_t k)
 {
-	uint32_t n = wqe->npkts - k, w = qp->req.cwnd ?: uroce_rc_window(qp);
+	uint32_t n = wqe->npkts - k, w = uroce_rc_cwnd(qp);
 
 	return n < w ? n : w;
 }
@@ -103,7 +103,7 @@ static bool want_ackreq(const struct uroce_qp *qp,
 			const struct uroce_send_wqe *wqe, uint32_t psn,
 			bool last)
 {
-	uint32_t win = qp->req.cwnd ?: uroce_rc_window(qp);
+	uint32_t win = uroce_rc_cwnd(qp);
 
 	if (last && (qp->sq_sig_all || (wqe->send_flags & IBV_SEND_SIGNALED) ||
 		     qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr / 2))
@@ -323,7 +323,7 @@ static void progress(struct uroce_qp *qp, bool hold)
 		}
 		/* cwnd: what loss left of uroce_rc_window(). */
 		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
-				  (qp->req.cwnd ?: uroce_rc_window(qp)))
+				  uroce_rc_cwnd(qp))
 			break;
 		if (!(wqe->flags & UROCE_WQE_STARTED)) {
 			if (wqe->status)
