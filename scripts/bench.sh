@@ -146,6 +146,17 @@ cpu() {
 			END { if (n == 2) printf "%.3f\n", s; else print "-" }'
 }
 
+# split_args ARGS...: the caller's srv gets ARGS before --, cli those after.
+split_args() {
+	srv=()
+	while (($#)) && [[ $1 != -- ]]; do
+		srv+=("$1")
+		shift
+	done
+	(($#)) && shift
+	cli=("$@")
+}
+
 # pair NAME SECS MODE [SERVER ARGS] -- [CLIENT ARGS]: one measurement;
 # the client's result lines land in $tmp/NAME.
 pair() {
@@ -153,18 +164,14 @@ pair() {
 	local -a srv=() cli=()
 
 	shift 3
-	while (($#)) && [[ $1 != -- ]]; do
-		srv+=("$1")
-		shift
-	done
-	(($#)) && shift
-	cli=("$@")
-	in_ns "$ns_a" "$t" "${timed[@]}" "$tmp/$name.cpus" "$bench" "$mode" server \
-		-p "$port" -d "$dev_a" "${srv[@]}" >"$tmp/$name.server" 2>&1 &
+	split_args "$@"
+	in_ns "$ns_a" "$t" "${timed[@]}" "$tmp/$name.cpus" "$bench" "$mode" \
+		server -p "$port" -d "$dev_a" "${srv[@]}" \
+		>"$tmp/$name.server" 2>&1 &
 	spid=$!
 	pids+=("$spid")
-	in_ns "$ns_b" "$t" "${timed[@]}" "$tmp/$name.cpuc" "$bench" "$mode" client \
-		-a "$addr_a" -p "$port" -d "$dev_b" "${cli[@]}" \
+	in_ns "$ns_b" "$t" "${timed[@]}" "$tmp/$name.cpuc" "$bench" "$mode" \
+		client -a "$addr_a" -p "$port" -d "$dev_b" "${cli[@]}" \
 		>"$tmp/$name" 2>&1 || rc=$?
 	wait "$spid" || src=$?
 	forget "$spid"
@@ -348,12 +355,7 @@ peer() {
 	local -a srv=() cli=()
 
 	shift 2
-	while (($#)) && [[ $1 != -- ]]; do
-		srv+=("$1")
-		shift
-	done
-	(($#)) && shift
-	cli=("$@")
+	split_args "$@"
 	for ((r = 1; r <= reps; r++)); do
 		in_plain "$ns_a" "$t" "${timed[@]}" "$tmp/$name.$r.cpus" \
 			"${srv[@]}" >"$tmp/$name.$r.server" 2>&1 &
