@@ -52,16 +52,17 @@
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
 /*
- * A quarter of a socket's 4 MiB receive buffer (the kernel counts each
- * datagram's whole buffer, and a receiver short of CPU drains late).
- * Every QP of a context gets its share of that, with all of them filling
- * sockets of UROCE_SOCK_SLOTS QPs, as the most its window reaches and the
- * least a loss leaves it (but at least UROCE_RC_LEAST_WINDOW packets).
- * With 512 KiB for every QP, and a loss floor of UROCE_RC_MIN_WINDOW,
- * a thousand QPs overflowed the peer's sockets until go-back-N gave up
- * (IBV_WC_RETRY_EXC_ERR).
+ * The QPs of a context share their sockets' receive buffers (4 MiB each,
+ * UROCE_SOCK_SLOTS QPs a socket): a QP's window reaches at most its share
+ * of UROCE_SOCK_WINDOW_BYTES a socket, and a loss leaves it at least its
+ * share of UROCE_SOCK_FLOOR_BYTES (a quarter: the kernel counts each
+ * datagram's whole buffer, and a receiver short of CPU drains late), but
+ * at least UROCE_RC_LEAST_WINDOW packets. With 512 KiB for every QP and a
+ * loss floor of UROCE_RC_MIN_WINDOW, a thousand QPs overflowed the peer's
+ * sockets until go-back-N gave up (IBV_WC_RETRY_EXC_ERR).
  */
-#define UROCE_SOCK_WINDOW_BYTES (1u << 20)
+#define UROCE_SOCK_WINDOW_BYTES (4u << 20)
+#define UROCE_SOCK_FLOOR_BYTES (1u << 20)
 #define UROCE_RC_LEAST_WINDOW 1
 #define UROCE_ACKREQ_EVERY 64
 /*
@@ -433,10 +434,11 @@ static inline bool uroce_addr_mcast(const struct in6_addr *a)
 }
 
 /*
- * An RC QP's share of its sockets' buffers in packets of its path MTU, at
+ * An RC QP's share of @sock_bytes a socket in packets of its path MTU, at
  * most @most (the QP count is read relaxed: a stale share lasts a call).
  */
-static inline uint32_t uroce_rc_share(const struct uroce_qp *qp, uint32_t most)
+static inline uint32_t uroce_rc_share(const struct uroce_qp *qp,
+				      uint64_t sock_bytes, uint32_t most)
 {
 	unsigned int n =
 		atomic_load_explicit(&qp->ctx->nqp, memory_order_relaxed);
@@ -444,7 +446,7 @@ static inline uint32_t uroce_rc_share(const struct uroce_qp *qp, uint32_t most)
 	uint32_t w;
 
 	if (n > 1)
-		share = (uint64_t)UROCE_SOCK_WINDOW_BYTES *
+		share = sock_bytes *
 			((n + UROCE_SOCK_SLOTS - 1) / UROCE_SOCK_SLOTS) / n;
 	w = (uint32_t)(share / (qp->mtu ? qp->mtu : 1));
 	if (w > most)
@@ -461,13 +463,13 @@ static inline uint32_t uroce_rc_window(const struct uroce_qp *qp)
 		w = UROCE_RC_WINDOW;
 	if (w < UROCE_RC_MIN_WINDOW)
 		w = UROCE_RC_MIN_WINDOW;
-	return uroce_rc_share(qp, w);
+	return uroce_rc_share(qp, UROCE_SOCK_WINDOW_BYTES, w);
 }
 
 /* The least window a loss leaves an RC QP. */
 static inline uint32_t uroce_rc_floor(const struct uroce_qp *qp)
 {
-	return uroce_rc_share(qp, UROCE_RC_MIN_WINDOW);
+	return uroce_rc_share(qp, UROCE_SOCK_FLOOR_BYTES, UROCE_RC_MIN_WINDOW);
 }
 
 /* The window now: what losses left of it (cwnd), within the QP's share. */
