@@ -12,6 +12,9 @@ pkgs=(
 	# rdma-core's headers, for the ABI test, and Debian's unmodified
 	# rdma-core programs, which the conformance tests run on uroce.
 	libibverbs-dev librdmacm-dev ibverbs-utils rdmacm-utils perftest
+	# The benchmark (scripts/bench.sh): its libfabric tcp RMA peer is
+	# built against libfabric-dev; CPU times come from GNU time.
+	libfabric-dev time
 	# The middleware that the conformance tests run unmodified on uroce:
 	# UCX (ucx_info, ucx_perftest), libfabric (fi_info, fi_pingpong) and
 	# rdma-core's own Python tests (python3-pyverbs ships them).

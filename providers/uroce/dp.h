@@ -51,6 +51,19 @@
  * buffer, and a window that overflows it turns into go-back-N.
  */
 #define UROCE_RC_WINDOW_BYTES (512u * 1024)
+/*
+ * The QPs of a context share their sockets' receive buffers (4 MiB each,
+ * UROCE_SOCK_SLOTS QPs a socket): a QP's window reaches at most its share
+ * of UROCE_SOCK_WINDOW_BYTES a socket, and a loss leaves it at least its
+ * share of UROCE_SOCK_FLOOR_BYTES (a quarter: the kernel counts each
+ * datagram's whole buffer, and a receiver short of CPU drains late), but
+ * at least UROCE_RC_LEAST_WINDOW packets. With 512 KiB for every QP and a
+ * loss floor of UROCE_RC_MIN_WINDOW, a thousand QPs overflowed the peer's
+ * sockets until go-back-N gave up (IBV_WC_RETRY_EXC_ERR).
+ */
+#define UROCE_SOCK_WINDOW_BYTES (4u << 20)
+#define UROCE_SOCK_FLOOR_BYTES (1u << 20)
+#define UROCE_RC_LEAST_WINDOW 1
 #define UROCE_ACKREQ_EVERY 64
 /*
  * A request that did not ask for an ACK is acknowledged this long after
@@ -450,14 +463,51 @@ static inline bool uroce_addr_mcast(const struct in6_addr *a)
 	       (IN6_IS_ADDR_V4MAPPED(a) && (a->s6_addr[12] & 0xf0) == 0xe0);
 }
 
+/*
+ * An RC QP's share of @sock_bytes a socket in packets of its path MTU, at
+ * most @most (the QP count is read relaxed: a stale share lasts a call).
+ */
+static inline uint32_t uroce_rc_share(const struct uroce_qp *qp,
+				      uint64_t sock_bytes, uint32_t most)
+{
+	unsigned int n =
+		atomic_load_explicit(&qp->ctx->nqp, memory_order_relaxed);
+	uint64_t share = UROCE_RC_WINDOW_BYTES;
+	uint32_t w;
+
+	if (n > 1)
+		share = sock_bytes *
+			((n + UROCE_SOCK_SLOTS - 1) / UROCE_SOCK_SLOTS) / n;
+	w = (uint32_t)(share / (qp->mtu ? qp->mtu : 1));
+	if (w > most)
+		return most;
+	return w < UROCE_RC_LEAST_WINDOW ? UROCE_RC_LEAST_WINDOW : w;
+}
+
 /* The most packets an RC QP keeps unacknowledged at its path MTU. */
 static inline uint32_t uroce_rc_window(const struct uroce_qp *qp)
 {
 	uint32_t w = UROCE_RC_WINDOW_BYTES / (qp->mtu ? qp->mtu : 1);
 
 	if (w > UROCE_RC_WINDOW)
-		return UROCE_RC_WINDOW;
-	return w < UROCE_RC_MIN_WINDOW ? UROCE_RC_MIN_WINDOW : w;
+		w = UROCE_RC_WINDOW;
+	if (w < UROCE_RC_MIN_WINDOW)
+		w = UROCE_RC_MIN_WINDOW;
+	return uroce_rc_share(qp, UROCE_SOCK_WINDOW_BYTES, w);
+}
+
+/* The least window a loss leaves an RC QP. */
+static inline uint32_t uroce_rc_floor(const struct uroce_qp *qp)
+{
+	return uroce_rc_share(qp, UROCE_SOCK_FLOOR_BYTES, UROCE_RC_MIN_WINDOW);
+}
+
+/* The window now: what losses left of it (cwnd), within the QP's share. */
+static inline uint32_t uroce_rc_cwnd(const struct uroce_qp *qp)
+{
+	uint32_t w = uroce_rc_window(qp);
+
+	return qp->req.cwnd && qp->req.cwnd < w ? qp->req.cwnd : w;
 }
 
 /* Counts a packet @qp drops, in its counters and its device's. */

@@ -51,7 +51,7 @@ static uint32_t wqe_npkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe)
 static uint32_t read_pkts(struct uroce_qp *qp, struct uroce_send_wqe *wqe,
 			  uint32_t k)
 {
-	uint32_t n = wqe->npkts - k, w = qp->req.cwnd ?: uroce_rc_window(qp);
+	uint32_t n = wqe->npkts - k, w = uroce_rc_cwnd(qp);
 
 	return n < w ? n : w;
 }
@@ -103,7 +103,7 @@ static bool want_ackreq(const struct uroce_qp *qp,
 			const struct uroce_send_wqe *wqe, uint32_t psn,
 			bool last)
 {
-	uint32_t win = qp->req.cwnd ?: uroce_rc_window(qp);
+	uint32_t win = uroce_rc_cwnd(qp);
 
 	if (last && (qp->sq_sig_all || (wqe->send_flags & IBV_SEND_SIGNALED) ||
 		     qp->sq.head - qp->sq.tail >= qp->cap.max_send_wr / 2))
@@ -323,7 +323,7 @@ static void progress(struct uroce_qp *qp, bool hold)
 		}
 		/* cwnd: what loss left of uroce_rc_window(). */
 		if (rc && uroce_psn_sub(qp->req.psn, qp->comp.psn) >=
-				  (qp->req.cwnd ?: uroce_rc_window(qp)))
+				  uroce_rc_cwnd(qp))
 			break;
 		if (!(wqe->flags & UROCE_WQE_STARTED)) {
 			if (wqe->status)
@@ -478,13 +478,19 @@ void uroce_req_requeue(struct uroce_qp *qp)
 	qp->req.timer = 0;
 	uroce_req_sync(qp);
 	uroce_req_rewind(qp, qp->comp.psn);
+	/*
+	 * A timeout (nothing came back) or a failover: the window was lost,
+	 * not a packet of it. Halving it once per timeout took more timeouts
+	 * than retry_cnt allows for a thousand QPs to fit the peer's sockets.
+	 */
+	qp->req.cwnd = uroce_rc_floor(qp);
 	uroce_req_progress(qp);
 }
 
 void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)
 {
 	struct uroce_send_wqe *wqe;
-	uint32_t i;
+	uint32_t i, least;
 
 	wqe = uroce_sq_find_psn(qp, psn, &i);
 	if (!wqe)
@@ -494,6 +500,7 @@ void uroce_req_rewind(struct uroce_qp *qp, uint32_t psn)
 	qp->req.psn = psn;
 	qp->cnt.retrans++;
 	qp->req.cwnd /= 2;
-	if (qp->req.cwnd < UROCE_RC_MIN_WINDOW)
-		qp->req.cwnd = UROCE_RC_MIN_WINDOW;
+	least = uroce_rc_floor(qp);
+	if (qp->req.cwnd < least)
+		qp->req.cwnd = least;
 }
