@@ -262,14 +262,15 @@ vm_prepare() {
 	VM_INITRD=$dir/initrd.cpio
 }
 
-# Appends vm_stop to the caller's EXIT trap (once).
+# Appends vm_stop to the caller's EXIT trap (once); the old trap still
+# sees the exit status.
 vm_trap() {
 	local old
 
 	old=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT$/\1/")
 	[[ $old == *vm_stop* ]] && return
 	# shellcheck disable=SC2064 # the old trap is expanded now
-	trap "vm_stop; ${old:-:}" EXIT
+	trap "vm_trap_rc=\$?; vm_stop; (exit \$vm_trap_rc); ${old:-:}" EXIT
 	trap 'exit 1' INT TERM HUP
 }
 
