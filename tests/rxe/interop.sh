@@ -29,12 +29,15 @@
 #   RXE_INTEROP_PEER   uroce (default), or guest: the guest's rxe1 stands
 #                      in for uroce, over the wire (rxe-selfwire); checks
 #                      the harness without uroce
-#   RXE_INTEROP_BUDGET seconds (default 560) after which no case starts;
-#                      the cases left count as failed
+#   RXE_INTEROP_BUDGET seconds (default 560) from the start: a case that
+#                      might not end by then does not start and counts
+#                      as failed
+#   RXE_INTEROP_LOSS   percent dropped by the loss cases (default 2)
 #   RXE_INTEROP_FORCE  1: run even when uroce has no UROCE_WIRE (every
 #                      case then fails, within its time bound)
 #   BUILD or UROCE_TEST_LIBDIR/UROCE_TEST_BINDIR: uroce's build
-# and vm.sh's VM_*. Exit status: 0 all passed, 1 a case failed, 77 skip
+# and vm.sh's VM_*; UROCE_TEST_TIME_SCALE stretches every bound. Exit
+# status: 0 all passed, 1 a case failed, 77 skip
 # (not root, no qemu or archive, or this build of uroce has no
 # wire-compatible mode: its provider does not know UROCE_WIRE).
 
@@ -55,7 +58,7 @@ ALL_CASES="rc_pingpong ud_pingpong write_bw read_bw send_bw atomic_bw
 CASES=$(echo "${RXE_INTEROP_CASES:-$ALL_CASES}" | tr ',' ' ')
 DIRS=${RXE_INTEROP_DIRS:-server client}
 PEER=${RXE_INTEROP_PEER:-uroce}
-BUDGET=${RXE_INTEROP_BUDGET:-560}
+BUDGET=${RXE_INTEROP_BUDGET:-$(scaled 560)}
 LOSS=${RXE_INTEROP_LOSS:-2}
 NS=
 # The peer's device, address and GID index (IPv4 on both ends: uroce's
@@ -253,7 +256,9 @@ pair() {
 	tail -n 30 <<<"$SERVER_OUT"
 	echo "--- client (exit $rc)"
 	tail -n 30 <<<"$CLIENT_OUT"
-	((rc == 0 && rcs == 0))
+	((rc == 0 && rcs == 0)) && return
+	FIGURE="server exit $rcs, client exit $rc"
+	return 1
 }
 
 side_name() {
@@ -450,7 +455,7 @@ loss() {
 	loss_on || return 1
 	"$1" "$2" || rc=1
 	n=$(loss_off)
-	FIGURE+="; $n datagrams dropped ($LOSS%)"
+	FIGURE+="${FIGURE:+; }$n datagrams dropped ($LOSS%)"
 	((rc == 0)) || return 1
 	((n > 0)) || { echo "nothing dropped"; return 1; }
 }
@@ -480,8 +485,8 @@ loss_write_bw() {
 devinfo_gid() {
 	awk -v dev="$3" -v a="::ffff:$2," '
 		$1 == "hca_id:" { on = $2 == dev }
-		on && $1 ~ /^GID\[/ && $2 == a {
-			sub(/^GID\[ */, ""); sub(/\]:.*/, ""); print; exit }' \
+		on && /GID\[ *[0-9]+\]:/ && index($0, a) {
+			sub(/.*GID\[ */, ""); sub(/\]:.*/, ""); print; exit }' \
 		<<<"$1"
 }
 
@@ -519,13 +524,13 @@ has_wire_mode() {
 	grep -qa UROCE_WIRE "$lib"
 }
 
-# wire_mode_probe: under UROCE_WIRE=roce, a QP of uroce's loopback device
+# wire_mode_probe: under UROCE_WIRE=roce, a QP of the peer's device
 # receives on UDP port 4791 (ibv_rc_pingpong's server has made its QP
 # when it listens on TCP).
 wire_mode_probe() {
 	local pid rc=0
 
-	host_cmd 20 "ibv_rc_pingpong -d uroce_lo -g 0 -p 18599" \
+	host_cmd 20 "ibv_rc_pingpong -d $PEER_DEV -g $PEER_GID -p 18599" \
 		>"$TMP/probe.out" 2>&1 &
 	pid=$!
 	retry 15 eval "ip netns exec $NS ss -Hltn 'sport = :18599' | grep -q ." ||
@@ -546,7 +551,7 @@ run_case() {
 	local name=$1 dir=$2 t0=$SECONDS rc=0 out
 
 	FIGURE=
-	T=${CASE_TIME[$name]}
+	T=$(scaled "${CASE_TIME[$name]}")
 	echo
 	vm_log "=== $name, $(dir_label "$dir")"
 	case_"$name" "$dir" || rc=1
@@ -587,9 +592,6 @@ main() {
 	fi
 	test_init
 	ns_new NS rxe
-	if [[ $PEER == uroce ]]; then
-		has_wire_mode && wire_mode_probe
-	fi
 	t=$SECONDS
 	vm_prepare
 	if [[ $PEER == guest ]]; then
@@ -602,9 +604,12 @@ main() {
 	ip netns exec "$NS" ping -c 1 -W 5 "$G0" >/dev/null ||
 		vm_fail "no ping reply from the guest's $G0"
 	interop_gids
+	if [[ $PEER == uroce ]] && has_wire_mode; then
+		wire_mode_probe
+	fi
 	for c in $CASES; do
 		for d in $DIRS; do
-			if ((SECONDS + 2 * CASE_TIME[$c] + 15 > BUDGET)); then
+			if ((SECONDS + 2 * $(scaled "${CASE_TIME[$c]}") + 15 > BUDGET)); then
 				RESULTS+=("FAIL $c $(dir_label "$d"): not run, out of time ($BUDGET s)")
 				FAILED=1
 				continue
