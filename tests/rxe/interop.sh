@@ -211,8 +211,8 @@ side_wait() {
 	( sleep "$3"; kill "${HOST_PID[$2]}" ) 2>/dev/null &
 	local killer=$!
 	wait "${HOST_PID[$2]}" || rc=$?
-	kill "$killer" 2>/dev/null
-	wait "$killer" 2>/dev/null
+	kill "$killer" 2>/dev/null || true
+	wait "$killer" 2>/dev/null || true
 	cat "$TMP/$2.out" "$TMP/$2.err"
 	return "$rc"
 }
@@ -538,8 +538,8 @@ wire_mode_probe() {
 	if ((rc == 0)); then
 		ip netns exec "$NS" ss -Hlun "sport = :4791" | grep -q . || rc=2
 	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	case $rc in
 	1) fail "the probe's ibv_rc_pingpong did not start: $(cat "$TMP/probe.out")" ;;
 	2) fail "UROCE_WIRE=roce: uroce's QP receives on no UDP port 4791" ;;

@@ -269,7 +269,7 @@ vm_trap() {
 
 	old=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT$/\1/")
 	[[ $old == *vm_stop* ]] && return
-	# shellcheck disable=SC2064 # the old trap is expanded now
+	# shellcheck disable=SC2064,SC2154 # the old trap is expanded now
 	trap "vm_trap_rc=\$?; vm_stop; (exit \$vm_trap_rc); ${old:-:}" EXIT
 	trap 'exit 1' INT TERM HUP
 }
