@@ -307,19 +307,31 @@ perftest_result() {
 		<<<"$CLIENT_OUT"
 }
 
-# bw TOOL DIR ARGS...: a perftest bandwidth run, its average.
-bw() {
-	local tool=$1 dir=$2 args line
+# perftest_pair DIR KIND FORMAT TOOL ARGS...: perftest's TOOL with ARGS
+# on both ends, listening on KIND (tcp; cm with -R); FIGURE is the
+# client's result line through awk's printf FORMAT (with its arguments).
+perftest_pair() {
+	local dir=$1 kind=$2 fmt=$3 tool=$4 args line
 
-	shift 2
-	args="-d @DEV@ -x @GID@ -F $*"
-	pair "$dir" tcp 18515 "$tool $args" "$tool $args @SRV@" ||
+	shift 4
+	args="-d @DEV@ -F $*"
+	pair "$dir" "$kind" 18515 "$tool $args" "$tool $args @SRV@" ||
 		return 1
 	line=$(perftest_result)
 	[[ -n $line ]] || return 1
-	# #bytes #iterations BW-peak BW-average MsgRate
-	FIGURE=$(awk '{ printf "%s bytes x %s: %s MB/s, %s Mpps", $1, $2, $4, $5 }' \
-		<<<"$line")
+	FIGURE=$(awk "{ printf $fmt }" <<<"$line")
+}
+
+# The columns: #bytes #iterations BW-peak BW-average MsgRate.
+# shellcheck disable=SC2016 # awk's fields
+BW_FIGURE='"%s bytes x %s: %s MB/s, %s Mpps", $1, $2, $4, $5'
+
+# bw TOOL DIR ARGS...: a perftest bandwidth run, its average.
+bw() {
+	local tool=$1 dir=$2
+
+	shift 2
+	perftest_pair "$dir" tcp "$BW_FIGURE" "$tool" -x @GID@ "$@"
 }
 
 case_write_bw() { bw ib_write_bw "$1" -n 200; }
@@ -327,16 +339,12 @@ case_read_bw() { bw ib_read_bw "$1" -n 200; }
 case_send_bw() { bw ib_send_bw "$1" -n 200; }
 case_atomic_bw() { bw ib_atomic_bw "$1" -n 200; }
 
+# The columns: #bytes #iterations t_min t_max t_typical t_avg ...
 case_write_lat() {
-	local line
-
-	pair "$1" tcp 18515 "ib_write_lat -d @DEV@ -x @GID@ -F -n 200" \
-		"ib_write_lat -d @DEV@ -x @GID@ -F -n 200 @SRV@" || return 1
-	line=$(perftest_result)
-	[[ -n $line ]] || return 1
-	# #bytes #iterations t_min t_max t_typical t_avg ...
-	FIGURE=$(awk '{ printf "%s bytes x %s: typical %s us, average %s us", $1, $2, $5, $6 }' \
-		<<<"$line")
+	# shellcheck disable=SC2016 # awk's fields
+	perftest_pair "$1" tcp \
+		'"%s bytes x %s: typical %s us, average %s us", $1, $2, $5, $6' \
+		ib_write_lat -x @GID@ -n 200
 }
 
 # rping -v prints each ping's payload: "rdma-ping-N: " and then the
@@ -409,13 +417,7 @@ case_udaddy() {
 }
 
 case_write_bw_cm() {
-	local line
-
-	pair "$1" cm 18515 "ib_write_bw -R -d @DEV@ -F -n 200" \
-		"ib_write_bw -R -d @DEV@ -F -n 200 @SRV@" || return 1
-	line=$(perftest_result)
-	[[ -n $line ]] || return 1
-	FIGURE=$(awk '{ printf "%s bytes x %s: %s MB/s", $1, $2, $4 }' <<<"$line")
+	perftest_pair "$1" cm "$BW_FIGURE" ib_write_bw -R -n 200
 }
 
 # loss_on: nftables in the namespace drops $LOSS percent of the UDP port
