@@ -129,13 +129,15 @@ on_guest() {
 # otherwise have a message of stderr in its middle.
 
 # side_start SIDE ID SEC CMD: CMD in the background on SIDE, at most SEC.
+# The guest's commands that should take no time get 20 s: a guest starved
+# by this machine's load answers slowly.
 side_start() {
 	if on_guest "$1"; then
-		vm_run -t 10 "rm -f /tmp/$2.*
+		(vm_run -t 20 "rm -f /tmp/$2.*
 			( timeout $3 $4 >/tmp/$2.out 2>/tmp/$2.err &
 			  echo \$! >/tmp/$2.pid
 			  wait \$!
-			  echo \$? >/tmp/$2.rc ) </dev/null >/dev/null 2>&1 &"
+			  echo \$? >/tmp/$2.rc ) </dev/null >/dev/null 2>&1 &")
 	else
 		host_cmd "$3" "$4" >"$TMP/$2.out" 2>"$TMP/$2.err" &
 		HOST_PID[$2]=$!
@@ -152,7 +154,7 @@ side_listening() {
 		else
 			check="rdma res show cm_id | grep LISTEN | grep -q ':$4 \|:$4\$'"
 		fi
-		vm_run -t 10 "$check && exit 0; [ -e /tmp/$2.rc ] && exit 2
+		vm_run -t 20 "$check && exit 0; [ -e /tmp/$2.rc ] && exit 2
 			exit 1" >/dev/null
 		return
 	fi
@@ -204,7 +206,7 @@ side_wait() {
 		vm_run -t "$3" "while [ ! -e /tmp/$2.rc ]; do sleep 0.2; done
 			cat /tmp/$2.out /tmp/$2.err; exit \$(cat /tmp/$2.rc)" ||
 			rc=$?
-		((rc == 0)) || vm_run -t 5 "kill -9 \$(cat /tmp/$2.pid)
+		((rc == 0)) || vm_run -t 20 "kill -9 \$(cat /tmp/$2.pid)
 			cat /tmp/$2.out /tmp/$2.err" 2>/dev/null || true
 		return "$rc"
 	fi
@@ -243,8 +245,8 @@ pair() {
 	ccmd=$(subst $cs "$5" "$saddr")
 	echo "  server ($(side_name $ss)): $scmd"
 	echo "  client ($(side_name $cs)): $ccmd"
-	side_start $ss "$id" "$t" "$scmd"
-	CLIENT_OUT=$(side_wait_listen $ss "$id" "$kind" "$port" \
+	side_start $ss "$id" "$t" "$scmd" || rc=1
+	((rc)) || CLIENT_OUT=$(side_wait_listen $ss "$id" "$kind" "$port" \
 		$((t < 15 ? t : 15))) || rc=1
 	if ((rc == 0)); then
 		CLIENT_OUT=$(side_run $cs "$t" "$ccmd") || rc=$?
@@ -557,6 +559,12 @@ run_case() {
 	echo
 	vm_log "=== $name, $(dir_label "$dir")"
 	case_"$name" "$dir" || rc=1
+	if ((rc)) && [[ -n $VM_DIR ]]; then
+		echo "--- the guest's console, last lines"
+		tail -n 5 "$VM_DIR/console.log"
+		echo "--- the guest's processes"
+		(vm_run -t 30 "cat /proc/loadavg; ps -o pid,stat,time,args") || true
+	fi
 	if ((rc == 0)); then
 		out="PASS $name $(dir_label "$dir"): $FIGURE ($((SECONDS - t0)) s)"
 	else
