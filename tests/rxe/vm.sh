@@ -34,7 +34,8 @@
 # addresses, runs `rdma link add rxe0 type rxe netdev eth0` and then
 # serves commands on a virtio-serial port (a pair of FIFOs here): one line
 # each way per command, base64-encoded, so no output can be taken for the
-# end marker. Its console (the first serial port) goes to
+# end marker, the output starting with a tag of the command's own (vm_run
+# drops the late answer of a command whose caller gave up). Its console (the first serial port) goes to
 # $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
 # index of an IPv4 address) and `rxe-selfwire`, which makes rxe0 and
 # rxe1 reach each other over the wire (the bridge here, where tcpdump
