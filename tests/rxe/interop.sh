@@ -10,6 +10,10 @@
 #
 #   rc_pingpong  ibv_rc_pingpong -c (data checked by both ends)
 #   ud_pingpong  ibv_ud_pingpong -c
+#                (these two and the perftest cases on the IPv4 GIDs)
+#   rc_pingpong_gid0 ud_pingpong_gid0
+#                the same with -g 0 on both ends: the default GIDs (IPv6
+#                link-local), which must be of one family on both
 #   write_bw read_bw send_bw atomic_bw write_lat
 #                perftest, QP data exchanged over TCP
 #   rping        rping -v -C 100 (each payload checked here)
@@ -52,7 +56,7 @@ BINDIR=${BINDIR:-$(dirname "$LIBDIR")/bin}
 HOST=192.0.2.1
 G0=192.0.2.2
 G1=192.0.2.3
-ALL_CASES="rc_pingpong ud_pingpong write_bw read_bw send_bw atomic_bw
+ALL_CASES="rc_pingpong ud_pingpong rc_pingpong_gid0 ud_pingpong_gid0 write_bw read_bw send_bw atomic_bw
 	write_lat rping ucmatose udaddy write_bw_cm loss_rc_pingpong
 	loss_write_bw"
 CASES=$(echo "${RXE_INTEROP_CASES:-$ALL_CASES}" | tr ',' ' ')
@@ -67,6 +71,9 @@ RXE_GID=
 PEER_DEV=
 PEER_ADDR=
 PEER_GID=
+# GID 0 of each end, as ibv_devinfo prints it.
+RXE_GID0=
+PEER_GID0=
 declare -A HOST_PID=()
 RESULTS=()
 FAILED=0
@@ -77,7 +84,8 @@ FIGURE=
 # Each case's time bound (seconds) for each of its programs, about four
 # times what it takes guest to guest under TCG here; a failing case takes
 # at most twice that and 15 s (pair).
-declare -A CASE_TIME=([rc_pingpong]=20 [ud_pingpong]=20 [write_bw]=25
+declare -A CASE_TIME=([rc_pingpong]=20 [ud_pingpong]=20
+	[rc_pingpong_gid0]=20 [ud_pingpong_gid0]=20 [write_bw]=25
 	[read_bw]=25 [send_bw]=25 [atomic_bw]=20 [write_lat]=25 [rping]=20
 	[ucmatose]=20 [udaddy]=20 [write_bw_cm]=25 [loss_rc_pingpong]=40
 	[loss_write_bw]=40)
@@ -210,11 +218,13 @@ side_wait() {
 			cat /tmp/$2.out /tmp/$2.err" 2>/dev/null || true
 		return "$rc"
 	fi
-	( sleep "$3"; kill "${HOST_PID[$2]}" ) 2>/dev/null &
-	local killer=$!
+	# Polled: a background killer would hold the caller's $(...) open.
+	local end=$((SECONDS + $3))
+	while kill -0 "${HOST_PID[$2]}" 2>/dev/null && ((SECONDS < end)); do
+		sleep 0.2
+	done
+	kill "${HOST_PID[$2]}" 2>/dev/null || true
 	wait "${HOST_PID[$2]}" || rc=$?
-	kill "$killer" 2>/dev/null || true
-	wait "$killer" 2>/dev/null || true
 	cat "$TMP/$2.out" "$TMP/$2.err"
 	return "$rc"
 }
@@ -245,13 +255,17 @@ pair() {
 	ccmd=$(subst $cs "$5" "$saddr")
 	echo "  server ($(side_name $ss)): $scmd"
 	echo "  client ($(side_name $cs)): $ccmd"
+	local t0=$SECONDS t1 t2
 	side_start $ss "$id" "$t" "$scmd" || rc=1
 	((rc)) || CLIENT_OUT=$(side_wait_listen $ss "$id" "$kind" "$port" \
 		$((t < 15 ? t : 15))) || rc=1
+	t1=$SECONDS
 	if ((rc == 0)); then
 		CLIENT_OUT=$(side_run $cs "$t" "$ccmd") || rc=$?
 	fi
+	t2=$SECONDS
 	SERVER_OUT=$(side_wait $ss "$id" $((rc ? 3 : t))) || rcs=$?
+	echo "  (server up and listening: $((t1 - t0)) s, client: $((t2 - t1)) s, server's end: $((SECONDS - t2)) s)"
 	SERVER_RC=$rcs
 	CLIENT_RC=$rc
 	echo "--- server (exit $rcs)"
@@ -299,6 +313,31 @@ case_ud_pingpong() {
 	pair "$1" tcp 18515 \
 		"ibv_ud_pingpong -d @DEV@ -g @GID@ -n 100 -s 512 -c" \
 		"ibv_ud_pingpong -d @DEV@ -g @GID@ -n 100 -s 512 -c @SRV@" &&
+		pingpong_check "$SERVER_OUT" "$CLIENT_OUT"
+}
+
+# gid0_family: both ends' GID 0 are IPv6 link-local, or both IPv4.
+gid0_family() {
+	local a=${RXE_GID0%%:*} b=${PEER_GID0%%:*}
+
+	[[ $a == fe80 && $b == fe80 ]] && return 0
+	[[ $RXE_GID0 == ::ffff:* && $PEER_GID0 == ::ffff:* ]] && return 0
+	FIGURE="GID 0 is $RXE_GID0 on rxe0, $PEER_GID0 on $PEER_DEV"
+	echo "$FIGURE: -g 0 pairs two families"
+	return 1
+}
+
+case_rc_pingpong_gid0() {
+	gid0_family || return 1
+	pair "$1" tcp 18515 "ibv_rc_pingpong -d @DEV@ -g 0 -n 100 -c" \
+		"ibv_rc_pingpong -d @DEV@ -g 0 -n 100 -c @SRV@" &&
+		pingpong_check "$SERVER_OUT" "$CLIENT_OUT"
+}
+
+case_ud_pingpong_gid0() {
+	gid0_family || return 1
+	pair "$1" tcp 18515 "ibv_ud_pingpong -d @DEV@ -g 0 -n 100 -s 512 -c" \
+		"ibv_ud_pingpong -d @DEV@ -g 0 -n 100 -s 512 -c @SRV@" &&
 		pingpong_check "$SERVER_OUT" "$CLIENT_OUT"
 }
 
@@ -484,6 +523,14 @@ loss_write_bw() {
 
 # --- set-up
 
+# devinfo_gid0 OUT DEV: GID 0 of DEV in `ibv_devinfo -v` output OUT.
+devinfo_gid0() {
+	awk -v dev="$2" '
+		$1 == "hca_id:" { on = $2 == dev }
+		on && /GID\[ *0\]:/ { sub(/.*GID\[ *0\]:[ \t]*/, "")
+			sub(/,.*/, ""); print; exit }' <<<"$1"
+}
+
 # The GID index of IPv4 address $2 in `ibv_devinfo -v` output $1 for
 # device $3.
 devinfo_gid() {
@@ -501,22 +548,28 @@ interop_gids() {
 	local out
 
 	RXE_GID=$(vm_run "rxe-gid rxe0 $G0") || vm_fail "rxe-gid: $RXE_GID"
+	out=$(vm_run "ibv_devinfo -v -d rxe0") || vm_fail "ibv_devinfo: $out"
+	RXE_GID0=$(devinfo_gid0 "$out" rxe0)
 	if [[ $PEER == guest ]]; then
 		PEER_DEV=rxe1
 		PEER_ADDR=$G1
 		PEER_GID=$(vm_run "rxe-gid rxe1 $G1") ||
 			vm_fail "rxe-gid: $PEER_GID"
+		out=$(vm_run "ibv_devinfo -v -d rxe1") ||
+			vm_fail "ibv_devinfo: $out"
+		PEER_GID0=$(devinfo_gid0 "$out" rxe1)
 	else
 		PEER_DEV=uroce_br0
 		PEER_ADDR=$HOST
 		out=$(host_cmd 30 "ibv_devinfo -v -d $PEER_DEV" 2>&1) ||
 			vm_fail "uroce's ibv_devinfo: $out"
 		PEER_GID=$(devinfo_gid "$out" "$HOST" "$PEER_DEV")
+		PEER_GID0=$(devinfo_gid0 "$out" "$PEER_DEV")
 		[[ -n $PEER_GID ]] || vm_fail "uroce has no GID for $HOST: $out"
 		vm_log "uroce's GID table: $(grep 'GID\[' <<<"$out" | tr -s '\t ' ' ')"
 	fi
 	vm_log "guest's rxe0 GID table: $(vm_run "cd /sys/class/infiniband/rxe0/ports/1/gids && for g in 0 1 2 3; do echo \$g=\$(cat \$g 2>/dev/null); done" | tr '\n' ' ')"
-	vm_log "GID indexes (IPv4): rxe0 $RXE_GID, $PEER_DEV $PEER_GID"
+	vm_log "GID indexes (IPv4): rxe0 $RXE_GID, $PEER_DEV $PEER_GID; GID 0: rxe0 $RXE_GID0, $PEER_DEV $PEER_GID0"
 }
 
 # has_wire_mode: this build's provider knows UROCE_WIRE (the variable that
@@ -563,7 +616,7 @@ run_case() {
 		echo "--- the guest's console, last lines"
 		tail -n 5 "$VM_DIR/console.log"
 		echo "--- the guest's processes"
-		(vm_run -t 30 "cat /proc/loadavg; ps -o pid,stat,time,args") || true
+		(vm_run -t 30 "cat /proc/loadavg; ps -o pid,stat,args") || true
 	fi
 	if ((rc == 0)); then
 		out="PASS $name $(dir_label "$dir"): $FIGURE ($((SECONDS - t0)) s)"
