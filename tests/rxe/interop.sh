@@ -57,7 +57,8 @@ BINDIR=${BINDIR:-$(dirname "$LIBDIR")/bin}
 HOST=192.0.2.1
 G0=192.0.2.2
 G1=192.0.2.3
-ALL_CASES="rc_pingpong ud_pingpong rc_pingpong_gid0 ud_pingpong_gid0 write_bw read_bw send_bw atomic_bw
+ALL_CASES="rc_pingpong ud_pingpong rc_pingpong_gid0 ud_pingpong_gid0
+	write_bw read_bw send_bw atomic_bw
 	write_lat rping ucmatose udaddy write_bw_cm loss_rc_pingpong
 	loss_write_bw"
 CASES=$(echo "${RXE_INTEROP_CASES:-$ALL_CASES}" | tr ',' ' ')
@@ -161,7 +162,8 @@ side_listening() {
 		if [[ $3 == tcp ]]; then
 			check="netstat -ltn | grep -q ':$4 '"
 		else
-			check="rdma res show cm_id | grep LISTEN | grep -q ':$4 \|:$4\$'"
+			check="rdma res show cm_id | grep LISTEN |
+				grep -q ':$4 \|:$4\$'"
 		fi
 		vm_run -t 20 "$check && exit 0; [ -e /tmp/$2.rc ] && exit 2
 			exit 1" >/dev/null
@@ -185,7 +187,10 @@ side_wait_listen() {
 		rc=0
 		side_listening "$1" "$2" "$3" "$4" || rc=$?
 		((rc == 0)) && return 0
-		((rc == 2)) && { echo "the server ended before it listened"; return 1; }
+		if ((rc == 2)); then
+			echo "the server ended before it listened"
+			return 1
+		fi
 		sleep 0.3
 	done
 	echo "the server did not listen on $3 port $4 within $5 s"
@@ -266,7 +271,8 @@ pair() {
 	fi
 	t2=$SECONDS
 	SERVER_OUT=$(side_wait $ss "$id" $((rc ? 3 : t))) || rcs=$?
-	echo "  (server up and listening: $((t1 - t0)) s, client: $((t2 - t1)) s, server's end: $((SECONDS - t2)) s)"
+	echo "  (server up and listening: $((t1 - t0)) s," \
+		"client: $((t2 - t1)) s, server's end: $((SECONDS - t2)) s)"
 	SERVER_RC=$rcs
 	CLIENT_RC=$rc
 	echo "--- server (exit $rcs)"
@@ -436,7 +442,8 @@ case_rping() {
 		echo "(rping's exit race at the disconnection: ignored)"
 	fi
 	rping_check "$SERVER_OUT" "$CLIENT_OUT" || return 1
-	FIGURE="100 pings of 64 bytes, payloads verified on both ends, in $((SECONDS - t0)) s"
+	FIGURE="100 pings of 64 bytes, payloads verified on both ends,"
+	FIGURE+=" in $((SECONDS - t0)) s"
 }
 
 case_ucmatose() {
@@ -446,7 +453,8 @@ case_ucmatose() {
 		"ucmatose -s @SRV@ -p 7471 -c 2" || return 1
 	grep -q "data transfers complete" <<<"$SERVER_OUT" || return 1
 	grep -q "test complete" <<<"$CLIENT_OUT" || return 1
-	FIGURE="2 RC connections, 10 messages each way each, $((SECONDS - t0)) s"
+	FIGURE="2 RC connections, 10 messages each way each,"
+	FIGURE+=" $((SECONDS - t0)) s"
 }
 
 case_udaddy() {
@@ -455,7 +463,8 @@ case_udaddy() {
 	pair "$1" cm 7174 "udaddy -c 2" "udaddy -s @SRV@ -c 2" || return 1
 	grep -q "data transfers complete" <<<"$SERVER_OUT" || return 1
 	grep -q "test complete" <<<"$CLIENT_OUT" || return 1
-	FIGURE="2 UD endpoints through SIDR, 10 messages each way each, $((SECONDS - t0)) s"
+	FIGURE="2 UD endpoints through SIDR, 10 messages each way each,"
+	FIGURE+=" $((SECONDS - t0)) s"
 }
 
 # perftest -R connects twice (a control connection, then the test's own):
@@ -589,8 +598,11 @@ interop_gids() {
 		[[ -n $PEER_GID ]] || vm_fail "uroce has no GID for $HOST: $out"
 		vm_log "uroce's GID table: $(grep 'GID\[' <<<"$out" | tr -s '\t ' ' ')"
 	fi
-	vm_log "guest's rxe0 GID table: $(vm_run "cd /sys/class/infiniband/rxe0/ports/1/gids && for g in 0 1 2 3; do echo \$g=\$(cat \$g 2>/dev/null); done" | tr '\n' ' ')"
-	vm_log "GID indexes (IPv4): rxe0 $RXE_GID, $PEER_DEV $PEER_GID; GID 0: rxe0 $RXE_GID0, $PEER_DEV $PEER_GID0"
+	out=$(vm_run "cd /sys/class/infiniband/rxe0/ports/1/gids &&
+		for g in 0 1 2 3; do echo \$g=\$(cat \$g); done") || true
+	vm_log "guest's rxe0 GID table: $(tr '\n' ' ' <<<"$out")"
+	vm_log "GID indexes (IPv4): rxe0 $RXE_GID, $PEER_DEV $PEER_GID;" \
+		"GID 0: rxe0 $RXE_GID0, $PEER_DEV $PEER_GID0"
 }
 
 # has_wire_mode: this build's provider knows UROCE_WIRE (the variable that
@@ -640,9 +652,11 @@ run_case() {
 		(vm_run -t 30 "cat /proc/loadavg; ps -o pid,stat,args") || true
 	fi
 	if ((rc == 0)); then
-		out="PASS $name $(dir_label "$dir"): $FIGURE ($((SECONDS - t0)) s)"
+		out="PASS $name $(dir_label "$dir"): $FIGURE"
+		out+=" ($((SECONDS - t0)) s)"
 	else
-		out="FAIL $name $(dir_label "$dir"): ${FIGURE:-no result} ($((SECONDS - t0)) s)"
+		out="FAIL $name $(dir_label "$dir"): ${FIGURE:-no result}"
+		out+=" ($((SECONDS - t0)) s)"
 		FAILED=1
 	fi
 	vm_log "$out"
@@ -657,7 +671,7 @@ dir_label() {
 }
 
 main() {
-	local c d t
+	local c d t out
 
 	for c in $CASES; do
 		declare -F "case_$c" >/dev/null || fail "no case $c (cases: $ALL_CASES)"
@@ -672,7 +686,8 @@ main() {
 			fail "no libibverbs.so.1 in '$LIBDIR' (set BUILD or UROCE_TEST_LIBDIR)"
 		[[ -x $BINDIR/uroce ]] || fail "no $BINDIR/uroce"
 		has_wire_mode || [[ ${RXE_INTEROP_FORCE:-0} == 1 ]] ||
-			skip "this build of uroce has no wire-compatible mode (its provider does not read UROCE_WIRE)"
+			skip "this build of uroce has no wire-compatible mode" \
+				"(its provider does not read UROCE_WIRE)"
 	fi
 	test_init
 	ns_new NS rxe
@@ -693,8 +708,10 @@ main() {
 	fi
 	for c in $CASES; do
 		for d in $DIRS; do
-			if ((SECONDS + 2 * $(scaled "${CASE_TIME[$c]}") + 15 > BUDGET)); then
-				RESULTS+=("FAIL $c $(dir_label "$d"): not run, out of time ($BUDGET s)")
+			t=$(scaled "${CASE_TIME[$c]}")
+			if ((SECONDS + 2 * t + 15 > BUDGET)); then
+				out="FAIL $c $(dir_label "$d"): not run,"
+				RESULTS+=("$out out of time ($BUDGET s)")
 				FAILED=1
 				continue
 			fi

@@ -35,8 +35,8 @@
 # serves commands on a virtio-serial port (a pair of FIFOs here): one line
 # each way per command, base64-encoded, so no output can be taken for the
 # end marker, the output starting with a tag of the command's own (vm_run
-# drops the late answer of a command whose caller gave up). Its console (the first serial port) goes to
-# $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
+# drops the late answer of a command whose caller gave up). Its console
+# (the first serial port) goes to $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
 # index of an IPv4 address) and `rxe-selfwire`, which makes rxe0 and
 # rxe1 reach each other over the wire (the bridge here, where tcpdump
 # sees them) instead of the guest's loopback.
@@ -373,7 +373,7 @@ vm_boot_fail() {
 # before the next command's: each command first prints a tag of its own,
 # by which later calls tell that answer from theirs and drop it.
 vm_run() {
-	local t=60 line rc="" out deadline tag
+	local t=60 line rc="" out deadline tag first
 
 	if [[ $1 == -t ]]; then
 		t=$2
@@ -394,7 +394,8 @@ vm_run() {
 		line=$VM_LINE
 		case $line in
 		rxe-rc\ *)
-			if [[ $(printf '%s' "$out" | base64 -d | head -n 1) == "$tag" ]]; then
+			first=$(printf '%s' "$out" | base64 -d | head -n 1)
+			if [[ $first == "$tag" ]]; then
 				rc=${line#rxe-rc }
 				break
 			fi
