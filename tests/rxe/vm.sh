@@ -34,8 +34,9 @@
 # addresses, runs `rdma link add rxe0 type rxe netdev eth0` and then
 # serves commands on a virtio-serial port (a pair of FIFOs here): one line
 # each way per command, base64-encoded, so no output can be taken for the
-# end marker. Its console (the first serial port) goes to
-# $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
+# end marker, the output starting with a tag of the command's own (vm_run
+# drops the late answer of a command whose caller gave up). Its console
+# (the first serial port) goes to $VM_DIR/console.log. The guest's PATH has `rxe-gid DEV ADDR` (the GID
 # index of an IPv4 address) and `rxe-selfwire`, which makes rxe0 and
 # rxe1 reach each other over the wire (the bridge here, where tcpdump
 # sees them) instead of the guest's loopback.
@@ -262,20 +263,21 @@ vm_prepare() {
 	VM_INITRD=$dir/initrd.cpio
 }
 
-# Appends vm_stop to the caller's EXIT trap (once).
+# Appends vm_stop to the caller's EXIT trap (once); the old trap still
+# sees the exit status.
 vm_trap() {
 	local old
 
 	old=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT$/\1/")
 	[[ $old == *vm_stop* ]] && return
-	# shellcheck disable=SC2064 # the old trap is expanded now
-	trap "vm_stop; ${old:-:}" EXIT
+	# shellcheck disable=SC2064,SC2154 # the old trap is expanded now
+	trap "vm_trap_rc=\$?; vm_stop; (exit \$vm_trap_rc); ${old:-:}" EXIT
 	trap 'exit 1' INT TERM HUP
 }
 
 # vm_start NS HOST/PREFIX GUEST [GUEST2]
 vm_start() {
-	local ns=$1 host=$2 prefix deadline line cmdline addrs=() nics=() a n=0
+	local ns=$1 host=$2 prefix deadline cmdline addrs=() nics=() a n=0
 
 	shift 2
 	[[ $host == */* ]] || vm_fail "vm_start: HOST needs a prefix ($host)"
@@ -331,13 +333,29 @@ vm_start() {
 			vm_boot_fail "qemu exited during boot"
 		((SECONDS < deadline)) ||
 			vm_boot_fail "no guest after $VM_BOOT_TIMEOUT s"
-		line=
-		IFS= read -r -t 5 -u "$VM_RFD" line || continue
-		case $line in
+		vm_readline 5 || continue
+		case $VM_LINE in
 		rxe-ready*) break ;;
-		rxe-error*) vm_boot_fail "guest: ${line#rxe-error }" ;;
+		rxe-error*) vm_boot_fail "guest: ${VM_LINE#rxe-error }" ;;
 		esac
 	done
+}
+
+# vm_readline SEC: the next line from the guest's control port in
+# VM_LINE; 1 when none is whole after SEC seconds. A part of a line that
+# came by then is kept for the next call: a slow guest writes a line in
+# pieces, and read -t returns what it has so far when its time is up.
+VM_PART=
+vm_readline() {
+	local part=
+
+	if IFS= read -r -t "$1" -u "$VM_RFD" part; then
+		VM_LINE=$VM_PART$part
+		VM_PART=
+		return 0
+	fi
+	VM_PART+=$part
+	return 1
 }
 
 vm_boot_fail() {
@@ -350,35 +368,44 @@ vm_boot_fail() {
 
 # vm_run [-t SEC] CMD: CMD's output, and its exit status as the return
 # value. The guest kills CMD after SEC seconds (default 60); this side
-# gives up 10 s after that.
+# gives up 10 s after that. The guest runs one command at a time, so an
+# answer that comes after its caller gave up (a slow guest) arrives
+# before the next command's: each command first prints a tag of its own,
+# by which later calls tell that answer from theirs and drop it.
 vm_run() {
-	local t=60 line rc="" out deadline
+	local t=60 line rc="" out deadline tag first
 
 	if [[ $1 == -t ]]; then
 		t=$2
 		shift 2
 	fi
 	[[ -n $VM_PID ]] || vm_fail "vm_run: no guest"
-	printf '%s %s\n' "$t" "$(printf '%s' "$*" | base64 -w0)" >&"$VM_WFD"
+	tag="vm-run $BASHPID.$RANDOM.$SECONDS"
+	printf '%s %s\n' "$t" \
+		"$(printf 'echo "%s"\n%s' "$tag" "$*" | base64 -w0)" >&"$VM_WFD"
 	deadline=$((SECONDS + t + 10))
 	out=
 	while ((SECONDS < deadline)); do
-		line=
-		IFS= read -r -t 1 -u "$VM_RFD" line || {
+		vm_readline 1 || {
 			kill -0 "$VM_PID" 2>/dev/null ||
 				vm_boot_fail "qemu exited during '$*'"
 			continue
 		}
+		line=$VM_LINE
 		case $line in
 		rxe-rc\ *)
-			rc=${line#rxe-rc }
-			break
+			first=$(printf '%s' "$out" | base64 -d | head -n 1)
+			if [[ $first == "$tag" ]]; then
+				rc=${line#rxe-rc }
+				break
+			fi
+			out=
 			;;
 		rxe-out\ *) out+=${line#rxe-out } ;;
 		esac
 	done
 	[[ -n $rc ]] || vm_fail "no answer from the guest to '$*' in $((t + 10)) s"
-	printf '%s' "$out" | base64 -d
+	printf '%s' "$out" | base64 -d | tail -n +2
 	return "$rc"
 }
 
