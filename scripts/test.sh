@@ -31,7 +31,7 @@ rc=0
 if [[ ${UROCE_TEST_ASAN:-1} != 0 ]]; then
 	echo "test.sh: the suite again with ASan and UBSan"
 	asan=${ASAN_BUILD_DIR:-$top/build-asan}
-	asan_skip='^(abi\.|install\.|container\.|rxe\.smoke$|lag\.(scaling|ib_write_bw|failover_blackhole)$)'
+	asan_skip='^(abi\.|install\.|container\.|rxe\.(smoke|interop)$|lag\.(scaling|ib_write_bw|failover_blackhole)$)'
 	BUILD_DIR=$asan UROCE_SANITIZE=address,undefined "$top/scripts/build.sh"
 	(cd "$asan" && ctest --output-on-failure --timeout 600 \
 		-E "$asan_skip" "$@") || rc=$?
