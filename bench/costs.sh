@@ -38,31 +38,14 @@ port=18515
 tmp=
 spid=
 
-cleanup() {
-	local rc=$?
-
-	set +e
-	if [[ -n $spid ]]; then
-		kill "$spid" 2>/dev/null
-		wait "$spid" 2>/dev/null
-	fi
-	netns_del "$ns_a" "$ns_b"
-	[[ -n $tmp ]] && rm -rf "$tmp"
-	exit "$rc"
-}
-
 (($(id -u) == 0)) || die "needs root, for network namespaces and perf"
 for p in perf ib_write_bw /usr/bin/time; do
 	command -v "$p" >/dev/null ||
 		die "no $p (scripts/deps.sh installs linux-perf, perftest, time)"
 done
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 1' INT TERM HUP
-tmp=$(mktemp -d /tmp/uroce-costs.XXXXXX)
-"$top/scripts/build.sh" >"$tmp/build.log" 2>&1 || {
-	tail -20 "$tmp/build.log"
-	die "build failed"
-}
+bench_start uroce-costs
 netns_pair "$ns_a" "$ns_b" "$if_a" "$if_b" "$addr_a" "$addr_b" 9000
 
 # The system calls counted by name; the rest is "other".
