@@ -10,7 +10,9 @@
 # counts for the path's limits (uroce_bench's UDP ping-pong and 64 B UDP
 # streams, no uroce). BENCH_REPS trials (default 3): median (range), with
 # /proc/loadavg at each trial. Then, unless COSTS_PROFILE=0, one more run
-# of each tool under `perf record` and each end's top symbols.
+# of each tool under `perf record` and each end's top symbols, and one of
+# each latency tool recording its context switches: per round trip, which
+# thread left the CPU, in which system call.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,10 +61,13 @@ done
 # wrap_for KIND OUT: in $wrap the command that runs a program under perf
 # stat (OUT.perf) and GNU time (OUT.time: user and system seconds,
 # voluntary and involuntary switches), or, KIND record, under perf record
-# (OUT.data).
+# (OUT.data), or, KIND switches, perf record of every context switch with
+# its call chain (OUT.data).
 wrap_for() {
 	if [[ $1 == record ]]; then
 		wrap=(perf record -q -F 999 -o "$2.data" --)
+	elif [[ $1 == switches ]]; then
+		wrap=(perf record -q -e sched:sched_switch -g -o "$2.data" --)
 	else
 		# shellcheck disable=SC2054 # -x, is perf's separator
 		wrap=(perf stat -x, -o "$2.perf" -e "$events" --
@@ -250,6 +255,23 @@ for t in "${tests[@]}"; do
 	done
 done
 
+# switch_sites DATA ITERS: where DATA's threads left the CPU, per
+# iteration: the main thread (the application) or another (uroce's
+# engine), the kernel function and the first symbol in user space.
+switch_sites() {
+	perf script -i "$1" -F pid,tid,ip,sym,dso 2>/dev/null | awk -v n="$2" '
+		/^ *[0-9]+\/[0-9]+/ { split($1, t, "/")
+			who = t[1] == t[2] ? "main" : "other"; k = u = ""; next }
+		/^\t/ { if ($3 ~ /kallsyms/) {
+				if (k == "" && $2 !~ /^(__)?schedule$|^__cond_resched$/)
+					k = $2
+			} else if (u == "" && $2 != "[unknown]") u = $2
+			next }
+		who != "" { c[who " " k " < " u]++; who = "" }
+		END { for (x in c) printf "%.3f %s\n", c[x] / n, x }' |
+		sort -rn | head -4 | paste -sd';' | sed 's/;/; /g'
+}
+
 ((profile)) || exit 0
 echo
 echo "where the CPU time goes: one more run of each tool under perf"
@@ -266,5 +288,20 @@ for t in "${tests[@]}"; do
 				--no-children --sort dso,sym 2>/dev/null |
 				awk '$1 ~ /%$/ && n < 6 { n++
 					printf "%s %s %s; ", $1, $2, $NF }')"
+	done
+done
+echo
+echo "where the threads leave the CPU: one more run of each latency tool"
+echo "under perf record -e sched:sched_switch -g, per round trip: thread"
+echo "(main: the application's; other: uroce's engine), kernel < user site"
+for t in "${tests[@]}"; do
+	IFS='|' read -r name label kind iters cmd <<<"$t"
+	[[ $name == *lat ]] || continue
+	read -ra args <<<"$cmd"
+	perftest_pair switches "$tmp/$name.w" "${args[@]}" || true
+	echo "$label: $(figure "$name" w) $(unit "$name")"
+	for end in s c; do
+		echo "  $([[ $end == s ]] && echo server || echo client):" \
+			"$(switch_sites "$tmp/$name.w.$end.data" "$iters")"
 	done
 done
