@@ -136,8 +136,11 @@ log "$(wc -l <"$TMP/cm.txt") CM messages, every ICRC right"
 # and prints the server's output.
 replay() {
 	local spid
+	local -a san
 
-	in_ns "$NS_A" "${roce[@]}" stdbuf -oL timeout 3 /usr/bin/rping -s -d \
+	mapfile -t san < <(sanitizer_env)
+	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 3 \
+		/usr/bin/rping -s -d \
 		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
