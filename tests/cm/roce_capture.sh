@@ -29,11 +29,7 @@ for t in rping udaddy ucmatose; do
 done
 pair_setup
 
-timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" tcpdump -i "dpa$$" -U -s 0 \
-	-w "$TMP/cm.pcap" udp >"$TMP/tcpdump.log" 2>&1 &
-BG_PIDS+=($!)
-retry 10 grep -q "listening on" "$TMP/tcpdump.log" || fail "tcpdump: $(
-	cat "$TMP/tcpdump.log")"
+capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap"
 
 roce=(UROCE_WIRE=roce)
 # A REQ to a port where nothing listens: the listener's namespace answers
