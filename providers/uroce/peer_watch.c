@@ -37,6 +37,8 @@
 #include "util/log.h"
 #include "util/rtnl.h"
 
+#define NFOUND 8
+
 struct uroce_peer_watch {
 	pthread_mutex_t lock; /* the sockets: one query at a time */
 	int diag_fd; /* NETLINK_SOCK_DIAG */
@@ -44,12 +46,22 @@ struct uroce_peer_watch {
 	uint32_t seq;
 	atomic_uint nqps; /* QPs watched */
 	uint64_t next_ns; /* the engine's next pass; engine only */
+	/*
+	 * Peer sockets found lately, under lock: a socket that still exists
+	 * holds its port, so one lookup serves every QP connected to it.
+	 */
+	struct {
+		uint32_t cookie[2];
+		uint64_t ns;
+	} found[NFOUND];
+	unsigned int next_found;
 };
 
 /* What a lookup found at an address and port. */
 struct peer_found {
 	uint32_t cookie[2];
 	uint32_t ino, uid;
+	uint64_t ns; /* it was there at least since then (the query's start) */
 };
 
 static void fill_addr(__be32 *dst, int family, const struct in6_addr *a)
@@ -62,13 +74,14 @@ static void fill_addr(__be32 *dst, int family, const struct in6_addr *a)
 
 /*
  * The socket that takes datagrams sent from @src:@sport to @addr:@port
- * (ports in network order), if its cookie is @cookie (NULL: any).
+ * (ports in network order), if its cookie is @cookie (NULL: any), found
+ * there after @after (ns; a cookie found since is not asked for again).
  * Returns 0, -ENOENT (none), -ESTALE (another) or another negative errno.
  */
 static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 		       uint16_t port, const struct in6_addr *src,
 		       uint16_t sport, uint32_t ifindex, const uint32_t *cookie,
-		       struct peer_found *out)
+		       uint64_t after, struct peer_found *out)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -81,6 +94,7 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	int family = IN6_IS_ADDR_V4MAPPED(addr) ? AF_INET : AF_INET6;
 	struct inet_diag_msg *m;
 	struct nlmsgerr *e;
+	unsigned int i;
 	ssize_t n;
 	int ret;
 
@@ -100,6 +114,17 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	req.r.id.idiag_cookie[0] = cookie ? cookie[0] : INET_DIAG_NOCOOKIE;
 	req.r.id.idiag_cookie[1] = cookie ? cookie[1] : INET_DIAG_NOCOOKIE;
 	pthread_mutex_lock(&w->lock);
+	/* Found since @after: no need to ask. */
+	for (i = 0; cookie && i < NFOUND; i++) {
+		if (w->found[i].ns > after &&
+		    !memcmp(w->found[i].cookie, cookie,
+			    sizeof(w->found[i].cookie))) {
+			out->ns = w->found[i].ns;
+			ret = 0;
+			goto out;
+		}
+	}
+	out->ns = uroce_now_ns();
 	req.nlh.nlmsg_seq = ++w->seq;
 	if (send(w->diag_fd, &req, sizeof(req), 0) < 0) {
 		ret = -errno;
@@ -131,6 +156,11 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	out->cookie[1] = m->id.idiag_cookie[1];
 	out->ino = m->idiag_inode;
 	out->uid = m->idiag_uid;
+	if (cookie) {
+		i = w->next_found++ % NFOUND;
+		memcpy(w->found[i].cookie, cookie, sizeof(w->found[i].cookie));
+		w->found[i].ns = out->ns;
+	}
 	ret = 0;
 out:
 	pthread_mutex_unlock(&w->lock);
@@ -152,7 +182,7 @@ static bool diag_works(struct uroce_peer_watch *w)
 	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
 	    !getsockname(fd, (struct sockaddr *)&sa, &len))
 		ok = !diag_lookup(w, &in6addr_any, sa.sin6_port, &in6addr_any,
-				  0, 0, NULL, &f);
+				  0, 0, NULL, 0, &f);
 	close(fd);
 	return ok;
 }
@@ -216,18 +246,18 @@ static bool addr_local(struct uroce_peer_watch *w, const struct in6_addr *a)
 }
 
 static int qp_lookup(struct uroce_qp *qp, uint16_t port, const uint32_t *cookie,
-		     struct peer_found *f)
+		     uint64_t after, struct peer_found *f)
 {
 	return diag_lookup(qp->ctx->dp->watch, &qp->path.dst.sin6_addr, port,
 			   &qp->path.src, htons(qp->sock->port),
-			   qp->path.dst.sin6_scope_id, cookie, f);
+			   qp->path.dst.sin6_scope_id, cookie, after, f);
 }
 
 void uroce_peer_watch_arm(struct uroce_qp *qp)
 {
 	struct uroce_peer_watch *w = qp->ctx->dp->watch;
 	struct uroce_peer_sock *p = &qp->peer;
-	struct peer_found f;
+	struct peer_found f = { .ns = 0 };
 	int ret;
 
 	uroce_peer_watch_disarm(qp);
@@ -236,10 +266,11 @@ void uroce_peer_watch_arm(struct uroce_qp *qp)
 		return;
 	p->by_uid = qp->path.any_sport;
 	/* "wire roce": the group's port, whatever the peer sends from. */
-	ret = qp_lookup(qp, qp->path.dst.sin6_port, NULL, &f);
+	ret = qp_lookup(qp, qp->path.dst.sin6_port, NULL, 0, &f);
 	if (ret && ret != -ENOENT)
-		uroce_warn("QP %#x: its local peer's port cannot be looked up: %s",
-			   qp->ibv_qp.qp_num, strerror(-ret));
+		uroce_warn(
+			"QP %#x: its local peer's port cannot be looked up: %s",
+			qp->ibv_qp.qp_num, strerror(-ret));
 	p->on = true;
 	/* Nobody's: nothing from the port is ever the peer's. */
 	p->absent = ret != 0;
@@ -248,7 +279,7 @@ void uroce_peer_watch_arm(struct uroce_qp *qp)
 	p->ino = ret ? 0 : f.ino;
 	p->uid = ret ? 0 : f.uid;
 	p->port = qp->path.dst.sin6_port;
-	p->checked_ns = uroce_now_ns();
+	p->checked_ns = f.ns;
 	atomic_fetch_add(&w->nqps, 1);
 	uroce_dbg("QP %#x: local peer port %u: socket %u of uid %u%s",
 		  qp->ibv_qp.qp_num, ntohs(p->port), p->ino, p->uid,
@@ -286,10 +317,10 @@ static void peer_gone(struct uroce_qp *qp)
 }
 
 /*
- * Checks @port against @qp's peer now: 0, a drop reason, or -1 when the
- * peer's socket has gone.
+ * Checks @port against @qp's peer as found after @after: 0, a drop
+ * reason, or -1 when the peer's socket has gone.
  */
-static int check(struct uroce_qp *qp, uint16_t port)
+static int check(struct uroce_qp *qp, uint16_t port, uint64_t after)
 {
 	struct uroce_peer_sock *p = &qp->peer;
 	struct peer_found f;
@@ -298,18 +329,18 @@ static int check(struct uroce_qp *qp, uint16_t port)
 	if (p->absent)
 		return UROCE_DROP_BAD_PEER;
 	if (p->by_uid) {
-		ret = qp_lookup(qp, port, NULL, &f);
+		ret = qp_lookup(qp, port, NULL, 0, &f);
 		if (ret || f.uid != p->uid)
 			return UROCE_DROP_BAD_PEER;
 	} else {
-		ret = qp_lookup(qp, port, p->cookie, &f);
+		ret = qp_lookup(qp, port, p->cookie, after, &f);
 		if (ret == -ENOENT || ret == -ESTALE)
 			return -1;
 		if (ret)
 			return UROCE_DROP_BAD_PEER; /* unknown: resent later */
 	}
 	p->port = port;
-	p->checked_ns = uroce_now_ns();
+	p->checked_ns = f.ns;
 	return 0;
 }
 
@@ -323,7 +354,7 @@ int uroce_peer_watch_rx(struct uroce_qp *qp, uint16_t port, uint64_t rx_ns,
 	/* Found there after the packet came: it is the peer's. */
 	if (port == p->port && p->checked_ns > rx_ns && !p->absent)
 		return 0;
-	ret = check(qp, port);
+	ret = check(qp, port, rx_ns);
 	if (ret >= 0)
 		return ret;
 	peer_gone(qp);
@@ -344,8 +375,6 @@ void uroce_peer_watch_event(struct uroce_qp *qp)
 int uroce_peer_watch_tick(struct uroce_dp *dp, uint64_t now)
 {
 	struct uroce_peer_watch *w = dp->watch;
-	uint32_t seen[16][2]; /* sockets found this pass */
-	unsigned int nseen = 0, i;
 	struct uroce_list *n;
 	struct uroce_qp *qp;
 	bool gone;
@@ -361,7 +390,7 @@ int uroce_peer_watch_tick(struct uroce_dp *dp, uint64_t now)
 		return (int)((w->next_ns - now + 999999) / 1000000);
 	/*
 	 * One lookup per peer socket not found since the last pass (traffic
-	 * verifies it meanwhile): a socket that still exists holds its port.
+	 * verifies it meanwhile; diag_lookup's cache serves its other QPs).
 	 * "wire roce": our own member keeps 4791 our UID's. The list lock
 	 * keeps the QPs alive.
 	 */
@@ -378,17 +407,10 @@ int uroce_peer_watch_tick(struct uroce_dp *dp, uint64_t now)
 		if (!qp->peer.on || qp->peer.absent || qp->peer.by_uid ||
 		    qp->peer.checked_ns + UROCE_PEER_WATCH_NS > now)
 			goto next;
-		for (i = 0; i < nseen; i++)
-			if (!memcmp(seen[i], qp->peer.cookie, sizeof(seen[i])))
-				break;
-		if (i < nseen)
-			goto next;
-		if (check(qp, qp->path.dst.sin6_port) < 0) {
+		if (check(qp, qp->path.dst.sin6_port,
+			  now - UROCE_PEER_WATCH_NS) < 0) {
 			peer_gone(qp);
 			gone = true;
-		} else if (nseen < 16) {
-			memcpy(seen[nseen++], qp->peer.cookie,
-			       sizeof(seen[0]));
 		}
 next:
 		pthread_mutex_unlock(&qp->lock);
