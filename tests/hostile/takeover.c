@@ -149,7 +149,7 @@ static int victim(const char *devname, const char *ip)
 	union ibv_gid gid;
 	struct ibv_qp *qp;
 	struct ibv_wc wc;
-	char text[256], *info;
+	char text[256], *info, *ep;
 
 	REQUIRE(pd && cq && buf && rbuf);
 	nonblock(ctx);
@@ -195,6 +195,14 @@ static int victim(const char *devname, const char *ip)
 			recv_err++;
 	}
 	REQUIRE(!ibv_query_qp(qp, &qa, IBV_QP_STATE, &ia));
+	/* Which check stopped the attacker: receipt's, or the engine's. */
+	ep = ep_read("uroce-ep/", getpid());
+	if (ep)
+		printf("victim: dropped drop_bad_peer %lld drop_bad_qp_state "
+		       "%lld\n",
+		       ep_counter(ep, qp->qp_num, "drop_bad_peer"),
+		       ep_counter(ep, qp->qp_num, "drop_bad_qp_state"));
+	free(ep);
 	for (i = 0; i < (int)MRLEN; i++)
 		if (i >= (int)LEGIT && buf[i])
 			touched++;
@@ -213,6 +221,9 @@ static int victim(const char *devname, const char *ip)
 	CHECK_EQ(fatal, 1);
 	CHECK_EQ(recv_ok, 1); /* B's SEND only */
 	CHECK_EQ(touched, 0);
+	REQUIRE(!ibv_destroy_qp(qp) && !ibv_dereg_mr(mr) && !ibv_dereg_mr(rmr));
+	free(buf);
+	free(rbuf);
 	return check_report("takeover victim");
 }
 
@@ -251,6 +262,8 @@ static int peer(const char *devname, const char *ip)
 		 PSN_B + 2);
 	put_file(dir, "b.done", text);
 	printf("peer: WRITE and SEND done, exiting without a disconnect\n");
+	REQUIRE(!ibv_dereg_mr(mr));
+	free(buf);
 	return 0; /* its socket closes with the process */
 }
 
@@ -420,6 +433,11 @@ static int alive(const char *devname, const char *ip, int nqp, int idle,
 	(void)wait_file(dir, f);
 	printf("alive %s: %d QPs, two rounds of SENDs %d s apart, no event\n",
 	       me, nqp, idle);
+	for (i = 0; i < nqp; i++)
+		REQUIRE(!ibv_destroy_qp(qp[i]));
+	REQUIRE(!ibv_dereg_mr(mr));
+	free(buf);
+	free(text);
 	return check_report(victim ? "takeover alive" : "takeover alive-peer");
 }
 
