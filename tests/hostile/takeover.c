@@ -252,8 +252,7 @@ static int peer(const char *devname, const char *ip)
 	qp_rtr(qp, &gid, (uint32_t)get_val(info, "qpn"), PSN_A);
 	qp_rts(qp, PSN_B);
 	(void)wait_file(dir, "a.ready");
-	post_send(qp, mr, 1, IBV_WR_RDMA_WRITE,
-		  (uint64_t)get_val(info, "addr"),
+	post_send(qp, mr, 1, IBV_WR_RDMA_WRITE, (uint64_t)get_val(info, "addr"),
 		  (uint32_t)get_val(info, "rkey"));
 	post_send(qp, mr, 2, IBV_WR_SEND, 0, 0);
 	poll_ok(cq, 2);
