@@ -253,6 +253,20 @@ static int qp_lookup(struct uroce_qp *qp, uint16_t port, const uint32_t *cookie,
 			   qp->path.dst.sin6_scope_id, cookie, after, f);
 }
 
+/*
+ * Whether local port @port (network order) is one of @dp's sockets: they
+ * live until the context closes, and are bound to every address.
+ */
+static bool own_port(struct uroce_dp *dp, uint16_t port)
+{
+	unsigned int i, n = atomic_load(&dp->nsocks);
+
+	for (i = 0; i < n; i++)
+		if (!dp->socks[i]->mcast && htons(dp->socks[i]->port) == port)
+			return true;
+	return false;
+}
+
 void uroce_peer_watch_arm(struct uroce_qp *qp)
 {
 	struct uroce_peer_watch *w = qp->ctx->dp->watch;
@@ -263,6 +277,10 @@ void uroce_peer_watch_arm(struct uroce_qp *qp)
 	uroce_peer_watch_disarm(qp);
 	if (!w || qp->ibv_qp.qp_type == IBV_QPT_UD ||
 	    !addr_local(w, &qp->path.dst.sin6_addr))
+		return;
+	/* A peer QP of this context: its socket goes only with ours. */
+	if (!qp->path.any_sport &&
+	    own_port(qp->ctx->dp, qp->path.dst.sin6_port))
 		return;
 	p->by_uid = qp->path.any_sport;
 	/* "wire roce": the group's port, whatever the peer sends from. */
