@@ -10,6 +10,11 @@
  *                                  it is free, waits MS ms, then sends
  *                                  A a WRITE and a SEND as B would
  *
+ * With UROCE_WIRE=roce (all three), A and B share 4791 and B's packets
+ * may come from any port of its address: the attacker sends from a port
+ * of its own, and A's QP must stay in RTS with its memory and receive
+ * queue untouched.
+ *
  * The attacker is given what it could learn (B's next PSN, A's QPN, MR
  * address and rkey) in DIR. A must end with its QP in ERR, an
  * IBV_EVENT_QP_FATAL, its memory outside B's WRITE untouched and only
@@ -42,6 +47,42 @@
 #define MAXQP 512
 
 static const char *dir;
+static bool wire; /* UROCE_WIRE=roce */
+
+/* The RC settings of common.c, from the GID of the test's address. */
+static struct test_conn conn = {
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+		  IBV_ACCESS_REMOTE_ATOMIC,
+	.mtu = IBV_MTU_1024,
+	.hop_limit = 64,
+	.rd_atomic = 16,
+	.timeout = 16,
+	.retry_cnt = 7,
+	.rnr_retry = 7,
+};
+
+/*
+ * Opens @devname, with conn.sgid_index the GID of address @ip: 0, or 1
+ * after a wire roce device's link-local GID.
+ */
+static struct ibv_context *open_at(const char *devname, const char *ip)
+{
+	struct ibv_context *ctx = open_dev(devname);
+	union ibv_gid g, gid;
+	uint8_t i;
+
+	ip_gid(ip, &gid);
+	for (i = 0; i < 16; i++) {
+		if (ibv_query_gid(ctx, 1, i, &g))
+			break;
+		if (!memcmp(&g, &gid, sizeof(g))) {
+			conn.sgid_index = i;
+			return ctx;
+		}
+	}
+	fprintf(stderr, "FAIL: %s has no GID of the test's address\n", devname);
+	exit(1);
+}
 
 static struct ibv_qp *rc_qp(struct ibv_pd *pd, struct ibv_cq *cq)
 {
@@ -57,7 +98,7 @@ static struct ibv_qp *rc_qp(struct ibv_pd *pd, struct ibv_cq *cq)
 	struct ibv_qp *qp = ibv_create_qp(pd, &ia);
 
 	REQUIRE(qp);
-	qp_init(qp, IBV_QPT_RC);
+	test_qp_init(qp, &conn);
 	return qp;
 }
 
@@ -137,7 +178,7 @@ static void nonblock(struct ibv_context *ctx)
 
 static int victim(const char *devname, const char *ip)
 {
-	struct ibv_context *ctx = open_dev(devname);
+	struct ibv_context *ctx = open_at(devname, ip);
 	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	struct ibv_cq *cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
 	uint8_t *buf = calloc(1, MRLEN), *rbuf = calloc(1, 4096);
@@ -165,8 +206,8 @@ static int victim(const char *devname, const char *ip)
 	put_file(dir, "a.info", text);
 	info = wait_file(dir, "b.info");
 	ip_gid(ip, &gid);
-	qp_rtr(qp, &gid, (uint32_t)get_val(info, "qpn"), PSN_B);
-	qp_rts(qp, PSN_A);
+	test_qp_rtr(qp, &conn, &gid, (uint32_t)get_val(info, "qpn"), PSN_B);
+	test_qp_rts(qp, &conn, PSN_A);
 	put_file(dir, "a.ready", "1\n");
 
 	/* Until the attacker is done: completions and events as they come. */
@@ -217,8 +258,8 @@ static int victim(const char *devname, const char *ip)
 	if (fatal_at && gone_at)
 		printf("victim: QP_FATAL %.1f ms after the peer's exit\n",
 		       (fatal_at - gone_at) * 1000);
-	CHECK_EQ(qa.qp_state, IBV_QPS_ERR);
-	CHECK_EQ(fatal, 1);
+	CHECK_EQ(qa.qp_state, wire ? IBV_QPS_RTS : IBV_QPS_ERR);
+	CHECK_EQ(fatal, wire ? 0 : 1);
 	CHECK_EQ(recv_ok, 1); /* B's SEND only */
 	CHECK_EQ(touched, 0);
 	REQUIRE(!ibv_destroy_qp(qp) && !ibv_dereg_mr(mr) && !ibv_dereg_mr(rmr));
@@ -229,7 +270,7 @@ static int victim(const char *devname, const char *ip)
 
 static int peer(const char *devname, const char *ip)
 {
-	struct ibv_context *ctx = open_dev(devname);
+	struct ibv_context *ctx = open_at(devname, ip);
 	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	struct ibv_cq *cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
 	uint8_t *buf = calloc(1, 4096);
@@ -244,13 +285,14 @@ static int peer(const char *devname, const char *ip)
 		buf[i] = (uint8_t)(0xb0 + i);
 	mr = ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_LOCAL_WRITE);
 	REQUIRE(mr);
-	qp = rc_qp(pd, cq);
+	/* After A's: two first members of a 4791 group may race (wire). */
 	info = wait_file(dir, "a.info");
+	qp = rc_qp(pd, cq);
 	snprintf(text, sizeof(text), "qpn %u\n", qp->qp_num);
 	put_file(dir, "b.info", text);
 	ip_gid(ip, &gid);
-	qp_rtr(qp, &gid, (uint32_t)get_val(info, "qpn"), PSN_A);
-	qp_rts(qp, PSN_B);
+	test_qp_rtr(qp, &conn, &gid, (uint32_t)get_val(info, "qpn"), PSN_A);
+	test_qp_rts(qp, &conn, PSN_B);
 	(void)wait_file(dir, "a.ready");
 	post_send(qp, mr, 1, IBV_WR_RDMA_WRITE, (uint64_t)get_val(info, "addr"),
 		  (uint32_t)get_val(info, "rkey"));
@@ -295,7 +337,7 @@ static void xmit(uint32_t dqpn, struct uroce_pkt *p, uint32_t paylen)
 	ih.src.v4 = my_ip;
 	ih.dst.v4 = my_ip;
 	ih.sport = my_port;
-	ih.dport = (uint16_t)(dqpn >> 8);
+	ih.dport = wire ? 4791 : (uint16_t)(dqpn >> 8);
 	ih.ip_frag_off = 0x4000;
 	uroce_icrc_put(pkt + len - 4, uroce_icrc(&ih, &iov, 1));
 	to.sin_port = htons(ih.dport);
@@ -311,12 +353,13 @@ static int attacker(const char *ip, int delay_ms)
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct pollfd pfd = { .events = POLLIN };
 	double end = now_s() + test_secs(10), t;
+	socklen_t len;
 	struct uroce_pkt p;
 	uint8_t rx[4096];
 	ssize_t n;
 
 	REQUIRE(inet_pton(AF_INET, ip, &my_ip) == 1);
-	my_port = (uint16_t)get_val(b, "port");
+	my_port = wire ? 0 : (uint16_t)get_val(b, "port");
 	sa.sin_addr = my_ip;
 	sa.sin_port = htons(my_port);
 	usock = socket(AF_INET, SOCK_DGRAM, 0);
@@ -326,6 +369,9 @@ static int attacker(const char *ip, int delay_ms)
 		REQUIRE(errno == EADDRINUSE && now_s() < end);
 		usleep(100);
 	}
+	len = sizeof(sa);
+	REQUIRE(!getsockname(usock, (struct sockaddr *)&sa, &len));
+	my_port = ntohs(sa.sin_port);
 	t = now_s();
 	printf("attacker (uid %u): bound port %u\n", getuid(), my_port);
 	if (delay_ms)
@@ -374,7 +420,7 @@ static double cpu_s(void)
 static int alive(const char *devname, const char *ip, int nqp, int idle,
 		 bool victim)
 {
-	struct ibv_context *ctx = open_dev(devname);
+	struct ibv_context *ctx = open_at(devname, ip);
 	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	struct ibv_cq *cq = ibv_create_cq(ctx, 4 * MAXQP, NULL, NULL, 0);
 	uint8_t *buf = calloc(1, 4096);
@@ -401,8 +447,9 @@ static int alive(const char *devname, const char *ip, int nqp, int idle,
 	ip_gid(ip, &gid);
 	for (i = 0; i < nqp; i++) {
 		snprintf(k, sizeof(k), "q%d", i);
-		qp_rtr(qp[i], &gid, (uint32_t)get_val(info, k), PSN_A);
-		qp_rts(qp[i], PSN_A);
+		test_qp_rtr(qp[i], &conn, &gid, (uint32_t)get_val(info, k),
+			    PSN_A);
+		test_qp_rts(qp[i], &conn, PSN_A);
 		post_recv(qp[i], mr, 2048, 0);
 		post_recv(qp[i], mr, 2048, 0);
 	}
@@ -442,7 +489,10 @@ static int alive(const char *devname, const char *ip, int nqp, int idle,
 
 int main(int argc, char **argv)
 {
+	const char *w = getenv("UROCE_WIRE");
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	wire = w && !strcmp(w, "roce");
 	if (argc == 5 && !strcmp(argv[1], "victim")) {
 		dir = argv[3];
 		return victim(argv[2], argv[4]);

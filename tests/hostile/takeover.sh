@@ -7,7 +7,8 @@
 # and a SEND as B, with B's next PSN and A's rkey: at once (the receive
 # path's check) and 500 ms later (the engine's), on a veth address and on
 # uroce_lo. A's QP must be in ERR with one QP_FATAL, its memory and
-# receive queue untouched. Then 256 QPs each way between two live
+# receive queue untouched. In the wire roce mode, the same from another
+# port of the address: A's QP stays in RTS, untouched. Then 256 QPs each way between two live
 # processes, idle 2 s between two rounds of SENDs: no event, no failure.
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
@@ -24,31 +25,40 @@ in_ns "$NS_A" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$TMP/takeover" >/dev/null 2>&1 || rc=$?
 ((rc == 2)) || skip "nobody cannot run a program from $TMP"
 
-# run NAME DEV IP DELAY_MS: the three processes in A.
+# run NAME DEV IP DELAY_MS [VAR=VALUE...]: the three processes in A.
 run() {
-	local d=$TMP/$1 vpid apid rc=0
+	local name=$1 d=$TMP/$1 dev=$2 ip=$3 ms=$4 vpid apid rc=0
+	shift 4
 	mkdir -m 777 "$d"
-	in_ns "$NS_A" "$PROG" victim "$2" "$d" "$3" >"$d/victim" 2>&1 &
+	in_ns "$NS_A" "$@" "$PROG" victim "$dev" "$d" "$ip" >"$d/victim" 2>&1 &
 	vpid=$!
 	BG_PIDS+=("$vpid")
-	in_ns "$NS_A" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$TMP/takeover" attacker "$d" "$3" "$4" >"$d/attacker" 2>&1 &
+	in_ns "$NS_A" "$@" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$TMP/takeover" attacker "$d" "$ip" "$ms" \
+		>"$d/attacker" 2>&1 &
 	apid=$!
 	BG_PIDS+=("$apid")
-	in_ns "$NS_A" "$PROG" peer "$2" "$d" "$3" >"$d/peer" 2>&1 ||
-		{ cat "$d/peer"; fail "$1: the peer failed"; }
+	in_ns "$NS_A" "$@" "$PROG" peer "$dev" "$d" "$ip" >"$d/peer" 2>&1 ||
+		{
+			cat "$d/peer" "$d/victim"
+			ip netns exec "$NS_A" ss -uanpe
+			fail "$name: the peer failed"
+		}
 	touch "$d/b.gone"
 	wait "$apid" || rc=1
 	wait "$vpid" || rc=$((rc | 2))
 	cat "$d/peer" "$d/attacker" "$d/victim"
-	((rc & 1)) && fail "$1: the attacker failed"
-	((rc & 2)) && fail "$1: the port was taken over"
-	log "$1: the QP went to ERR, nothing of the attacker's was taken"
+	((rc & 1)) && fail "$name: the attacker failed"
+	((rc & 2)) && fail "$name: the attacker was taken for the peer"
+	log "$name: nothing of the attacker's was taken"
 }
 
 run veth-at-once "$DEV_A" "$ADDR_A" 0
 run veth-later "$DEV_A" "$ADDR_A" 500
 run lo-at-once uroce_lo 127.0.0.1 0
+# wire roce: nobody can bind 4791 (A's member holds it), but a peer's
+# packets may come from any port of its address: not from another user's.
+run wire-other-port "$DEV_A" "$ADDR_A" 0 UROCE_WIRE=roce
 
 d=$TMP/alive
 mkdir "$d"
