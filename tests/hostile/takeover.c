@@ -49,20 +49,8 @@
 static const char *dir;
 static bool wire; /* UROCE_WIRE=roce */
 
-/* The RC settings of common.c, from the GID of the test's address. */
-static struct test_conn conn = {
-	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-		  IBV_ACCESS_REMOTE_ATOMIC,
-	.mtu = IBV_MTU_1024,
-	.hop_limit = 64,
-	.rd_atomic = 16,
-	.timeout = 16,
-	.retry_cnt = 7,
-	.rnr_retry = 7,
-};
-
 /*
- * Opens @devname, with conn.sgid_index the GID of address @ip: 0, or 1
+ * Opens @devname, and takes the GID of address @ip as the source: 0, or 1
  * after a wire roce device's link-local GID.
  */
 static struct ibv_context *open_at(const char *devname, const char *ip)
@@ -76,7 +64,7 @@ static struct ibv_context *open_at(const char *devname, const char *ip)
 		if (ibv_query_gid(ctx, 1, i, &g))
 			break;
 		if (!memcmp(&g, &gid, sizeof(g))) {
-			conn.sgid_index = i;
+			qp_sgid_index(i);
 			return ctx;
 		}
 	}
@@ -98,7 +86,7 @@ static struct ibv_qp *rc_qp(struct ibv_pd *pd, struct ibv_cq *cq)
 	struct ibv_qp *qp = ibv_create_qp(pd, &ia);
 
 	REQUIRE(qp);
-	test_qp_init(qp, &conn);
+	qp_init(qp, IBV_QPT_RC);
 	return qp;
 }
 
@@ -206,8 +194,8 @@ static int victim(const char *devname, const char *ip)
 	put_file(dir, "a.info", text);
 	info = wait_file(dir, "b.info");
 	ip_gid(ip, &gid);
-	test_qp_rtr(qp, &conn, &gid, (uint32_t)get_val(info, "qpn"), PSN_B);
-	test_qp_rts(qp, &conn, PSN_A);
+	qp_rtr(qp, &gid, (uint32_t)get_val(info, "qpn"), PSN_B);
+	qp_rts(qp, PSN_A);
 	put_file(dir, "a.ready", "1\n");
 
 	/* Until the attacker is done: completions and events as they come. */
@@ -291,8 +279,8 @@ static int peer(const char *devname, const char *ip)
 	snprintf(text, sizeof(text), "qpn %u\n", qp->qp_num);
 	put_file(dir, "b.info", text);
 	ip_gid(ip, &gid);
-	test_qp_rtr(qp, &conn, &gid, (uint32_t)get_val(info, "qpn"), PSN_A);
-	test_qp_rts(qp, &conn, PSN_B);
+	qp_rtr(qp, &gid, (uint32_t)get_val(info, "qpn"), PSN_A);
+	qp_rts(qp, PSN_B);
 	(void)wait_file(dir, "a.ready");
 	post_send(qp, mr, 1, IBV_WR_RDMA_WRITE, (uint64_t)get_val(info, "addr"),
 		  (uint32_t)get_val(info, "rkey"));
@@ -447,9 +435,8 @@ static int alive(const char *devname, const char *ip, int nqp, int idle,
 	ip_gid(ip, &gid);
 	for (i = 0; i < nqp; i++) {
 		snprintf(k, sizeof(k), "q%d", i);
-		test_qp_rtr(qp[i], &conn, &gid, (uint32_t)get_val(info, k),
-			    PSN_A);
-		test_qp_rts(qp[i], &conn, PSN_A);
+		qp_rtr(qp[i], &gid, (uint32_t)get_val(info, k), PSN_A);
+		qp_rts(qp[i], PSN_A);
 		post_recv(qp[i], mr, 2048, 0);
 		post_recv(qp[i], mr, 2048, 0);
 	}
