@@ -52,6 +52,7 @@ struct uroce_peer_watch {
 	 */
 	struct {
 		uint32_t cookie[2];
+		struct in6_addr addr;
 		uint64_t ns;
 	} found[NFOUND];
 	unsigned int next_found;
@@ -89,7 +90,7 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	} req;
 	union {
 		struct nlmsghdr nlh;
-		char buf[1024];
+		char buf[2048];
 	} rsp;
 	int family = IN6_IS_ADDR_V4MAPPED(addr) ? AF_INET : AF_INET6;
 	struct inet_diag_msg *m;
@@ -118,7 +119,8 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	for (i = 0; cookie && i < NFOUND; i++) {
 		if (w->found[i].ns > after &&
 		    !memcmp(w->found[i].cookie, cookie,
-			    sizeof(w->found[i].cookie))) {
+			    sizeof(w->found[i].cookie)) &&
+		    IN6_ARE_ADDR_EQUAL(&w->found[i].addr, addr)) {
 			out->ns = w->found[i].ns;
 			ret = 0;
 			goto out;
@@ -159,6 +161,7 @@ static int diag_lookup(struct uroce_peer_watch *w, const struct in6_addr *addr,
 	if (cookie) {
 		i = w->next_found++ % NFOUND;
 		memcpy(w->found[i].cookie, cookie, sizeof(w->found[i].cookie));
+		w->found[i].addr = *addr;
 		w->found[i].ns = out->ns;
 	}
 	ret = 0;
