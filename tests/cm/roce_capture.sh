@@ -29,7 +29,7 @@ for t in rping udaddy ucmatose; do
 done
 pair_setup
 
-capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap"
+capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap" "$NS_B" "dpb$$"
 
 roce=(UROCE_WIRE=roce)
 # A REQ to a port where nothing listens: the listener's namespace answers

@@ -8,8 +8,35 @@
 # if any is BAD, 2 if there is no RoCE v2 packet.
 import sys
 
-from scapy.all import raw, rdpcap
+from scapy.all import IP, UDP, raw, rdpcap
 from scapy.contrib.roce import BTH
+
+
+def gso_whole(pkt):
+    """A UDP GSO send that reached the capture unsegmented (a veth whose
+    peer segments nothing): the segment size and count if the datagram
+    splits into RoCE packets each right as a datagram of its own with the
+    IPv4 IDs the kernel's segmentation gives (0, 1, 2...), else None."""
+    if IP not in pkt or UDP not in pkt:
+        return None
+    pay = raw(pkt[UDP].payload)[:pkt[UDP].len - 8]
+    for size in range(16, len(pay) // 2 + 1):
+        segs = [pay[i:i + size] for i in range(0, len(pay), size)]
+        ok = True
+        for k, seg in enumerate(segs):
+            one = pkt[IP].copy()
+            one.id, one.len, one.chksum = k, None, None
+            one[UDP].len, one[UDP].chksum = None, None
+            one[UDP].remove_payload()
+            one = IP(raw(one / seg))
+            copy = one.copy()
+            copy[BTH].icrc = None
+            if raw(one[BTH])[-4:] != raw(copy[BTH])[-4:]:
+                ok = False
+                break
+        if ok:
+            return size, len(segs)
+    return None
 
 
 def main():
@@ -24,8 +51,14 @@ def main():
         want = raw(copy[BTH])[-4:]
         ok = wire == want
         bad += not ok
+        why = ""
+        whole = None if ok else gso_whole(pkt)
+        if whole:
+            why = (" (one UDP GSO send captured unsegmented: %d packets "
+                   "of %d bytes, each right with IPv4 IDs 0..%d)" %
+                   (whole[1], whole[0], whole[1] - 1))
         print(num, pkt[BTH].opcode, wire.hex(), want.hex(),
-              "ok" if ok else "BAD")
+              ("ok" if ok else "BAD") + why)
     if not seen:
         return 2
     return 1 if bad else 0
