@@ -301,6 +301,12 @@ capture_start() {
 		fail "tcpdump: $(cat "$TMP/tcpdump.log")"
 }
 
+# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address (a wire
+# roce device's GID 0; its IPv4 GID is index 1 once that one is there).
+ll_ready() {
+	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
+}
+
 # retry SECONDS CMD...: runs CMD until it succeeds, at most SECONDS.
 retry() {
 	local end=$((SECONDS + $1))

@@ -39,10 +39,6 @@ for t in ibv_rc_pingpong ibv_ud_pingpong ib_write_bw ib_read_bw \
 	[[ -x /usr/bin/$t ]] || skip "no $t"
 done
 pair_setup
-# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
-ll_ready() {
-	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
-}
 if [[ $MODE == roce ]]; then
 	retry 10 ll_ready "$NS_A" "dpa$$" && retry 10 ll_ready "$NS_B" "dpb$$" ||
 		fail "no usable IPv6 link-local address"
