@@ -60,7 +60,7 @@ E=(UROCE_WIRE=roce)
 for run in "send_bw 64" "send_bw 3000" "write_bw 100" "write_bw 3000"; do
 	tool=/usr/bin/ib_${run% *}
 	size=${run#* }
-	args=(-x 1 -F -s "$size" -n 1000)
+	args=(-x 1 -F -s "$size" -n 500)
 	stat_poll "$NS_A" "$TMP/stat" &
 	poller=$!
 	BG_PIDS+=("$poller")
@@ -84,7 +84,7 @@ for run in "send_bw 64" "send_bw 3000" "write_bw 100" "write_bw 3000"; do
 		sys.exit(1 if bad or not rx else 0)
 	EOF
 	rm -f "$TMP"/stat.*
-	log "$run: $(grep -E '^ *[0-9]+ +1000 ' "$TMP/perftest" | head -n 1)"
+	log "$run: $(grep -E '^ *[0-9]+ +500 ' "$TMP/perftest" | head -n 1)"
 done
 
 sleep 0.5
