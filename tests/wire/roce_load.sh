@@ -5,15 +5,16 @@
 # and WRITEs (64, 100 and 3000 bytes: runs of one-packet messages, and
 # FIRST, MIDDLE and a shorter LAST at MTU 1024) between two namespaces
 # with UROCE_WIRE=roce, nftables dropping 2% of the port 4791 datagrams
-# each namespace receives (retransmissions, duplicate requests and their
-# ACKs, each in a batch of its own), captured on A's end of the veth pair.
-# The runs of a batch leave as UDP GSO sends whose segments the kernel
-# numbers 0, 1, 2...: the capture must hold such segments (IPv4 IDs other
-# than 0), Scapy must find every ICRC right over the IP header exactly as
-# captured (tests/rxe/icrc.py), and the receiving uroce must count no
-# bad_icrc drop (a check that an error of the IPv4 ID alone would pass,
-# uroce accepting any ID). Needs root, tcpdump, nft and python3-scapy
-# (else exit 77).
+# each namespace receives (retransmissions, often at another place in a
+# batch than the first time, duplicate requests and their ACKs), captured
+# on A's end of the veth pair, which segments UDP GSO sends as a wire
+# has them (capture_start). The runs of a batch leave as GSO sends whose
+# segments the kernel numbers 0, 1, 2...: the capture must hold such
+# segments (IPv4 IDs other than 0) and datagrams sent again, Scapy must
+# find every ICRC right over the IP header exactly as captured
+# (tests/rxe/icrc.py), and the receiving uroce must count no bad_icrc
+# drop (a check that an error of the IPv4 ID alone would pass: uroce
+# accepts any ID). Needs root, tcpdump, nft and python3-scapy (else 77).
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 
@@ -43,7 +44,7 @@ done
 
 capture_start "$NS_A" "dpa$$" "$TMP/load.pcap" "$NS_B" "dpb$$"
 
-# stat_poll NS OUT: uroce stat -j of NS every 0.2 s into OUT.N, until
+# stat_poll NS OUT: uroce -j stat in NS every 0.2 s into OUT.N, until
 # killed: the counters of the live processes (perftest's server in A).
 stat_poll() {
 	local i=0
