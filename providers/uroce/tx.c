@@ -273,9 +273,10 @@ static bool gso_joins(const struct uroce_txb *txb, unsigned int i,
 /*
  * "wire roce": IPv4 packets @i..@j-1 go as one GSO send, whose segments
  * the kernel numbers 0, 1, 2... (IP_PMTUDISC_DO; measured on Linux 6.18
- * for the software segmentation, which capture.sh forces): each one's
- * ICRC, computed for ID 0, is changed for its ID. Doing it again undoes
- * it, for a send the kernel refused.
+ * for the software segmentation, which the tests' captures force:
+ * capture_start, tests/wire/roce_load.sh): each one's ICRC, computed for
+ * ID 0, is changed for its ID. Doing it again undoes it, for a send the
+ * kernel refused.
  */
 static void gso_ids(struct uroce_txb *txb, unsigned int i, unsigned int j)
 {

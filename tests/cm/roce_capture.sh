@@ -29,7 +29,7 @@ for t in rping udaddy ucmatose; do
 done
 pair_setup
 
-capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap"
+capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap" "$NS_B" "dpb$$"
 
 roce=(UROCE_WIRE=roce)
 # A REQ to a port where nothing listens: the listener's namespace answers
@@ -151,14 +151,15 @@ log "$(wc -l <"$TMP/cm.txt") CM messages, every ICRC right"
 # picks its own): a listener takes it. With one byte of its private data
 # changed, the ICRC no longer matches: the listener never sees it.
 # replay yes|no: sends the REQ (changed or not) while rping -s listens,
-# and prints the server's output.
+# and prints the server's output once it shows the REQ, or 5 s after the
+# send (Scapy alone may take 3 s to start on a loaded machine).
 replay() {
-	local spid
+	local spid pid
 	local -a san
 
 	mapfile -t san < <(sanitizer_env)
-	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 3 \
-		/usr/bin/rping -s -d \
+	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL \
+		timeout "$CMD_TIMEOUT" /usr/bin/rping -s -d \
 		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
@@ -180,6 +181,12 @@ send(IP(src=req[IP].src, dst=req[IP].dst, flags="DF",
         id=random.randint(1, 65535)) /
      UDP(sport=4791, dport=4791) / Raw(bytes(data)), verbose=False)
 ' "$TMP/cm.pcap" "$1" $CM_PORT || fail "scapy replay"
+	retry "$(scaled 5)" grep -q CONNECT_REQUEST "$TMP/replay.s" || true
+	# The server, whose shell and timeout would not pass a kill on.
+	for pid in $(ip netns pids "$NS_A"); do
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) != rping ]] ||
+			kill "$pid" 2>/dev/null
+	done
 	wait "$spid" || true
 	cat "$TMP/replay.s"
 }

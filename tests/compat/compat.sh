@@ -44,11 +44,6 @@ udp_port() {
 	ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q .
 }
 
-# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
-ll_ready() {
-	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
-}
-
 pair_setup
 # The GID table of a wire roce device starts with the link-local
 # addresses (as a kernel RoCE device's): wait for them, so that GID 0 is

@@ -281,15 +281,30 @@ uroce_run() {
 		"$BINDIR/uroce" run "/usr/bin/$1" "${@:2}"
 }
 
-# capture_start NS IFACE PCAP: tcpdump of IFACE's UDP datagrams in NS into
-# PCAP, in the background (in BG_PIDS), once it listens; timeout passes
-# the INT that ends the capture on to tcpdump.
+# capture_start NS IFACE PCAP [PEER_NS PEER_IFACE]: tcpdump of IFACE's UDP
+# datagrams in NS into PCAP, in the background (in BG_PIDS), once it
+# listens; timeout passes the INT that ends the capture on to tcpdump.
+# IFACE and its veth peer send one datagram a packet (gso_max_segs 1), as
+# a NIC without UDP segmentation offload does: else a UDP GSO send crosses
+# the pair whole and the capture gets one frame of several RoCE packets,
+# which a checker reads as one with a wrong ICRC (the last packet's).
 capture_start() {
+	ip -n "$1" link set "$2" gso_max_segs 1 || fail "gso_max_segs on $2"
+	if (($# > 3)); then
+		ip -n "$4" link set "$5" gso_max_segs 1 ||
+			fail "gso_max_segs on $5"
+	fi
 	timeout "$CMD_TIMEOUT" ip netns exec "$1" tcpdump -i "$2" -U -s 0 \
 		-w "$3" udp >"$TMP/tcpdump.log" 2>&1 &
 	BG_PIDS+=($!)
 	retry 10 grep -q "listening on" "$TMP/tcpdump.log" ||
 		fail "tcpdump: $(cat "$TMP/tcpdump.log")"
+}
+
+# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address (a wire
+# roce device's GID 0; its IPv4 GID is index 1 once that one is there).
+ll_ready() {
+	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
 }
 
 # retry SECONDS CMD...: runs CMD until it succeeds, at most SECONDS.

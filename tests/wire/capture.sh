@@ -39,23 +39,11 @@ for t in ibv_rc_pingpong ibv_ud_pingpong ib_write_bw ib_read_bw \
 	[[ -x /usr/bin/$t ]] || skip "no $t"
 done
 pair_setup
-# ll_ready NS DEV: DEV in NS has a usable IPv6 link-local address.
-ll_ready() {
-	ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6
-}
 if [[ $MODE == roce ]]; then
 	retry 10 ll_ready "$NS_A" "dpa$$" && retry 10 ll_ready "$NS_B" "dpb$$" ||
 		fail "no usable IPv6 link-local address"
 fi
-# One datagram a packet on the wire: without this the kernel would hand
-# the capture a UDP GSO send (several packets in one) unsegmented.
-for d in "$NS_A dpa$$" "$NS_B dpb$$"; do
-	# shellcheck disable=SC2086 # namespace and device
-	ip -n ${d% *} link set ${d#* } gso_max_segs 1 ||
-		fail "gso_max_segs on ${d#* }"
-done
-
-capture_start "$NS_A" "dpa$$" "$TMP/wire.pcap"
+capture_start "$NS_A" "dpa$$" "$TMP/wire.pcap" "$NS_B" "dpb$$"
 
 # run NAME SERVER... -- CLIENT...: one exchange; its output is kept as
 # $TMP/NAME.server and $TMP/NAME.client for check.py.
