@@ -18,6 +18,7 @@
 #include "providers/uroce/path.h"
 #include "providers/uroce/pd.h"
 #include "providers/uroce/qp.h"
+#include "providers/uroce/sport.h"
 #include "providers/uroce/req.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/sock.h"
@@ -143,7 +144,10 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	if (ret)
 		goto err_free;
 	qp->txb.fd = qp->sock->fd;
+	qp->sport = qp->sock->port;
 	qp->txb.gso_ids = qp->sock->steer != NULL;
+	if (qp->sock->steer)
+		uroce_sport_use(qp, uroce_sport_qp(qp->ibv_qp.qp_num));
 	uroce_lag_qp_init(qp);
 	qp->state = IBV_QPS_RESET;
 	qp->attr.pkey_index = 0;
@@ -292,8 +296,15 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		qp->path = path;
 	}
 	copy_attrs(qp, attr, attr_mask);
+	/* "wire roce": the flow's port, as rxe sets it with the path. */
+	if ((attr_mask & IBV_QP_AV) && ibqp->qp_type != IBV_QPT_UD &&
+	    qp->sock->steer)
+		uroce_sport_use(qp,
+				uroce_sport_flow(attr->ah_attr.grh.flow_label,
+						 ibqp->qp_num,
+						 qp->attr.dest_qp_num));
 	if (ibqp->qp_type != IBV_QPT_UD)
-		uroce_path_set_qpn(&qp->path, qp->sock, qp->attr.dest_qp_num);
+		uroce_path_set_qpn(&qp->path, qp, qp->attr.dest_qp_num);
 	ret = 0;
 	if (!(attr_mask & IBV_QP_STATE))
 		goto out;
