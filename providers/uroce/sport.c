@@ -72,21 +72,22 @@ static int sport_fd(struct uroce_dp *dp, uint16_t port)
 	return fd;
 }
 
-void uroce_sport_use(struct uroce_qp *qp, uint16_t port)
+int uroce_sport_fd(struct uroce_dp *dp, uint16_t *port)
 {
-	struct uroce_dp *dp = qp->ctx->dp;
 	int fd;
 
 	pthread_mutex_lock(&dp->sock_lock);
-	fd = sport_fd(dp, port);
+	fd = sport_fd(dp, *port);
 	pthread_mutex_unlock(&dp->sock_lock);
-	if (fd < 0) {
-		qp->txb.fd = qp->sock->fd;
-		qp->sport = UROCE_ROCE_PORT;
-	} else {
-		qp->txb.fd = fd;
-		qp->sport = port;
-	}
+	if (fd < 0)
+		*port = UROCE_ROCE_PORT;
+	return fd;
+}
+
+void uroce_sport_set(struct uroce_qp *qp, int fd, uint16_t port)
+{
+	qp->txb.fd = fd < 0 ? qp->sock->fd : fd;
+	qp->sport = port;
 }
 
 void uroce_sport_close(struct uroce_dp *dp)

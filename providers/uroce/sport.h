@@ -11,11 +11,15 @@ uint16_t uroce_sport_flow(uint32_t flow_label, uint32_t qpn, uint32_t dqpn);
 uint16_t uroce_sport_qp(uint32_t qpn);
 
 /*
- * Makes @qp send from @port: its txb's fd becomes that port's socket,
- * opened at its first use; the 4791 socket when it cannot be bound
- * (another user holds the port).
+ * The socket to send from @port, opened at its first use: its fd, and
+ * *@port unchanged; -1 and *@port 4791 when it cannot be bound (another
+ * user holds the port): the 4791 socket sends. Not under a QP's lock:
+ * it may wait for the engine thread (netns.c).
  */
-void uroce_sport_use(struct uroce_qp *qp, uint16_t port);
+int uroce_sport_fd(struct uroce_dp *dp, uint16_t *port);
+
+/* Makes @qp send from @port's socket @fd (uroce_sport_fd). */
+void uroce_sport_set(struct uroce_qp *qp, int fd, uint16_t port);
 
 /* Closes the context's source port sockets. */
 void uroce_sport_close(struct uroce_dp *dp);
