@@ -179,7 +179,9 @@ int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
 	pthread_rwlock_wrlock(&mc->lock);
 	/* No receiver takes this lock before the socket exists. */
 	if (!mc->sock) {
-		mc->sock = uroce_sock_add_mcast(dp);
+		/* "wire roce": the groups are joined on the 4791 socket. */
+		mc->sock = qp->sock->steer ? qp->sock :
+					     uroce_sock_add_mcast(dp);
 		if (!mc->sock) {
 			ret = errno;
 			goto out;

@@ -179,7 +179,7 @@ struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp)
 	struct uroce_sock *s = NULL;
 	unsigned int n;
 
-	/* Not built: the group's socket would take the groups (uroce(7)). */
+	/* "wire roce" joins groups on its 4791 socket instead (mcast.c). */
 	if (dp->ctx->dev->wire_roce) {
 		errno = EOPNOTSUPP;
 		return NULL;
