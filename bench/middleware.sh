@@ -50,11 +50,7 @@ for p in ib_send_lat ucx_perftest fi_pingpong; do
 done
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-tmp=$(mktemp -d /tmp/uroce-mw.XXXXXX)
-"$top/scripts/build.sh" >"$tmp/build.log" 2>&1 || {
-	tail -20 "$tmp/build.log"
-	die "build failed"
-}
+bench_start uroce-mw
 
 netns_pair "$ns_a" "$ns_b" "$if_a" "$if_b" "$addr_a" "$addr_b" 9000
 

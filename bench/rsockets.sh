@@ -38,31 +38,14 @@ addr_b=${addr_a%.1}.2
 tmp=
 spid=
 
-cleanup() {
-	local rc=$?
-
-	set +e
-	if [[ -n $spid ]]; then
-		kill "$spid" 2>/dev/null
-		wait "$spid" 2>/dev/null
-	fi
-	netns_del "$ns_a" "$ns_b"
-	[[ -n $tmp ]] && rm -rf "$tmp"
-	exit "$rc"
-}
-
 (($(id -u) == 0)) || die "needs root, for network namespaces"
 for p in rstream iperf3; do
 	command -v "$p" >/dev/null ||
 		die "no $p (scripts/deps.sh installs rdmacm-utils, iperf3)"
 done
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 1' INT TERM HUP
-tmp=$(mktemp -d /tmp/uroce-rs.XXXXXX)
-"$top/scripts/build.sh" >"$tmp/build.log" 2>&1 || {
-	tail -20 "$tmp/build.log"
-	die "build failed"
-}
+bench_start uroce-rs
 nm -D --defined-only "$build/lib/librdmacm.so.1" | grep -qw rsocket ||
 	die "uroce's librdmacm has no rsockets"
 

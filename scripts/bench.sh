@@ -31,6 +31,8 @@
 # same programs over TCP and perftest, in one run (bench/middleware.sh).
 # "bench.sh rsockets" is Debian's rstream on uroce's rsockets and iperf3
 # under the rsockets shim, beside plain TCP in one run (bench/rsockets.sh).
+# "bench.sh costs" is perftest's costs per message on each end: system
+# calls by name, context switches, CPU time and profiles (bench/costs.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +45,9 @@ if [[ ${1:-} == middleware ]]; then
 fi
 if [[ ${1:-} == rsockets ]]; then
 	exec bash "$top/bench/rsockets.sh"
+fi
+if [[ ${1:-} == costs ]]; then
+	exec bash "$top/bench/costs.sh"
 fi
 # shellcheck source=../tests/lib/netns.sh
 source "$top/tests/lib/netns.sh"

@@ -15,6 +15,9 @@ pkgs=(
 	# The benchmark (scripts/bench.sh): its libfabric tcp RMA peer is
 	# built against libfabric-dev; CPU times come from GNU time.
 	libfabric-dev time
+	# bench/costs.sh counts system calls and switches, and profiles,
+	# with perf.
+	linux-perf
 	# The middleware that the conformance tests run unmodified on uroce:
 	# UCX (ucx_info, ucx_perftest), libfabric (fi_info, fi_pingpong) and
 	# rdma-core's own Python tests (python3-pyverbs ships them).

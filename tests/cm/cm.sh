@@ -47,7 +47,8 @@ wait_port_free() {
 # started again, the server first. Restarting the client alone is not
 # enough: perftest connects twice (a control connection, then the test's
 # own after a sync over it), and a client that lost the second race would
-# meet a server past its first phase.
+# meet a server past its first phase; such a client exits 139 (SIGSEGV in
+# perftest's own retry: README, "Connection manager").
 pair() {
 	local spid rc i
 

@@ -29,11 +29,7 @@ for t in rping udaddy ucmatose; do
 done
 pair_setup
 
-timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" tcpdump -i "dpa$$" -U -s 0 \
-	-w "$TMP/cm.pcap" udp >"$TMP/tcpdump.log" 2>&1 &
-BG_PIDS+=($!)
-retry 10 grep -q "listening on" "$TMP/tcpdump.log" || fail "tcpdump: $(
-	cat "$TMP/tcpdump.log")"
+capture_start "$NS_A" "dpa$$" "$TMP/cm.pcap"
 
 roce=(UROCE_WIRE=roce)
 # A REQ to a port where nothing listens: the listener's namespace answers
@@ -48,16 +44,38 @@ out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
 	-p $((CM_PORT + 1)) -C 1 -v 2>&1) && fail "rping to no listener: $out"
 expect_match "rping to no listener" "$out" "REJECTED"
 log "no listener: rejected"
-out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
-	-p $CM_PORT -C 3 -S 100 -v 2>&1) || fail "rping client: $out"
+# The same known limit as udaddy's below (uroce(7), wire roce mode): the
+# server's first QP joins the group as the connection is made; three tries.
+for try in 1 2 3; do
+	out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
+		-p $CM_PORT -C 3 -S 100 -v 2>&1) && break
+	((try < 3)) || fail "rping client: $out"
+	log "rping: try $try: $(head -n 1 <<<"$out"); again"
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" \
+		-p $CM_PORT -C 3 -S 100 -v >"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" udp 4791 "$spid"
+	sleep 0.5
+done
 wait "$spid" || fail "rping server: $(cat "$TMP/server")"
 expect_match "rping" "$out" "rdma-ping-2"
 log "rping: 3 pings"
 
-SC_LISTEN="udp 4791" server_client \
-	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -b "$ADDR_A" -C 2 -- \
-	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -s "$ADDR_A" -C 2 \
-	>"$TMP/udaddy"
+# Known limit (uroce(7), wire roce mode): the server's first UD QP makes
+# its context join the port's group, and a datagram sent to that QP before
+# the group steers its QPN (up to about 250 ms) is dropped; udaddy then
+# waits for it for ever. Three tries of 15 s each.
+for try in 1 2 3; do
+	(CMD_TIMEOUT=$(scaled 15) SC_LISTEN="udp 4791" server_client \
+		/usr/bin/env "${roce[@]}" /usr/bin/udaddy -b "$ADDR_A" -C 2 -- \
+		/usr/bin/env "${roce[@]}" /usr/bin/udaddy -s "$ADDR_A" -C 2 \
+		>"$TMP/udaddy") && break
+	((try < 3)) || fail "udaddy failed 3 times"
+	log "udaddy: try $try lost a datagram to a QP not yet steered; again"
+done
 expect_match "udaddy" "$(cat "$TMP/udaddy")" "test complete"
 log "udaddy: done"
 SC_LISTEN="udp 4791" server_client \
@@ -136,8 +154,11 @@ log "$(wc -l <"$TMP/cm.txt") CM messages, every ICRC right"
 # and prints the server's output.
 replay() {
 	local spid
+	local -a san
 
-	in_ns "$NS_A" "${roce[@]}" stdbuf -oL timeout 3 /usr/bin/rping -s -d \
+	mapfile -t san < <(sanitizer_env)
+	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 3 \
+		/usr/bin/rping -s -d \
 		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")

@@ -139,10 +139,12 @@ uid)
 	p=$((18000 + $$ % 2000))
 	as() {
 		local uid=$1
+		local -a san
 
 		shift
+		mapfile -t san < <(sanitizer_env)
 		in_ns "$NS_A" setpriv --reuid "$uid" --regid "$uid" \
-			--clear-groups env $ROCE "$@"
+			--clear-groups env $ROCE "${san[@]}" "$@"
 	}
 	as 65534 /usr/bin/ibv_rc_pingpong -d "$DEV_A" -g 0 -p "$p" \
 		>"$TMP/holder" 2>&1 &

@@ -281,6 +281,17 @@ uroce_run() {
 		"$BINDIR/uroce" run "/usr/bin/$1" "${@:2}"
 }
 
+# capture_start NS IFACE PCAP: tcpdump of IFACE's UDP datagrams in NS into
+# PCAP, in the background (in BG_PIDS), once it listens; timeout passes
+# the INT that ends the capture on to tcpdump.
+capture_start() {
+	timeout "$CMD_TIMEOUT" ip netns exec "$1" tcpdump -i "$2" -U -s 0 \
+		-w "$3" udp >"$TMP/tcpdump.log" 2>&1 &
+	BG_PIDS+=($!)
+	retry 10 grep -q "listening on" "$TMP/tcpdump.log" ||
+		fail "tcpdump: $(cat "$TMP/tcpdump.log")"
+}
+
 # retry SECONDS CMD...: runs CMD until it succeeds, at most SECONDS.
 retry() {
 	local end=$((SECONDS + $1))

@@ -470,8 +470,9 @@ case_udaddy() {
 # perftest -R connects twice (a control connection, then the test's own):
 # a REQ that comes before the server listens again is rejected (reason
 # 8, as the kernel's CM answers with no listener), a race of perftest's
-# that a fast client wins against the guest. Then both run again, the
-# server first, three times at most.
+# that a fast client wins against the guest (the client then exits 139, a
+# use after free in perftest's retry: README, "Connection manager"). Then
+# both run again, the server first, three times at most.
 case_write_bw_cm() {
 	local i
 

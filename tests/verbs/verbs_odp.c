@@ -37,16 +37,20 @@ static void check_reg(void)
 	struct ibv_mr *mr;
 	void *p;
 
-	/* An ODP range need not be mapped yet; an ordinary one must. */
-	p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * An ODP range need not be accessible yet; an ordinary one must. The
+	 * range stays reserved (PROT_NONE, which the kernel refuses to pin as
+	 * it does a hole): an unmapped one could be taken by another thread's
+	 * mapping (the sanitizer's allocator) before the registration.
+	 */
+	p = mmap(NULL, 4 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(p != MAP_FAILED);
-	REQUIRE(!munmap(p, 4 * page));
 	mr = ibv_reg_mr(pd, p, 4 * page, odp);
 	CHECK(mr);
 	if (mr)
 		CHECK_RET(ibv_dereg_mr(mr), 0);
 	CHECK_NULL(ibv_reg_mr(pd, p, 4 * page, IBV_ACCESS_LOCAL_WRITE), EFAULT);
+	REQUIRE(!munmap(p, 4 * page));
 
 	/* Implicit ODP: the whole address space, only with ON_DEMAND. */
 	mr = ibv_reg_mr(pd, NULL, SIZE_MAX, odp | IBV_ACCESS_REMOTE_WRITE);

@@ -56,12 +56,7 @@ for d in "$NS_A dpa$$" "$NS_B dpb$$"; do
 		fail "gso_max_segs on ${d#* }"
 done
 
-# timeout passes the INT that ends the capture on to tcpdump.
-timeout "$CMD_TIMEOUT" ip netns exec "$NS_A" tcpdump -i "dpa$$" -U -s 0 \
-	-w "$TMP/wire.pcap" udp >"$TMP/tcpdump.log" 2>&1 &
-BG_PIDS+=($!)
-retry 10 grep -q "listening on" "$TMP/tcpdump.log" || fail "tcpdump: $(
-	cat "$TMP/tcpdump.log")"
+capture_start "$NS_A" "dpa$$" "$TMP/wire.pcap"
 
 # run NAME SERVER... -- CLIENT...: one exchange; its output is kept as
 # $TMP/NAME.server and $TMP/NAME.client for check.py.
