@@ -48,7 +48,8 @@ static int sock_setopts(int fd, enum uroce_sock_kind kind)
 	/* Larger buffers only soften bursts: failure is not fatal. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	if (kind != UROCE_SOCK_ROCE && kind != UROCE_SOCK_SPORT)
+	if (kind != UROCE_SOCK_ROCE && kind != UROCE_SOCK_SPORT &&
+	    kind != UROCE_SOCK_MCAST_ROCE)
 		return 0;
 	/*
 	 * The ICRC covers the IPv4 ID and flags: an unconnected socket that
@@ -138,10 +139,20 @@ static int sock_open(enum uroce_sock_kind kind, uint16_t port,
 	ret = sock_setopts(fd, kind);
 	if (!ret && kind == UROCE_SOCK_SPORT)
 		ret = sport_setopts(fd);
+	/*
+	 * A group's address at port 4791 overlaps the [::]:4791 that the
+	 * namespace's group holds: the kernel lets it be bound beside it
+	 * with SO_REUSEPORT (same UID), as a reuseport group of its own.
+	 */
+	if (!ret && kind == UROCE_SOCK_MCAST_ROCE &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)))
+		ret = -errno;
 	if (ret) {
 		close(fd);
 		return ret;
 	}
+	if (kind == UROCE_SOCK_MCAST_ROCE)
+		return fd;
 	if (kind == UROCE_SOCK_SPORT)
 		sa.sin6_port = htons(port);
 	/* Each context with a group attached binds the port and gets a copy. */

@@ -11,6 +11,11 @@ enum uroce_sock_kind {
 	UROCE_SOCK_ROCE, /* a member of the group on port 4791: *@group */
 	/* "wire roce": send-only, on a flow's source port (sport.c) */
 	UROCE_SOCK_SPORT,
+	/*
+	 * "wire roce": a multicast group's, unbound (mcast.c binds it to
+	 * the group's address at port 4791)
+	 */
+	UROCE_SOCK_MCAST_ROCE,
 };
 
 /*

@@ -147,11 +147,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	qp->txb.fd = qp->sock->fd;
 	qp->sport = qp->sock->port;
 	qp->txb.gso_ids = qp->sock->steer != NULL;
-	/*
-	 * UD QPs stay on 4791 for now: from rxe's port for their QPN,
-	 * udaddy between two uroce processes fails (cm.roce_capture).
-	 */
-	if (qp->sock->steer && attr->qp_type != IBV_QPT_UD) {
+	if (qp->sock->steer) {
 		port = uroce_sport_qp(qp->ibv_qp.qp_num);
 		uroce_sport_set(qp, uroce_sport_fd(ctx->dp, &port), port);
 	}

@@ -114,13 +114,8 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	ih.sport = ntohs(from->sin6_port);
 	ih.dport = s->port;
 	/* A RoCE v2 peer's IPv4 ID is its own choice. */
-	ih.any_ip_id = s->steer != NULL;
-	/*
-	 * "wire roce": datagrams to QPN 0xFFFFFF reach every member of the
-	 * group on 4791 that joined their IP group (the steering program
-	 * does not see multicast).
-	 */
-	if (s->mcast || (s->steer && pkt.bth.dqpn == UROCE_MCAST_QPN)) {
+	ih.any_ip_id = dp->ctx->dev->wire_roce;
+	if (s->mcast) {
 		/* Checked once for every QP of the group. */
 		ret = -uroce_pkt_check_icrc(&pkt, &ih);
 		if (ret)

@@ -7,7 +7,7 @@
 
 /* An RC or UC QP's port once it has a peer, as the kernel's rxe picks it. */
 uint16_t uroce_sport_flow(uint32_t flow_label, uint32_t qpn, uint32_t dqpn);
-/* A QP's port before that (rxe's for UD QPs too). */
+/* A QP's port before that, and a UD QP's. */
 uint16_t uroce_sport_qp(uint32_t qpn);
 
 /*

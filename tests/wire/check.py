@@ -176,6 +176,11 @@ def rxe_flow_sport(lqpn, rqpn):
     return 0xc000 | ((fl & 0x3fff) ^ (fl >> 14))
 
 
+def rxe_qp_sport(qpn):
+    """rxe's source port for a UD QP: 0xC000 + hash_32(qpn, 14)."""
+    return 0xc000 + (((qpn * 0x61c88647) & 0xffffffff) >> 18)
+
+
 def check_sports(name, pkts, a, b):
     """roce: the packets between QPs @a and @b (either way) leave from
     rxe's port for their flow."""
@@ -315,10 +320,10 @@ def check_ud(pkts, qps):
             check(num(p["deth.q_key"]) == 0x11111111,
                   "%s: Q_Key %s" % (n, p["deth.q_key"]))
             if ROCE:
-                # uroce's UD QPs still send from 4791 (uroce(7)).
-                check(num(p["udp.srcport"]) == ROCE_PORT,
-                      "%s: source port %s, not 4791" %
-                      (n, p["udp.srcport"]))
+                want = rxe_qp_sport(num(p["deth.srcqp"]))
+                check(num(p["udp.srcport"]) == want,
+                      "%s: source port %s, rxe's is %d" %
+                      (n, p["udp.srcport"], want))
             check(num(p["deth.srcqp"]) == qps[src]["qpn"] & 0xffffff,
                   "%s: source QP %s, the sender's is 0x%x" %
                   (n, p["deth.srcqp"], qps[src]["qpn"]))
