@@ -198,10 +198,15 @@ static int grp_sock_open(struct uroce_dp *dp, struct uroce_mcast *mc,
 	g->sock = mc->idle[--mc->nidle];
 	ev.data.ptr = g->sock;
 	/* Closes the unbound socket it held; epoll forgot that one. */
-	if (dup2(*fd, g->sock->fd) < 0 ||
-	    epoll_ctl(dp->epfd, EPOLL_CTL_ADD, g->sock->fd, &ev)) {
+	if (dup2(*fd, g->sock->fd) < 0) {
 		ret = errno;
 		mc->idle[mc->nidle++] = g->sock;
+		g->sock = NULL;
+		return ret;
+	}
+	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, g->sock->fd, &ev)) {
+		ret = errno;
+		grp_sock_close(mc, g); /* back to the idle slots, unbound */
 		g->sock = NULL;
 		return ret;
 	}
