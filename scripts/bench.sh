@@ -33,6 +33,8 @@
 # under the rsockets shim, beside plain TCP in one run (bench/rsockets.sh).
 # "bench.sh costs" is perftest's costs per message on each end: system
 # calls by name, context switches, CPU time and profiles (bench/costs.sh).
+# "bench.sh modes" is perftest in the direct and the wire roce mode side by
+# side, trials interleaved (bench/modes.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +50,9 @@ if [[ ${1:-} == rsockets ]]; then
 fi
 if [[ ${1:-} == costs ]]; then
 	exec bash "$top/bench/costs.sh"
+fi
+if [[ ${1:-} == modes ]]; then
+	exec bash "$top/bench/modes.sh"
 fi
 # shellcheck source=../tests/lib/netns.sh
 source "$top/tests/lib/netns.sh"
