@@ -137,7 +137,7 @@ static void grp_sock_close(struct uroce_mcast *mc, struct mcast_grp *g)
 		membership(g->sock->fd, g, false); /* bound, but left */
 	if (fd >= 0)
 		close(fd);
-	/* Room for every group was made at its attach (grp_add). */
+	/* Room for every group was made as it was joined (grp_sock_open). */
 	mc->idle[mc->nidle++] = g->sock;
 }
 
