@@ -183,7 +183,8 @@ static int grp_sock_open(struct uroce_dp *dp, struct uroce_mcast *mc,
 	if (!idle)
 		return ENOMEM;
 	mc->idle = idle;
-	if (!IN6_IS_ADDR_MC_LINKLOCAL(&g->addr))
+	/* Interface- and link-local groups are bound on the GID's netdev. */
+	if (IN6_IS_ADDR_V4MAPPED(&g->addr) || (g->addr.s6_addr[1] & 0xf) > 2)
 		sa.sin6_scope_id = 0;
 	if (bind(*fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return errno;
