@@ -47,10 +47,15 @@ bool uroce_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 		   const struct in6_addr *dst, int member,
 		   const struct uroce_icrc_hdr *ih)
 {
+	bool gone = false;
 	int ret;
 
 	pthread_mutex_lock(&qp->lock);
 	ret = qp_accepts(qp, pkt, from);
+	/* A local peer: is its socket still the one that sent this? */
+	if (!ret && qp->peer.on)
+		ret = uroce_peer_watch_rx(qp, from->sin6_port, qp->sock->rx_ns,
+					  &gone);
 	/*
 	 * The ICRC last, the dearest check: a packet that is not the peer's
 	 * costs no CRC over its payload. The codec returns it negated.
@@ -60,6 +65,8 @@ bool uroce_deliver(struct uroce_dp *dp, struct uroce_qp *qp,
 	if (ret) {
 		uroce_qp_drop(qp, ret);
 		pthread_mutex_unlock(&qp->lock);
+		if (gone)
+			uroce_peer_watch_event(qp);
 		return false;
 	}
 	qp->cnt.rx_pkts++;

@@ -19,6 +19,7 @@
 
 #include "providers/uroce/caps.h"
 #include "providers/uroce/counters.h"
+#include "providers/uroce/peer_watch.h"
 #include "providers/uroce/pkt.h"
 #include "providers/uroce/psn.h"
 #include "providers/uroce/uroce.h"
@@ -136,6 +137,8 @@ struct uroce_sock {
 	 */
 	_Atomic uint64_t held[UROCE_SOCK_SLOTS / 64];
 	bool parked; /* engine only: out of its epoll set, see engine.c */
+	/* when the last batch was received, under lock (peer_watch.c) */
+	uint64_t rx_ns;
 	bool mcast; /* the multicast socket: no QP slots (mcast.c) */
 };
 
@@ -301,6 +304,7 @@ struct uroce_qp {
 	bool sq_sig_all;
 	uint32_t mtu;
 	struct uroce_path path; /* RC/UC peer */
+	struct uroce_peer_sock peer; /* a local peer's socket (peer_watch.c) */
 
 	struct uroce_ring sq, rq;
 
@@ -437,6 +441,8 @@ struct uroce_dp {
 
 	struct uroce_counters cnt;
 	struct uroce_lag_set lag;
+	/* local peers' sockets (peer_watch.c), or NULL */
+	struct uroce_peer_watch *watch;
 };
 
 /* The LAG member of @ifindex, or -1. */

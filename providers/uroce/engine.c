@@ -29,6 +29,7 @@
 #include "providers/uroce/lag.h"
 #include "providers/uroce/mcast.h"
 #include "providers/uroce/netns.h"
+#include "providers/uroce/peer_watch.h"
 #include "providers/uroce/qp.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/rx.h"
@@ -247,6 +248,9 @@ static void *engine_main(void *arg)
 		st = steer_run(dp, false);
 		if (st >= 0 && (timeout < 0 || timeout > st))
 			timeout = st;
+		st = uroce_peer_watch_tick(dp, uroce_now_ns());
+		if (st >= 0 && (timeout < 0 || timeout > st))
+			timeout = st;
 		/*
 		 * Parked: wake when polling would have stopped for PARK_NS
 		 * (uroce_req_notify_cq_dp kicks us when it stops earlier).
@@ -308,6 +312,10 @@ int uroce_engine_start(struct uroce_context *ctx)
 	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, dp->evfd, &ev))
 		goto err_errno;
 	uroce_lag_init(ctx, dp);
+	/* In the context's namespace, as the caller is now. */
+	ret = uroce_peer_watch_open(dp);
+	if (ret)
+		goto err;
 	/* The monitor thread reads it to move LAG QPs (lag.c). */
 	__atomic_store_n(&ctx->dp, dp, __ATOMIC_RELEASE);
 	/* The application's signals are for its own threads. */
@@ -317,6 +325,7 @@ int uroce_engine_start(struct uroce_context *ctx)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
 		__atomic_store_n(&ctx->dp, NULL, __ATOMIC_RELEASE);
+		uroce_peer_watch_close(dp);
 		goto err;
 	}
 	dp->running = true;
@@ -354,6 +363,7 @@ void uroce_engine_stop(struct uroce_context *ctx)
 	close(dp->evfd);
 	close(dp->epfd);
 	uroce_lag_fini(dp);
+	uroce_peer_watch_close(dp);
 	pthread_mutex_destroy(&dp->sock_lock);
 	pthread_mutex_destroy(&dp->qp_list_lock);
 	pthread_mutex_destroy(&dp->req_lock);

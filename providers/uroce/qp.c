@@ -17,6 +17,7 @@
 #include "providers/uroce/mcast.h"
 #include "providers/uroce/path.h"
 #include "providers/uroce/pd.h"
+#include "providers/uroce/peer_watch.h"
 #include "providers/uroce/qp.h"
 #include "providers/uroce/sport.h"
 #include "providers/uroce/req.h"
@@ -323,12 +324,14 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 
 	switch (next) {
 	case IBV_QPS_RESET:
+		uroce_peer_watch_disarm(qp);
 		qp_reset(qp);
 		break;
 	case IBV_QPS_RTR:
 		if (cur == IBV_QPS_INIT) {
 			qp->resp.psn = qp->attr.rq_psn;
 			qp->resp.msn = 0;
+			uroce_peer_watch_arm(qp);
 		}
 		break;
 	case IBV_QPS_RTS:
@@ -394,6 +397,7 @@ static void qp_destroy(struct uroce_dp *dp, struct uroce_qp *qp, bool unlink)
 {
 	pthread_mutex_lock(&qp->lock);
 	ack_before_stop(qp);
+	uroce_peer_watch_disarm(qp);
 	pthread_mutex_unlock(&qp->lock);
 	uroce_sock_detach(qp);
 	uroce_mcast_qp_destroy(qp);

@@ -157,6 +157,9 @@ static unsigned int sock_recv(struct uroce_sock *s)
 	do {
 		n = recvmmsg(s->fd, s->msg, UROCE_RX_BATCH, MSG_DONTWAIT, NULL);
 	} while (n < 0 && errno == EINTR);
+	/* What came in before this: one lookup covers it (peer_watch.c). */
+	if (n > 0)
+		s->rx_ns = uroce_now_ns();
 	return n > 0 ? (unsigned int)n : 0;
 }
 

@@ -110,7 +110,7 @@ long long get_val(const char *text, const char *key)
  * in 6 failed with RETRY_EXC_ERR at load 6). UC: RDMA WRITE, its only
  * remote access.
  */
-static const struct test_conn conn_rc = {
+static struct test_conn conn_rc = {
 	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
 		  IBV_ACCESS_REMOTE_ATOMIC,
 	.mtu = IBV_MTU_1024,
@@ -120,7 +120,7 @@ static const struct test_conn conn_rc = {
 	.retry_cnt = 7,
 	.rnr_retry = 7,
 };
-static const struct test_conn conn_uc = {
+static struct test_conn conn_uc = {
 	.access = IBV_ACCESS_REMOTE_WRITE,
 	.mtu = IBV_MTU_1024,
 	.hop_limit = 64,
@@ -132,6 +132,12 @@ static const struct test_conn *conn(enum ibv_qp_type type)
 	if (type == IBV_QPT_RC)
 		return &conn_rc;
 	return type == IBV_QPT_UC ? &conn_uc : &conn_ud;
+}
+
+void qp_sgid_index(uint8_t index)
+{
+	conn_rc.sgid_index = index;
+	conn_uc.sgid_index = index;
 }
 
 void qp_init(struct ibv_qp *qp, enum ibv_qp_type type)

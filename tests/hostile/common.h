@@ -37,6 +37,8 @@ void qp_rtr(struct ibv_qp *qp, const union ibv_gid *dgid, uint32_t dqpn,
 	    uint32_t rq_psn);
 void qp_rts(struct ibv_qp *qp, uint32_t sq_psn);
 void qp_to(struct ibv_qp *qp, enum ibv_qp_state st);
+/* The source GID index of RC and UC transitions from now on (0 first). */
+void qp_sgid_index(uint8_t index);
 
 /*
  * The reply of process @pid's query endpoint named @prefix... ("uroce-ep/"
