@@ -46,11 +46,14 @@ send() {
 		fail "sender: $(cat "$TMP/sender")"
 }
 
-# received NAME...: each receiver got the messages and ended.
+# received NAME...: each receiver got the messages and ended (within
+# 10 s; else the counters of A's QPs are shown).
 received() {
 	local n
 
 	for n in "$@"; do
+		retry 10 eval "! kill -0 ${PIDS[$n]} 2>/dev/null" ||
+			in_ns "$NS_A" "${BINDIR:-.}/uroce" stat show qp || true
 		wait "${PIDS[$n]}" || fail "$n: $(cat "$TMP/$n")"
 		expect_match "$n" "$(cat "$TMP/$n")" "test complete"
 	done
