@@ -43,6 +43,11 @@
 #define UROCE_MAX_QP_INIT_RD_ATOM 128
 #define UROCE_MAX_RES_RD_ATOM (UROCE_MAX_QP_RD_ATOM * 2016) /* rxe's */
 #define UROCE_MAX_MCAST_GRP 8192
+/*
+ * "wire roce": a context's groups have a socket each beside its 4791 one,
+ * in its table of 256 (dp.h, UROCE_MAX_SOCKS; mcast.c).
+ */
+#define UROCE_ROCE_MAX_MCAST_GRP 255
 #define UROCE_MAX_MCAST_QP_ATTACH 56
 #define UROCE_MAX_TOTAL_MCAST_QP_ATTACH \
 	(UROCE_MAX_MCAST_GRP * UROCE_MAX_MCAST_QP_ATTACH)

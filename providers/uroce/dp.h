@@ -287,6 +287,7 @@ struct uroce_qp {
 	};
 	struct uroce_wr_build *wrb; /* only for extended QPs */
 	struct uroce_context *ctx;
+	uint16_t sport; /* the UDP port it sends from (sport.c) */
 	struct uroce_pd *pd;
 	struct uroce_pd *dom; /* the parent domain it was created on */
 	/* copies of ODP packets, one per txb slot (tx.c), or NULL */
@@ -414,6 +415,7 @@ struct uroce_dp {
 	pthread_cond_t req_cond;
 	bool req_pending;
 	int req_kind; /* enum uroce_sock_kind asked for (netns.h) */
+	uint16_t req_port; /* UROCE_SOCK_SPORT's port */
 	int req_fd; /* result: fd, or -errno */
 	struct steer_group *req_group; /* result for UROCE_SOCK_ROCE */
 
@@ -426,6 +428,13 @@ struct uroce_dp {
 	struct steer_group *_Atomic steer;
 	pthread_mutex_t steer_lock;
 	bool steer_failed; /* engine only: its failure was logged */
+
+	/*
+	 * "wire roce": the send-only sockets of the flows' source ports
+	 * (sport.c), opened as QPs need them, under sock_lock.
+	 */
+	struct uroce_sport *sports;
+	unsigned int nsports;
 
 	/* groups and their QPs, made at the first attach (mcast.c) */
 	struct uroce_mcast *_Atomic mcast;

@@ -24,6 +24,7 @@
 #include "providers/uroce/comp.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/engine.h"
+#include "providers/uroce/sport.h"
 #include "providers/uroce/fault.h"
 #include "providers/uroce/lag.h"
 #include "providers/uroce/mcast.h"
@@ -357,6 +358,7 @@ void uroce_engine_stop(struct uroce_context *ctx)
 	uroce_qp_destroy_all(ctx);
 	for (i = 0; i < atomic_load(&dp->nsocks); i++)
 		uroce_sock_free(dp->socks[i]);
+	uroce_sport_close(dp);
 	uroce_mcast_free(dp);
 	close(dp->evfd);
 	close(dp->epfd);

@@ -14,20 +14,39 @@
  * receive WQE of its own. The group table is read under a read lock on
  * that path, and QPs are removed from it under the write lock, so once a
  * detach or destroy returns no receiver can reach the QP.
+ *
+ * "wire roce": RoCE v2 multicast goes to the group's IP at port 4791,
+ * where the namespace's processes share [::]:4791 as one SO_REUSEPORT
+ * group. Joined there, a datagram that one member alone joined is handed
+ * to whichever member the group's steering program picks (the kernel's
+ * early demultiplexing finds the one socket and then applies the
+ * program, which steers by QPN and cannot know the group). So each
+ * context binds one socket per group to the group's address at 4791
+ * (beside [::]:4791, with SO_REUSEPORT) and joins it there; the 4791
+ * sockets join nothing and take no multicast (IP_MULTICAST_ALL off,
+ * netns.c). Every context that attached gets its copy. A group's socket
+ * lives while a QP of the context is attached: at the last detach its
+ * fd is replaced by an unbound socket (dup2), which closes it and leaves
+ * the group; the next group to be joined reuses the slot, as sockets
+ * stay in the context's table until it closes.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "providers/uroce/deliver.h"
 #include "providers/uroce/dp.h"
 #include "providers/uroce/mcast.h"
+#include "providers/uroce/netns.h"
 #include "providers/uroce/sock.h"
 #include "providers/uroce/uroce.h"
 
 struct mcast_grp {
 	struct in6_addr addr;
 	int ifindex; /* the netdev it was joined on */
+	struct uroce_sock *sock; /* "wire roce": its own, joined */
 	unsigned int nqps;
 	struct uroce_qp *qps[UROCE_MAX_MCAST_QP_ATTACH];
 };
@@ -37,6 +56,9 @@ struct uroce_mcast {
 	struct uroce_sock *sock; /* NULL until one could be opened */
 	struct mcast_grp *grps;
 	unsigned int ngrps, cap;
+	/* "wire roce": group sockets left, their fds unbound sockets */
+	struct uroce_sock **idle;
+	unsigned int nidle;
 };
 
 /* The context's multicast state, made at the first attach. */
@@ -80,9 +102,8 @@ static int grp_qp_index(const struct mcast_grp *g, const struct uroce_qp *qp)
 	return -1;
 }
 
-/* Joins or leaves @g on the multicast socket; an errno value. */
-static int membership(struct uroce_mcast *mc, const struct mcast_grp *g,
-		      bool join)
+/* Joins or leaves @g on socket @fd; an errno value. */
+static int membership(int fd, const struct mcast_grp *g, bool join)
 {
 	const struct in6_addr *a = &g->addr;
 	int ret;
@@ -91,7 +112,7 @@ static int membership(struct uroce_mcast *mc, const struct mcast_grp *g,
 		struct ip_mreqn m = { .imr_ifindex = g->ifindex };
 
 		memcpy(&m.imr_multiaddr, &a->s6_addr[12], 4);
-		ret = setsockopt(mc->sock->fd, IPPROTO_IP,
+		ret = setsockopt(fd, IPPROTO_IP,
 				 join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
 				 &m, sizeof(m));
 	} else {
@@ -99,11 +120,25 @@ static int membership(struct uroce_mcast *mc, const struct mcast_grp *g,
 				       .ipv6mr_interface =
 					       (unsigned int)g->ifindex };
 
-		ret = setsockopt(mc->sock->fd, IPPROTO_IPV6,
+		ret = setsockopt(fd, IPPROTO_IPV6,
 				 join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m,
 				 sizeof(m));
 	}
 	return ret ? errno : 0;
+}
+
+/* "wire roce": closes @g's socket, keeping its slot for another group. */
+static void grp_sock_close(struct uroce_mcast *mc, struct mcast_grp *g)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	/* An unbound socket receives nothing; drainers may still read it. */
+	if (fd < 0 || dup2(fd, g->sock->fd) < 0)
+		membership(g->sock->fd, g, false); /* bound, but left */
+	if (fd >= 0)
+		close(fd);
+	/* Room for every group was made as it was joined (grp_sock_open). */
+	mc->idle[mc->nidle++] = g->sock;
 }
 
 /* Takes @qp out of @g, and @g out of the table once it is empty. */
@@ -114,7 +149,10 @@ static void grp_remove(struct uroce_mcast *mc, struct mcast_grp *g,
 	if (g->nqps)
 		return;
 	/* Leaving cannot fail for a group joined; nothing to undo if so. */
-	membership(mc, g, false);
+	if (g->sock)
+		grp_sock_close(mc, g);
+	else
+		membership(mc->sock->fd, g, false);
 	*g = mc->grps[--mc->ngrps];
 }
 
@@ -125,10 +163,66 @@ static bool gid_ok(struct ibv_qp *ibqp, const union ibv_gid *gid)
 	       uroce_addr_mcast((const struct in6_addr *)gid->raw);
 }
 
-/* A new group for @addr, joined; NULL and an errno value in @ret. */
+/*
+ * "wire roce": @g's socket, @fd (unbound, taken) bound to the group's
+ * address at port 4791 and joined; an errno value.
+ */
+static int grp_sock_open(struct uroce_dp *dp, struct uroce_mcast *mc,
+			 struct mcast_grp *g, int *fd)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(UROCE_ROCE_PORT),
+				   .sin6_addr = g->addr,
+				   .sin6_scope_id = (uint32_t)g->ifindex };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct uroce_sock **idle;
+	int ret;
+
+	/* Room to keep its slot once it is left (grp_sock_close). */
+	idle = realloc(mc->idle, (mc->ngrps + mc->nidle + 1) * sizeof(*idle));
+	if (!idle)
+		return ENOMEM;
+	mc->idle = idle;
+	/* Interface- and link-local groups are bound on the GID's netdev. */
+	if (IN6_IS_ADDR_V4MAPPED(&g->addr) || (g->addr.s6_addr[1] & 0xf) > 2)
+		sa.sin6_scope_id = 0;
+	if (bind(*fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return errno;
+	ret = membership(*fd, g, true);
+	if (ret)
+		return ret;
+	if (!mc->nidle) {
+		g->sock = uroce_sock_add_mcast(dp, *fd);
+		*fd = -1;
+		return g->sock ? 0 : errno;
+	}
+	g->sock = mc->idle[--mc->nidle];
+	ev.data.ptr = g->sock;
+	/* Closes the unbound socket it held; epoll forgot that one. */
+	if (dup2(*fd, g->sock->fd) < 0) {
+		ret = errno;
+		mc->idle[mc->nidle++] = g->sock;
+		g->sock = NULL;
+		return ret;
+	}
+	if (epoll_ctl(dp->epfd, EPOLL_CTL_ADD, g->sock->fd, &ev)) {
+		ret = errno;
+		grp_sock_close(mc, g); /* back to the idle slots, unbound */
+		g->sock = NULL;
+		return ret;
+	}
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/*
+ * A new group for @addr, joined; NULL and an errno value in @ret. @fd:
+ * "wire roce", an unbound group socket to take, else -1.
+ */
 static struct mcast_grp *grp_add(struct uroce_context *ctx,
 				 struct uroce_mcast *mc,
-				 const struct in6_addr *addr, int *ret)
+				 const struct in6_addr *addr, int *fd, int *ret)
 {
 	struct mcast_grp *g;
 	unsigned int cap;
@@ -153,7 +247,10 @@ static struct mcast_grp *grp_add(struct uroce_context *ctx,
 	pthread_mutex_lock(&ctx->state_lock);
 	g->ifindex = ctx->state.ifindex;
 	pthread_mutex_unlock(&ctx->state_lock);
-	*ret = membership(mc, g, true);
+	if (*fd >= 0)
+		*ret = grp_sock_open(ctx->dp, mc, g, fd);
+	else
+		*ret = membership(mc->sock->fd, g, true);
 	if (*ret)
 		return NULL;
 	mc->ngrps++;
@@ -168,7 +265,7 @@ int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
 	const struct in6_addr *addr = (const struct in6_addr *)gid->raw;
 	struct uroce_mcast *mc;
 	struct mcast_grp *g;
-	int ret = 0;
+	int ret = 0, fd = -1;
 
 	/* RoCE has no LIDs: @lid is ignored, as the kernel does for RoCE. */
 	if (!gid_ok(ibqp, gid))
@@ -176,10 +273,19 @@ int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
 	mc = mcast_get(dp);
 	if (!mc)
 		return ENOMEM;
+	/*
+	 * "wire roce": a socket for the group, opened before the lock, as
+	 * the engine thread may open it and takes the lock to deliver.
+	 */
+	if (qp->sock->steer) {
+		fd = uroce_netns_socket(dp, UROCE_SOCK_MCAST_ROCE, NULL);
+		if (fd < 0)
+			return -fd;
+	}
 	pthread_rwlock_wrlock(&mc->lock);
 	/* No receiver takes this lock before the socket exists. */
-	if (!mc->sock) {
-		mc->sock = uroce_sock_add_mcast(dp);
+	if (!mc->sock && fd < 0) {
+		mc->sock = uroce_sock_add_mcast(dp, -1);
 		if (!mc->sock) {
 			ret = errno;
 			goto out;
@@ -187,7 +293,7 @@ int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
 	}
 	g = grp_find(mc, addr);
 	if (!g) {
-		g = grp_add(qp->ctx, mc, addr, &ret);
+		g = grp_add(qp->ctx, mc, addr, &fd, &ret);
 		if (!g)
 			goto out;
 	} else if (grp_qp_index(g, qp) >= 0) {
@@ -199,6 +305,8 @@ int uroce_attach_mcast(struct ibv_qp *ibqp, const union ibv_gid *gid,
 	g->qps[g->nqps++] = qp;
 out:
 	pthread_rwlock_unlock(&mc->lock);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -270,6 +378,7 @@ void uroce_mcast_free(struct uroce_dp *dp)
 	if (!mc)
 		return;
 	pthread_rwlock_destroy(&mc->lock);
+	free(mc->idle);
 	free(mc->grps);
 	free(mc);
 	atomic_store(&dp->mcast, NULL);

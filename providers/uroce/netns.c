@@ -5,6 +5,7 @@
  * there (a thread that moved to another namespace since the context was
  * opened still gets the context's sockets).
  */
+#include <linux/filter.h>
 #include <netinet/udp.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -47,7 +48,8 @@ static int sock_setopts(int fd, enum uroce_sock_kind kind)
 	/* Larger buffers only soften bursts: failure is not fatal. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	if (kind != UROCE_SOCK_ROCE)
+	if (kind != UROCE_SOCK_ROCE && kind != UROCE_SOCK_SPORT &&
+	    kind != UROCE_SOCK_MCAST_ROCE)
 		return 0;
 	/*
 	 * The ICRC covers the IPv4 ID and flags: an unconnected socket that
@@ -102,8 +104,27 @@ static int roce_open(struct steer_group **group)
 	return fd;
 }
 
-/* @kind: see netns.h. */
-static int sock_open(enum uroce_sock_kind kind, struct steer_group **group)
+/*
+ * A flow's source port: RoCE peers send only to 4791, so the socket
+ * drops all it would receive (a filter returning 0, which needs no
+ * privilege), and shares the port (SO_REUSEPORT) with the other
+ * processes of the user whose flows hash to it.
+ */
+static int sport_setopts(int fd)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &drop };
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)))
+		return -errno;
+	return 0;
+}
+
+/* @kind: see netns.h; @port, UROCE_SOCK_SPORT's. */
+static int sock_open(enum uroce_sock_kind kind, uint16_t port,
+		     struct steer_group **group)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
 	int fd, off = 0, on = 1, ret;
@@ -116,10 +137,24 @@ static int sock_open(enum uroce_sock_kind kind, struct steer_group **group)
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)))
 		goto err;
 	ret = sock_setopts(fd, kind);
+	if (!ret && kind == UROCE_SOCK_SPORT)
+		ret = sport_setopts(fd);
+	/*
+	 * A group's address at port 4791 overlaps the [::]:4791 that the
+	 * namespace's group holds: the kernel lets it be bound beside it
+	 * with SO_REUSEPORT (same UID), as a reuseport group of its own.
+	 */
+	if (!ret && kind == UROCE_SOCK_MCAST_ROCE &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)))
+		ret = -errno;
 	if (ret) {
 		close(fd);
 		return ret;
 	}
+	if (kind == UROCE_SOCK_MCAST_ROCE)
+		return fd;
+	if (kind == UROCE_SOCK_SPORT)
+		sa.sin6_port = htons(port);
 	/* Each context with a group attached binds the port and gets a copy. */
 	if (kind == UROCE_SOCK_MCAST) {
 		sa.sin6_port = htons(UROCE_MCAST_PORT);
@@ -145,16 +180,17 @@ static bool in_ctx_netns(struct uroce_context *ctx)
 	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
-		       struct steer_group **group)
+static int netns_open(struct uroce_dp *dp, enum uroce_sock_kind kind,
+		      uint16_t port, struct steer_group **group)
 {
 	int fd;
 
 	if (in_ctx_netns(dp->ctx))
-		return sock_open(kind, group);
+		return sock_open(kind, port, group);
 	pthread_mutex_lock(&dp->req_lock);
 	dp->req_pending = true;
 	dp->req_kind = kind;
+	dp->req_port = port;
 	uroce_engine_kick(dp);
 	while (dp->req_pending)
 		pthread_cond_wait(&dp->req_cond, &dp->req_lock);
@@ -165,13 +201,24 @@ int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
 	return fd;
 }
 
+int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
+		       struct steer_group **group)
+{
+	return netns_open(dp, kind, 0, group);
+}
+
+int uroce_netns_sport_socket(struct uroce_dp *dp, uint16_t port)
+{
+	return netns_open(dp, UROCE_SOCK_SPORT, port, NULL);
+}
+
 void uroce_netns_serve(struct uroce_dp *dp)
 {
 	pthread_mutex_lock(&dp->req_lock);
 	if (dp->req_pending) {
 		dp->req_group = NULL;
 		dp->req_fd = sock_open((enum uroce_sock_kind)dp->req_kind,
-				       &dp->req_group);
+				       dp->req_port, &dp->req_group);
 		dp->req_pending = false;
 		pthread_cond_broadcast(&dp->req_cond);
 	}

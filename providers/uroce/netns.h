@@ -9,6 +9,13 @@ enum uroce_sock_kind {
 	UROCE_SOCK_QP, /* an ephemeral port, for QPs (direct addressing) */
 	UROCE_SOCK_MCAST, /* the multicast port's, shared */
 	UROCE_SOCK_ROCE, /* a member of the group on port 4791: *@group */
+	/* "wire roce": send-only, on a flow's source port (sport.c) */
+	UROCE_SOCK_SPORT,
+	/*
+	 * "wire roce": a multicast group's, unbound (mcast.c binds it to
+	 * the group's address at port 4791)
+	 */
+	UROCE_SOCK_MCAST_ROCE,
 };
 
 /*
@@ -18,6 +25,9 @@ enum uroce_sock_kind {
  */
 int uroce_netns_socket(struct uroce_dp *dp, enum uroce_sock_kind kind,
 		       struct steer_group **group);
+
+/* A UROCE_SOCK_SPORT socket bound to @port: its fd, or -errno. */
+int uroce_netns_sport_socket(struct uroce_dp *dp, uint16_t port);
 
 /* From the engine thread: opens the socket another thread asked for. */
 void uroce_netns_serve(struct uroce_dp *dp);

@@ -18,16 +18,17 @@
 /*
  * Direct addressing: QP @dqpn listens on UDP port dqpn >> 8 and ours
  * answers from its socket's port. "wire roce": every QP is at port 4791,
- * ours sends from 4791 too (its one socket), and the peer's packets come
- * from whatever source port it picks (the kernel's rxe hashes the QPN).
+ * ours sends from its flow's port (sport.c), which the ICRC covers, and
+ * the peer's packets come from whatever source port it picks.
  */
-void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_sock *s,
+void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_qp *qp,
 			uint32_t dqpn)
 {
+	const struct uroce_sock *s = qp->sock;
 	uint16_t dport = s->steer ? UROCE_ROCE_PORT : (uint16_t)(dqpn >> 8);
 
 	path->dst.sin6_port = htons(dport);
-	path->icrc.sport = s->port;
+	path->icrc.sport = qp->sport;
 	path->icrc.dport = dport;
 	path->any_sport = s->steer != NULL;
 }

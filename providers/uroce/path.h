@@ -7,8 +7,8 @@
 
 int uroce_gid_path(struct uroce_context *ctx, unsigned int sgid_index,
 		   const union ibv_gid *dgid, struct uroce_path *path);
-/* The UDP ports of packets to QP @dqpn from a QP of socket @s. */
-void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_sock *s,
+/* The UDP ports of packets to QP @dqpn from @qp. */
+void uroce_path_set_qpn(struct uroce_path *path, const struct uroce_qp *qp,
 			uint32_t dqpn);
 
 /* The ICRC's view of the IP header between @src and @dst. */

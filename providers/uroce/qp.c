@@ -19,6 +19,7 @@
 #include "providers/uroce/pd.h"
 #include "providers/uroce/peer_watch.h"
 #include "providers/uroce/qp.h"
+#include "providers/uroce/sport.h"
 #include "providers/uroce/req.h"
 #include "providers/uroce/resp.h"
 #include "providers/uroce/sock.h"
@@ -88,6 +89,7 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	struct uroce_pd *pd = to_upd(ibpd);
 	struct uroce_qp *qp;
 	uint32_t nsge, inl;
+	uint16_t port;
 	int ret;
 
 	ret = check_init_attr(pd, attr);
@@ -144,7 +146,12 @@ struct ibv_qp *uroce_create_qp(struct ibv_pd *ibpd,
 	if (ret)
 		goto err_free;
 	qp->txb.fd = qp->sock->fd;
+	qp->sport = qp->sock->port;
 	qp->txb.gso_ids = qp->sock->steer != NULL;
+	if (qp->sock->steer) {
+		port = uroce_sport_qp(qp->ibv_qp.qp_num);
+		uroce_sport_set(qp, uroce_sport_fd(ctx->dp, &port), port);
+	}
 	uroce_lag_qp_init(qp);
 	qp->state = IBV_QPS_RESET;
 	qp->attr.pkey_index = 0;
@@ -277,8 +284,22 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 	enum ibv_qp_state cur, next;
 	struct uroce_path path;
 	bool sqd_event = false;
-	int ret;
+	uint16_t sport = 0;
+	int ret, sport_fd = -1;
 
+	/*
+	 * "wire roce": the flow's port, as rxe sets it with the path; its
+	 * socket is opened before the QP is locked (sport.h).
+	 */
+	if ((attr_mask & IBV_QP_AV) && ibqp->qp_type != IBV_QPT_UD &&
+	    qp->sock->steer) {
+		sport = uroce_sport_flow(attr->ah_attr.grh.flow_label,
+					 ibqp->qp_num,
+					 (attr_mask & IBV_QP_DEST_QPN) ?
+						 attr->dest_qp_num :
+						 qp->attr.dest_qp_num);
+		sport_fd = uroce_sport_fd(qp->ctx->dp, &sport);
+	}
 	pthread_mutex_lock(&qp->lock);
 	cur = qp->state;
 	next = (attr_mask & IBV_QP_STATE) ? attr->qp_state : cur;
@@ -293,8 +314,10 @@ int uroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		qp->path = path;
 	}
 	copy_attrs(qp, attr, attr_mask);
+	if (sport)
+		uroce_sport_set(qp, sport_fd, sport);
 	if (ibqp->qp_type != IBV_QPT_UD)
-		uroce_path_set_qpn(&qp->path, qp->sock, qp->attr.dest_qp_num);
+		uroce_path_set_qpn(&qp->path, qp, qp->attr.dest_qp_num);
 	ret = 0;
 	if (!(attr_mask & IBV_QP_STATE))
 		goto out;

@@ -53,7 +53,8 @@ static void fill_attr(const struct uroce_device *dev, struct ibv_device_attr *a)
 	a->max_res_rd_atom = UROCE_MAX_RES_RD_ATOM;
 	a->max_qp_init_rd_atom = UROCE_MAX_QP_INIT_RD_ATOM;
 	a->atomic_cap = IBV_ATOMIC_HCA;
-	a->max_mcast_grp = UROCE_MAX_MCAST_GRP;
+	a->max_mcast_grp = dev->wire_roce ? UROCE_ROCE_MAX_MCAST_GRP :
+					    UROCE_MAX_MCAST_GRP;
 	a->max_mcast_qp_attach = UROCE_MAX_MCAST_QP_ATTACH;
 	a->max_total_mcast_qp_attach = UROCE_MAX_TOTAL_MCAST_QP_ATTACH;
 	a->max_ah = dev->limits.ah;

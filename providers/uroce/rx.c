@@ -114,7 +114,7 @@ static struct uroce_qp *rx_one(struct uroce_dp *dp, struct uroce_sock *s,
 	ih.sport = ntohs(from->sin6_port);
 	ih.dport = s->port;
 	/* A RoCE v2 peer's IPv4 ID is its own choice. */
-	ih.any_ip_id = s->steer != NULL;
+	ih.any_ip_id = dp->ctx->dev->wire_roce;
 	if (s->mcast) {
 		/* Checked once for every QP of the group. */
 		ret = -uroce_pkt_check_icrc(&pkt, &ih);

@@ -35,22 +35,16 @@ static int steer_watch(struct uroce_dp *dp, struct steer_group *g)
 	return epoll_ctl(dp->epfd, EPOLL_CTL_ADD, steer_group_fd(g), &ev);
 }
 
-static struct uroce_sock *sock_new(struct uroce_dp *dp,
-				   enum uroce_sock_kind kind)
+/* A socket around @fd (of group @g, or NULL); on failure @fd is closed. */
+static struct uroce_sock *sock_wrap(struct uroce_dp *dp, int fd,
+				    struct steer_group *g, bool mcast)
 {
-	bool mcast = kind == UROCE_SOCK_MCAST;
-	struct steer_group *g = NULL;
 	struct sockaddr_in6 sa;
 	socklen_t len = sizeof(sa);
 	struct epoll_event ev;
 	struct uroce_sock *s;
-	int fd, i;
+	int i;
 
-	fd = uroce_netns_socket(dp, kind, &g);
-	if (fd < 0) {
-		errno = -fd;
-		return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto err;
@@ -98,6 +92,20 @@ err:
 		close(fd);
 	errno = ENOMEM;
 	return NULL;
+}
+
+static struct uroce_sock *sock_new(struct uroce_dp *dp,
+				   enum uroce_sock_kind kind)
+{
+	struct steer_group *g = NULL;
+	int fd;
+
+	fd = uroce_netns_socket(dp, kind, &g);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	return sock_wrap(dp, fd, g, kind == UROCE_SOCK_MCAST);
 }
 
 void uroce_sock_free(struct uroce_sock *s)
@@ -174,29 +182,28 @@ out:
  * In socks[] with the QPs' sockets, the multicast socket is drained by
  * whoever drains those (poll_cq, the engine), and lives as long as they.
  */
-struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp)
+struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp, int fd)
 {
 	struct uroce_sock *s = NULL;
 	unsigned int n;
 
-	/* Not built: the group's socket would take the groups (uroce(7)). */
-	if (dp->ctx->dev->wire_roce) {
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
 	pthread_mutex_lock(&dp->sock_lock);
 	n = atomic_load(&dp->nsocks);
 	if (n == UROCE_MAX_SOCKS) {
 		errno = ENOMEM;
 		goto out;
 	}
-	s = sock_new(dp, UROCE_SOCK_MCAST);
+	s = fd < 0 ? sock_new(dp, UROCE_SOCK_MCAST) :
+		     sock_wrap(dp, fd, NULL, true);
+	fd = -1;
 	if (!s)
 		goto out;
 	dp->socks[n] = s;
 	atomic_store(&dp->nsocks, n + 1);
 out:
 	pthread_mutex_unlock(&dp->sock_lock);
+	if (fd >= 0)
+		close(fd);
 	return s;
 }
 

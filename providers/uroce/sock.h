@@ -9,8 +9,12 @@
 int uroce_sock_attach(struct uroce_dp *dp, struct uroce_qp *qp);
 void uroce_sock_detach(struct uroce_qp *qp);
 
-/* Adds the context's multicast socket; NULL and errno on failure. */
-struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp);
+/*
+ * Adds a multicast socket: the context's (direct addressing, @fd -1) or
+ * a group's around @fd ("wire roce", closed on failure); NULL and errno
+ * on failure.
+ */
+struct uroce_sock *uroce_sock_add_mcast(struct uroce_dp *dp, int fd);
 void uroce_sock_free(struct uroce_sock *s);
 
 /* The QP of @s that @qpn names (or @s itself for a taken slot), or NULL. */

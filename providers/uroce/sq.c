@@ -100,7 +100,7 @@ static int copy_wr(struct uroce_qp *qp, const struct ibv_send_wr *wr,
 		wqe->remote_qkey = (wr->wr.ud.remote_qkey & 0x80000000u) ?
 					   qp->attr.qkey :
 					   wr->wr.ud.remote_qkey;
-		uroce_path_set_qpn(&wqe->ud_path, qp->sock, wqe->remote_qpn);
+		uroce_path_set_qpn(&wqe->ud_path, qp, wqe->remote_qpn);
 	}
 	wqe->length = (uint32_t)len;
 	if ((wr->send_flags & IBV_SEND_INLINE) &&

@@ -516,6 +516,67 @@ loss_off() {
 	echo "$n"
 }
 
+# sports_on: nftables in the namespace counts the RoCE v2 datagrams uroce
+# sends (output) and receives from rxe (input) by UDP source port: 4791,
+# 0xC000-0xFFFF (where both pick a flow's port) or another; the MADs to
+# QP 1 (BTH destination QP, bits 104-127 past the UDP header) apart.
+sports_on() {
+	local d rules=
+
+	command -v nft >/dev/null || return 0
+	for d in o i; do
+		rules+="counter ${d}_gsi {}; counter ${d}_hash {};"
+		rules+=" counter ${d}_roce {}; counter ${d}_other {};"
+	done
+	ip netns exec "$NS" nft -f - <<-EOF
+		table inet uroce_sport {
+			$rules
+			chain c_out {
+				type filter hook output priority 0;
+				$(sports_rules o)
+			}
+			chain c_in {
+				type filter hook input priority 0;
+				$(sports_rules i)
+			}
+		}
+	EOF
+}
+
+# sports_rules o|i: the rules of chain c_out or c_in; not the group's
+# probes over lo.
+sports_rules() {
+	local m="${1}ifname != \"lo\" udp dport 4791 @th,104,24"
+
+	echo "$m 1 counter name ${1}_gsi;"
+	echo "$m != 1 udp sport 49152-65535 counter name ${1}_hash;"
+	echo "$m != 1 udp sport 4791 counter name ${1}_roce;"
+	echo "$m != 1 udp sport != { 4791, 49152-65535 } counter name ${1}_other;"
+}
+
+sports_count() {
+	ip netns exec "$NS" nft list counter inet uroce_sport "$1" |
+		awk '/packets/ { print $2 }'
+}
+
+# sports_off: what the counters saw; removes them. uroce's are counted as
+# it sends them: a UDP GSO send of several packets counts once.
+sports_off() {
+	local d w out=
+
+	ip netns exec "$NS" nft list table inet uroce_sport >/dev/null 2>&1 ||
+		return 0
+	for d in o i; do
+		[[ $d == o ]] && w="uroce sent" || w="rxe sent"
+		out+="${out:+; }$w $(sports_count ${d}_hash) from 0xC000-0xFFFF,"
+		out+=" $(sports_count ${d}_roce) from 4791,"
+		out+=" $(sports_count ${d}_other) from others"
+		out+=" (+$(sports_count ${d}_gsi) MADs to QP 1)"
+	done
+	ip netns exec "$NS" nft delete table inet uroce_sport
+	echo "source ports: $out"
+}
+
 # loss CASE DIR [MATCH]: CASE under loss; at least one datagram dropped.
 loss() {
 	local rc=0 n
@@ -639,13 +700,15 @@ wire_mode_probe() {
 }
 
 run_case() {
-	local name=$1 dir=$2 t0=$SECONDS rc=0 out
+	local name=$1 dir=$2 t0=$SECONDS rc=0 out SPORTS=
 
 	FIGURE=
 	T=$(scaled "${CASE_TIME[$name]}")
 	echo
 	vm_log "=== $name, $(dir_label "$dir")"
+	[[ $PEER == uroce ]] && sports_on
 	case_"$name" "$dir" || rc=1
+	[[ $PEER == uroce ]] && SPORTS=$(sports_off)
 	if ((rc)) && [[ -n $VM_DIR ]]; then
 		echo "--- the guest's console, last lines"
 		tail -n 5 "$VM_DIR/console.log"
@@ -661,6 +724,7 @@ run_case() {
 		FAILED=1
 	fi
 	vm_log "$out"
+	[[ -n $SPORTS ]] && vm_log "$SPORTS"
 	RESULTS+=("$out")
 }
 

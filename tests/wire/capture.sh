@@ -12,8 +12,9 @@
 # python3-scapy (else exit 77).
 #
 # capture.sh roce: the same with UROCE_WIRE=roce at both ends (uroce(7)):
-# every packet to and from UDP port 4791, ECN-capable, and every ICRC
-# right over the IP header exactly as captured (no assumed IPv4 ID).
+# every packet to UDP port 4791 from the port the kernel's rxe would use
+# for its flow, ECN-capable, and every ICRC right over the IP header
+# exactly as captured (no assumed IPv4 ID).
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 

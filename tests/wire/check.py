@@ -140,9 +140,9 @@ def check_packet(p):
     check(num(p["bth.p_key"]) == 0xffff, "%s: P_Key %s" % (n, p["bth.p_key"]))
     check(num(p["bth.tver"]) == 0, "%s: TVer %s" % (n, p["bth.tver"]))
     if ROCE:
-        check(num(p["udp.dstport"]) == ROCE_PORT and
-              num(p["udp.srcport"]) == ROCE_PORT,
-              "%s: UDP ports %s -> %s, not 4791" %
+        # The source port: check_sports, which knows the sender's QP.
+        check(num(p["udp.dstport"]) == ROCE_PORT,
+              "%s: UDP ports %s -> %s, not to 4791" %
               (n, p["udp.srcport"], p["udp.dstport"]))
         check(num(p["ip.dsfield.ecn"]) == 2,
               "%s: ECN %s, not ECT(0)" % (n, p["ip.dsfield.ecn"]))
@@ -162,6 +162,35 @@ def check_packet(p):
         qpn |= B_BIT
     p.update(op=op, name=name, qpn=qpn, len=body - pad,
              psn=num(p["bth.psn"]), time=float(p["frame.time_epoch"]))
+
+
+def rxe_flow_sport(lqpn, rqpn):
+    """The kernel's rxe's UDP source port for an RC or UC QP once its
+    path is set without a flow label (rdma_get_udp_sport): the label the
+    two QPNs make, its 20 bits folded into the 14 above 0xC000. The same
+    both ways."""
+    v = lqpn * rqpn
+    v ^= v >> 20
+    v ^= v >> 40
+    fl = v & 0xfffff
+    return 0xc000 | ((fl & 0x3fff) ^ (fl >> 14))
+
+
+def rxe_qp_sport(qpn):
+    """rxe's source port for a UD QP: 0xC000 + hash_32(qpn, 14)."""
+    return 0xc000 + (((qpn * 0x61c88647) & 0xffffffff) >> 18)
+
+
+def check_sports(name, pkts, a, b):
+    """roce: the packets between QPs @a and @b (either way) leave from
+    rxe's port for their flow."""
+    want = rxe_flow_sport(a & 0xffffff, b & 0xffffff)
+    for p in pkts:
+        if p["qpn"] in (a, b):
+            check(num(p["udp.srcport"]) == want,
+                  "%s frame %s: source port %s, rxe's is %d (QPs 0x%x, 0x%x)"
+                  % (name, p["frame.number"], p["udp.srcport"], want,
+                     a & 0xffffff, b & 0xffffff))
 
 
 def requests_of(pkts, qpn):
@@ -290,6 +319,11 @@ def check_ud(pkts, qps):
                   "%s: PSN 0x%x" % (n, p["psn"]))
             check(num(p["deth.q_key"]) == 0x11111111,
                   "%s: Q_Key %s" % (n, p["deth.q_key"]))
+            if ROCE:
+                want = rxe_qp_sport(num(p["deth.srcqp"]))
+                check(num(p["udp.srcport"]) == want,
+                      "%s: source port %s, rxe's is %d" %
+                      (n, p["udp.srcport"], want))
             check(num(p["deth.srcqp"]) == qps[src]["qpn"] & 0xffffff,
                   "%s: source QP %s, the sender's is 0x%x" %
                   (n, p["deth.srcqp"], qps[src]["qpn"]))
@@ -546,10 +580,17 @@ def main():
              "cas": {}, "rping": {}}
     for name, want in wants.items():
         check_rc(name, of(name), runs[name], want)
+        if ROCE and len(runs[name]) == 2:
+            check_sports(name, of(name), *(q["qpn"] for q in
+                                           runs[name].values()))
     check_ud(of("ud"), runs["ud"])
     ops_pkts = [p for p in during("ops", roce) if p["qpn"] in
                 {q["qpn"] for pair in ops.values() for q in pair}]
     check_ops(ops_pkts, ops)
+    if ROCE:
+        # Each in a group of its own, they all have the same QPNs.
+        for k, (a, b) in ops.items():
+            check_sports(k, ops_pkts, a["qpn"], b["qpn"])
     seen = set().union(*(w.get("seen", set()) for w in wants.values()))
     seen |= {p["name"] for p in of("ud") + ops_pkts}
     for need in ("SEND_ONLY", "WRITE_ONLY", "READ_REQ", "READ_RESP_FIRST",
