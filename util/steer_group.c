@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,12 +21,27 @@
 #include "util/steer_group.h"
 
 /*
- * Probes still unanswered after this long: the group changed (a member is
- * closing, or one bound its socket but is not connected yet), run again.
- * A round takes a loopback round trip; these only bound the failed ones.
+ * Probes still unanswered by the deadline: the group changed (a member is
+ * closing, or one bound its socket but is not connected yet), run again
+ * RETRY_MS later. A round takes a loopback round trip and a wake-up of
+ * each member's thread, well under a millisecond on an idle machine: the
+ * deadline starts at ROUND_MIN_MS and doubles after each round that runs
+ * out, up to ROUND_MAX_MS, so that a loaded machine still completes one.
  */
-#define ROUND_MS 100
-#define RETRY_MS 5
+#define ROUND_MIN_MS 10
+#define ROUND_MAX_MS 200
+#define RETRY_MS 2
+/*
+ * The kernel releases a dying process's files last opened first: its
+ * connection can end a moment before its socket leaves the group, and a
+ * round at once would probe the dying socket. The leader waits for the
+ * process's end (a pidfd), at most DEATH_MS; GRACE_MS when it cannot
+ * watch it (another PID namespace). A member that leaves says BYE once
+ * its socket is closed: no wait.
+ */
+#define DEATH_MS 50
+#define GRACE_MS 2
+#define MAX_HOLDS 16
 /* How long a joining member waits for the leader's answer. */
 #define HELLO_MS 2000
 /* Leaders may be going while we join: this many tries, 10 ms apart. */
@@ -39,6 +55,7 @@ enum {
 	MSG_SVC_ADD,
 	MSG_SVC_DEL,
 	MSG_SETTLED, /* leader: the program reflects your changes up to seq */
+	MSG_BYE, /* member: my socket is closed */
 };
 
 /* WELCOME's index: the leader sends SETTLED (an older one does not). */
@@ -62,8 +79,10 @@ struct svc_list {
 /* A member as the leader sees it; peers[0] is the leader itself. */
 struct peer {
 	int fd;
+	pid_t pid; /* its process, 0 if unknown */
 	uint32_t tag;
 	bool bound;
+	bool bye; /* its socket is closed */
 	struct svc_list svc;
 	uint32_t seq_rx; /* its last change */
 	uint32_t seq_round; /* its last change when the round started */
@@ -104,6 +123,10 @@ struct steer_group {
 	long *owner; /* peer that answered each probed index, or -1 */
 	uint64_t deadline;
 	uint64_t retry_at;
+	unsigned int round_ms; /* the deadline of the next round */
+	int hold[MAX_HOLDS]; /* pidfds of dying members: no round yet */
+	size_t nr_hold;
+	uint64_t hold_until;
 	struct steer_group_stats stats;
 };
 
@@ -228,8 +251,45 @@ static void fail_round(struct steer_group *g)
 	g->stats.failed_rounds++;
 }
 
+static void unhold(struct steer_group *g, size_t i)
+{
+	epoll_ctl(g->ep, EPOLL_CTL_DEL, g->hold[i], NULL);
+	close(g->hold[i]);
+	g->hold[i] = g->hold[--g->nr_hold];
+}
+
+/* Holds the next round until process @pid, which closed a member, ends. */
+static void hold_death(struct steer_group *g, pid_t pid)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t now = now_ms();
+	int fd = -1;
+
+	if (pid > 0)
+		fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ESRCH)
+		return; /* gone, with its files */
+	if (fd < 0 || g->nr_hold == MAX_HOLDS) {
+		if (fd >= 0)
+			close(fd);
+		if (g->retry_at < now + GRACE_MS)
+			g->retry_at = now + GRACE_MS;
+		return;
+	}
+	ev.data.fd = fd;
+	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		close(fd);
+		return;
+	}
+	if (!g->nr_hold)
+		g->hold_until = now + DEATH_MS;
+	g->hold[g->nr_hold++] = fd;
+}
+
 static void drop_peer(struct steer_group *g, struct peer *p)
 {
+	if (!p->bye)
+		hold_death(g, p->pid);
 	close(p->fd);
 	free(p->svc.id);
 	*p = g->peers[--g->nr_peers];
@@ -356,6 +416,7 @@ static void finish_round(struct steer_group *g)
 				return;
 			}
 	g->round = false;
+	g->round_ms = ROUND_MIN_MS;
 	if (!attach_program(g))
 		confirm(g);
 }
@@ -404,7 +465,7 @@ static void start_round(struct steer_group *g)
 		g->peers[i].seq_round = g->peers[i].seq_rx;
 	g->dirty = false;
 	g->round = true;
-	g->deadline = now_ms() + ROUND_MS;
+	g->deadline = now_ms() + g->round_ms;
 	g->stats.rounds++;
 	for (i = 0; i < n; i++) {
 		owner[i] = -1;
@@ -449,6 +510,7 @@ static int become_leader(struct steer_group *g)
 	g->ctl = fd;
 	g->leader = true;
 	g->settles = true;
+	g->round_ms = ROUND_MIN_MS;
 	g->dirty = true;
 	g->retry_at = 0;
 	return ep_add(g, fd);
@@ -557,7 +619,7 @@ static void leader_accept(struct steer_group *g)
 	}
 	if (ep_add(g, fd))
 		goto drop;
-	g->peers[g->nr_peers++] = (struct peer){ .fd = fd };
+	g->peers[g->nr_peers++] = (struct peer){ .fd = fd, .pid = cred.pid };
 	return;
 drop:
 	close(fd);
@@ -611,6 +673,9 @@ static void leader_recv(struct steer_group *g, struct peer *p)
 			p->seq_rx = msg.seq;
 			g->dirty = true;
 			break;
+		case MSG_BYE:
+			p->bye = true;
+			break;
 		}
 	}
 }
@@ -635,10 +700,30 @@ static int member_recv(struct steer_group *g)
 	return elect(g);
 }
 
+static long hold_index(const struct steer_group *g, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_hold; i++)
+		if (g->hold[i] == fd)
+			return (long)i;
+	return -1;
+}
+
+/* Whether no round may start yet: a member's death is under way. */
+static bool held(struct steer_group *g, uint64_t now)
+{
+	if (g->nr_hold && now >= g->hold_until)
+		while (g->nr_hold)
+			unhold(g, 0);
+	return g->nr_hold;
+}
+
 static int run_locked(struct steer_group *g)
 {
 	struct epoll_event ev[16];
 	struct peer *p;
+	long h;
 	uint64_t now, v;
 	int i, n, ret = 0;
 
@@ -647,6 +732,8 @@ static int run_locked(struct steer_group *g)
 		if (ev[i].data.fd == g->kick) {
 			if (read(g->kick, &v, sizeof(v)) < 0)
 				continue; /* another thread read it */
+		} else if ((h = hold_index(g, ev[i].data.fd)) >= 0) {
+			unhold(g, (size_t)h);
 		} else if (!g->leader)
 			ret = member_recv(g);
 		else if (ev[i].data.fd == g->ctl)
@@ -657,9 +744,12 @@ static int run_locked(struct steer_group *g)
 	if (!g->leader)
 		return ret;
 	now = now_ms();
-	if (g->round && now >= g->deadline)
+	if (g->round && now >= g->deadline) {
+		if (g->round_ms < ROUND_MAX_MS)
+			g->round_ms *= 2;
 		fail_round(g);
-	if (g->dirty && !g->round && now >= g->retry_at)
+	}
+	if (g->dirty && !g->round && now >= g->retry_at && !held(g, now))
 		start_round(g);
 	return ret;
 }
@@ -681,6 +771,8 @@ static int timeout_locked(const struct steer_group *g)
 	if (!g->leader || (!g->round && !g->dirty))
 		return -1;
 	at = g->round ? g->deadline : g->retry_at;
+	if (!g->round && g->nr_hold && g->hold_until > at)
+		at = g->hold_until; /* or the end of the process, an event */
 	return at > now ? (int)(at - now) : 0;
 }
 
@@ -855,17 +947,25 @@ err:
 
 void steer_group_leave(struct steer_group *g)
 {
+	struct steer_msg bye = { .type = MSG_BYE };
 	size_t i;
 
 	if (!g)
 		return;
-	/* The socket first: the leader probes once our connection ends. */
+	/*
+	 * The socket first, then BYE: the leader probes at once when our
+	 * connection ends, and the socket must be out of the group by then.
+	 */
 	if (g->udp >= 0)
 		close(g->udp);
+	if (!g->leader && g->ctl >= 0)
+		send_msg(g->ctl, &bye);
 	for (i = 1; i < g->nr_peers; i++) {
 		close(g->peers[i].fd);
 		free(g->peers[i].svc.id);
 	}
+	while (g->nr_hold)
+		unhold(g, 0);
 	free(g->peers);
 	free(g->owner);
 	free(g->svc.id);

@@ -141,6 +141,14 @@ static struct ibv_qp *ud_qp(struct ibv_pd *pd, struct ibv_cq *cq)
 	return qp;
 }
 
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static bool poll_one(struct ibv_cq *cq, int ms)
 {
 	struct timespec t0, t;
@@ -163,6 +171,7 @@ static int ud_recv(const char *dev, uint16_t port, int n)
 {
 	static char buf[BUF_LEN];
 	int fd = tcp_server(port), i, got = 0;
+	double t, sum = 0, max = 0;
 
 	for (i = 0; i < n; i++) {
 		struct ibv_context *ctx = open_dev(dev);
@@ -178,7 +187,11 @@ static int ud_recv(const char *dev, uint16_t port, int n)
 		mr = ibv_reg_mr(pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
 		if (!mr)
 			die("ibv_reg_mr");
+		t = now_ms();
 		qp = ud_qp(pd, cq);
+		t = now_ms() - t;
+		sum += t;
+		max = t > max ? t : max;
 		sge = (struct ibv_sge){ (uintptr_t)buf, sizeof(buf), mr->lkey };
 		if (ibv_post_recv(qp, &wr, &bad))
 			die("ibv_post_recv");
@@ -195,6 +208,8 @@ static int ud_recv(const char *dev, uint16_t port, int n)
 		ibv_close_device(ctx);
 	}
 	printf("%d of %d datagrams to fresh QPs arrived\n", got, n);
+	printf("the first QP of a context took %.2f ms on average, at most %.2f ms\n",
+	       sum / n, max);
 	close(fd);
 	return got == n ? 0 : 1;
 }
@@ -263,6 +278,7 @@ static int cm_listen(const char *addr, uint16_t port, int n)
 	struct sockaddr_storage ss;
 	struct rdma_cm_id *id;
 	int fd, i, got = 0;
+	double t, sum = 0, max = 0;
 
 	if (!ch)
 		die("rdma_create_event_channel");
@@ -273,9 +289,14 @@ static int cm_listen(const char *addr, uint16_t port, int n)
 		if (parse_addr(addr, (uint16_t)(port + 100 + i), &ss))
 			return 2;
 		if (rdma_create_id(ch, &id, NULL, RDMA_PS_TCP) ||
-		    rdma_bind_addr(id, (struct sockaddr *)&ss) ||
-		    rdma_listen(id, 4))
+		    rdma_bind_addr(id, (struct sockaddr *)&ss))
+			die("rdma_bind_addr");
+		t = now_ms();
+		if (rdma_listen(id, 4))
 			die("rdma_listen");
+		t = now_ms() - t;
+		sum += t;
+		max = t > max ? t : max;
 		write_u32(fd, (uint32_t)i);
 		ev = cm_event(ch, WAIT_MS);
 		if (ev && ev->event == RDMA_CM_EVENT_CONNECT_REQUEST) {
@@ -294,6 +315,8 @@ static int cm_listen(const char *addr, uint16_t port, int n)
 		rdma_destroy_id(id);
 	}
 	printf("%d of %d connections to fresh listeners arrived\n", got, n);
+	printf("rdma_listen took %.2f ms on average, at most %.2f ms\n",
+	       sum / n, max);
 	close(fd);
 	return got == n ? 0 : 1;
 }
