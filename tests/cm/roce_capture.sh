@@ -69,17 +69,26 @@ log "ucmatose: done"
 # Two listening processes in A share port 4791: each REQ reaches the
 # one that listens on its service, each later message the one whose
 # communication ID it names.
+# cm_listening PORT: a process of A listens on PORT (uroce res cm_id);
+# rdma_listen has returned, or is about to, the group steering the port.
+cm_listening() {
+	in_ns "$NS_A" "$UROCE_TOOL" res cm_id 2>/dev/null |
+		grep -q "LISTEN.*:$1\b\|:$1 .*LISTEN"
+}
 for p in 0 1; do
 	in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" \
 		-p $((CM_PORT + 10 + p)) -C 2 >"$TMP/two$p" 2>&1 &
 	two[p]=$!
 	BG_PIDS+=("${two[p]}")
-	sleep 0.5 # until it listens
+	retry "$CMD_TIMEOUT" cm_listening $((CM_PORT + 10 + p)) ||
+		fail "listener $p of two does not listen"
+	sleep 0.1
 done
 for p in 1 0; do
 	out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
 		-p $((CM_PORT + 10 + p)) -C 2 -v 2>&1) ||
-		fail "rping to the listener $p of two: $out"
+		fail "rping to the listener $p of two: $out" \
+			"(listener: $(cat "$TMP/two$p"))"
 	wait "${two[p]}" || fail "listener $p of two: $(cat "$TMP/two$p")"
 done
 log "two listening processes: each got its connection"

@@ -149,6 +149,16 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* Prints what arrived and how long @call took: the exit status. */
+static int report(const char *what, int got, int n, const char *call,
+		  double sum, double max)
+{
+	printf("%d of %d %s arrived\n", got, n, what);
+	printf("%s took %.2f ms on average, at most %.2f ms\n", call, sum / n,
+	       max);
+	return got == n ? 0 : 1;
+}
+
 static bool poll_one(struct ibv_cq *cq, int ms)
 {
 	struct timespec t0, t;
@@ -207,11 +217,9 @@ static int ud_recv(const char *dev, uint16_t port, int n)
 		ibv_dealloc_pd(pd);
 		ibv_close_device(ctx);
 	}
-	printf("%d of %d datagrams to fresh QPs arrived\n", got, n);
-	printf("the first QP of a context took %.2f ms on average, at most %.2f ms\n",
-	       sum / n, max);
 	close(fd);
-	return got == n ? 0 : 1;
+	return report("datagrams to fresh QPs", got, n,
+		      "the first QP of a context", sum, max);
 }
 
 static int ud_send(const char *dev, const char *addr, uint16_t port)
@@ -314,11 +322,9 @@ static int cm_listen(const char *addr, uint16_t port, int n)
 		}
 		rdma_destroy_id(id);
 	}
-	printf("%d of %d connections to fresh listeners arrived\n", got, n);
-	printf("rdma_listen took %.2f ms on average, at most %.2f ms\n",
-	       sum / n, max);
 	close(fd);
-	return got == n ? 0 : 1;
+	return report("connections to fresh listeners", got, n, "rdma_listen",
+		      sum, max);
 }
 
 /* Resolves and connects @id to @ss; whatever the answer, destroys it. */
