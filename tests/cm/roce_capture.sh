@@ -149,13 +149,15 @@ replay() {
 	local -a san
 
 	mapfile -t san < <(sanitizer_env)
-	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 3 \
+	# Long enough for scapy to start on a loaded machine.
+	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 6 \
 		/usr/bin/rping -s -d \
 		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
-	wait_listen "$NS_A" udp 4791 "$spid"
-	sleep 0.5
+	retry "$CMD_TIMEOUT" cm_listening $CM_PORT ||
+		fail "the replay's listener does not listen"
+	sleep 0.1
 	ip netns exec "$NS_B" env -u PYTHONPATH "$PY" -c '
 import random, sys
 from scapy.all import IP, UDP, Raw, rdpcap, send
