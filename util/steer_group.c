@@ -36,8 +36,9 @@
  * connection can end a moment before its socket leaves the group, and a
  * round at once would probe the dying socket. The leader waits for the
  * process's end (a pidfd), at most DEATH_MS; GRACE_MS when it cannot
- * watch it (another PID namespace). A member that leaves says BYE once
- * its socket is closed: no wait.
+ * watch it (another PID namespace); so does a member that becomes leader
+ * when the leader died. A member or leader that leaves says BYE once its
+ * socket is closed: no wait.
  */
 #define DEATH_MS 50
 #define GRACE_MS 2
@@ -107,6 +108,8 @@ struct steer_group {
 	socklen_t name_len;
 	struct sockaddr_storage probe_to;
 	socklen_t probe_len;
+	pid_t leader_pid; /* member: the leader's process, 0 if unknown */
+	bool leader_bye; /* member: the leader's socket is closed */
 	uint32_t seq; /* changes this member asked for: joining, services */
 	uint32_t settled; /* the last of them the attached program reflects */
 	bool settles; /* the leader confirms (an older one does not) */
@@ -536,6 +539,16 @@ static int wait_welcome(int fd, struct steer_msg *msg)
 	return -ETIMEDOUT;
 }
 
+static pid_t peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return 0;
+	return cred.pid;
+}
+
 static int become_member(struct steer_group *g)
 {
 	struct steer_msg msg = { .type = MSG_HELLO, .tag = g->tag };
@@ -569,6 +582,8 @@ static int become_member(struct steer_group *g)
 	}
 	if (ret)
 		goto err;
+	g->leader_pid = peer_pid(fd);
+	g->leader_bye = false;
 	g->ctl = fd;
 	g->leader = false;
 	return ep_add(g, fd);
@@ -684,7 +699,10 @@ static void leader_recv(struct steer_group *g, struct peer *p)
 static int member_recv(struct steer_group *g)
 {
 	struct steer_msg msg;
+	pid_t pid;
+	bool bye;
 	ssize_t n;
+	int ret;
 
 	for (;;) {
 		n = recv(g->ctl, &msg, sizeof(msg), MSG_DONTWAIT);
@@ -694,10 +712,18 @@ static int member_recv(struct steer_group *g)
 			break;
 		if (n == sizeof(msg) && msg.type == MSG_SETTLED)
 			settle(g, msg.seq);
+		if (n == sizeof(msg) && msg.type == MSG_BYE)
+			g->leader_bye = true;
 	}
+	pid = g->leader_pid;
+	bye = g->leader_bye;
 	close(g->ctl);
 	g->ctl = -1;
-	return elect(g);
+	ret = elect(g);
+	/* The dead leader's socket may still be in the group: as above. */
+	if (!ret && g->leader && !bye)
+		hold_death(g, pid);
+	return ret;
 }
 
 static long hold_index(const struct steer_group *g, int fd)
@@ -961,6 +987,7 @@ void steer_group_leave(struct steer_group *g)
 	if (!g->leader && g->ctl >= 0)
 		send_msg(g->ctl, &bye);
 	for (i = 1; i < g->nr_peers; i++) {
+		send_msg(g->peers[i].fd, &bye);
 		close(g->peers[i].fd);
 		free(g->peers[i].svc.id);
 	}

@@ -6,10 +6,11 @@
  * into the freed slot, and B's datagrams go by hash until the leader's
  * next program (Documentation/roce-v2-sharing.md).
  *
- * Each round: the leader L, then A, then B join 127.0.0.1:PORT; this
- * process sends B's QPN a datagram every 20 us from 16 source ports (so
- * that the hash spreads them) for 60 ms, and A goes 10 ms in. L notes the
- * send times of those that reach it. Prints the window (the first to the
+ * Each round: the leader L, then A, then B join 127.0.0.1:PORT, each
+ * once the one before has joined; this process sends B's QPN a datagram
+ * every 20 us from 16 source ports (so that the hash spreads them) for
+ * 60 ms, and A goes 10 ms in. L notes the send times of those that reach
+ * it. Prints the window (the first to the
  * last misdelivered datagram) on average and at most; exit status 1 when
  * one exceeds 25 ms, 2 on a setup error. Run it in a namespace of its own
  * with lo up (tests/steer/leave.sh).
@@ -59,6 +60,14 @@ static struct steer_group *join(void)
 	return g;
 }
 
+/* Waits up to 5 s for a line or byte on @fd: false if none came. */
+static bool wait_for(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 5000) == 1 && read(fd, buf, len) > 0;
+}
+
 /* Runs the group until SIGTERM; @report: where to write what it saw. */
 static void serve(struct steer_group *g, int report)
 {
@@ -90,39 +99,55 @@ static void serve(struct steer_group *g, int report)
 		}
 		steer_group_run(g);
 	}
-	if (report >= 0)
-		dprintf(report, "%ld %.3f\n", mis, mis ? last - first : 0);
+	if (report >= 0) {
+		struct steer_group_stats st;
+
+		steer_group_stats(g, &st);
+		dprintf(report, "%ld %.3f %llu\n", mis, mis ? last - first : 0,
+			(unsigned long long)st.failed_rounds);
+	}
 }
 
-static pid_t member(int report)
+/* A member in a process of its own, once it has joined; leaves at SIGTERM. */
+static pid_t member(const int ready[2], int report)
 {
+	struct steer_group *g;
+	char c = 1, buf;
 	pid_t pid = fork();
 
-	if (pid)
+	if (pid < 0)
+		exit(2);
+	if (pid) {
+		if (!wait_for(ready[0], &buf, 1))
+			exit(2);
 		return pid;
-	serve(join(), report);
+	}
+	g = join();
+	if (write(ready[1], &c, 1) != 1)
+		_exit(2);
+	serve(g, report);
+	steer_group_leave(g);
 	_exit(0);
 }
 
 /* A round: returns the window, or -1 if no datagram went astray. */
-static double round_(bool kill_a, long *mis)
+static double round_(bool kill_a, long *mis, unsigned long long *failed)
 {
 	struct sockaddr_in to = addr;
 	uint8_t pkt[24] = { 0x64 };
 	struct steer_group *g;
-	int fds[NR_SRC], pfd[2], i;
+	int fds[NR_SRC], pfd[2], rdy[2], i;
 	double t0, ts, span = -1;
 	pid_t l, a, b;
 	char line[64] = "";
 	bool gone = false;
 	uint32_t qpn;
 
-	if (pipe(pfd))
+	if (pipe(pfd) || pipe(rdy))
 		exit(2);
-	l = member(pfd[1]);
-	usleep(20000);
-	a = member(-1);
-	usleep(20000);
+	l = member(rdy, pfd[1]);
+	close(pfd[1]);
+	a = member(rdy, -1);
 	/* B joins here, runs in a child: its tag, QPN known here. */
 	g = join();
 	qpn = steer_group_tag(g) << STEER_QPN_SHIFT | 5;
@@ -151,8 +176,9 @@ static double round_(bool kill_a, long *mis)
 	}
 	usleep(20000);
 	kill(l, SIGTERM);
-	if (read(pfd[0], line, sizeof(line) - 1) > 0 &&
-	    sscanf(line, "%ld %lf", mis, &span) == 2 && !*mis)
+	if (!wait_for(pfd[0], line, sizeof(line) - 1))
+		exit(2);
+	if (sscanf(line, "%ld %lf %llu", mis, &span, failed) == 3 && !*mis)
 		span = -1;
 	kill(b, SIGTERM);
 	waitpid(l, NULL, 0);
@@ -162,7 +188,8 @@ static double round_(bool kill_a, long *mis)
 	for (i = 0; i < NR_SRC; i++)
 		close(fds[i]);
 	close(pfd[0]);
-	close(pfd[1]);
+	close(rdy[0]);
+	close(rdy[1]);
 	return span;
 }
 
@@ -171,6 +198,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_term };
 	int rounds, k, hit = 0;
 	double span, sum = 0, max = 0;
+	unsigned long long failed = 0, failed_all = 0;
 	long mis, total = 0;
 	bool kill_a;
 
@@ -187,8 +215,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (k = 0; k < rounds; k++) {
 		mis = 0;
-		span = round_(kill_a, &mis);
+		span = round_(kill_a, &mis, &failed);
 		total += mis;
+		failed_all += failed;
 		if (span < 0)
 			continue;
 		hit++;
@@ -196,8 +225,10 @@ int main(int argc, char **argv)
 		max = span > max ? span : max;
 	}
 	printf("%s: %d rounds, %d with datagrams astray (%ld in all); "
-	       "window %.3f ms on average, %.3f ms at most\n",
-	       argv[1], rounds, hit, total, hit ? sum / hit : 0.0, max);
+	       "window %.3f ms on average, %.3f ms at most; %llu failed "
+	       "probe rounds\n",
+	       argv[1], rounds, hit, total, hit ? sum / hit : 0.0, max,
+	       failed_all);
 	if (max > MAX_WINDOW_MS) {
 		printf("FAIL: a window over %.0f ms\n", MAX_WINDOW_MS);
 		return 1;
