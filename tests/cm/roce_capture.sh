@@ -149,15 +149,13 @@ replay() {
 	local -a san
 
 	mapfile -t san < <(sanitizer_env)
-	# Long enough for scapy to start on a loaded machine.
-	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 6 \
+	in_ns "$NS_A" "${roce[@]}" "${san[@]}" stdbuf -oL timeout 3 \
 		/usr/bin/rping -s -d \
 		-a "$ADDR_A" -p $CM_PORT -C 1 >"$TMP/replay.s" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
-	retry "$CMD_TIMEOUT" cm_listening $CM_PORT ||
-		fail "the replay's listener does not listen"
-	sleep 0.1
+	wait_listen "$NS_A" udp 4791 "$spid"
+	sleep 0.5
 	ip netns exec "$NS_B" env -u PYTHONPATH "$PY" -c '
 import random, sys
 from scapy.all import IP, UDP, Raw, rdpcap, send
