@@ -454,8 +454,25 @@ static uint64_t listen_sid(const struct cm_id *cid)
 			     cm_sockaddr_port(&cid->id.route.addr.src_addr));
 }
 
+/*
+ * Waits, without cm_lock, until the group's program reflects our changes:
+ * the CM thread, which runs the group and answers its probes under
+ * cm_lock, may be the leader's thread.
+ */
+static int roce_settle(struct steer_group *g)
+{
+	int ret;
+
+	pthread_mutex_unlock(&cm_lock);
+	ret = steer_group_settle(g);
+	pthread_mutex_lock(&cm_lock);
+	return ret;
+}
+
 int cm_roce_listen(struct cm_id *cid)
 {
+	struct steer_group *g;
+	uint64_t sid;
 	int ret;
 
 	if (!cm_roce_wanted())
@@ -463,20 +480,35 @@ int cm_roce_listen(struct cm_id *cid)
 	ret = cm_roce_prepare(cid);
 	if (ret)
 		return ret;
-	return steer_group_listen(cid->ns->roce->grp, listen_sid(cid));
+	g = cid->ns->roce->grp;
+	sid = listen_sid(cid);
+	ret = steer_group_listen_nowait(g, sid);
+	if (!ret)
+		ret = roce_settle(g);
+	if (ret == -ETIMEDOUT)
+		steer_group_unlisten_nowait(g, sid);
+	return ret;
 }
 
-void cm_roce_unlisten(struct cm_id *cid)
+struct cm_roce *cm_roce_unlisten(struct cm_id *cid)
 {
 	uint64_t sid = listen_sid(cid);
 	struct cm_id *o;
 
 	if (!cid->ns || !cid->ns->roce || cid->state != CMS_LISTEN)
-		return;
+		return NULL;
 	for (o = cm_id_first(); o; o = o->next)
 		if (o != cid && o->ns == cid->ns && cm_listener_serves(o, sid))
-			return;
-	steer_group_unlisten(cid->ns->roce->grp, sid);
+			return NULL;
+	if (steer_group_unlisten_nowait(cid->ns->roce->grp, sid))
+		return NULL;
+	return cid->ns->roce;
+}
+
+void cm_roce_settle(struct cm_roce *r)
+{
+	if (r)
+		steer_group_settle(r->grp);
 }
 
 void cm_roce_run(struct cm_roce *r)

@@ -771,6 +771,7 @@ err:
 int rdma_destroy_id(struct rdma_cm_id *id)
 {
 	struct cm_id *cid = to_cm_id(id);
+	struct cm_roce *unlistened;
 
 	if (cm_lock_id(id))
 		return -1;
@@ -787,7 +788,7 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 	/* Its half-open children live on without it. */
 	if (cid->ho_head)
 		cm_half_open_forget(cid);
-	cm_roce_unlisten(cid);
+	unlistened = cm_roce_unlisten(cid);
 	if (cid->sock && cid->sock->listener == cid)
 		cid->sock->listener = NULL;
 	if (cid->own_sock) {
@@ -800,6 +801,8 @@ int rdma_destroy_id(struct rdma_cm_id *id)
 	cm_conn_destroy(cid);
 	cm_id_maybe_free(cid);
 	pthread_mutex_unlock(&cm_lock);
+	/* Returns once the group no longer steers the service here. */
+	cm_roce_settle(unlistened);
 	return 0;
 }
 
@@ -870,6 +873,7 @@ int rdma_listen(struct rdma_cm_id *id, int backlog)
 {
 	struct cm_id *cid = to_cm_id(id);
 	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct cm_id *old;
 	int ret = 0;
 
 	if (!id) {
@@ -888,11 +892,15 @@ int rdma_listen(struct rdma_cm_id *id, int backlog)
 	cid->backlog = backlog > 0 && backlog < CM_DEFAULT_BACKLOG ?
 			       backlog :
 			       CM_DEFAULT_BACKLOG;
-	ret = -cm_roce_listen(cid);
-	if (ret)
-		goto out;
+	/* Live before the group steers to it: the wait releases cm_lock. */
+	old = cid->sock->listener;
 	cid->sock->listener = cid;
 	cid->state = CMS_LISTEN;
+	ret = -cm_roce_listen(cid);
+	if (ret) {
+		cid->sock->listener = old;
+		cid->state = CMS_ADDR_BOUND;
+	}
 out:
 	return cm_unlock_ret(ret);
 }

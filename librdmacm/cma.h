@@ -459,9 +459,17 @@ bool cm_roce_wanted(void);
  * needed and gives @cid a communication ID of its tag. 0 or -errno.
  */
 int cm_roce_prepare(struct cm_id *cid);
-/* rdma_listen: the group steers the service's requests here. */
+/*
+ * rdma_listen: the group steers the service's requests here. Returns once
+ * its program does, releasing cm_lock meanwhile; 0 or -errno (ETIMEDOUT).
+ */
 int cm_roce_listen(struct cm_id *cid);
-void cm_roce_unlisten(struct cm_id *cid);
+/*
+ * rdma_destroy_id: no longer. Returns the group to wait for, once cm_lock
+ * is released, with cm_roce_settle, or NULL.
+ */
+struct cm_roce *cm_roce_unlisten(struct cm_id *cid);
+void cm_roce_settle(struct cm_roce *r);
 /* Sends the MAD @mad to @to's IP at port 4791, from @src (or the route's). */
 void cm_roce_send(struct cm_ns *ns, const struct sockaddr_storage *to,
 		  const struct sockaddr *src, const uint8_t *mad);

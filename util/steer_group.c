@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,9 +20,29 @@
 #include "util/random.h"
 #include "util/steer_group.h"
 
-/* Probes still unanswered after this long: the group changed, run again. */
-#define ROUND_MS 200
-#define RETRY_MS 50
+/*
+ * Probes still unanswered by the deadline: the group changed (a member is
+ * closing, or one bound its socket but is not connected yet), run again
+ * RETRY_MS later. A round takes a loopback round trip and a wake-up of
+ * each member's thread, well under a millisecond on an idle machine: the
+ * deadline starts at ROUND_MIN_MS and doubles after each round that runs
+ * out, up to ROUND_MAX_MS, so that a loaded machine still completes one.
+ */
+#define ROUND_MIN_MS 10
+#define ROUND_MAX_MS 200
+#define RETRY_MS 2
+/*
+ * The kernel releases a dying process's files last opened first: its
+ * connection can end a moment before its socket leaves the group, and a
+ * round at once would probe the dying socket. The leader waits for the
+ * process's end (a pidfd), at most DEATH_MS; GRACE_MS when it cannot
+ * watch it (another PID namespace); so does a member that becomes leader
+ * when the leader died. A member or leader that leaves says BYE once its
+ * socket is closed: no wait.
+ */
+#define DEATH_MS 50
+#define GRACE_MS 2
+#define MAX_HOLDS 16
 /* How long a joining member waits for the leader's answer. */
 #define HELLO_MS 2000
 /* Leaders may be going while we join: this many tries, 10 ms apart. */
@@ -32,13 +55,18 @@ enum {
 	MSG_PROBE_ACK, /* member: probe (nonce, index) reached me */
 	MSG_SVC_ADD,
 	MSG_SVC_DEL,
+	MSG_SETTLED, /* leader: the program reflects your changes up to seq */
+	MSG_BYE, /* member: my socket is closed */
 };
+
+/* WELCOME's index: the leader sends SETTLED (an older one does not). */
+#define WELCOME_SETTLES 1u
 
 struct steer_msg {
 	uint32_t type;
 	uint32_t tag;
 	uint32_t index;
-	uint32_t pad;
+	uint32_t seq; /* member's change number; SETTLED: the last covered */
 	uint64_t nonce;
 	uint64_t service_id;
 };
@@ -52,14 +80,26 @@ struct svc_list {
 /* A member as the leader sees it; peers[0] is the leader itself. */
 struct peer {
 	int fd;
+	pid_t pid; /* its process, 0 if unknown */
 	uint32_t tag;
 	bool bound;
+	bool bye; /* its socket is closed */
 	struct svc_list svc;
+	uint32_t seq_rx; /* its last change */
+	uint32_t seq_round; /* its last change when the round started */
+	uint32_t seq_ok; /* the last change confirmed to it */
 };
 
 struct steer_group {
+	/*
+	 * Serializes the calls of the threads that run the group, answer its
+	 * probes and wait for it; the waiters sleep on @cond.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
 	int udp;
 	int ep;
+	int kick; /* eventfd in @ep: a change for the thread that runs us */
 	int ctl; /* leader: the listening socket; member: its connection */
 	bool leader;
 	uint32_t tag;
@@ -68,6 +108,11 @@ struct steer_group {
 	socklen_t name_len;
 	struct sockaddr_storage probe_to;
 	socklen_t probe_len;
+	pid_t leader_pid; /* member: the leader's process, 0 if unknown */
+	bool leader_bye; /* member: the leader's socket is closed */
+	uint32_t seq; /* changes this member asked for: joining, services */
+	uint32_t settled; /* the last of them the attached program reflects */
+	bool settles; /* the leader confirms (an older one does not) */
 
 	/* Leader only. */
 	struct peer *peers;
@@ -81,6 +126,10 @@ struct steer_group {
 	long *owner; /* peer that answered each probed index, or -1 */
 	uint64_t deadline;
 	uint64_t retry_at;
+	unsigned int round_ms; /* the deadline of the next round */
+	int hold[MAX_HOLDS]; /* pidfds of dying members: no round yet */
+	size_t nr_hold;
+	uint64_t hold_until;
 	struct steer_group_stats stats;
 };
 
@@ -90,6 +139,12 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Change numbers wrap: @a came before @b. */
+static bool seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
 }
 
 static int svc_add(struct svc_list *l, uint64_t id)
@@ -125,6 +180,24 @@ static int send_msg(int fd, const struct steer_msg *msg)
 	if (send(fd, msg, sizeof(*msg), MSG_NOSIGNAL) != sizeof(*msg))
 		return -errno;
 	return 0;
+}
+
+/* Wakes the thread that polls steer_group_fd: steer_group_run is due. */
+static void kick(struct steer_group *g)
+{
+	uint64_t one = 1;
+
+	if (write(g->kick, &one, sizeof(one)) < 0)
+		return; /* the counter is full: a wake-up is pending anyway */
+}
+
+/* The attached program reflects this member's changes up to @seq. */
+static void settle(struct steer_group *g, uint32_t seq)
+{
+	if (!seq_before(g->settled, seq))
+		return;
+	g->settled = seq;
+	pthread_cond_broadcast(&g->cond);
 }
 
 static int ep_add(struct steer_group *g, int fd)
@@ -181,8 +254,45 @@ static void fail_round(struct steer_group *g)
 	g->stats.failed_rounds++;
 }
 
+static void unhold(struct steer_group *g, size_t i)
+{
+	epoll_ctl(g->ep, EPOLL_CTL_DEL, g->hold[i], NULL);
+	close(g->hold[i]);
+	g->hold[i] = g->hold[--g->nr_hold];
+}
+
+/* Holds the next round until process @pid, which closed a member, ends. */
+static void hold_death(struct steer_group *g, pid_t pid)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t now = now_ms();
+	int fd = -1;
+
+	if (pid > 0)
+		fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ESRCH)
+		return; /* gone, with its files */
+	if (fd < 0 || g->nr_hold == MAX_HOLDS) {
+		if (fd >= 0)
+			close(fd);
+		if (g->retry_at < now + GRACE_MS)
+			g->retry_at = now + GRACE_MS;
+		return;
+	}
+	ev.data.fd = fd;
+	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		close(fd);
+		return;
+	}
+	if (!g->nr_hold)
+		g->hold_until = now + DEATH_MS;
+	g->hold[g->nr_hold++] = fd;
+}
+
 static void drop_peer(struct steer_group *g, struct peer *p)
 {
+	if (!p->bye)
+		hold_death(g, p->pid);
 	close(p->fd);
 	free(p->svc.id);
 	*p = g->peers[--g->nr_peers];
@@ -272,6 +382,31 @@ out:
 	return ret;
 }
 
+/*
+ * Tells every member the program covers (one with an index: a member
+ * whose socket sits past the probed ones is not) that its changes known
+ * when the round started are in force.
+ */
+static void confirm(struct steer_group *g)
+{
+	struct steer_msg msg = { .type = MSG_SETTLED };
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < g->nr_probe; i++) {
+		p = &g->peers[g->owner[i]];
+		if (!seq_before(p->seq_ok, p->seq_round))
+			continue;
+		p->seq_ok = p->seq_round;
+		if (g->owner[i] == 0) {
+			settle(g, p->seq_round);
+			continue;
+		}
+		msg.seq = p->seq_round;
+		send_msg(p->fd, &msg); /* a failure: its end comes next */
+	}
+}
+
 static void finish_round(struct steer_group *g)
 {
 	size_t i, j;
@@ -284,7 +419,9 @@ static void finish_round(struct steer_group *g)
 				return;
 			}
 	g->round = false;
-	attach_program(g);
+	g->round_ms = ROUND_MIN_MS;
+	if (!attach_program(g))
+		confirm(g);
 }
 
 static void probe_answered(struct steer_group *g, long peer, uint32_t index,
@@ -327,9 +464,11 @@ static void start_round(struct steer_group *g)
 	}
 	g->owner = owner;
 	g->nr_probe = n;
+	for (i = 0; i < g->nr_peers; i++)
+		g->peers[i].seq_round = g->peers[i].seq_rx;
 	g->dirty = false;
 	g->round = true;
-	g->deadline = now_ms() + ROUND_MS;
+	g->deadline = now_ms() + g->round_ms;
 	g->stats.rounds++;
 	for (i = 0; i < n; i++) {
 		owner[i] = -1;
@@ -370,8 +509,11 @@ static int become_leader(struct steer_group *g)
 	self->tag = g->tag;
 	self->bound = true;
 	self->svc = g->svc; /* an alias, freed as g->svc */
+	self->seq_rx = ++g->seq;
 	g->ctl = fd;
 	g->leader = true;
+	g->settles = true;
+	g->round_ms = ROUND_MIN_MS;
 	g->dirty = true;
 	g->retry_at = 0;
 	return ep_add(g, fd);
@@ -397,12 +539,23 @@ static int wait_welcome(int fd, struct steer_msg *msg)
 	return -ETIMEDOUT;
 }
 
+static pid_t peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return 0;
+	return cred.pid;
+}
+
 static int become_member(struct steer_group *g)
 {
 	struct steer_msg msg = { .type = MSG_HELLO, .tag = g->tag };
 	size_t i;
 	int fd, ret;
 
+	msg.seq = ++g->seq;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -416,15 +569,21 @@ static int become_member(struct steer_group *g)
 	if (ret)
 		goto err;
 	g->tag = msg.tag;
-	msg = (struct steer_msg){ .type = MSG_BOUND, .tag = g->tag };
+	g->settles = msg.index & WELCOME_SETTLES;
+	msg = (struct steer_msg){ .type = MSG_BOUND,
+				  .tag = g->tag,
+				  .seq = ++g->seq };
 	ret = send_msg(fd, &msg);
 	for (i = 0; !ret && i < g->svc.nr; i++) {
 		msg = (struct steer_msg){ .type = MSG_SVC_ADD,
+					  .seq = ++g->seq,
 					  .service_id = g->svc.id[i] };
 		ret = send_msg(fd, &msg);
 	}
 	if (ret)
 		goto err;
+	g->leader_pid = peer_pid(fd);
+	g->leader_bye = false;
 	g->ctl = fd;
 	g->leader = false;
 	return ep_add(g, fd);
@@ -475,7 +634,7 @@ static void leader_accept(struct steer_group *g)
 	}
 	if (ep_add(g, fd))
 		goto drop;
-	g->peers[g->nr_peers++] = (struct peer){ .fd = fd };
+	g->peers[g->nr_peers++] = (struct peer){ .fd = fd, .pid = cred.pid };
 	return;
 drop:
 	close(fd);
@@ -498,11 +657,13 @@ static void leader_recv(struct steer_group *g, struct peer *p)
 		case MSG_HELLO:
 			if (p->tag)
 				break;
+			p->seq_rx = msg.seq;
 			p->tag = pick_tag(g, msg.tag);
 			if (p->tag >= g->next_tag)
 				g->next_tag = p->tag % STEER_TAG_MAX + 1;
 			msg = (struct steer_msg){ .type = MSG_WELCOME,
-						  .tag = p->tag };
+						  .tag = p->tag,
+						  .index = WELCOME_SETTLES };
 			if (send_msg(p->fd, &msg) || !p->tag) {
 				drop_peer(g, p);
 				return;
@@ -510,6 +671,7 @@ static void leader_recv(struct steer_group *g, struct peer *p)
 			break;
 		case MSG_BOUND:
 			p->bound = p->tag != 0;
+			p->seq_rx = msg.seq;
 			g->dirty = true;
 			break;
 		case MSG_PROBE_ACK:
@@ -518,21 +680,29 @@ static void leader_recv(struct steer_group *g, struct peer *p)
 		case MSG_SVC_ADD:
 			if (svc_add(&p->svc, msg.service_id))
 				break;
+			p->seq_rx = msg.seq;
 			g->dirty = true;
 			break;
 		case MSG_SVC_DEL:
 			svc_del(&p->svc, msg.service_id);
+			p->seq_rx = msg.seq;
 			g->dirty = true;
+			break;
+		case MSG_BYE:
+			p->bye = true;
 			break;
 		}
 	}
 }
 
-/* The leader went: lead or follow whoever leads now. */
+/* SETTLED; or the leader went: lead or follow whoever leads now. */
 static int member_recv(struct steer_group *g)
 {
 	struct steer_msg msg;
+	pid_t pid;
+	bool bye;
 	ssize_t n;
+	int ret;
 
 	for (;;) {
 		n = recv(g->ctl, &msg, sizeof(msg), MSG_DONTWAIT);
@@ -540,22 +710,57 @@ static int member_recv(struct steer_group *g)
 			return 0;
 		if (n <= 0)
 			break;
+		if (n == sizeof(msg) && msg.type == MSG_SETTLED)
+			settle(g, msg.seq);
+		if (n == sizeof(msg) && msg.type == MSG_BYE)
+			g->leader_bye = true;
 	}
+	pid = g->leader_pid;
+	bye = g->leader_bye;
 	close(g->ctl);
 	g->ctl = -1;
-	return elect(g);
+	ret = elect(g);
+	/* The dead leader's socket may still be in the group: as above. */
+	if (!ret && g->leader && !bye)
+		hold_death(g, pid);
+	return ret;
 }
 
-int steer_group_run(struct steer_group *g)
+static long hold_index(const struct steer_group *g, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_hold; i++)
+		if (g->hold[i] == fd)
+			return (long)i;
+	return -1;
+}
+
+/* Whether no round may start yet: a member's death is under way. */
+static bool held(struct steer_group *g, uint64_t now)
+{
+	if (g->nr_hold && now >= g->hold_until)
+		while (g->nr_hold)
+			unhold(g, 0);
+	return g->nr_hold;
+}
+
+static int run_locked(struct steer_group *g)
 {
 	struct epoll_event ev[16];
 	struct peer *p;
-	uint64_t now;
+	long h;
+	uint64_t now, v;
 	int i, n, ret = 0;
 
 	n = epoll_wait(g->ep, ev, 16, 0);
 	for (i = 0; i < n && !ret; i++) {
-		if (!g->leader)
+		if (ev[i].data.fd == g->kick) {
+			if (read(g->kick, &v, sizeof(v)) < 0)
+				continue; /* another thread read it */
+		} else if ((h = hold_index(g, ev[i].data.fd)) >= 0) {
+			unhold(g, (size_t)h);
+		} else if (!g->leader)
 			ret = member_recv(g);
 		else if (ev[i].data.fd == g->ctl)
 			leader_accept(g);
@@ -565,21 +770,59 @@ int steer_group_run(struct steer_group *g)
 	if (!g->leader)
 		return ret;
 	now = now_ms();
-	if (g->round && now >= g->deadline)
+	if (g->round && now >= g->deadline) {
+		if (g->round_ms < ROUND_MAX_MS)
+			g->round_ms *= 2;
 		fail_round(g);
-	if (g->dirty && !g->round && now >= g->retry_at)
+	}
+	if (g->dirty && !g->round && now >= g->retry_at && !held(g, now))
 		start_round(g);
 	return ret;
 }
 
-int steer_group_timeout(const struct steer_group *g)
+int steer_group_run(struct steer_group *g)
+{
+	int ret;
+
+	pthread_mutex_lock(&g->lock);
+	ret = run_locked(g);
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+static int timeout_locked(const struct steer_group *g)
 {
 	uint64_t now = now_ms(), at;
 
 	if (!g->leader || (!g->round && !g->dirty))
 		return -1;
 	at = g->round ? g->deadline : g->retry_at;
+	if (!g->round && g->nr_hold && g->hold_until > at)
+		at = g->hold_until; /* or the end of the process, an event */
 	return at > now ? (int)(at - now) : 0;
+}
+
+int steer_group_timeout(struct steer_group *g)
+{
+	int t;
+
+	pthread_mutex_lock(&g->lock);
+	t = timeout_locked(g);
+	pthread_mutex_unlock(&g->lock);
+	return t;
+}
+
+static void rx_locked(struct steer_group *g, const struct steer_msg *msg)
+{
+	if (!g->leader) {
+		if (g->ctl >= 0)
+			send_msg(g->ctl, msg);
+		return;
+	}
+	probe_answered(g, 0, msg->index, msg->nonce);
+	/* The round ended here, maybe not in the thread that runs us. */
+	if (!g->round && g->dirty)
+		kick(g);
 }
 
 bool steer_group_rx(struct steer_group *g, const void *buf, size_t len)
@@ -588,11 +831,46 @@ bool steer_group_rx(struct steer_group *g, const void *buf, size_t len)
 
 	if (!qpn_steer_probe_parse(buf, len, &msg.index, &msg.nonce))
 		return false;
-	if (g->leader)
-		probe_answered(g, 0, msg.index, msg.nonce);
-	else if (g->ctl >= 0)
-		send_msg(g->ctl, &msg);
+	pthread_mutex_lock(&g->lock);
+	rx_locked(g, &msg);
+	pthread_mutex_unlock(&g->lock);
 	return true;
+}
+
+/*
+ * The joining thread runs the group itself until the leader's program
+ * steers to its socket: nobody else knows its fds yet. What reaches the
+ * socket meanwhile is not ours (no QP, no listener yet) unless a probe.
+ */
+static int join_settle(struct steer_group *g)
+{
+	struct steer_msg msg = { .type = MSG_PROBE_ACK };
+	uint64_t end = now_ms() + STEER_SETTLE_MS, now;
+	uint8_t buf[QPN_STEER_PROBE_LEN + 1];
+	struct pollfd p[2];
+	ssize_t n;
+	int t, ret;
+
+	while (g->settles && seq_before(g->settled, g->seq)) {
+		now = now_ms();
+		if (now >= end)
+			return -ETIMEDOUT;
+		t = timeout_locked(g);
+		if (t < 0 || (uint64_t)t > end - now)
+			t = (int)(end - now);
+		p[0] = (struct pollfd){ .fd = g->udp, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = g->ep, .events = POLLIN };
+		if (poll(p, 2, t) < 0 && errno != EINTR)
+			return -errno;
+		while ((n = recv(g->udp, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+			if (qpn_steer_probe_parse(buf, (size_t)n, &msg.index,
+						  &msg.nonce))
+				rx_locked(g, &msg);
+		ret = run_locked(g);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int set_names(struct steer_group *g, const struct sockaddr *addr,
@@ -634,6 +912,7 @@ struct steer_group *steer_group_join(const struct sockaddr *addr,
 				     socklen_t addrlen)
 {
 	struct steer_group *g;
+	pthread_condattr_t ca;
 	int one = 1, zero = 0, ret;
 
 	if (addrlen > sizeof(g->probe_to)) {
@@ -645,8 +924,15 @@ struct steer_group *steer_group_join(const struct sockaddr *addr,
 		errno = ENOMEM;
 		return NULL;
 	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	g->ctl = -1;
 	g->ep = -1;
+	g->kick = -1;
+	g->udp = -1;
 	ret = set_names(g, addr, addrlen);
 	if (ret)
 		goto err;
@@ -666,11 +952,16 @@ struct steer_group *steer_group_join(const struct sockaddr *addr,
 		goto err;
 	}
 	g->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (g->ep < 0) {
+	g->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (g->ep < 0 || g->kick < 0) {
 		ret = -errno;
 		goto err;
 	}
-	ret = elect(g);
+	ret = ep_add(g, g->kick);
+	if (!ret)
+		ret = elect(g);
+	if (!ret)
+		ret = join_settle(g);
 	if (ret)
 		goto err;
 	return g;
@@ -682,14 +973,26 @@ err:
 
 void steer_group_leave(struct steer_group *g)
 {
+	struct steer_msg bye = { .type = MSG_BYE };
 	size_t i;
 
 	if (!g)
 		return;
+	/*
+	 * The socket first, then BYE: the leader probes at once when our
+	 * connection ends, and the socket must be out of the group by then.
+	 */
+	if (g->udp >= 0)
+		close(g->udp);
+	if (!g->leader && g->ctl >= 0)
+		send_msg(g->ctl, &bye);
 	for (i = 1; i < g->nr_peers; i++) {
+		send_msg(g->peers[i].fd, &bye);
 		close(g->peers[i].fd);
 		free(g->peers[i].svc.id);
 	}
+	while (g->nr_hold)
+		unhold(g, 0);
 	free(g->peers);
 	free(g->owner);
 	free(g->svc.id);
@@ -697,8 +1000,10 @@ void steer_group_leave(struct steer_group *g)
 		close(g->ctl);
 	if (g->ep >= 0)
 		close(g->ep);
-	if (g->udp >= 0)
-		close(g->udp);
+	if (g->kick >= 0)
+		close(g->kick);
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 
@@ -717,41 +1022,87 @@ uint32_t steer_group_tag(const struct steer_group *g)
 	return g->tag;
 }
 
-int steer_group_listen(struct steer_group *g, uint64_t service_id)
+/* Asks for REQs to @service_id (@add) or no longer; does not wait. */
+static int svc_change(struct steer_group *g, uint64_t service_id, bool add)
 {
-	struct steer_msg msg = { .type = MSG_SVC_ADD,
+	struct steer_msg msg = { .type = add ? MSG_SVC_ADD : MSG_SVC_DEL,
 				 .service_id = service_id };
-	int ret = svc_add(&g->svc, service_id);
+	int ret = 0;
 
+	pthread_mutex_lock(&g->lock);
+	if (add)
+		ret = svc_add(&g->svc, service_id);
+	else
+		svc_del(&g->svc, service_id);
 	if (ret)
-		return ret;
+		goto out;
+	msg.seq = ++g->seq;
 	if (g->leader) {
 		g->peers[0].svc = g->svc;
+		g->peers[0].seq_rx = msg.seq;
 		g->dirty = true;
-		return 0;
+		kick(g);
+	} else {
+		ret = send_msg(g->ctl, &msg);
 	}
-	return send_msg(g->ctl, &msg);
+out:
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+int steer_group_listen_nowait(struct steer_group *g, uint64_t service_id)
+{
+	return svc_change(g, service_id, true);
+}
+
+int steer_group_unlisten_nowait(struct steer_group *g, uint64_t service_id)
+{
+	return svc_change(g, service_id, false);
+}
+
+int steer_group_settle(struct steer_group *g)
+{
+	struct timespec end;
+	uint32_t target;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += STEER_SETTLE_MS / 1000;
+	end.tv_nsec += STEER_SETTLE_MS % 1000 * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&g->lock);
+	target = g->seq;
+	while (!ret && g->settles && seq_before(g->settled, target))
+		ret = pthread_cond_timedwait(&g->cond, &g->lock, &end);
+	if (!g->settles || !seq_before(g->settled, target))
+		ret = 0;
+	pthread_mutex_unlock(&g->lock);
+	return -ret;
+}
+
+int steer_group_listen(struct steer_group *g, uint64_t service_id)
+{
+	int ret = steer_group_listen_nowait(g, service_id);
+
+	return ret ? ret : steer_group_settle(g);
 }
 
 int steer_group_unlisten(struct steer_group *g, uint64_t service_id)
 {
-	struct steer_msg msg = { .type = MSG_SVC_DEL,
-				 .service_id = service_id };
+	int ret = steer_group_unlisten_nowait(g, service_id);
 
-	svc_del(&g->svc, service_id);
-	if (g->leader) {
-		g->peers[0].svc = g->svc;
-		g->dirty = true;
-		return 0;
-	}
-	return send_msg(g->ctl, &msg);
+	return ret ? ret : steer_group_settle(g);
 }
 
-void steer_group_stats(const struct steer_group *g,
-		       struct steer_group_stats *stats)
+void steer_group_stats(struct steer_group *g, struct steer_group_stats *stats)
 {
+	pthread_mutex_lock(&g->lock);
 	*stats = g->stats;
 	stats->leader = g->leader;
 	stats->settled = g->leader && !g->dirty && !g->round;
 	stats->tag = g->tag;
+	pthread_mutex_unlock(&g->lock);
 }

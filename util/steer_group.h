@@ -18,6 +18,12 @@
  * rule for a reuseport group); the leader accepts no other. They must keep
  * reading their socket: a member that leaves probes unanswered holds up
  * every re-steering until it answers or goes.
+ *
+ * The leader tells each member when a program it attached reflects the
+ * member's changes (its joining, its listeners): steer_group_join and
+ * steer_group_listen return only then, within STEER_SETTLE_MS. The calls
+ * are thread-safe: one thread may wait while others run the group and
+ * answer its probes.
  */
 #ifndef UROCE_UTIL_STEER_GROUP_H
 #define UROCE_UTIL_STEER_GROUP_H
@@ -31,6 +37,8 @@
 #define STEER_COMM_SHIFT 18
 /* The last tag would hold QPN 0xffffff (multicast); tag 0 holds 0 and 1. */
 #define STEER_TAG_MAX ((1u << (24 - STEER_QPN_SHIFT)) - 2)
+/* How long joining and (un)listening wait for the leader's program. */
+#define STEER_SETTLE_MS 2000
 
 struct steer_group;
 
@@ -47,9 +55,11 @@ struct steer_group_stats {
 /*
  * Binds a UDP socket to @addr with SO_REUSEPORT in the calling thread's
  * network namespace and joins the group: becomes its leader or registers with
- * it. Returns NULL with errno set: EADDRINUSE when the port belongs to
- * another UID (or to a socket without SO_REUSEPORT), ETIMEDOUT when the
- * leader does not answer.
+ * it, and returns once the leader's program steers this member's tag to its
+ * socket (the calling thread answers the probes meanwhile). Returns NULL
+ * with errno set: EADDRINUSE when the port belongs to another UID (or to a
+ * socket without SO_REUSEPORT), ETIMEDOUT when the leader does not answer
+ * or does not steer to us within STEER_SETTLE_MS.
  */
 struct steer_group *steer_group_join(const struct sockaddr *addr,
 				     socklen_t addrlen);
@@ -64,7 +74,7 @@ int steer_group_udp_fd(const struct steer_group *g);
 int steer_group_fd(const struct steer_group *g);
 
 /* Milliseconds until steer_group_run must run even without events, or -1. */
-int steer_group_timeout(const struct steer_group *g);
+int steer_group_timeout(struct steer_group *g);
 
 /* Handles control messages and timers, never blocks: 0 or -errno. */
 int steer_group_run(struct steer_group *g);
@@ -77,11 +87,29 @@ bool steer_group_rx(struct steer_group *g, const void *buf, size_t len);
 
 uint32_t steer_group_tag(const struct steer_group *g);
 
-/* REQ and SIDR_REQ to @service_id come to this member: 0 or -errno. */
+/*
+ * REQ and SIDR_REQ to @service_id come to this member (or no longer):
+ * returns once the program does so, 0, or -ETIMEDOUT after STEER_SETTLE_MS
+ * (the change stays asked for), or -errno. Other threads must keep running
+ * the group and reading its socket meanwhile: do not call with the lock
+ * they take for steer_group_run or steer_group_rx.
+ */
 int steer_group_listen(struct steer_group *g, uint64_t service_id);
 int steer_group_unlisten(struct steer_group *g, uint64_t service_id);
 
-void steer_group_stats(const struct steer_group *g,
-		       struct steer_group_stats *stats);
+/*
+ * The same without waiting, for a caller that holds such a lock: it then
+ * releases it and calls steer_group_settle.
+ */
+int steer_group_listen_nowait(struct steer_group *g, uint64_t service_id);
+int steer_group_unlisten_nowait(struct steer_group *g, uint64_t service_id);
+
+/*
+ * Waits until the program reflects every change this member asked for
+ * before the call: 0, or -ETIMEDOUT after STEER_SETTLE_MS.
+ */
+int steer_group_settle(struct steer_group *g);
+
+void steer_group_stats(struct steer_group *g, struct steer_group_stats *stats);
 
 #endif

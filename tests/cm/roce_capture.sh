@@ -44,38 +44,21 @@ out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
 	-p $((CM_PORT + 1)) -C 1 -v 2>&1) && fail "rping to no listener: $out"
 expect_match "rping to no listener" "$out" "REJECTED"
 log "no listener: rejected"
-# The same known limit as udaddy's below (uroce(7), wire roce mode): the
-# server's first QP joins the group as the connection is made; three tries.
-for try in 1 2 3; do
-	out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
-		-p $CM_PORT -C 3 -S 100 -v 2>&1) && break
-	((try < 3)) || fail "rping client: $out"
-	log "rping: try $try: $(head -n 1 <<<"$out"); again"
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
-	in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" \
-		-p $CM_PORT -C 3 -S 100 -v >"$TMP/server" 2>&1 &
-	spid=$!
-	BG_PIDS+=("$spid")
-	wait_listen "$NS_A" udp 4791 "$spid"
-	sleep 0.5
-done
+# The server's first QP joins the port's group as the connection is
+# made: ibv_create_qp returns once the group steers its QPN (uroce(7)).
+out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
+	-p $CM_PORT -C 3 -S 100 -v 2>&1) || fail "rping client: $out"
 wait "$spid" || fail "rping server: $(cat "$TMP/server")"
 expect_match "rping" "$out" "rdma-ping-2"
 log "rping: 3 pings"
 
-# Known limit (uroce(7), wire roce mode): the server's first UD QP makes
-# its context join the port's group, and a datagram sent to that QP before
-# the group steers its QPN (up to about 250 ms) is dropped; udaddy then
-# waits for it for ever. Three tries of 15 s each.
-for try in 1 2 3; do
-	(CMD_TIMEOUT=$(scaled 15) SC_LISTEN="udp 4791" server_client \
-		/usr/bin/env "${roce[@]}" /usr/bin/udaddy -b "$ADDR_A" -C 2 -- \
-		/usr/bin/env "${roce[@]}" /usr/bin/udaddy -s "$ADDR_A" -C 2 \
-		>"$TMP/udaddy") && break
-	((try < 3)) || fail "udaddy failed 3 times"
-	log "udaddy: try $try lost a datagram to a QP not yet steered; again"
-done
+# The server's first UD QP makes its context join the port's group on the
+# SIDR REQ; a datagram lost to a QP not yet steered would leave udaddy
+# waiting for ever (CMD_TIMEOUT).
+SC_LISTEN="udp 4791" server_client \
+	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -b "$ADDR_A" -C 2 -- \
+	/usr/bin/env "${roce[@]}" /usr/bin/udaddy -s "$ADDR_A" -C 2 \
+	>"$TMP/udaddy"
 expect_match "udaddy" "$(cat "$TMP/udaddy")" "test complete"
 log "udaddy: done"
 SC_LISTEN="udp 4791" server_client \
@@ -86,17 +69,26 @@ log "ucmatose: done"
 # Two listening processes in A share port 4791: each REQ reaches the
 # one that listens on its service, each later message the one whose
 # communication ID it names.
+# cm_listening PORT: a process of A listens on PORT (uroce res cm_id);
+# rdma_listen has returned, or is about to, the group steering the port.
+cm_listening() {
+	in_ns "$NS_A" "$UROCE_TOOL" res cm_id 2>/dev/null |
+		grep -q "LISTEN.*:$1\b\|:$1 .*LISTEN"
+}
 for p in 0 1; do
 	in_ns "$NS_A" "${roce[@]}" /usr/bin/rping -s -a "$ADDR_A" \
 		-p $((CM_PORT + 10 + p)) -C 2 >"$TMP/two$p" 2>&1 &
 	two[p]=$!
 	BG_PIDS+=("${two[p]}")
-	sleep 0.5 # the leader re-steers
+	retry "$CMD_TIMEOUT" cm_listening $((CM_PORT + 10 + p)) ||
+		fail "listener $p of two does not listen"
+	sleep 0.1
 done
 for p in 1 0; do
 	out=$(in_ns "$NS_B" "${roce[@]}" /usr/bin/rping -c -a "$ADDR_A" \
 		-p $((CM_PORT + 10 + p)) -C 2 -v 2>&1) ||
-		fail "rping to the listener $p of two: $out"
+		fail "rping to the listener $p of two: $out" \
+			"(listener: $(cat "$TMP/two$p"))"
 	wait "${two[p]}" || fail "listener $p of two: $(cat "$TMP/two$p")"
 done
 log "two listening processes: each got its connection"

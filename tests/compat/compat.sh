@@ -14,6 +14,13 @@
 #            held: its QP cannot be created (EADDRINUSE)
 #   cnp      a CNP and a GSI MAD to a live QP: counted (uroce stat's
 #            drop_cnp, drop_gsi_mad), not answered
+#   settle_ud   while another process leads A's group, a process opens a
+#            fresh context and UD QP 40 times; B sends a datagram to each
+#            the moment its QPN is known: every one arrives
+#   settle_cm   while another process's CM is in A's group, a process
+#            listens on a fresh port 40 times; B connects to each at once:
+#            every REQ reaches the listener (none is rejected by another
+#            process's CM)
 # shellcheck source=../lib/netns.sh
 source "$(dirname "$0")/../lib/netns.sh"
 
@@ -201,6 +208,49 @@ PY
 	grep -q "drop_cnp 1" "$TMP/stat" || fail "CNP not counted: $(cat "$TMP/stat")"
 	grep -q "drop_gsi_mad 1" "$TMP/stat" ||
 		fail "MAD not counted: $(cat "$TMP/stat")"
+	;;
+settle_ud)
+	need ibv_rc_pingpong
+	p=$((18000 + $$ % 2000))
+	# The leader: the first process on port 4791 in A.
+	in_ns "$NS_A" $ROCE /usr/bin/ibv_rc_pingpong -d "$DEV_A" -g 1 -p "$p" \
+		>"$TMP/holder" 2>&1 &
+	BG_PIDS+=($!)
+	wait_listen "$NS_A" tcp "$p" "$!"
+	in_ns "$NS_A" $ROCE "$COMPAT_BIN/steer_settle" ud-recv "$DEV_A" \
+		$((p + 1)) 40 >"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" tcp $((p + 1)) "$spid"
+	in_ns "$NS_B" $ROCE "$COMPAT_BIN/steer_settle" ud-send "$DEV_B" \
+		"$ADDR_A" $((p + 1)) >"$TMP/client" 2>&1 ||
+		{ cat "$TMP/client"; fail "the sender"; }
+	rc=0
+	wait "$spid" || rc=$?
+	cat "$TMP/server"
+	((rc == 0)) || fail "datagrams to fresh QPs were lost"
+	;;
+settle_cm)
+	need rping
+	p=$((18000 + $$ % 2000))
+	# Another process's CM in A's group (its leader, being the first).
+	in_ns "$NS_A" $ROCE /usr/bin/rping -s -a "$ADDR_A" -p "$p" \
+		>"$TMP/holder" 2>&1 &
+	BG_PIDS+=($!)
+	retry "$CMD_TIMEOUT" udp_port "$NS_A" 4791 ||
+		fail "the rping server is not on UDP port 4791"
+	in_ns "$NS_A" $ROCE "$COMPAT_BIN/steer_settle" cm-listen "$ADDR_A" \
+		$((p + 1)) 40 >"$TMP/server" 2>&1 &
+	spid=$!
+	BG_PIDS+=("$spid")
+	wait_listen "$NS_A" tcp $((p + 1)) "$spid"
+	in_ns "$NS_B" $ROCE "$COMPAT_BIN/steer_settle" cm-connect "$ADDR_A" \
+		$((p + 1)) >"$TMP/client" 2>&1 ||
+		{ cat "$TMP/client"; fail "the client"; }
+	rc=0
+	wait "$spid" || rc=$?
+	cat "$TMP/server"
+	((rc == 0)) || fail "connections to fresh listeners were lost"
 	;;
 *)
 	fail "unknown case $case_"

@@ -165,7 +165,7 @@ static void member_main(uid_t uid, int up, int down)
 		if (read(down, &cmd, 1) != 1 || cmd == 'q')
 			break;
 		if (cmd == 'L' && read(down, &svc, sizeof(svc)) == sizeof(svc))
-			steer_group_listen(g, svc);
+			steer_group_listen_nowait(g, svc);
 		if (cmd == 'S') {
 			struct steer_group_stats st;
 
