@@ -15,6 +15,7 @@
 #include "util/rtnl.h"
 #include "providers/uroce/caps.h"
 #include "providers/uroce/device.h"
+#include "providers/uroce/gid.h"
 #include "providers/uroce/uroce.h"
 
 int uroce_netns_id(int fd, dev_t *dev, ino_t *ino)
@@ -64,14 +65,7 @@ static __be64 node_guid(const struct rtnl_link *link)
 		mac[4] = (uint8_t)(link->ifindex >> 8);
 		mac[5] = (uint8_t)link->ifindex;
 	}
-	g[0] = mac[0] ^ 0x02;
-	g[1] = mac[1];
-	g[2] = mac[2];
-	g[3] = 0xff;
-	g[4] = 0xfe;
-	g[5] = mac[3];
-	g[6] = mac[4];
-	g[7] = mac[5];
+	uroce_eui64(mac, g);
 	memcpy(&guid, g, sizeof(guid));
 	return guid;
 }

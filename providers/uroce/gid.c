@@ -78,13 +78,37 @@ static const enum gid_class link_first_order[GID_NCLASSES] = {
 	GID_IPV6_GLOBAL,
 };
 
+void uroce_eui64(const uint8_t *mac, uint8_t *eui)
+{
+	eui[0] = mac[0] ^ 0x02; /* the universal/local bit */
+	eui[1] = mac[1];
+	eui[2] = mac[2];
+	eui[3] = 0xff;
+	eui[4] = 0xfe;
+	memcpy(&eui[5], &mac[3], 3);
+}
+
+/* The kernel's default GID of a RoCE netdev: fe80::/64 and the EUI-64. */
+static void default_gid(const uint8_t *mac, int ifindex, struct uroce_gid *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->family = AF_INET6;
+	g->ifindex = ifindex;
+	g->gid.raw[0] = 0xfe;
+	g->gid.raw[1] = 0x80;
+	uroce_eui64(mac, &g->gid.raw[8]);
+}
+
 unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
-			     int ifindex, bool link_first,
+			     int ifindex, bool link_first, const uint8_t *mac,
 			     struct uroce_gid *tbl, unsigned int len)
 {
 	unsigned int n = 0;
 	int k, class;
 	size_t i;
+
+	if (link_first && mac && len)
+		default_gid(mac, ifindex, &tbl[n++]);
 
 	/* One pass per class keeps the kernel's order inside each class. */
 	for (k = 0; k < GID_NCLASSES; k++) {

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <infiniband/verbs.h>
 
 #include "util/rtnl.h"
@@ -26,11 +27,18 @@ struct uroce_gid {
  * or a link-local one. Tentative and DAD-failed addresses are left out;
  * duplicates appear once. Within a class the kernel's order is kept.
  * @link_first ("wire roce" devices): the link-local addresses come first,
- * where a kernel RoCE device has its default GID (fe80:: from the MAC),
- * so that "-g 0" at both ends pairs uroce with such a device.
+ * where a kernel RoCE device has its default GID, so that "-g 0" at both
+ * ends pairs uroce with such a device. With @mac (an Ethernet netdev's
+ * 6-byte address) index 0 is that default GID, fe80:: with the MAC's
+ * EUI-64, as the kernel lists it from the start, whatever the state of
+ * the netdev's IPv6 addresses: the indexes after it do not move when the
+ * link-local address ends its duplicate address detection.
  */
 unsigned int uroce_gid_table(const struct rtnl_addr *addrs, size_t naddrs,
-			     int ifindex, bool link_first,
+			     int ifindex, bool link_first, const uint8_t *mac,
 			     struct uroce_gid *tbl, unsigned int len);
+
+/* The modified EUI-64 of a 6-byte MAC into @eui (RFC 4291, appendix A). */
+void uroce_eui64(const uint8_t *mac, uint8_t *eui);
 
 #endif /* UROCE_GID_H */

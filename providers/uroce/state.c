@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
 
 #include "util/rtnl.h"
 #include "providers/uroce/ethtool.h"
@@ -36,6 +37,17 @@ static const struct rtnl_link *serving_link(const struct uroce_device *dev,
 }
 
 /* Which members run, and the sum of their speeds (a LAG's speed). */
+/* An Ethernet netdev's MAC, for the default GID; NULL for lo, tun... */
+static const uint8_t *ether_mac(const struct rtnl_link *link)
+{
+	static const uint8_t zero[6];
+
+	if (link->type != ARPHRD_ETHER || link->addr_len != 6 ||
+	    !memcmp(link->addr, zero, 6))
+		return NULL;
+	return link->addr;
+}
+
 static uint32_t members_running(const struct uroce_device *dev,
 				const struct rtnl_snapshot *s,
 				uint32_t *speed_mbps)
@@ -84,7 +96,7 @@ int uroce_state_read(const struct uroce_device *dev,
 	st->speed_mbps = dev->lag && sum ? sum : uroce_netdev_speed(link->name);
 	uroce_speed_to_ib(st->speed_mbps, &st->active_width, &st->active_speed);
 	st->ngids = uroce_gid_table(s.addrs, s.naddrs, link->ifindex,
-				    dev->wire_roce, st->gids,
+				    dev->wire_roce, ether_mac(link), st->gids,
 				    UROCE_GID_TBL_LEN);
 out:
 	rtnl_snapshot_free(&s);

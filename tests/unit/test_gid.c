@@ -80,7 +80,7 @@ static void test_order(void)
 	struct uroce_gid t[UROCE_GID_TBL_LEN];
 	unsigned int n;
 
-	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, t,
+	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, NULL, t,
 			    UROCE_GID_TBL_LEN);
 	REQUIRE(n == 6);
 	REQUIRE(gid_is(&t[0], "10.99.0.1"));
@@ -98,7 +98,7 @@ static void test_order(void)
 		REQUIRE(t[0].gid.raw[i] == 0);
 
 	/* "wire roce": link-local first, as a kernel RoCE device's GID 0. */
-	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, true, t,
+	n = uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, true, NULL, t,
 			    UROCE_GID_TBL_LEN);
 	REQUIRE(n == 6);
 	REQUIRE(gid_is(&t[0], "fe80::1"));
@@ -118,7 +118,7 @@ static void test_primary_is_not_secondary(void)
 	};
 	struct uroce_gid t[4];
 
-	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 2);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, NULL, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "10.99.1.1"));
 	REQUIRE(gid_is(&t[1], "10.99.1.2"));
 }
@@ -136,12 +136,12 @@ static void test_no_ipv4(void)
 	};
 	struct uroce_gid t[4];
 
-	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 2);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, NULL, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "2001:db8::aa"));
 	REQUIRE(gid_is(&t[1], "fe80::aa"));
 
 	ll[1].scope = RT_SCOPE_UNIVERSE;
-	REQUIRE(uroce_gid_table(ll, 2, IFX, false, t, 4) == 2);
+	REQUIRE(uroce_gid_table(ll, 2, IFX, false, NULL, t, 4) == 2);
 	REQUIRE(gid_is(&t[0], "fe80::bb"));
 	REQUIRE(gid_is(&t[1], "fe80::cc"));
 }
@@ -154,7 +154,8 @@ static void test_loopback(void)
 	};
 	struct uroce_gid t[UROCE_GID_TBL_LEN];
 
-	REQUIRE(uroce_gid_table(a, 2, 1, false, t, UROCE_GID_TBL_LEN) == 2);
+	REQUIRE(uroce_gid_table(a, 2, 1, false, NULL, t, UROCE_GID_TBL_LEN) ==
+		2);
 	REQUIRE(gid_is(&t[0], "127.0.0.1"));
 	REQUIRE(gid_is(&t[1], "::1"));
 }
@@ -170,27 +171,53 @@ static void test_duplicates_and_limits(void)
 	a[0] = addr(IFX, "10.99.2.1", 0);
 	a[1] = addr(IFX, "10.99.2.1", IFA_F_SECONDARY);
 	a[1].prefixlen = 16;
-	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 4) == 1);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, NULL, t, 4) == 1);
 
 	/* Nothing for a netdev without addresses, or for an empty dump. */
-	REQUIRE(uroce_gid_table(a, 2, OTHER, false, t, 4) == 0);
-	REQUIRE(uroce_gid_table(NULL, 0, IFX, false, t, 4) == 0);
-	REQUIRE(uroce_gid_table(a, 2, IFX, false, t, 0) == 0);
+	REQUIRE(uroce_gid_table(a, 2, OTHER, false, NULL, t, 4) == 0);
+	REQUIRE(uroce_gid_table(NULL, 0, IFX, false, NULL, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, NULL, t, 0) == 0);
 
 	/* More addresses than slots: the table is full, not overrun. */
 	for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
 		snprintf(text, sizeof(text), "10.99.3.%u", i + 1);
 		a[i] = addr(IFX, text, i ? IFA_F_SECONDARY : 0);
 	}
-	REQUIRE(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, t,
-				UROCE_GID_TBL_LEN) == UROCE_GID_TBL_LEN);
+	REQUIRE(uroce_gid_table(a, sizeof(a) / sizeof(a[0]), IFX, false, NULL,
+				t, UROCE_GID_TBL_LEN) == UROCE_GID_TBL_LEN);
 	REQUIRE(gid_is(&t[0], "10.99.3.1"));
 	REQUIRE(gid_is(&t[UROCE_GID_TBL_LEN - 1], "10.99.3.32"));
 
 	/* Unknown families are ignored. */
 	a[0] = addr(IFX, "10.99.4.1", 0);
 	a[0].family = AF_PACKET;
-	REQUIRE(uroce_gid_table(a, 1, IFX, false, t, 4) == 0);
+	REQUIRE(uroce_gid_table(a, 1, IFX, false, NULL, t, 4) == 0);
+}
+
+static void test_default_gid(void)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	/* The link-local address still in duplicate address detection. */
+	struct rtnl_addr a[] = {
+		addr(IFX, "10.99.0.1", 0),
+		addr(IFX, "fe80::5054:ff:fe12:3456", IFA_F_TENTATIVE),
+	};
+	struct uroce_gid t[UROCE_GID_TBL_LEN];
+
+	/* As a kernel RoCE netdev: the default GID at 0 from the start. */
+	REQUIRE(uroce_gid_table(a, 2, IFX, true, mac, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "fe80::5054:ff:fe12:3456"));
+	REQUIRE(t[0].family == AF_INET6 && t[0].ifindex == IFX);
+	REQUIRE(gid_is(&t[1], "10.99.0.1"));
+	/* Once the address is usable: listed once, the indexes unchanged. */
+	a[1].flags = 0;
+	REQUIRE(uroce_gid_table(a, 2, IFX, true, mac, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "fe80::5054:ff:fe12:3456"));
+	REQUIRE(gid_is(&t[1], "10.99.0.1"));
+	/* The direct mode has none. */
+	REQUIRE(uroce_gid_table(a, 2, IFX, false, mac, t, 4) == 2);
+	REQUIRE(gid_is(&t[0], "10.99.0.1"));
+	REQUIRE(uroce_gid_table(a, 2, IFX, true, mac, t, 0) == 0);
 }
 
 int main(void)
@@ -200,6 +227,7 @@ int main(void)
 	test_no_ipv4();
 	test_loopback();
 	test_duplicates_and_limits();
+	test_default_gid();
 	printf("test_gid: ok\n");
 	return 0;
 }
