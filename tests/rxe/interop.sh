@@ -212,7 +212,10 @@ side_run() {
 }
 
 # side_wait SIDE ID SEC: the server's output and status, waiting at most
-# SEC; killed after that.
+# SEC; killed after that. Called in the shell that started the server,
+# never in a $(...): there bash's wait cannot reap its parent's child and
+# says -1 (exit 255) for a server still running when the subshell forks,
+# one still in its teardown as the client returns.
 side_wait() {
 	local rc=0
 
@@ -224,7 +227,7 @@ side_wait() {
 			cat /tmp/$2.out /tmp/$2.err" 2>/dev/null || true
 		return "$rc"
 	fi
-	# Polled: a background killer would hold the caller's $(...) open.
+	# Polled: a background killer would outlive a server that ends.
 	local end=$((SECONDS + $3))
 	while kill -0 "${HOST_PID[$2]}" 2>/dev/null && ((SECONDS < end)); do
 		sleep 0.2
@@ -270,7 +273,8 @@ pair() {
 		CLIENT_OUT=$(side_run $cs "$t" "$ccmd") || rc=$?
 	fi
 	t2=$SECONDS
-	SERVER_OUT=$(side_wait $ss "$id" $((rc ? 3 : t))) || rcs=$?
+	side_wait $ss "$id" $((rc ? 3 : t)) >"$TMP/$id.all" || rcs=$?
+	SERVER_OUT=$(<"$TMP/$id.all")
 	echo "  (server up and listening: $((t1 - t0)) s," \
 		"client: $((t2 - t1)) s, server's end: $((SECONDS - t2)) s)"
 	SERVER_RC=$rcs
