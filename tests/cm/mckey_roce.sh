@@ -41,7 +41,8 @@ joined() {
 }
 
 send() {
-	in_ns "$NS_B" "${roce[@]}" /usr/bin/mckey -m "$GRP" -b "$ADDR_B" -s \
+	in_ns "$NS_B" "${roce[@]}" /usr/bin/stdbuf -oL /usr/bin/mckey -m "$GRP" \
+		-b "$ADDR_B" -s \
 		-C $MSGS >"$TMP/sender" 2>&1 ||
 		fail "sender: $(cat "$TMP/sender")"
 }

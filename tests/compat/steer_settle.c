@@ -323,6 +323,7 @@ static int cm_listen(const char *addr, uint16_t port, int n)
 		rdma_destroy_id(id);
 	}
 	close(fd);
+	rdma_destroy_event_channel(ch);
 	return report("connections to fresh listeners", got, n, "rdma_listen",
 		      sum, max);
 }
@@ -372,8 +373,8 @@ static int cm_connect(const char *addr, uint16_t port)
 {
 	struct rdma_event_channel *ch = rdma_create_event_channel();
 	struct sockaddr_storage ss;
+	int fd, ret = 0;
 	uint32_t i;
-	int fd;
 
 	if (!ch)
 		die("rdma_create_event_channel");
@@ -381,11 +382,15 @@ static int cm_connect(const char *addr, uint16_t port)
 		die("fcntl");
 	fd = tcp_client(addr, port);
 	while (read_u32(fd, &i)) {
-		if (parse_addr(addr, (uint16_t)(port + 100 + i), &ss))
-			return 2;
+		if (parse_addr(addr, (uint16_t)(port + 100 + i), &ss)) {
+			ret = 2;
+			break;
+		}
 		cm_connect_one(ch, &ss);
 	}
-	return 0;
+	close(fd);
+	rdma_destroy_event_channel(ch);
+	return ret;
 }
 
 int main(int argc, char **argv)
