@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <infiniband/verbs.h>
 
 #include "tests/lib/check.h"
@@ -51,5 +52,15 @@ long long ep_counter(const char *reply, long long qpn, const char *key);
 
 /* Fills @p with bytes derived from @seed and the offset. */
 void pattern(uint8_t *p, size_t n, uint32_t seed);
+
+struct uroce_pkt;
+/*
+ * Sends @p to QPN @dqpn at @dst:@dport (host order) from socket @fd, bound
+ * to @src:@sport, with @paylen bytes of 0xee and a valid ICRC (craft.c,
+ * with the packet codec).
+ */
+void craft_send(int fd, struct in_addr src, uint16_t sport, struct in_addr dst,
+		uint16_t dport, uint32_t dqpn, struct uroce_pkt *p,
+		uint32_t paylen);
 
 #endif /* HOSTILE_COMMON_H */

@@ -188,33 +188,8 @@ static uint32_t vqpn(int i)
 /* Sends @p with @paylen bytes of 0xee to the victim's QP @i. */
 static void xmit(int i, struct uroce_pkt *p, uint32_t paylen)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = vic_ip };
-	struct uroce_icrc_hdr ih = { .family = AF_INET };
-	unsigned int pad = uroce_pkt_pad(paylen);
-	uint8_t buf[4096];
-	struct iovec iov;
-	size_t len;
-	int h;
-
-	p->bth.pkey = UROCE_DEFAULT_PKEY;
-	p->bth.dqpn = vqpn(i);
-	p->paylen = paylen;
-	h = uroce_pkt_build(buf, 2048, p);
-	REQUIRE(h > 0 && paylen <= 2048);
-	memset(buf + h, 0xee, paylen);
-	memset(buf + h + paylen, 0, pad);
-	len = (size_t)h + paylen + pad + 4;
-	iov.iov_base = buf;
-	iov.iov_len = len - 4;
-	ih.src.v4 = me_ip;
-	ih.dst.v4 = vic_ip;
-	ih.sport = me_port;
-	ih.dport = (uint16_t)(p->bth.dqpn >> 8);
-	ih.ip_frag_off = 0x4000;
-	uroce_icrc_put(buf + len - 4, uroce_icrc(&ih, &iov, 1));
-	to.sin_port = htons(ih.dport);
-	REQUIRE(sendto(usock, buf, len, 0, (struct sockaddr *)&to,
-		       sizeof(to)) == (ssize_t)len);
+	craft_send(usock, me_ip, me_port, vic_ip, (uint16_t)(vqpn(i) >> 8),
+		   vqpn(i), p, paylen);
 }
 
 static void req(struct uroce_pkt *p, uint8_t op, uint32_t psn, bool ackreq)

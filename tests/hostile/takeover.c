@@ -304,33 +304,8 @@ static uint16_t my_port;
 
 static void xmit(uint32_t dqpn, struct uroce_pkt *p, uint32_t paylen)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = my_ip };
-	struct uroce_icrc_hdr ih = { .family = AF_INET };
-	unsigned int pad = uroce_pkt_pad(paylen);
-	uint8_t pkt[2048];
-	struct iovec iov;
-	size_t len;
-	int h;
-
-	p->bth.pkey = UROCE_DEFAULT_PKEY;
-	p->bth.dqpn = dqpn;
-	p->paylen = paylen;
-	h = uroce_pkt_build(pkt, 1024, p);
-	REQUIRE(h > 0);
-	memset(pkt + h, 0xee, paylen);
-	memset(pkt + h + paylen, 0, pad);
-	len = (size_t)h + paylen + pad + 4;
-	iov.iov_base = pkt;
-	iov.iov_len = len - 4;
-	ih.src.v4 = my_ip;
-	ih.dst.v4 = my_ip;
-	ih.sport = my_port;
-	ih.dport = wire ? 4791 : (uint16_t)(dqpn >> 8);
-	ih.ip_frag_off = 0x4000;
-	uroce_icrc_put(pkt + len - 4, uroce_icrc(&ih, &iov, 1));
-	to.sin_port = htons(ih.dport);
-	REQUIRE(sendto(usock, pkt, len, 0, (struct sockaddr *)&to,
-		       sizeof(to)) == (ssize_t)len);
+	craft_send(usock, my_ip, my_port, my_ip,
+		   wire ? 4791 : (uint16_t)(dqpn >> 8), dqpn, p, paylen);
 }
 
 static int attacker(const char *ip, int delay_ms)
